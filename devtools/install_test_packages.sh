@@ -1,0 +1,34 @@
+#!/bin/sh
+# Install the Debian packages the tests use, when missing. As root this installs them;
+# otherwise it prints the one command to run and fails, so nothing is silently skipped.
+set -eu
+
+missing=""
+need() { # need BINARY PACKAGE
+    if ! command -v "$1" >/dev/null 2>&1 && [ ! -x "$1" ]; then
+        missing="$missing $2"
+    fi
+}
+need /usr/bin/chromium chromium
+need /usr/bin/chromedriver chromium-driver
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+    missing="$missing postgresql"
+fi
+
+if [ -z "$missing" ]; then
+    echo "Test packages present: chromium, chromium-driver, postgresql."
+    exit 0
+fi
+
+if [ "$(id -u)" -eq 0 ]; then
+    echo "Installing Debian packages for the tests:$missing"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    # shellcheck disable=SC2086
+    apt-get install -y -qq --no-install-recommends $missing
+else
+    echo "The tests need these Debian packages:$missing" >&2
+    echo "Install them with:" >&2
+    echo "    sudo apt-get update && sudo apt-get install -y --no-install-recommends$missing" >&2
+    exit 1
+fi

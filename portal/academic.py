@@ -1,0 +1,37 @@
+"""English school years, worked out from a date of birth."""
+
+from __future__ import annotations
+
+from datetime import date
+
+RECEPTION = 0
+
+
+def academic_year_start(on: date) -> int:
+    """The calendar year in which the academic year containing `on` began (1 September)."""
+    return on.year if on.month >= 9 else on.year - 1
+
+
+def year_group_on(date_of_birth: date, on: date) -> int | None:
+    """The national curriculum year group for a child of this age on `on`.
+
+    Reception is 0 (the year a child turns five); nursery is -1 and earlier years go lower.
+    A child born 1 September to 31 August of one academic year is in one cohort.
+    """
+    cohort_start = academic_year_start(date_of_birth)
+    year_group = academic_year_start(on) - cohort_start - 5
+    return year_group if year_group >= -3 else None
+
+
+def year_group_label(year_group: int | None) -> str:
+    if year_group is None:
+        return "Not of school age"
+    if year_group < -1:
+        return "Early years (before nursery)"
+    if year_group == -1:
+        return "Nursery"
+    if year_group == RECEPTION:
+        return "Reception"
+    if year_group > 13:
+        return "Left school"
+    return f"Year {year_group}"

@@ -1,0 +1,34 @@
+"""Load the signed-in user for each request."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Flask, g, session
+
+from portal.extensions import db
+from portal.models import User
+
+SESSION_USER_KEY = "user_id"
+
+
+def load_signed_in_user() -> None:
+    """Set g.user from the session; a deactivated user is signed out at once."""
+    g.user = None
+    raw_id = session.get(SESSION_USER_KEY)
+    if not raw_id:
+        return
+    try:
+        user_id = uuid.UUID(raw_id)
+    except (ValueError, TypeError):
+        session.clear()
+        return
+    user = db.session.get(User, user_id)
+    if user is None or not user.active:
+        session.clear()
+        return
+    g.user = user
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(load_signed_in_user)

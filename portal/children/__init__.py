@@ -1,0 +1,5 @@
+"""Children's records: the list a person may see, and one child's details and PEP history."""
+
+from portal.children.views import blueprint
+
+__all__ = ["blueprint"]

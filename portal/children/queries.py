@@ -1,0 +1,51 @@
+"""Which children a user may see: least privilege, in one place."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import Select, false, or_, select
+from sqlalchemy.orm import Session
+
+from portal.models import Child, User
+from workflows.roles import AUTHORITY_ROLES, CASE_ROLES, SCHOOL_ROLES, Role
+
+
+def visible_children(user: User) -> Select[tuple[Child]]:
+    """Designated teachers: children on roll at their school; social workers, carers and
+    advisers: their case assignments; reviewers and admins: the authority's whole cohort."""
+    grants = user.grants
+    if any(Role(grant.role) in AUTHORITY_ROLES for grant in grants):
+        return select(Child)
+    school_ids = {g.school_id for g in grants if Role(g.role) in SCHOOL_ROLES and g.school_id}
+    child_ids = {g.child_id for g in grants if Role(g.role) in CASE_ROLES and g.child_id}
+    conditions = []
+    if school_ids:
+        conditions.append(Child.current_school_id.in_(school_ids))
+    if child_ids:
+        conditions.append(Child.id.in_(child_ids))
+    return select(Child).where(or_(*conditions) if conditions else false())
+
+
+def list_visible_children(session: Session, user: User) -> list[Child]:
+    query = visible_children(user).order_by(Child.last_name, Child.first_name)
+    return list(session.scalars(query).unique())
+
+
+def find_visible_child(session: Session, user: User, child_id: uuid.UUID) -> Child | None:
+    """The child, or None when it does not exist or the user may not see it (the same answer)."""
+    return session.scalars(visible_children(user).where(Child.id == child_id)).unique().first()
+
+
+def roles_for_child(user: User, child: Child) -> frozenset[Role]:
+    """The roles this user holds in relation to this particular child."""
+    held = set()
+    for grant in user.grants:
+        role = Role(grant.role)
+        if (
+            role in AUTHORITY_ROLES
+            or (role in SCHOOL_ROLES and grant.school_id == child.current_school_id)
+            or (role in CASE_ROLES and grant.child_id == child.id)
+        ):
+            held.add(role)
+    return frozenset(held)

@@ -1,0 +1,159 @@
+"""Settings read from environment variables only, with safe development defaults."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+DEVELOPMENT_SECRET_KEY = "development-only-secret-key-not-for-real-use"  # noqa: S105
+ENVIRONMENTS = ("development", "test", "production")
+HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+PROVIDER_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,30}$")
+DEMO_PROVIDER_ISSUER = "http://127.0.0.1:9400"
+
+
+class ConfigurationError(RuntimeError):
+    """The environment does not describe a portal that can safely start."""
+
+
+@dataclass(frozen=True)
+class OidcProviderSettings:
+    """One OpenID Connect provider people may sign in with."""
+
+    name: str
+    label: str
+    issuer: str
+    client_id: str
+    client_secret: str
+
+    @property
+    def metadata_url(self) -> str:
+        return self.issuer.rstrip("/") + "/.well-known/openid-configuration"
+
+
+def demo_provider(issuer: str = DEMO_PROVIDER_ISSUER) -> OidcProviderSettings:
+    """The development provider in devtools/, which `make run` starts beside the portal."""
+    return OidcProviderSettings(
+        name="demo",
+        label="Demo sign-in (development only)",
+        issuer=issuer,
+        client_id="openpep-demo",
+        client_secret="openpep-demo-secret",  # noqa: S106 - a published development value
+    )
+
+
+def settings_from_environment(environ: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
+    """Read every setting the portal needs from `environ` and return Flask config keys."""
+    environment = environ.get("OPENPEP_ENV", "development").strip().lower()
+    if environment not in ENVIRONMENTS:
+        raise ConfigurationError(
+            f"OPENPEP_ENV must be one of {', '.join(ENVIRONMENTS)}, not {environment!r}."
+        )
+    production = environment == "production"
+
+    secret_key = environ.get("SECRET_KEY", "")
+    if production:
+        if not secret_key or secret_key == DEVELOPMENT_SECRET_KEY or len(secret_key) < 32:
+            raise ConfigurationError(
+                "Set SECRET_KEY to a random value of at least 32 characters before starting "
+                "OpenPEP in production, for example the output of "
+                "`python3 -c 'import secrets; print(secrets.token_urlsafe(48))'`."
+            )
+    elif not secret_key:
+        secret_key = DEVELOPMENT_SECRET_KEY
+
+    default_database = f"sqlite:///{instance_path / 'openpep.sqlite3'}"
+    database_url = environ.get("DATABASE_URL", default_database)
+    if production and database_url.startswith("sqlite"):
+        raise ConfigurationError(
+            "Set DATABASE_URL to a PostgreSQL database before starting OpenPEP in production, "
+            "for example postgresql+psycopg://openpep@db.example/openpep."
+        )
+
+    brand_colour = environ.get("OPENPEP_BRAND_COLOUR", "#1d4f91")
+    if not HEX_COLOUR.match(brand_colour):
+        raise ConfigurationError(
+            f"OPENPEP_BRAND_COLOUR must be a colour like #1d4f91, not {brand_colour!r}."
+        )
+
+    providers = oidc_providers_from_environment(environ)
+    if not providers and not production:
+        providers = (demo_provider(environ.get("OPENPEP_DEMO_ISSUER", DEMO_PROVIDER_ISSUER)),)
+    if production and any(p.name == "demo" for p in providers):
+        raise ConfigurationError("The demo sign-in provider cannot be used in production.")
+
+    return {
+        "OPENPEP_ENV": environment,
+        "SECRET_KEY": secret_key,
+        "DATABASE_URL": database_url,
+        "AUTHORITY_NAME": environ.get("OPENPEP_AUTHORITY_NAME", "Demo County Council"),
+        "BRAND_COLOUR": brand_colour,
+        "OIDC_PROVIDERS": providers,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": environment == "production",
+        "SESSION_COOKIE_NAME": "openpep_session",
+        "PERMANENT_SESSION_LIFETIME": 8 * 60 * 60,
+        "PREFERRED_URL_SCHEME": "https" if production else "http",
+        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
+        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+    }
+
+
+def oidc_providers_from_environment(environ: Mapping[str, str]) -> tuple[OidcProviderSettings, ...]:
+    """Read OPENPEP_OIDC_PROVIDERS=name,name and OPENPEP_OIDC_<NAME>_{ISSUER,CLIENT_ID,...}.
+
+    OPENPEP_OIDC_PROVIDERS_JSON may instead hold a JSON list of objects with the same fields.
+    """
+    raw_json = environ.get("OPENPEP_OIDC_PROVIDERS_JSON")
+    if raw_json:
+        try:
+            entries = json.loads(raw_json)
+        except json.JSONDecodeError as error:
+            raise ConfigurationError(f"OPENPEP_OIDC_PROVIDERS_JSON is not JSON: {error}") from None
+        if not isinstance(entries, list):
+            raise ConfigurationError("OPENPEP_OIDC_PROVIDERS_JSON must be a JSON list.")
+        return tuple(
+            _provider_from_mapping(entry, "OPENPEP_OIDC_PROVIDERS_JSON") for entry in entries
+        )
+
+    names = [n.strip().lower() for n in environ.get("OPENPEP_OIDC_PROVIDERS", "").split(",")]
+    providers = []
+    for name in filter(None, names):
+        prefix = f"OPENPEP_OIDC_{name.upper().replace('-', '_')}_"
+        entry = {
+            "name": name,
+            "label": environ.get(prefix + "LABEL", name.title()),
+            "issuer": environ.get(prefix + "ISSUER", ""),
+            "client_id": environ.get(prefix + "CLIENT_ID", ""),
+            "client_secret": environ.get(prefix + "CLIENT_SECRET", ""),
+        }
+        providers.append(_provider_from_mapping(entry, prefix + "*"))
+    return tuple(providers)
+
+
+def _provider_from_mapping(entry: object, where: str) -> OidcProviderSettings:
+    if not isinstance(entry, dict):
+        raise ConfigurationError(f"{where}: each provider must be an object.")
+    missing = [
+        key for key in ("name", "issuer", "client_id", "client_secret") if not entry.get(key)
+    ]
+    if missing:
+        raise ConfigurationError(f"{where}: the provider is missing {', '.join(missing)}.")
+    name = str(entry["name"])
+    if not PROVIDER_NAME.match(name):
+        raise ConfigurationError(f"{where}: {name!r} is not a valid provider name.")
+    issuer = str(entry["issuer"])
+    if not issuer.startswith(("https://", "http://127.0.0.1", "http://localhost")):
+        raise ConfigurationError(f"{where}: the issuer of {name!r} must be an https URL.")
+    return OidcProviderSettings(
+        name=name,
+        label=str(entry.get("label") or name.title()),
+        issuer=issuer,
+        client_id=str(entry["client_id"]),
+        client_secret=str(entry["client_secret"]),
+    )

@@ -1,0 +1,22 @@
+"""SQLAlchemy models, one module per aggregate."""
+
+from portal.models.audit import AuditEvent
+from portal.models.base import Base, Entity
+from portal.models.child import Child, LegalStatus
+from portal.models.pep import Pep, Term
+from portal.models.school import School, SchoolPhase
+from portal.models.user import RoleGrant, User
+
+__all__ = [
+    "AuditEvent",
+    "Base",
+    "Child",
+    "Entity",
+    "LegalStatus",
+    "Pep",
+    "RoleGrant",
+    "School",
+    "SchoolPhase",
+    "Term",
+    "User",
+]

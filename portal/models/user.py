@@ -1,0 +1,70 @@
+"""People who sign in, and the roles they hold."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.models.base import Entity
+from portal.models.child import Child
+from portal.models.school import School
+from workflows.roles import AUTHORITY_ROLES, CASE_ROLES, SCHOOL_ROLES, Role
+
+
+def _quoted(roles: frozenset[Role]) -> str:
+    return ", ".join(f"'{role.value}'" for role in sorted(roles))
+
+
+class User(Entity):
+    """A person with an account, provisioned by an admin or an import before first sign-in."""
+
+    __tablename__ = "users"
+    __table_args__ = (UniqueConstraint("sso_issuer", "sso_subject", name="sso_identity"),)
+
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Bound at first sign-in; later sign-ins must present the same issuer and subject.
+    sso_issuer: Mapped[str | None] = mapped_column(String(300))
+    sso_subject: Mapped[str | None] = mapped_column(String(255))
+    last_signed_in_at_utc: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    grants: Mapped[list[RoleGrant]] = relationship(
+        back_populates="user", lazy="selectin", cascade="all, delete-orphan"
+    )
+
+    def roles(self) -> frozenset[Role]:
+        return frozenset(Role(grant.role) for grant in self.grants)
+
+    def has_authority_role(self, *roles: Role) -> bool:
+        return any(Role(grant.role) in roles for grant in self.grants)
+
+
+class RoleGrant(Entity):
+    """A role held by a user: for a school, for one child (a case assignment), or authority-wide."""
+
+    __tablename__ = "role_grants"
+    __table_args__ = (
+        UniqueConstraint("user_id", "role", "school_id", "child_id", name="one_grant"),
+        CheckConstraint(
+            f"(role IN ({_quoted(SCHOOL_ROLES)})"
+            " AND school_id IS NOT NULL AND child_id IS NULL)"
+            f" OR (role IN ({_quoted(CASE_ROLES)})"
+            " AND child_id IS NOT NULL AND school_id IS NULL)"
+            f" OR (role IN ({_quoted(AUTHORITY_ROLES)})"
+            " AND school_id IS NULL AND child_id IS NULL)",
+            name="scope_matches_role",
+        ),
+    )
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"), index=True)
+    role: Mapped[str] = mapped_column(String(30))
+    school_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("schools.id"), index=True)
+    child_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("children.id"), index=True)
+
+    user: Mapped[User] = relationship(back_populates="grants")
+    school: Mapped[School | None] = relationship()
+    child: Mapped[Child | None] = relationship()

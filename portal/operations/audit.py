@@ -1,0 +1,57 @@
+"""Recording audit events inside an operation's transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from portal.models import AuditEvent, User
+from workflows.roles import Role
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting, as the audit trail will name them."""
+
+    user: User | None
+    description: str
+    client_address: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def for_user(cls, user: User, client_address: str | None) -> Actor:
+        role_names = sorted({Role(grant.role).label for grant in user.grants})
+        roles_text = ", ".join(role_names) if role_names else "no role"
+        return cls(user, f"{user.display_name} <{user.email}> ({roles_text})", client_address)
+
+    @classmethod
+    def system(cls, description: str) -> Actor:
+        return cls(None, f"System: {description}")
+
+    @classmethod
+    def anonymous(cls, client_address: str | None) -> Actor:
+        return cls(None, "Not signed in", client_address)
+
+
+def record(
+    session: Session,
+    actor: Actor,
+    action: str,
+    object_type: str,
+    object_id: object | None = None,
+    **details: Any,
+) -> AuditEvent:
+    """Add an audit event to the session; the calling operation commits it with its change."""
+    audit_event = AuditEvent(
+        actor_user_id=actor.user.id if actor.user else None,
+        actor_description=actor.description[:300],
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id) if object_id is not None else None,
+        client_address=actor.client_address,
+        details={key: value for key, value in details.items() if value is not None},
+    )
+    session.add(audit_event)
+    return audit_event

@@ -1,0 +1,1 @@
+"""Sign-off processes as explicit tables: pure Python, no Flask, no SQLAlchemy."""
