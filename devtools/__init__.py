@@ -1,0 +1,1 @@
+"""Developer tooling for OpenPEP (not shipped with the portal)."""
