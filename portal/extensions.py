@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from authlib.integrations.flask_client import OAuth
 from flask import Flask, current_app
 from flask_htmx import HTMX
 from flask_wtf.csrf import CSRFProtect
@@ -54,4 +53,3 @@ def _enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
 db = Database()
 csrf = CSRFProtect()
 htmx = HTMX()
-oauth = OAuth()

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from authlib.integrations.flask_client import FlaskOAuth2App, OAuth
+from flask import Flask, current_app
 
 from portal.config import OidcProviderSettings
-from portal.extensions import oauth
 
 
 def register_providers(app: Flask) -> None:
-    oauth.init_app(app)
+    """One authlib registry per app, so apps built side by side (tests) never share clients."""
+    oauth = OAuth(app)
+    app.extensions["openpep_oauth"] = oauth
     providers: tuple[OidcProviderSettings, ...] = app.config["OIDC_PROVIDERS"]
     for provider in providers:
         oauth.register(
@@ -21,6 +23,10 @@ def register_providers(app: Flask) -> None:
             client_kwargs={"scope": "openid email profile", "code_challenge_method": "S256"},
             overwrite=True,
         )
+
+
+def oidc_client(name: str) -> FlaskOAuth2App:
+    return current_app.extensions["openpep_oauth"].create_client(name)
 
 
 def configured_provider(app: Flask, name: str) -> OidcProviderSettings | None:

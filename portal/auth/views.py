@@ -20,8 +20,8 @@ from werkzeug.wrappers import Response
 
 from portal.auth import access
 from portal.auth.current_user import SESSION_USER_KEY
-from portal.auth.providers import configured_provider
-from portal.extensions import db, oauth
+from portal.auth.providers import configured_provider, oidc_client
+from portal.extensions import db
 from portal.operations.sign_in import VerifiedClaims, record_sign_out, sign_in_with_oidc
 
 blueprint = Blueprint("auth", __name__)
@@ -54,7 +54,7 @@ def start_sign_in(provider: str) -> Response:
     """Send the person to their provider to sign in."""
     if configured_provider(current_app, provider) is None:
         abort(404)
-    client = oauth.create_client(provider)
+    client = oidc_client(provider)
     redirect_uri = url_for("auth.finish_sign_in", provider=provider, _external=True)
     try:
         return client.authorize_redirect(redirect_uri)
@@ -74,7 +74,7 @@ def finish_sign_in(provider: str) -> Response | tuple[str, int]:
         abort(404)
     if request.args.get("error"):
         return render_template("auth/sign_in_failed.html"), 400
-    client = oauth.create_client(provider)
+    client = oidc_client(provider)
     try:
         token = client.authorize_access_token()
     except OAuthError:

@@ -1,0 +1,177 @@
+"""Fixtures shared by integration and end-to-end tests.
+
+Nothing here starts until a test asks for it, so unit tests stay pure and fast. The database
+is a real PostgreSQL cluster the run starts itself (or OPENPEP_TEST_DATABASE_URL), and sign-in
+goes through the real demo OIDC provider on loopback: no login is ever patched.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+import requests
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+
+from devtools.oidc_provider import OidcProvider, running_oidc_provider
+from devtools.postgres import running_postgres
+from portal import create_app
+from portal.config import OidcProviderSettings
+from portal.extensions import db
+from portal.migrate import upgrade_to_latest
+from portal.models import Base
+
+DEMO_EMAILS = {
+    "dt_oakfield": "dt.oakfield@demo.openpep.test",
+    "dt_riverside": "dt.riverside@demo.openpep.test",
+    "social_worker": "sw@demo.openpep.test",
+    "carer": "carer@demo.openpep.test",
+    "reviewer": "reviewer@demo.openpep.test",
+    "admin": "admin@demo.openpep.test",
+}
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    configured = os.environ.get("OPENPEP_TEST_DATABASE_URL")
+    if configured:
+        yield configured
+        return
+    with running_postgres() as cluster:
+        yield cluster.url
+
+
+@pytest.fixture(scope="session")
+def migrated_database(postgres_url: str) -> str:
+    engine = create_engine(postgres_url)
+    upgrade_to_latest(engine)
+    engine.dispose()
+    return postgres_url
+
+
+@pytest.fixture(scope="session")
+def oidc_provider() -> Iterator[OidcProvider]:
+    with running_oidc_provider() as provider:
+        yield provider
+
+
+def portal_config(database_url: str, provider: OidcProvider, **overrides: Any) -> dict[str, Any]:
+    return {
+        "TESTING": True,
+        "OPENPEP_ENV": "test",
+        "SECRET_KEY": "test-secret-key-" + "x" * 32,
+        "DATABASE_URL": database_url,
+        "AUTHORITY_NAME": "Testshire County Council",
+        "OIDC_PROVIDERS": (
+            OidcProviderSettings(
+                name="demo",
+                label="Demo sign-in",
+                issuer=provider.issuer,
+                client_id=provider.client_id,
+                client_secret=provider.client_secret,
+            ),
+        ),
+        **overrides,
+    }
+
+
+def empty_all_tables(database_url: str) -> None:
+    engine = create_engine(database_url)
+    tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture
+def app(migrated_database: str, oidc_provider: OidcProvider) -> Iterator[Flask]:
+    empty_all_tables(migrated_database)
+    application = create_app(portal_config(migrated_database, oidc_provider))
+    yield application
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def seeded(app: Flask) -> Flask:
+    """The demo data, made by the same code path as `make run`."""
+    from portal.operations.demo_seed import seed_demo_data
+
+    with app.app_context():
+        seed_demo_data(db.session)
+    return app
+
+
+def complete_oidc_sign_in(
+    client: FlaskClient, provider: OidcProvider, email: str, password: str = "any password"
+) -> Any:
+    """Sign in as a person would: start at the portal, type into the provider's login form,
+    and follow the redirect back to the portal, which exchanges the code with the provider."""
+    start = client.get("/login/demo")
+    assert start.status_code == 302, start.status_code
+    browser = requests.Session()
+    url = start.headers["Location"]
+    for _ in range(12):
+        if not url.startswith(provider.issuer):
+            break
+        response = browser.get(url, allow_redirects=False, timeout=10)
+        if response.status_code in (302, 303):
+            url = urljoin(url, response.headers["Location"])
+            continue
+        assert response.status_code == 200, response.text
+        action = re.search(r'<form[^>]+action="([^"]+)"', response.text)
+        assert action, "the provider's login form was not found"
+        response = browser.post(
+            urljoin(url, action.group(1)),
+            data={"login": email, "password": password},
+            allow_redirects=False,
+            timeout=10,
+        )
+        assert response.status_code in (302, 303), response.text
+        url = urljoin(url, response.headers["Location"])
+    callback = urlsplit(url)
+    assert callback.path == "/auth/demo/callback", url
+    return client.get(f"{callback.path}?{callback.query}")
+
+
+@pytest.fixture
+def sign_in(oidc_provider: OidcProvider) -> Callable[..., Any]:
+    def sign_in_as(client: FlaskClient, email: str) -> Any:
+        return complete_oidc_sign_in(client, oidc_provider, email)
+
+    return sign_in_as
+
+
+@pytest.fixture
+def client_for(
+    app: Flask, seeded: Flask, sign_in: Callable[..., Any]
+) -> Callable[[str], FlaskClient]:
+    """A signed-in test client for one of the demo users, by key in DEMO_EMAILS."""
+
+    def make(who: str) -> FlaskClient:
+        client = app.test_client()
+        response = sign_in(client, DEMO_EMAILS[who])
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return client
+
+    return make
+
+
+def csrf_token_from(client: FlaskClient, path: str = "/") -> str:
+    """The CSRF token a signed-in page carries, as a browser would read it from the form."""
+    page = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)

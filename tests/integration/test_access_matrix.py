@@ -1,0 +1,103 @@
+"""Every route the app serves is listed here with who may use it; an unlisted route fails."""
+
+import uuid
+
+import pytest
+from sqlalchemy import select
+
+from portal.auth.access import access_rule_of
+from portal.extensions import db
+from portal.models import Child
+
+# endpoint -> (access rule, example URL arguments)
+ACCESS_MATRIX = {
+    "pages.home": "public",
+    "pages.accessibility_statement": "public",
+    "pages.privacy_notice": "public",
+    "pages.brand_stylesheet": "public",
+    "pages.health": "public",
+    "auth.login": "public",
+    "auth.start_sign_in": "public",
+    "auth.finish_sign_in": "public",
+    "auth.logout": "public",
+    "auth.signed_out": "public",
+    "children.list_children": "signed_in",
+    "children.show_child": "signed_in",
+}
+
+ROLES = ["dt_oakfield", "dt_riverside", "social_worker", "carer", "reviewer", "admin"]
+
+
+def routes(app):
+    return [rule for rule in app.url_map.iter_rules() if rule.endpoint != "static"]
+
+
+def test_every_route_is_in_the_matrix_and_the_matrix_has_no_stale_rows(app):
+    served = {rule.endpoint for rule in routes(app)}
+    assert served - ACCESS_MATRIX.keys() == set(), "add these routes to ACCESS_MATRIX"
+    assert ACCESS_MATRIX.keys() - served == set(), "these rows no longer match a route"
+
+
+def test_every_route_declares_the_rule_the_matrix_expects(app):
+    for rule in routes(app):
+        declared = access_rule_of(app, rule.endpoint)
+        assert declared is not None, rule.endpoint
+        assert declared.describe() == ACCESS_MATRIX[rule.endpoint], rule.endpoint
+
+
+def example_url(app, rule, child_id):
+    values = {"provider": "demo", "child_id": child_id}
+    with app.test_request_context():
+        from flask import url_for
+
+        return url_for(rule.endpoint, **{arg: values[arg] for arg in rule.arguments})
+
+
+def get_routes(app):
+    return [rule for rule in routes(app) if "GET" in rule.methods]
+
+
+def test_signed_in_routes_send_anonymous_visitors_to_sign_in(seeded):
+    client = seeded.test_client()
+    for rule in get_routes(seeded):
+        if ACCESS_MATRIX[rule.endpoint] == "public":
+            continue
+        response = client.get(example_url(seeded, rule, uuid.uuid4()))
+        assert response.status_code == 302, rule.endpoint
+        assert response.headers["Location"].startswith("/login?next="), rule.endpoint
+
+
+@pytest.mark.parametrize("who", ROLES)
+def test_every_role_can_reach_every_route_the_matrix_allows(who, client_for, seeded):
+    client = client_for(who)
+    from portal.models import User
+    from tests.conftest import DEMO_EMAILS
+
+    with seeded.app_context():
+        from portal.children.queries import list_visible_children
+
+        user = db.session.scalar(select(User).where(User.email == DEMO_EMAILS[who]))
+        visible = list_visible_children(db.session, user)
+        child_id = visible[0].id
+    for rule in get_routes(seeded):
+        if rule.endpoint in {"auth.start_sign_in", "auth.finish_sign_in"}:
+            continue  # these talk to the provider; covered by the sign-in tests
+        response = client.get(example_url(seeded, rule, child_id))
+        assert response.status_code == 200, (rule.endpoint, response.status_code)
+
+
+def test_post_routes_refuse_get(seeded):
+    client = seeded.test_client()
+    for rule in routes(seeded):
+        if "GET" not in rule.methods:
+            assert client.get(example_url(seeded, rule, uuid.uuid4())).status_code == 405
+
+
+def test_a_child_id_that_is_not_a_uuid_is_not_found(client_for):
+    assert client_for("admin").get("/children/1").status_code == 404
+
+
+def test_child_ids_in_urls_are_uuids(seeded):
+    with seeded.app_context():
+        for child in db.session.scalars(select(Child)):
+            assert isinstance(child.id, uuid.UUID)
