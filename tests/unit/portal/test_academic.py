@@ -1,0 +1,45 @@
+"""Year groups follow the English cohort rule: 1 September to 31 August."""
+
+from datetime import date
+
+import pytest
+
+from portal.academic import academic_year_start, year_group_label, year_group_on
+
+
+@pytest.mark.parametrize(
+    ("born", "on", "year_group"),
+    [
+        (date(2019, 9, 1), date(2024, 9, 2), 0),  # oldest in reception
+        (date(2020, 8, 31), date(2024, 9, 2), 0),  # youngest in reception
+        (date(2020, 9, 1), date(2024, 9, 2), -1),  # nursery
+        (date(2015, 3, 1), date(2026, 11, 24), 7),
+        (date(2009, 12, 1), date(2026, 11, 24), 12),
+        (date(2008, 10, 1), date(2026, 11, 24), 13),
+        (date(2024, 6, 1), date(2026, 11, 24), -2),  # turns three this year
+        (date(2025, 6, 1), date(2026, 11, 24), -3),  # turns two this year
+        (date(2026, 6, 1), date(2026, 11, 24), None),  # a baby: no year group
+    ],
+)
+def test_year_group_on(born, on, year_group):
+    assert year_group_on(born, on) == year_group
+
+
+def test_academic_year_starts_in_september():
+    assert academic_year_start(date(2026, 8, 31)) == 2025
+    assert academic_year_start(date(2026, 9, 1)) == 2026
+
+
+@pytest.mark.parametrize(
+    ("year_group", "label"),
+    [
+        (None, "Not of school age"),
+        (-2, "Early years (before nursery)"),
+        (-1, "Nursery"),
+        (0, "Reception"),
+        (7, "Year 7"),
+        (14, "Left school"),
+    ],
+)
+def test_labels(year_group, label):
+    assert year_group_label(year_group) == label
