@@ -1,0 +1,235 @@
+"""Turn a section definition into a WTForms form class: one field class per field type.
+
+Two modes. Submission mode enforces ``required`` and a repeating group's ``min_rows``. Draft
+mode lets people save a section half done: it still refuses answers that are the wrong kind or
+out of range or too long, so nothing invalid is ever saved as if it were fine.
+
+Widgets are injected: the portal passes govuk-frontend-wtf widgets keyed by field type; without
+them the WTForms defaults render, which is all the pure tests need.
+"""
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from wtforms import Form
+from wtforms.fields import Field, FormField
+from wtforms.validators import StopValidation, ValidationError
+
+from forms import messages
+from forms.fields import (
+    CheckboxesField,
+    DateField,
+    FactField,
+    FeelingsScaleField,
+    LongTextField,
+    MoneyField,
+    PercentageField,
+    RadiosField,
+    RepeatingGroupField,
+    RowForm,
+    SelectField,
+    ShortTextField,
+    WholeNumberField,
+    YesNoField,
+)
+from forms.schema import (
+    FactDefinition,
+    FieldDefinition,
+    FieldType,
+    RepeatingGroupDefinition,
+    SectionDefinition,
+    SectionType,
+)
+from forms.validation import answer_problem, is_answered
+
+Today = Callable[[], date]
+
+# One entry per field type; repeating groups are assembled from their columns' entries.
+FIELD_CLASSES: dict[FieldType, type[Field]] = {
+    FieldType.SHORT_TEXT: ShortTextField,
+    FieldType.LONG_TEXT: LongTextField,
+    FieldType.WHOLE_NUMBER: WholeNumberField,
+    FieldType.PERCENTAGE: PercentageField,
+    FieldType.MONEY: MoneyField,
+    FieldType.DATE: DateField,
+    FieldType.YES_NO: YesNoField,
+    FieldType.RADIOS: RadiosField,
+    FieldType.CHECKBOXES: CheckboxesField,
+    FieldType.SELECT: SelectField,
+    FieldType.FEELINGS_SCALE: FeelingsScaleField,
+    FieldType.FACT: FactField,
+    FieldType.REPEATING_GROUP: RepeatingGroupField,
+}
+
+
+class AnswerRules:
+    """WTForms validator applying the shared answer rules (``forms.validation``) to one field."""
+
+    def __init__(
+        self, definition: FieldDefinition, *, enforce_required: bool, today: Today
+    ) -> None:
+        self.definition = definition
+        self.enforce_required = enforce_required
+        self.today = today
+
+    def __call__(self, form: Form, field: Field) -> None:
+        if field.process_errors:
+            # The field could not be read; its reading error is already the message to show.
+            raise StopValidation()
+        if not is_answered(field.data):
+            if self.enforce_required and self.definition.required:
+                raise StopValidation(self.definition.required_message)
+            raise StopValidation()
+        problem = answer_problem(self.definition, field.data, today=self.today())
+        if problem:
+            raise ValidationError(problem)
+
+
+class RowCountRules:
+    """WTForms validator for a repeating group: at least ``min_rows`` rows (when submitting),
+    never more than ``max_rows``. Blank rows do not count."""
+
+    def __init__(self, definition: RepeatingGroupDefinition, *, enforce_minimum: bool) -> None:
+        self.definition = definition
+        self.enforce_minimum = enforce_minimum
+
+    def __call__(self, form: Form, field: Field) -> None:
+        assert isinstance(field, RepeatingGroupField)
+        rows = sum(1 for _entry in field.non_blank_entries())
+        definition = self.definition
+        if rows > definition.max_rows:
+            raise ValidationError(
+                messages.too_many_rows(definition.row_label_plural, definition.max_rows)
+            )
+        if self.enforce_minimum and rows < definition.min_rows:
+            raise ValidationError(
+                messages.too_few_rows(
+                    definition.row_label, definition.row_label_plural, definition.min_rows
+                )
+            )
+
+
+def _class_name(key: str, suffix: str) -> str:
+    return "".join(part.title() for part in key.split("_")) + suffix
+
+
+def _field_options(
+    definition: FieldDefinition, widgets: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    description = definition.hint
+    if isinstance(definition, FactDefinition):
+        description = definition.hint or definition.source_label
+    options: dict[str, Any] = {"label": definition.label, "description": description}
+    if widgets and definition.field_type.value in widgets:
+        options["widget"] = widgets[definition.field_type.value]
+    if definition.read_only:
+        options["render_kw"] = {"readonly": True}
+    return options
+
+
+def _unbound_field(
+    definition: FieldDefinition,
+    *,
+    widgets: Mapping[str, Any] | None,
+    draft: bool,
+    today: Today,
+) -> Any:
+    options = _field_options(definition, widgets)
+    if isinstance(definition, RepeatingGroupDefinition):
+        row_form = type(
+            _class_name(definition.key, "RowForm"),
+            (RowForm,),
+            {
+                column.key: _unbound_field(column, widgets=widgets, draft=draft, today=today)
+                for column in definition.columns
+            },
+        )
+        # Editable tables start with enough blank rows to meet the minimum, and always one to
+        # type into. One spare beyond max_rows lets a post with too many rows get a message
+        # instead of being cut off silently.
+        starting_rows = 0 if definition.fixed_rows else max(1, definition.min_rows)
+        return RepeatingGroupField(
+            FormField(row_form),
+            definition=definition,
+            validators=[RowCountRules(definition, enforce_minimum=not draft)],
+            min_entries=starting_rows,
+            max_entries=definition.max_rows + 1,
+            **options,
+        )
+    field_class = FIELD_CLASSES[definition.field_type]
+    validators = []
+    if definition.stores_answer and not definition.read_only:
+        validators.append(AnswerRules(definition, enforce_required=not draft, today=today))
+    return field_class(definition=definition, validators=validators, **options)
+
+
+def build_section_form(
+    section: SectionDefinition,
+    *,
+    widgets: Mapping[str, Any] | None = None,
+    draft: bool = False,
+    today: Today = date.today,
+    base_class: type[Form] = Form,
+) -> type[Form]:
+    """A WTForms form class for one section.
+
+    ``widgets`` maps a field type ("long_text", "date", ...) to the widget to render it with.
+    ``draft`` builds the save-a-draft variant (required answers and minimum rows not enforced).
+    ``today`` is called at validation time, for dates that must not be in the future or past.
+    ``base_class`` lets the portal use its CSRF-protected form class without this package
+    importing Flask. The class carries ``section`` and ``draft`` for templates.
+
+    A PEP's "my views" section has no questions of its own: build the form for
+    ``section.voice_section(band)`` instead.
+    """
+    if section.section_type is SectionType.CHILD_VOICE:
+        raise ValueError(
+            f"section {section.key!r} takes its questions from the child's-voice form: "
+            "build section.voice_section(band) instead"
+        )
+    attributes: dict[str, Any] = {"section": section, "draft": draft}
+    for definition in section.fields:
+        attributes[definition.key] = _unbound_field(
+            definition, widgets=widgets, draft=draft, today=today
+        )
+    suffix = "DraftForm" if draft else "Form"
+    return type(_class_name(section.key, suffix), (base_class,), attributes)
+
+
+@dataclass(frozen=True)
+class FormError:
+    """One line of the GOV.UK error summary: the id to link to and the message."""
+
+    field_id: str
+    message: str
+
+
+def _errors_of(field: Field, row_context: str = "") -> Iterator[FormError]:
+    def with_context(message: str) -> str:
+        return f"{row_context}: {message}" if row_context else message
+
+    if isinstance(field, RepeatingGroupField):
+        definition = field.definition
+        for number, entry in enumerate(field.entries, start=1):
+            context = f"{definition.row_label} {number}"
+            for column in entry.form:
+                yield from _errors_of(column, context)
+        for message in field.errors:
+            if isinstance(message, str):
+                yield FormError(field.id, message)
+        return
+    for message in field.errors:
+        if isinstance(message, str):
+            yield FormError(field.id, with_context(message))
+
+
+def form_errors(form: Form) -> list[FormError]:
+    """Every error after ``validate()``, in page order, with row context ("Target 2: ...") for
+    table cells, ready for the error summary."""
+    errors: list[FormError] = []
+    for field in form:
+        errors.extend(_errors_of(field))
+    errors.extend(FormError("", message) for message in form.form_errors)
+    return errors
