@@ -16,6 +16,8 @@ from portal.auth import access, current_user
 from portal.auth.providers import register_providers
 from portal.config import settings_from_environment
 from portal.extensions import csrf, db, htmx
+from portal.form_registry import form_registry
+from portal.presentation import register_template_helpers
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SERVICE_NAME = "Personal Education Plans"
@@ -34,19 +36,23 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     _configure_templates(app)
+    # Refuse to start on an invalid form definition; the error names the file and the path.
+    form_registry()
     db.init_app(app)
     csrf.init_app(app)
     htmx.init_app(app)
     register_providers(app)
     current_user.init_app(app)
 
-    from portal.auth import blueprint as auth_blueprint
-    from portal.children import blueprint as children_blueprint
-    from portal.pages import blueprint as pages_blueprint
+    from portal.auth.views import blueprint as auth_blueprint
+    from portal.children.views import blueprint as children_blueprint
+    from portal.pages.views import blueprint as pages_blueprint
+    from portal.peps.views import blueprint as peps_blueprint
 
     app.register_blueprint(pages_blueprint)
     app.register_blueprint(auth_blueprint)
     app.register_blueprint(children_blueprint)
+    app.register_blueprint(peps_blueprint)
 
     errors.init_app(app)
     security.init_app(app)
@@ -75,6 +81,7 @@ def _configure_templates(app: Flask) -> None:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     WTFormsHelpers(app)
+    register_template_helpers(app)
 
     @app.context_processor
     def branding() -> dict[str, Any]:

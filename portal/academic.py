@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from enum import StrEnum
 
 RECEPTION = 0
 
@@ -35,3 +36,47 @@ def year_group_label(year_group: int | None) -> str:
     if year_group > 13:
         return "Left school"
     return f"Year {year_group}"
+
+
+class Term(StrEnum):
+    """School terms; alphabetical order happens to be the order they come in a year."""
+
+    AUTUMN = "autumn"
+    SPRING = "spring"
+    SUMMER = "summer"
+
+    @property
+    def label(self) -> str:
+        return self.value.title()
+
+
+TERM_ORDER = (Term.AUTUMN, Term.SPRING, Term.SUMMER)
+
+
+def current_term(today: date) -> tuple[int, Term]:
+    """The academic year (by its starting year) and term that `today` falls in."""
+    if today.month >= 9:
+        return today.year, Term.AUTUMN
+    if today.month >= 4:
+        return today.year - 1, Term.SUMMER
+    return today.year - 1, Term.SPRING
+
+
+def previous_term(academic_year: int, term: Term) -> tuple[int, Term]:
+    index = TERM_ORDER.index(term)
+    if index == 0:
+        return academic_year - 1, Term.SUMMER
+    return academic_year, TERM_ORDER[index - 1]
+
+
+def following_terms(academic_year: int, term: Term, count: int) -> list[tuple[int, Term]]:
+    """This term and the ones after it."""
+    index = TERM_ORDER.index(term)
+    return [
+        (academic_year + (index + offset) // 3, TERM_ORDER[(index + offset) % 3])
+        for offset in range(count)
+    ]
+
+
+def term_label(academic_year: int, term: Term) -> str:
+    return f"{term.label} {academic_year}/{(academic_year + 1) % 100:02d}"

@@ -25,7 +25,6 @@ from portal import create_app
 from portal.config import OidcProviderSettings
 from portal.extensions import db
 from portal.migrate import upgrade_to_latest
-from portal.models import Base
 
 DEMO_EMAILS = {
     "dt_oakfield": "dt.oakfield@demo.openpep.test",
@@ -47,12 +46,58 @@ def postgres_url() -> Iterator[str]:
         yield cluster.url
 
 
+def database_url_for(server_url: str, name: str) -> str:
+    return server_url.rsplit("/", 1)[0] + "/" + name
+
+
+def run_on_server(server_url: str, *statements: str) -> None:
+    engine = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        for statement in statements:
+            connection.execute(text(statement))
+    engine.dispose()
+
+
+EMPTY_TEMPLATE = "openpep_template_empty"
+SEEDED_TEMPLATE = "openpep_template_seeded"
+TEST_DATABASE = "openpep_test"
+
+
 @pytest.fixture(scope="session")
-def migrated_database(postgres_url: str) -> str:
-    engine = create_engine(postgres_url)
+def database_templates(postgres_url: str, oidc_provider: OidcProvider) -> dict[str, str]:
+    """Two template databases made once per run: migrated, and migrated plus the demo seed.
+    Each test gets a fresh copy (CREATE DATABASE ... TEMPLATE), far cheaper than reseeding."""
+    from portal.operations.demo_seed import seed_demo_data
+
+    for name in (SEEDED_TEMPLATE, EMPTY_TEMPLATE, TEST_DATABASE):
+        run_on_server(postgres_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    run_on_server(postgres_url, f"CREATE DATABASE {EMPTY_TEMPLATE}")
+    engine = create_engine(database_url_for(postgres_url, EMPTY_TEMPLATE))
     upgrade_to_latest(engine)
     engine.dispose()
-    return postgres_url
+    run_on_server(postgres_url, f"CREATE DATABASE {SEEDED_TEMPLATE} TEMPLATE {EMPTY_TEMPLATE}")
+    seeded_url = database_url_for(postgres_url, SEEDED_TEMPLATE)
+    application = create_app(portal_config(seeded_url, oidc_provider))
+    with application.app_context():
+        seed_demo_data(db.session)
+        db.session.remove()
+        db.engine.dispose()
+    return {"empty": EMPTY_TEMPLATE, "seeded": SEEDED_TEMPLATE}
+
+
+@pytest.fixture
+def migrated_database(
+    request: pytest.FixtureRequest, postgres_url: str, database_templates: dict[str, str]
+) -> str:
+    """A fresh database for this test: with the demo data when the test asks for it."""
+    wants_demo_data = bool({"seeded", "client_for", "live_server"} & set(request.fixturenames))
+    template = database_templates["seeded" if wants_demo_data else "empty"]
+    run_on_server(
+        postgres_url,
+        f"DROP DATABASE IF EXISTS {TEST_DATABASE} WITH (FORCE)",
+        f"CREATE DATABASE {TEST_DATABASE} TEMPLATE {template}",
+    )
+    return database_url_for(postgres_url, TEST_DATABASE)
 
 
 @pytest.fixture(scope="session")
@@ -81,17 +126,8 @@ def portal_config(database_url: str, provider: OidcProvider, **overrides: Any) -
     }
 
 
-def empty_all_tables(database_url: str) -> None:
-    engine = create_engine(database_url)
-    tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
-    with engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    engine.dispose()
-
-
 @pytest.fixture
 def app(migrated_database: str, oidc_provider: OidcProvider) -> Iterator[Flask]:
-    empty_all_tables(migrated_database)
     application = create_app(portal_config(migrated_database, oidc_provider))
     yield application
     with application.app_context():
@@ -106,11 +142,7 @@ def client(app: Flask) -> FlaskClient:
 
 @pytest.fixture
 def seeded(app: Flask) -> Flask:
-    """The demo data, made by the same code path as `make run`."""
-    from portal.operations.demo_seed import seed_demo_data
-
-    with app.app_context():
-        seed_demo_data(db.session)
+    """The app over a copy of the demo data, made by the same code path as `make run`."""
     return app
 
 

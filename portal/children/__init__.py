@@ -1,5 +1,1 @@
 """Children's records: the list a person may see, and one child's details and PEP history."""
-
-from portal.children.views import blueprint
-
-__all__ = ["blueprint"]

@@ -11,6 +11,8 @@ from portal.children.queries import find_visible_child, list_visible_children, r
 from portal.extensions import db
 from portal.operations.audit import Actor
 from portal.operations.children import record_child_record_viewed
+from portal.operations.peps import open_pep_of
+from portal.peps.permissions import may_start_pep
 
 blueprint = Blueprint("children", __name__)
 
@@ -31,6 +33,11 @@ def show_child(child_id: uuid.UUID) -> str:
     if child is None:
         abort(404)
     record_child_record_viewed(db.session, Actor.for_user(g.user, request.remote_addr), child)
+    roles = roles_for_child(g.user, child)
     return render_template(
-        "children/show.html", child=child, my_roles=roles_for_child(g.user, child)
+        "children/show.html",
+        child=child,
+        my_roles=roles,
+        may_start=may_start_pep(roles),
+        open_pep=open_pep_of(db.session, child),
     )

@@ -3,7 +3,7 @@
 from portal.models.audit import AuditEvent
 from portal.models.base import Base, Entity
 from portal.models.child import Child, LegalStatus
-from portal.models.pep import Pep, Term
+from portal.models.pep import Pep, PepSection, Term
 from portal.models.school import School, SchoolPhase
 from portal.models.user import RoleGrant, User
 
@@ -14,6 +14,7 @@ __all__ = [
     "Entity",
     "LegalStatus",
     "Pep",
+    "PepSection",
     "RoleGrant",
     "School",
     "SchoolPhase",

@@ -3,26 +3,27 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
-from enum import StrEnum
+from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, text
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.academic import Term, term_label
 from portal.models.base import Entity
 from portal.models.child import Child
+from portal.models.user import User
 from workflows.pep import OPEN_STATES, PepState
-
-
-class Term(StrEnum):
-    AUTUMN = "autumn"
-    SPRING = "spring"
-    SUMMER = "summer"
-
-    @property
-    def label(self) -> str:
-        return self.value.title()
-
 
 _OPEN_STATES_SQL = text(
     "state IN (" + ", ".join(f"'{state.value}'" for state in sorted(OPEN_STATES)) + ")"
@@ -49,10 +50,17 @@ class Pep(Entity):
     term: Mapped[str] = mapped_column(String(10))
     state: Mapped[str] = mapped_column(String(20), default=PepState.DRAFT.value)
     meeting_date: Mapped[date | None] = mapped_column(Date)
+    # The form definition the PEP was started with; it keeps rendering with that version
+    # even after a newer one ships.
+    form_key: Mapped[str] = mapped_column(String(40))
+    form_version: Mapped[int] = mapped_column(Integer)
     # Optimistic locking: two people may act on the same PEP.
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     child: Mapped[Child] = relationship(back_populates="peps")
+    sections: Mapped[list[PepSection]] = relationship(
+        back_populates="pep", lazy="selectin", cascade="all, delete-orphan"
+    )
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -62,4 +70,24 @@ class Pep(Entity):
 
     @property
     def term_label(self) -> str:
-        return f"{Term(self.term).label} {self.academic_year}/{(self.academic_year + 1) % 100:02d}"
+        return term_label(self.academic_year, Term(self.term))
+
+
+class PepSection(Entity):
+    """The saved answers to one section of one PEP."""
+
+    __tablename__ = "pep_sections"
+    __table_args__ = (UniqueConstraint("pep_id", "section_key", name="one_row_per_section"),)
+
+    pep_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("peps.id"), index=True)
+    section_key: Mapped[str] = mapped_column(String(60))
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Each save carries the version it started from; a stale save never overwrites.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    last_saved_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    last_saved_at_utc: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    pep: Mapped[Pep] = relationship(back_populates="sections")
+    last_saved_by: Mapped[User | None] = relationship(lazy="joined")
+
+    __mapper_args__ = {"version_id_col": version}

@@ -8,10 +8,16 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from portal.academic import academic_year_start
-from portal.models import Child, LegalStatus, Pep, RoleGrant, School, SchoolPhase, Term, User
+from forms import choose_voice_band
+from forms.phases import VoiceBand
+from forms.samples import sample_answers
+from forms.schema import FormDefinition, SectionType
+from portal.academic import academic_year_start, current_term, previous_term
+from portal.form_registry import age_in_years
+from portal.models import Child, LegalStatus, Pep, RoleGrant, School, SchoolPhase, User
 from portal.operations import audit
 from portal.operations.audit import Actor
+from portal.operations.peps import choose_form, create_pep
 from workflows.pep import PepState
 from workflows.roles import Role
 
@@ -142,23 +148,6 @@ USERS = (
     DemoUser("admin", "Chris Byrne", Role.ADMIN),
 )
 
-TERM_ORDER = (Term.AUTUMN, Term.SPRING, Term.SUMMER)
-
-
-def current_term(today: date) -> tuple[int, Term]:
-    if today.month >= 9:
-        return today.year, Term.AUTUMN
-    if today.month >= 4:
-        return today.year - 1, Term.SUMMER
-    return today.year - 1, Term.SPRING
-
-
-def previous_term(academic_year: int, term: Term) -> tuple[int, Term]:
-    index = TERM_ORDER.index(term)
-    if index == 0:
-        return academic_year - 1, Term.SUMMER
-    return academic_year, TERM_ORDER[index - 1]
-
 
 def date_of_birth_for(year_group: int, birth_month: int, today: date) -> date:
     """A birthday that puts the child in `year_group` this academic year."""
@@ -233,28 +222,54 @@ def seed_demo_data(session: Session, today: date | None = None) -> str:
 
 
 def _seed_peps(session: Session, child: Child, demo: DemoChild, today: date) -> int:
-    """Earlier terms' PEPs (the newest signed off, older ones superseded), then this term's."""
+    """Earlier terms' PEPs (the newest signed off, older ones superseded), then this term's,
+    each made by the same code that starts a real PEP, with example answers."""
+    definition = choose_form(child, today)
+    band = choose_voice_band(age_in_years(child.date_of_birth, today), child.year_group(today))
     year, term = current_term(today)
     earlier = []
     for _ in range(demo.earlier_signed_off_peps):
         year, term = previous_term(year, term)
         earlier.append((year, term))
-    for index, (pep_year, pep_term) in enumerate(reversed(earlier)):
-        newest = index == len(earlier) - 1
-        superseded = not newest or demo.current_pep == PepState.SIGNED_OFF
-        state = PepState.SUPERSEDED if superseded else PepState.SIGNED_OFF
-        session.add(
-            Pep(child_id=child.id, academic_year=pep_year, term=pep_term.value, state=state.value)
-        )
+    previous: Pep | None = None
+    for pep_year, pep_term in reversed(earlier):
+        pep = create_pep(session, child, pep_year, pep_term, definition, PepState.SIGNED_OFF)
+        _answer_sections(pep, definition, today, band, owners=None)
+        if previous is not None:
+            previous.state = PepState.SUPERSEDED.value
+        session.flush()
+        previous = pep
     if demo.current_pep is not None:
         this_year, this_term = current_term(today)
-        session.add(
-            Pep(
-                child_id=child.id,
-                academic_year=this_year,
-                term=this_term.value,
-                state=demo.current_pep.value,
-            )
-        )
-    session.flush()
+        pep = create_pep(session, child, this_year, this_term, definition, demo.current_pep)
+        # A draft has only the designated teacher's first sections; later states are complete.
+        owners = {Role.DESIGNATED_TEACHER} if demo.current_pep == PepState.DRAFT else None
+        _answer_sections(pep, definition, today, band, owners=owners, limit=3 if owners else None)
+        if demo.current_pep == PepState.SIGNED_OFF and previous is not None:
+            previous.state = PepState.SUPERSEDED.value
+        session.flush()
     return len(earlier) + (demo.current_pep is not None)
+
+
+def _answer_sections(
+    pep: Pep,
+    definition: FormDefinition,
+    today: date,
+    band: VoiceBand,
+    *,
+    owners: set[Role] | None,
+    limit: int | None = None,
+) -> None:
+    answered = 0
+    for section in definition.sections:
+        if section.section_type is SectionType.QUALITY_ASSURANCE:
+            continue
+        if owners is not None and section.owner not in owners:
+            continue
+        if limit is not None and answered >= limit:
+            break
+        stored = next(s for s in pep.sections if s.section_key == section.key)
+        answers = sample_answers(section, today=today, band=band)
+        # Keep rows carried over from the previous PEP (its targets), as a real PEP would.
+        stored.answers = {**answers, **stored.answers}
+        answered += 1

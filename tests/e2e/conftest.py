@@ -17,7 +17,7 @@ from werkzeug.serving import make_server
 from devtools.oidc_provider import OidcProvider
 from portal import create_app
 from portal.extensions import db
-from tests.conftest import empty_all_tables, portal_config
+from tests.conftest import portal_config
 
 CHROMIUM = "/usr/bin/chromium"
 AXE_SOURCE = (Path(__file__).resolve().parents[2] / "node_modules/axe-core/axe.min.js").read_text()
@@ -67,12 +67,7 @@ class LiveServer:
 
 @pytest.fixture
 def live_server(migrated_database: str, oidc_provider: OidcProvider) -> Iterator[LiveServer]:
-    from portal.operations.demo_seed import seed_demo_data
-
-    empty_all_tables(migrated_database)
     app = create_app(portal_config(migrated_database, oidc_provider))
-    with app.app_context():
-        seed_demo_data(db.session)
     with LiveServer(app) as server:
         yield server
     with app.app_context():

@@ -1,0 +1,39 @@
+"""The PEP form definitions, loaded and validated once: the app refuses to start on a bad one."""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import cache
+
+from forms import FormRegistry, load_definitions
+from forms.schema import FormDefinition
+from portal.models import Child, Pep
+
+
+@cache
+def form_registry() -> FormRegistry:
+    return load_definitions()
+
+
+def definition_for(pep: Pep) -> FormDefinition:
+    """The form and version the PEP was started with, even when a newer one exists."""
+    return form_registry().get(pep.form_key, pep.form_version)
+
+
+def child_facts(child: Child, on: date | None = None) -> dict[str, object]:
+    """Facts from the child's record, keyed by the forms' fact sources."""
+    return {
+        "child_name": child.full_name,
+        "date_of_birth": child.date_of_birth,
+        "school_name": child.current_school.name if child.current_school else "No school place",
+        "year_group": child.year_group_label(on),
+        "legal_status": child.legal_status_label,
+        "date_entered_care": child.date_entered_care,
+        "upn": child.upn or "Not recorded",
+        "local_authority_reference": child.authority_reference,
+    }
+
+
+def age_in_years(date_of_birth: date, on: date) -> int:
+    had_birthday = (on.month, on.day) >= (date_of_birth.month, date_of_birth.day)
+    return on.year - date_of_birth.year - (0 if had_birthday else 1)

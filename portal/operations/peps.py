@@ -1,0 +1,200 @@
+"""Starting PEPs and saving their sections."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from forms import prefilled_answers
+from forms.schema import FormDefinition, SectionDefinition
+from portal.form_registry import age_in_years, form_registry
+from portal.models import Child, Pep, PepSection, Term, User
+from portal.operations import audit
+from portal.operations.audit import Actor
+from portal.peps.permissions import may_choose_form, may_start_pep, section_refusal
+from portal.peps.queries import others_saved_since
+from workflows.pep import OPEN_STATES, PepState
+from workflows.roles import Role
+
+
+class PepRefused(Exception):
+    """An operation refused, with a sentence the person can act on."""
+
+
+@dataclass(frozen=True)
+class SectionSaved:
+    section: PepSection
+
+
+@dataclass(frozen=True)
+class SectionConflict:
+    """Someone saved the section after this person started editing it."""
+
+    section: PepSection
+    their_answers: dict[str, Any]
+
+
+def choose_form(child: Child, today: date) -> FormDefinition:
+    return form_registry().pep_form_for(
+        age_in_years(child.date_of_birth, today), child.year_group(today)
+    )
+
+
+def latest_signed_off_pep(session: Session, child: Child) -> Pep | None:
+    return session.scalar(
+        select(Pep)
+        .where(Pep.child_id == child.id, Pep.state == PepState.SIGNED_OFF.value)
+        .order_by(Pep.academic_year.desc(), Pep.term.desc(), Pep.created_at_utc.desc())
+        .limit(1)
+    )
+
+
+def open_pep_of(session: Session, child: Child) -> Pep | None:
+    return session.scalar(
+        select(Pep).where(
+            Pep.child_id == child.id, Pep.state.in_([state.value for state in OPEN_STATES])
+        )
+    )
+
+
+def create_pep(
+    session: Session,
+    child: Child,
+    academic_year: int,
+    term: Term,
+    definition: FormDefinition,
+    state: PepState = PepState.DRAFT,
+) -> Pep:
+    """A PEP on `definition`, its sections prefilled from the last signed-off PEP."""
+    previous = latest_signed_off_pep(session, child)
+    previous_answers = (
+        {section.section_key: section.answers for section in previous.sections} if previous else {}
+    )
+    prefilled = prefilled_answers(definition, previous_answers)
+    pep = Pep(
+        child_id=child.id,
+        academic_year=academic_year,
+        term=term.value,
+        state=state.value,
+        form_key=definition.key,
+        form_version=definition.version,
+    )
+    pep.sections = [
+        PepSection(section_key=section.key, answers=prefilled.get(section.key, {}))
+        for section in definition.sections
+    ]
+    session.add(pep)
+    session.flush()
+    return pep
+
+
+def start_pep(
+    session: Session,
+    actor: Actor,
+    child: Child,
+    roles: frozenset[Role],
+    academic_year: int,
+    term: Term,
+    *,
+    form_key: str | None = None,
+    today: date | None = None,
+) -> Pep:
+    """Start this term's PEP on the form that suits the child (an admin may choose another)."""
+    today = today or date.today()
+    if not may_start_pep(roles):
+        raise PepRefused(
+            "Only the child's social worker, designated teacher or a Virtual School admin "
+            "can start a PEP."
+        )
+    existing = open_pep_of(session, child)
+    if existing is not None:
+        raise PepRefused(
+            f"{child.full_name} already has an open PEP ({existing.term_label}). "
+            "Finish or cancel it before starting another."
+        )
+    if form_key and may_choose_form(roles):
+        try:
+            definition = form_registry().latest(form_key)
+        except LookupError:
+            raise PepRefused("Choose a PEP form from the list.") from None
+    else:
+        definition = choose_form(child, today)
+    try:
+        pep = create_pep(session, child, academic_year, term, definition)
+    except IntegrityError:  # another person started one at the same moment
+        session.rollback()
+        raise PepRefused(f"{child.full_name} already has an open PEP.") from None
+    audit.record(
+        session,
+        actor,
+        "pep.started",
+        "pep",
+        pep.id,
+        child_id=str(child.id),
+        form=f"{definition.key} v{definition.version}",
+        term=pep.term_label,
+        form_chosen_by_admin=bool(form_key and may_choose_form(roles)),
+    )
+    session.commit()
+    return pep
+
+
+def save_section(
+    session: Session,
+    actor: Actor,
+    user: User,
+    pep: Pep,
+    section: SectionDefinition,
+    roles: frozenset[Role],
+    answers: dict[str, Any],
+    based_on_version: int,
+    *,
+    autosave: bool,
+) -> SectionSaved | SectionConflict:
+    """Save a section's answers unless someone else saved it since this person loaded it."""
+    refusal = section_refusal(pep, section, roles)
+    if refusal:
+        raise PepRefused(refusal)
+    stored = next(s for s in pep.sections if s.section_key == section.key)
+    # A stale save is a conflict only when someone else saved in between: a person's own
+    # autosave racing their "Save and continue" must not stop them.
+    if stored.version != based_on_version and others_saved_since(
+        session, pep, section.key, based_on_version, user
+    ):
+        return SectionConflict(stored, answers)
+    changed = sorted(
+        key
+        for key in set(stored.answers) | set(answers)
+        if stored.answers.get(key) != answers.get(key)
+    )
+    if not changed:
+        return SectionSaved(stored)
+    stored.answers = answers
+    stored.last_saved_by_id = user.id
+    stored.last_saved_at_utc = datetime.now(UTC)
+    try:
+        session.flush()  # the version column makes a simultaneous save fail here
+    except StaleDataError:
+        session.rollback()
+        fresh = session.scalar(select(PepSection).where(PepSection.id == stored.id))
+        assert fresh is not None
+        return SectionConflict(fresh, answers)
+    audit.record(
+        session,
+        actor,
+        "pep.section_saved",
+        "pep",
+        pep.id,
+        section=section.key,
+        version=stored.version,
+        fields=changed,
+        autosave=autosave,
+    )
+    session.commit()
+    return SectionSaved(stored)

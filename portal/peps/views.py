@@ -1,0 +1,390 @@
+"""PEP task list, section pages and starting a PEP."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from functools import cache
+from typing import Any
+
+from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+from wtforms import Form
+
+from forms import answers_from_form, build_section_form, form_errors, form_from_answers
+from forms.answers import computed_totals
+from forms.completeness import SectionStatus, missing_answers, section_status
+from forms.phases import choose_voice_band
+from forms.schema import FormDefinition, RepeatingGroupDefinition, SectionDefinition, SectionType
+from portal.academic import current_term, following_terms, term_label
+from portal.auth import access
+from portal.children.queries import find_visible_child, roles_for_child
+from portal.extensions import db, htmx
+from portal.form_registry import age_in_years, child_facts, definition_for, form_registry
+from portal.models import Pep, PepSection, Term
+from portal.operations.audit import Actor
+from portal.operations.peps import (
+    PepRefused,
+    SectionConflict,
+    choose_form,
+    open_pep_of,
+    save_section,
+    start_pep,
+)
+from portal.peps.permissions import may_choose_form, may_start_pep, section_refusal
+from portal.peps.presenters import display_rows, display_value
+from portal.peps.queries import find_visible_pep
+
+blueprint = Blueprint("peps", __name__)
+
+STATUS_LABELS = {
+    SectionStatus.NOT_STARTED: ("Not started", "govuk-tag--blue"),
+    SectionStatus.IN_PROGRESS: ("In progress", "govuk-tag--light-blue"),
+    SectionStatus.COMPLETED: ("Completed", ""),
+}
+
+
+@cache
+def draft_form_class(form_key: str, version: int, section_key: str) -> type[Form]:
+    """One WTForms class per section of each form version, built once per process."""
+    section = form_registry().get(form_key, version).section(section_key)
+    return build_section_form(section, draft=True)
+
+
+def _pep_or_404(pep_id: uuid.UUID) -> Pep:
+    pep = find_visible_pep(db.session, g.user, pep_id)
+    if pep is None:
+        abort(404)
+    return pep
+
+
+def _stored(pep: Pep, section_key: str) -> PepSection:
+    return next(s for s in pep.sections if s.section_key == section_key)
+
+
+def _section_or_404(definition: FormDefinition, section_key: str) -> SectionDefinition:
+    try:
+        return definition.section(section_key)
+    except KeyError:
+        abort(404)
+
+
+def task_status(pep: Pep, section: SectionDefinition) -> tuple[str, str]:
+    """The task list status: not started, in progress, completed or cannot start yet."""
+    if section.section_type is SectionType.QUALITY_ASSURANCE and pep.state not in {
+        "approved",
+        "signed_off",
+        "superseded",
+    }:
+        return "Cannot start yet", "govuk-tag--grey"
+    status = section_status(section, _stored(pep, section.key).answers)
+    return STATUS_LABELS[status]
+
+
+@blueprint.get("/peps/<uuid:pep_id>")
+@access.signed_in
+def show_pep(pep_id: uuid.UUID) -> str:
+    """The PEP's task list: every section with its owner and status."""
+    pep = _pep_or_404(pep_id)
+    definition = definition_for(pep)
+    roles = roles_for_child(g.user, pep.child)
+    tasks = [
+        {
+            "section": section,
+            "status": task_status(pep, section),
+            "mine": section.owner in roles,
+        }
+        for section in definition.sections
+    ]
+    completed = sum(1 for task in tasks if task["status"][0] == "Completed")
+    return render_template(
+        "peps/show.html", pep=pep, definition=definition, tasks=tasks, completed=completed
+    )
+
+
+def _voice_band(pep: Pep) -> str:
+    child = pep.child
+    today = date.today()
+    return choose_voice_band(age_in_years(child.date_of_birth, today), child.year_group(today))
+
+
+def _next_section(definition: FormDefinition, section: SectionDefinition, roles: Any) -> str | None:
+    keys = [s.key for s in definition.sections]
+    for candidate in definition.sections[keys.index(section.key) + 1 :]:
+        if candidate.owner in roles and candidate.section_type is SectionType.STANDARD:
+            return candidate.key
+    return None
+
+
+def _render_section(
+    pep: Pep,
+    section: SectionDefinition,
+    form: Form | None,
+    *,
+    status: int = 200,
+    errors: list[Any] | None = None,
+    conflict: SectionConflict | None = None,
+) -> tuple[str, int]:
+    roles = roles_for_child(g.user, pep.child)
+    stored = _stored(pep, section.key)
+    facts = child_facts(pep.child)
+    context: dict[str, Any] = {
+        "pep": pep,
+        "section": section,
+        "stored": stored,
+        "form": form,
+        "errors": errors or [],
+        "refusal": section_refusal(pep, section, roles),
+        "rows": [],
+        "totals": [],
+        "conflict": conflict,
+    }
+    if section.section_type is SectionType.CHILD_VOICE:
+        band = stored.answers.get("band") or _voice_band(pep)
+        voice_section = section.voice_section(band)
+        context["voice_section"] = voice_section
+        context["rows"] = display_rows(voice_section, stored.answers.get("answers", {}), facts)
+    else:
+        context["rows"] = display_rows(section, stored.answers, facts)
+        amounts = computed_totals(section, stored.answers)
+        context["totals"] = [
+            (total.label, amounts[total.key])
+            for field in section.fields
+            if isinstance(field, RepeatingGroupDefinition)
+            for total in field.computed_totals
+            if total.key in amounts
+        ]
+        context["missing"] = missing_answers(section, stored.answers)
+    if conflict is not None:
+        context["conflict_rows"] = _conflict_rows(section, conflict)
+    template = "peps/conflict.html" if conflict is not None else "peps/section.html"
+    return render_template(template, **context), status
+
+
+def _conflict_rows(section: SectionDefinition, conflict: SectionConflict) -> list[dict[str, Any]]:
+    rows = []
+    for definition in section.answer_fields:
+        mine = conflict.their_answers.get(definition.key)
+        saved = conflict.section.answers.get(definition.key)
+        if mine == saved:
+            continue
+        if isinstance(definition, RepeatingGroupDefinition):
+            rows.append(
+                {
+                    "label": definition.label,
+                    "mine": f"{len(mine or [])} {definition.row_label_plural.lower()} (see below)",
+                    "saved": f"{len(saved or [])} {definition.row_label_plural.lower()}",
+                }
+            )
+            continue
+        rows.append(
+            {
+                "label": definition.label,
+                "mine": display_value(definition, mine),
+                "saved": display_value(definition, saved),
+            }
+        )
+    return rows
+
+
+@blueprint.get("/peps/<uuid:pep_id>/sections/<section_key>")
+@access.signed_in
+def show_section(pep_id: uuid.UUID, section_key: str) -> tuple[str, int]:
+    """A section: the form for its owner, the answers for everyone else who may see the PEP."""
+    pep = _pep_or_404(pep_id)
+    definition = definition_for(pep)
+    section = _section_or_404(definition, section_key)
+    form = None
+    if section.section_type is SectionType.STANDARD:
+        form_class = draft_form_class(pep.form_key, pep.form_version, section.key)
+        form = form_from_answers(
+            form_class, section, _stored(pep, section.key).answers, facts=child_facts(pep.child)
+        )
+    return _render_section(pep, section, form)
+
+
+def _apply_row_action(
+    action: str, section: SectionDefinition, answers: dict[str, Any]
+) -> str | None:
+    """Remove a row now; return the group that needs an extra blank row on the page."""
+    parts = action.split(":")
+    if len(parts) < 2:
+        return None
+    try:
+        group = section.get_field(parts[1])
+    except KeyError:
+        return None
+    if not isinstance(group, RepeatingGroupDefinition) or group.fixed_rows:
+        return None
+    if parts[0] == "remove_row" and len(parts) == 3 and parts[2].isdigit():
+        rows = list(answers.get(group.key) or [])
+        index = int(parts[2])
+        if index < len(rows):
+            del rows[index]
+        answers[group.key] = rows
+        return None
+    if parts[0] == "add_row":
+        return group.key
+    return None
+
+
+def _keep_saved_values_where_invalid(
+    form: Form, stored: dict[str, Any], answers: dict[str, Any]
+) -> dict[str, Any]:
+    """Bad input is never saved over a good answer: those fields keep what was saved before."""
+    merged = dict(answers)
+    for field in form:
+        if field.errors:
+            if field.name in stored:
+                merged[field.name] = stored[field.name]
+            else:
+                merged.pop(field.name, None)
+    return merged
+
+
+@blueprint.post("/peps/<uuid:pep_id>/sections/<section_key>")
+@access.signed_in
+def save_section_answers(pep_id: uuid.UUID, section_key: str) -> Response | tuple[str, int]:
+    """Save a section: as the person types (htmx), by a button, or by a plain form post."""
+    pep = _pep_or_404(pep_id)
+    definition = definition_for(pep)
+    section = _section_or_404(definition, section_key)
+    roles = roles_for_child(g.user, pep.child)
+    refusal = section_refusal(pep, section, roles)
+    if refusal:
+        abort(403)
+    stored = _stored(pep, section.key)
+    autosave = request.form.get("autosave") == "1" and bool(htmx) and not htmx.boosted
+    action = request.form.get("action", "save")
+    try:
+        based_on = int(request.form.get("version", ""))
+    except ValueError:
+        based_on = -1
+
+    form_class = draft_form_class(pep.form_key, pep.form_version, section.key)
+    facts = child_facts(pep.child)
+    form = form_from_answers(
+        form_class, section, stored.answers, facts=facts, formdata=request.form
+    )
+    valid = form.validate()
+    answers = answers_from_form(section, form)
+    if not valid:
+        answers = _keep_saved_values_where_invalid(form, stored.answers, answers)
+    group_needing_row = _apply_row_action(action, section, answers)
+
+    actor = Actor.for_user(g.user, request.remote_addr)
+    try:
+        outcome = save_section(
+            db.session, actor, g.user, pep, section, roles, answers, based_on, autosave=autosave
+        )
+    except PepRefused:
+        abort(403)
+    errors = form_errors(form) if not valid else []
+
+    if isinstance(outcome, SectionConflict):
+        if autosave:
+            return render_template(
+                "peps/_autosave_status.html",
+                pep=pep,
+                section=section,
+                conflict=True,
+                stored=outcome.section,
+                errors=[],
+            ), 409
+        return _render_section(pep, section, form, status=409, conflict=outcome)
+
+    if autosave:
+        return render_template(
+            "peps/_autosave_status.html",
+            pep=pep,
+            section=section,
+            stored=outcome.section,
+            errors=errors,
+            conflict=False,
+        ), 200
+
+    if action.startswith(("add_row", "remove_row")):
+        # Show the saved answers again, with a blank row to fill where one was asked for.
+        form = form_from_answers(form_class, section, outcome.section.answers, facts=facts)
+        if group_needing_row:
+            form[group_needing_row].append_entry()
+        return _render_section(pep, section, form, errors=errors, status=400 if errors else 200)
+
+    if errors:
+        return _render_section(pep, section, form, status=400, errors=errors)
+    if action == "continue":
+        next_key = _next_section(definition, section, roles)
+        if next_key:
+            return redirect(url_for("peps.show_section", pep_id=pep.id, section_key=next_key), 303)
+        return redirect(url_for("peps.show_pep", pep_id=pep.id), 303)
+    return redirect(
+        url_for("peps.show_section", pep_id=pep.id, section_key=section.key, saved="1"), 303
+    )
+
+
+@blueprint.get("/children/<uuid:child_id>/peps/new")
+@access.signed_in
+def new_pep(child_id: uuid.UUID) -> tuple[str, int]:
+    """Start a PEP for this term."""
+    child = find_visible_child(db.session, g.user, child_id)
+    if child is None:
+        abort(404)
+    roles = roles_for_child(g.user, child)
+    if not may_start_pep(roles):
+        abort(403)
+    return _render_start(child, roles)
+
+
+def _render_start(child: Any, roles: Any, error: str | None = None) -> tuple[str, int]:
+    today = date.today()
+    year, term = current_term(today)
+    return render_template(
+        "peps/start.html",
+        child=child,
+        suggested=choose_form(child, today),
+        forms=[form_registry().latest(key) for key in ("early_years", "school_age", "post_16")],
+        may_choose_form=may_choose_form(roles),
+        terms=_term_choices(year, term),
+        open_pep=open_pep_of(db.session, child),
+        error=error,
+    ), 400 if error else 200
+
+
+def _term_choices(year: int, term: Term) -> list[tuple[str, str]]:
+    return [
+        (f"{choice_year}-{choice_term.value}", term_label(choice_year, choice_term))
+        for choice_year, choice_term in following_terms(year, term, 3)
+    ]
+
+
+@blueprint.post("/children/<uuid:child_id>/peps")
+@access.signed_in
+def create_pep(child_id: uuid.UUID) -> Response | tuple[str, int]:
+    """Start the PEP, on the form that suits the child unless an admin chose another."""
+    child = find_visible_child(db.session, g.user, child_id)
+    if child is None:
+        abort(404)
+    roles = roles_for_child(g.user, child)
+    if not may_start_pep(roles):
+        abort(403)
+    today = date.today()
+    year, term = current_term(today)
+    allowed_terms = dict(_term_choices(year, term))
+    chosen = request.form.get("term", "")
+    if chosen not in allowed_terms:
+        return _render_start(child, roles, error="Select the term this PEP is for")
+    chosen_year, chosen_term = chosen.split("-")
+    try:
+        pep = start_pep(
+            db.session,
+            Actor.for_user(g.user, request.remote_addr),
+            child,
+            roles,
+            int(chosen_year),
+            Term(chosen_term),
+            form_key=request.form.get("form_key") or None,
+            today=today,
+        )
+    except PepRefused as refusal:
+        return _render_start(child, roles, error=str(refusal))
+    return redirect(url_for("peps.show_pep", pep_id=pep.id), 303)

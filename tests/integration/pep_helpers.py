@@ -1,0 +1,71 @@
+"""Finding demo PEPs and posting section forms as a browser would."""
+
+import re
+
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import Child, Pep, PepSection
+from workflows.pep import OPEN_STATES
+
+
+def open_pep_id(app, reference):
+    with app.app_context():
+        child = db.session.scalar(select(Child).where(Child.authority_reference == reference))
+        pep = db.session.scalar(
+            select(Pep).where(
+                Pep.child_id == child.id, Pep.state.in_([s.value for s in OPEN_STATES])
+            )
+        )
+        return pep.id
+
+
+def stored_section(app, pep_id, section_key):
+    with app.app_context():
+        return db.session.scalar(
+            select(PepSection).where(
+                PepSection.pep_id == pep_id, PepSection.section_key == section_key
+            )
+        )
+
+
+def form_fields(page_html):
+    """The values a browser would send from the section form as it stands."""
+    form = (
+        page_html[page_html.index('id="section-form"') :]
+        if 'id="section-form"' in page_html
+        else page_html
+    )
+    form = form[: form.index("</form>")]
+    data = []
+    for match in re.finditer(r"<input([^>]*)>", form):
+        attributes = match.group(1)
+        name = re.search(r'name="([^"]+)"', attributes)
+        if not name:
+            continue
+        kind = re.search(r'type="([^"]+)"', attributes)
+        value = re.search(r'value="([^"]*)"', attributes)
+        if kind and kind.group(1) in ("radio", "checkbox") and "checked" not in attributes:
+            continue
+        data.append((name.group(1), unescape(value.group(1)) if value else ""))
+    for match in re.finditer(r'<textarea[^>]*name="([^"]+)"[^>]*>(.*?)</textarea>', form, re.S):
+        data.append((match.group(1), unescape(match.group(2)).lstrip("\n")))
+    for match in re.finditer(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', form, re.S):
+        chosen = re.search(r'<option value="([^"]*)"[^>]*selected', match.group(2))
+        data.append((match.group(1), chosen.group(1) if chosen else ""))
+    return data
+
+
+def unescape(text):
+    import html
+
+    return html.unescape(text)
+
+
+def replace_field(data, name, *values):
+    kept = [(key, value) for key, value in data if key != name]
+    return kept + [(name, value) for value in values]
+
+
+def section_url(pep_id, key):
+    return f"/peps/{pep_id}/sections/{key}"
