@@ -37,7 +37,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     _configure_templates(app)
     # Refuse to start on an invalid form definition; the error names the file and the path.
-    form_registry()
+    with app.app_context():
+        form_registry()
     db.init_app(app)
     csrf.init_app(app)
     htmx.init_app(app)

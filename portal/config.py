@@ -93,6 +93,8 @@ def settings_from_environment(environ: Mapping[str, str], instance_path: Path) -
         "AUTHORITY_NAME": environ.get("OPENPEP_AUTHORITY_NAME", "Demo County Council"),
         "BRAND_COLOUR": brand_colour,
         "OIDC_PROVIDERS": providers,
+        # Where the PEP form definitions live; an authority may keep its own set.
+        "FORMS_DIRECTORY": environ.get("OPENPEP_FORMS_DIRECTORY") or None,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": environment == "production",

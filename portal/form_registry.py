@@ -4,15 +4,31 @@ from __future__ import annotations
 
 from datetime import date
 from functools import cache
+from pathlib import Path
 
-from forms import FormRegistry, load_definitions
-from forms.schema import FormDefinition
+from flask import current_app, has_app_context
+from wtforms import Form
+
+from forms import FormRegistry, build_section_form, load_definitions
+from forms.schema import DEFAULT_DIRECTORY, FormDefinition, SectionDefinition
 from portal.models import Child, Pep
 
 
 @cache
+def _registry_in(directory: Path) -> FormRegistry:
+    return load_definitions(directory)
+
+
 def form_registry() -> FormRegistry:
-    return load_definitions()
+    """The definitions in the configured folder (OPENPEP_FORMS_DIRECTORY), loaded once."""
+    configured = current_app.config.get("FORMS_DIRECTORY") if has_app_context() else None
+    return _registry_in(Path(configured or DEFAULT_DIRECTORY).resolve())
+
+
+@cache
+def draft_form_class(section: SectionDefinition) -> type[Form]:
+    """One WTForms class per section definition, built once per process."""
+    return build_section_form(section, draft=True)
 
 
 def definition_for(pep: Pep) -> FormDefinition:

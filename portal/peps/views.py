@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from functools import cache
 from typing import Any
 
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 from wtforms import Form
 
-from forms import answers_from_form, build_section_form, form_errors, form_from_answers
+from forms import answers_from_form, form_errors, form_from_answers
 from forms.answers import computed_totals
 from forms.completeness import SectionStatus, missing_answers, section_status
 from forms.phases import choose_voice_band
@@ -20,7 +19,13 @@ from portal.academic import current_term, following_terms, term_label
 from portal.auth import access
 from portal.children.queries import find_visible_child, roles_for_child
 from portal.extensions import db, htmx
-from portal.form_registry import age_in_years, child_facts, definition_for, form_registry
+from portal.form_registry import (
+    age_in_years,
+    child_facts,
+    definition_for,
+    draft_form_class,
+    form_registry,
+)
 from portal.models import Pep, PepSection, Term
 from portal.operations.audit import Actor
 from portal.operations.peps import (
@@ -42,13 +47,6 @@ STATUS_LABELS = {
     SectionStatus.IN_PROGRESS: ("In progress", "govuk-tag--light-blue"),
     SectionStatus.COMPLETED: ("Completed", ""),
 }
-
-
-@cache
-def draft_form_class(form_key: str, version: int, section_key: str) -> type[Form]:
-    """One WTForms class per section of each form version, built once per process."""
-    section = form_registry().get(form_key, version).section(section_key)
-    return build_section_form(section, draft=True)
 
 
 def _pep_or_404(pep_id: uuid.UUID) -> Pep:
@@ -196,7 +194,7 @@ def show_section(pep_id: uuid.UUID, section_key: str) -> tuple[str, int]:
     section = _section_or_404(definition, section_key)
     form = None
     if section.section_type is SectionType.STANDARD:
-        form_class = draft_form_class(pep.form_key, pep.form_version, section.key)
+        form_class = draft_form_class(section)
         form = form_from_answers(
             form_class, section, _stored(pep, section.key).answers, facts=child_facts(pep.child)
         )
@@ -261,7 +259,7 @@ def save_section_answers(pep_id: uuid.UUID, section_key: str) -> Response | tupl
     except ValueError:
         based_on = -1
 
-    form_class = draft_form_class(pep.form_key, pep.form_version, section.key)
+    form_class = draft_form_class(section)
     facts = child_facts(pep.child)
     form = form_from_answers(
         form_class, section, stored.answers, facts=facts, formdata=request.form
@@ -284,7 +282,7 @@ def save_section_answers(pep_id: uuid.UUID, section_key: str) -> Response | tupl
     if isinstance(outcome, SectionConflict):
         if autosave:
             return render_template(
-                "peps/_autosave_status.html",
+                "peps/_autosave_response.html",
                 pep=pep,
                 section=section,
                 conflict=True,
@@ -295,7 +293,7 @@ def save_section_answers(pep_id: uuid.UUID, section_key: str) -> Response | tupl
 
     if autosave:
         return render_template(
-            "peps/_autosave_status.html",
+            "peps/_autosave_response.html",
             pep=pep,
             section=section,
             stored=outcome.section,

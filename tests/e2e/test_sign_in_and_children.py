@@ -2,30 +2,15 @@
 
 import re
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Child
 from portal.operations.demo_seed import CHILDREN
-from tests.e2e.conftest import assert_accessible
+from tests.e2e.conftest import assert_accessible, sign_in_through_provider
 
 OAKFIELD = {c.reference for c in CHILDREN if c.school_urn == "900201"}
-
-
-def sign_in_through_provider(page: Page, base_url: str, email: str) -> None:
-    page.goto(base_url + "/")
-    assert_accessible(page)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
-    assert_accessible(page)
-    page.get_by_role("button", name=re.compile("Sign in with Demo")).click()
-    expect(page.get_by_role("heading", name="Sign in to the OpenPEP demo")).to_be_visible()
-    assert_accessible(page)
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill("any password")
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.locator(".openpep-header__user")).to_contain_text("Signed in as")
 
 
 def test_designated_teacher_sees_only_their_schools_children(live_server, watched_page):
