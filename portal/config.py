@@ -80,6 +80,7 @@ def settings_from_environment(environ: Mapping[str, str], instance_path: Path) -
             f"OPENPEP_BRAND_COLOUR must be a colour like #1d4f91, not {brand_colour!r}."
         )
 
+    qa_scale, qa_threshold = qa_settings_from_environment(environ)
     providers = oidc_providers_from_environment(environ)
     if not providers and not production:
         providers = (demo_provider(environ.get("OPENPEP_DEMO_ISSUER", DEMO_PROVIDER_ISSUER)),)
@@ -93,6 +94,8 @@ def settings_from_environment(environ: Mapping[str, str], instance_path: Path) -
         "AUTHORITY_NAME": environ.get("OPENPEP_AUTHORITY_NAME", "Demo County Council"),
         "BRAND_COLOUR": brand_colour,
         "OIDC_PROVIDERS": providers,
+        "QA_SCALE": qa_scale,
+        "QA_THRESHOLD": qa_threshold,
         # Where the PEP form definitions live; an authority may keep its own set.
         "FORMS_DIRECTORY": environ.get("OPENPEP_FORMS_DIRECTORY") or None,
         "SESSION_COOKIE_HTTPONLY": True,
@@ -159,3 +162,24 @@ def _provider_from_mapping(entry: object, where: str) -> OidcProviderSettings:
         client_id=str(entry["client_id"]),
         client_secret=str(entry["client_secret"]),
     )
+
+
+def qa_settings_from_environment(environ: Mapping[str, str]) -> tuple[str, str]:
+    """The authority's QA rating scale and the lowest rating that may be signed off."""
+    from workflows.quality import load_scales
+
+    scales = load_scales()
+    scale_key = environ.get("OPENPEP_QA_SCALE", scales.default)
+    if scale_key not in scales.scales:
+        raise ConfigurationError(
+            f"OPENPEP_QA_SCALE must be one of {', '.join(sorted(scales.scales))}, "
+            f"not {scale_key!r}."
+        )
+    scale = scales[scale_key]
+    threshold = environ.get("OPENPEP_QA_THRESHOLD", scale.default_threshold)
+    if threshold not in scale.keys:
+        raise ConfigurationError(
+            f"OPENPEP_QA_THRESHOLD must be a rating on the {scale_key} scale "
+            f"({', '.join(scale.keys)}), not {threshold!r}."
+        )
+    return scale_key, threshold

@@ -270,6 +270,12 @@ def _answer_sections(
             break
         stored = next(s for s in pep.sections if s.section_key == section.key)
         answers = sample_answers(section, today=today, band=band)
-        # Keep rows carried over from the previous PEP (its targets), as a real PEP would.
-        stored.answers = {**answers, **stored.answers}
+        carried = stored.answers
+        # Rows carried over from the previous PEP (its targets) stay, and are evaluated: the
+        # teacher marks each one achieved, partly or not yet, with evidence.
+        for key, rows in carried.items():
+            example = (answers.get(key) or [{}])[0]
+            if isinstance(rows, list) and isinstance(example, dict):
+                answers[key] = [{**example, **row} for row in rows]
+        stored.answers = answers
         answered += 1

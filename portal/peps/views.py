@@ -39,6 +39,7 @@ from portal.operations.peps import (
 from portal.peps.permissions import may_choose_form, may_start_pep, section_refusal
 from portal.peps.presenters import display_rows, display_value
 from portal.peps.queries import find_visible_pep
+from workflows.roles import Role
 
 blueprint = Blueprint("peps", __name__)
 
@@ -79,25 +80,37 @@ def task_status(pep: Pep, section: SectionDefinition) -> tuple[str, str]:
     return STATUS_LABELS[status]
 
 
-@blueprint.get("/peps/<uuid:pep_id>")
-@access.signed_in
-def show_pep(pep_id: uuid.UUID) -> str:
-    """The PEP's task list: every section with its owner and status."""
-    pep = _pep_or_404(pep_id)
+def render_pep_page(
+    pep: Pep, *, refusal: list[str] | None = None, refused_event: Any = None
+) -> str:
+    """The task list, the actions this person may take, and the timeline."""
+    from portal.peps.signoff import action_offers, timeline
+
     definition = definition_for(pep)
     roles = roles_for_child(g.user, pep.child)
     tasks = [
-        {
-            "section": section,
-            "status": task_status(pep, section),
-            "mine": section.owner in roles,
-        }
+        {"section": section, "status": task_status(pep, section), "mine": section.owner in roles}
         for section in definition.sections
     ]
     completed = sum(1 for task in tasks if task["status"][0] == "Completed")
     return render_template(
-        "peps/show.html", pep=pep, definition=definition, tasks=tasks, completed=completed
+        "peps/show.html",
+        pep=pep,
+        definition=definition,
+        tasks=tasks,
+        completed=completed,
+        offers=action_offers(pep, roles),
+        timeline=timeline(pep),
+        refusal=refusal or [],
+        refused_event=refused_event,
     )
+
+
+@blueprint.get("/peps/<uuid:pep_id>")
+@access.signed_in
+def show_pep(pep_id: uuid.UUID) -> str:
+    """The PEP's task list: every section with its owner and status."""
+    return render_pep_page(_pep_or_404(pep_id))
 
 
 def _voice_band(pep: Pep) -> str:
@@ -192,6 +205,10 @@ def show_section(pep_id: uuid.UUID, section_key: str) -> tuple[str, int]:
     pep = _pep_or_404(pep_id)
     definition = definition_for(pep)
     section = _section_or_404(definition, section_key)
+    if section.section_type is SectionType.QUALITY_ASSURANCE and Role.REVIEWER in roles_for_child(
+        g.user, pep.child
+    ):
+        return redirect(url_for("peps.quality_assurance", pep_id=pep.id))  # type: ignore[return-value]
     form = None
     if section.section_type is SectionType.STANDARD:
         form_class = draft_form_class(section)
@@ -386,3 +403,7 @@ def create_pep(child_id: uuid.UUID) -> Response | tuple[str, int]:
     except PepRefused as refusal:
         return _render_start(child, roles, error=str(refusal))
     return redirect(url_for("peps.show_pep", pep_id=pep.id), 303)
+
+
+# The sign-off routes share this blueprint; importing the module registers them.
+from portal.peps import signoff  # noqa: E402, F401

@@ -1,0 +1,252 @@
+"""Sign-off actions, the Virtual School's quality assurance, the timeline and my tasks."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from forms.completeness import SectionStatus, pep_completeness
+from portal.auth import access
+from portal.children.queries import roles_for_child, visible_children
+from portal.extensions import db
+from portal.form_registry import definition_for
+from portal.models import AuditEvent, Child, Pep, User
+from portal.operations.audit import Actor
+from portal.operations.workflow import (
+    QA_SECTION,
+    QaEntry,
+    answers_of,
+    automated_pre_checks,
+    pep_facts,
+    qa_problems,
+    qa_scale,
+    save_quality_assurance,
+    transition_pep,
+)
+from portal.peps.queries import find_visible_pep
+from portal.peps.views import blueprint, render_pep_page
+from workflows.engine import Refused, available_events, blocked_reasons, find_transition
+from workflows.pep import OPEN_STATES, PepEvent, PepState
+from workflows.pep import Actor as WorkflowActor
+from workflows.quality import Judgement, load_qa_criteria
+from workflows.roles import Role
+
+REASON_LABELS = {
+    PepEvent.RETURNED: "Why are you returning the PEP? Say what needs to change.",
+    PepEvent.QA_RETURNED: "Feedback for the designated teacher",
+    PepEvent.CANCELLED: "Why is this PEP being cancelled? For example, the child has left care.",
+}
+
+
+@dataclass(frozen=True)
+class ActionOffer:
+    event: PepEvent
+    needs_reason: bool
+    reason_label: str
+    blocked: list[str]
+
+
+def action_offers(pep: Pep, roles: frozenset[Role]) -> list[ActionOffer]:
+    """The buttons this person sees, each with what still stops it (if anything)."""
+    facts = pep_facts(pep, current_app.config)
+    offers: dict[PepEvent, ActionOffer] = {}
+    for role in sorted(roles):
+        actor = WorkflowActor(role, g.user.display_name)
+        for event in available_events(facts, actor):
+            if event in offers or event is PepEvent.QA_RETURNED or event is PepEvent.SIGNED_OFF:
+                continue  # the reviewer acts from the quality assurance page
+            transition = find_transition(facts.state, event)
+            offers[event] = ActionOffer(
+                event,
+                bool(transition and transition.needs_reason),
+                REASON_LABELS.get(event, "Reason"),
+                [r for r in blocked_reasons(facts, actor, event) if not r.startswith("Enter ")],
+            )
+    return list(offers.values())
+
+
+def timeline(pep: Pep) -> list[dict[str, Any]]:
+    """Who did what to this PEP, in which role, when, and why (for returns)."""
+    rows = db.session.execute(
+        select(AuditEvent, User.display_name)
+        .outerjoin(User, User.id == AuditEvent.actor_user_id)
+        .where(
+            AuditEvent.object_id == str(pep.id),
+            AuditEvent.action.in_(["pep.started", "pep.transition"]),
+        )
+        .order_by(AuditEvent.occurred_at_utc)
+    )
+    entries = []
+    for event, name in rows:
+        if event.action == "pep.started":
+            label, role = "Started", None
+        else:
+            label = PepEvent(event.details["event"]).timeline_label
+            role = event.details.get("role_label")
+        entries.append(
+            {
+                "label": label,
+                "who": name or event.actor_description,
+                "role": role,
+                "when": event.occurred_at_utc,
+                "reason": event.details.get("reason"),
+            }
+        )
+    return entries
+
+
+def _pep_or_404(pep_id: uuid.UUID) -> Pep:
+    pep = find_visible_pep(db.session, g.user, pep_id)
+    if pep is None:
+        abort(404)
+    return pep
+
+
+@blueprint.post("/peps/<uuid:pep_id>/events/<event_name>")
+@access.signed_in
+def record_event(pep_id: uuid.UUID, event_name: str) -> Response | tuple[str, int]:
+    """Submit, approve, return, resubmit or cancel: whatever the process allows this person."""
+    pep = _pep_or_404(pep_id)
+    try:
+        event = PepEvent(event_name)
+    except ValueError:
+        abort(404)
+    if event is PepEvent.SUPERSEDED:
+        abort(403)
+    roles = roles_for_child(g.user, pep.child)
+    outcome = transition_pep(
+        db.session,
+        Actor.for_user(g.user, request.remote_addr),
+        g.user,
+        pep,
+        roles,
+        event,
+        current_app.config,
+        reason=request.form.get("reason"),
+    )
+    if isinstance(outcome, Refused):
+        return render_pep_page(pep, refusal=outcome.reasons, refused_event=event), 400
+    flash(f"{event.timeline_label}. The PEP is now {outcome.target.label.lower()}.")
+    return redirect(url_for("peps.show_pep", pep_id=pep.id), 303)
+
+
+@blueprint.route("/peps/<uuid:pep_id>/quality-assurance", methods=["GET", "POST"])
+@access.roles(Role.REVIEWER)
+def quality_assurance(pep_id: uuid.UUID) -> Response | tuple[str, int]:
+    """The reviewer's pre-checks, judgements, rating and feedback; then sign off or return."""
+    pep = _pep_or_404(pep_id)
+    scale, threshold = qa_scale(current_app.config)
+    criteria = load_qa_criteria()
+    saved = answers_of(pep, QA_SECTION)
+    problems: dict[str, str] = {}
+    entry = QaEntry(
+        saved.get("rating"), dict(saved.get("judgements", {})), saved.get("feedback", "")
+    )
+    if request.method == "POST":
+        if pep.state_enum is not PepState.APPROVED:
+            abort(403)
+        entry = QaEntry(
+            request.form.get("rating") or None,
+            {
+                c.key: request.form[f"judgement-{c.key}"]
+                for c in criteria.criteria
+                if request.form.get(f"judgement-{c.key}")
+            },
+            (request.form.get("feedback") or "").replace("\x00", "").strip(),
+        )
+        problems = qa_problems(entry, scale, criteria)
+        if not problems:
+            save_quality_assurance(
+                db.session, Actor.for_user(g.user, request.remote_addr), g.user, pep, entry, scale
+            )
+            decision = request.form.get("decision")
+            if decision in (PepEvent.SIGNED_OFF.value, PepEvent.QA_RETURNED.value):
+                outcome = transition_pep(
+                    db.session,
+                    Actor.for_user(g.user, request.remote_addr),
+                    g.user,
+                    pep,
+                    roles_for_child(g.user, pep.child),
+                    PepEvent(decision),
+                    current_app.config,
+                    reason=entry.feedback or None,
+                )
+                if isinstance(outcome, Refused):
+                    problems = {f"decision-{i}": r for i, r in enumerate(outcome.reasons)}
+                else:
+                    flash(f"{PepEvent(decision).timeline_label}.")
+                    return redirect(url_for("peps.show_pep", pep_id=pep.id), 303)
+            else:
+                flash("Your quality assurance has been saved.")
+                return redirect(url_for("peps.quality_assurance", pep_id=pep.id), 303)
+    return render_template(
+        "peps/quality_assurance.html",
+        pep=pep,
+        checks=automated_pre_checks(pep),
+        criteria=criteria,
+        judgements=list(Judgement),
+        scale=scale,
+        threshold=scale.rating(threshold),
+        entry=entry,
+        problems=problems,
+        editable=pep.state_enum is PepState.APPROVED,
+    ), 400 if problems else 200
+
+
+@dataclass(frozen=True)
+class Task:
+    pep: Pep
+    what: str
+    href: str
+
+
+@blueprint.get("/tasks")
+@access.signed_in
+def my_tasks() -> str:
+    """What is waiting for this person: sections to complete, PEPs to approve or to check."""
+    children = visible_children(g.user).with_only_columns(Child.id)
+    peps = db.session.scalars(
+        select(Pep)
+        .where(Pep.child_id.in_(children), Pep.state.in_([s.value for s in OPEN_STATES]))
+        .order_by(Pep.updated_at_utc)
+    ).all()
+    tasks: list[Task] = []
+    for pep in peps:
+        roles = roles_for_child(g.user, pep.child)
+        state = pep.state_enum
+        href = url_for("peps.show_pep", pep_id=pep.id)
+        if Role.REVIEWER in roles and state is PepState.APPROVED:
+            tasks.append(
+                Task(
+                    pep,
+                    "Quality-assure and sign off",
+                    url_for("peps.quality_assurance", pep_id=pep.id),
+                )
+            )
+        if Role.SOCIAL_WORKER in roles and state is PepState.SUBMITTED:
+            tasks.append(Task(pep, "Check and approve, or return", href))
+        if state in (PepState.DRAFT, PepState.RETURNED):
+            definition = definition_for(pep)
+            answers = {s.section_key: s.answers for s in pep.sections}
+            for role in sorted(roles & {Role.DESIGNATED_TEACHER, Role.SOCIAL_WORKER, Role.CARER}):
+                statuses = pep_completeness(definition, answers, owner=role)
+                left = [
+                    k for k, status in statuses.items() if status is not SectionStatus.COMPLETED
+                ]
+                if left:
+                    tasks.append(
+                        Task(
+                            pep,
+                            f"Complete {len(left)} section{'s' if len(left) != 1 else ''}",
+                            href,
+                        )
+                    )
+                elif role is Role.DESIGNATED_TEACHER:
+                    verb = "Resubmit" if state is PepState.RETURNED else "Submit"
+                    tasks.append(Task(pep, f"{verb} after the PEP meeting", href))
+    return render_template("peps/tasks.html", tasks=tasks)
