@@ -114,3 +114,26 @@ def test_create_app_refuses_production_without_secret_key(monkeypatch, tmp_path)
     monkeypatch.setenv("OPENPEP_INSTANCE_PATH", str(tmp_path))
     with pytest.raises(ConfigurationError, match="SECRET_KEY"):
         create_app()
+
+
+def test_quality_assurance_scale_defaults_to_rag():
+    settings = settings_from_environment({}, INSTANCE)
+    assert (settings["QA_SCALE"], settings["QA_THRESHOLD"]) == ("rag", "amber")
+
+
+def test_an_authority_can_choose_the_ofsted_scale_and_threshold():
+    environ = {"OPENPEP_QA_SCALE": "ofsted", "OPENPEP_QA_THRESHOLD": "good"}
+    settings = settings_from_environment(environ, INSTANCE)
+    assert (settings["QA_SCALE"], settings["QA_THRESHOLD"]) == ("ofsted", "good")
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        ({"OPENPEP_QA_SCALE": "stars"}, "OPENPEP_QA_SCALE must be one of"),
+        ({"OPENPEP_QA_THRESHOLD": "good"}, "must be a rating on the rag scale"),
+    ],
+)
+def test_bad_quality_assurance_settings_are_explained(environ, message):
+    with pytest.raises(ConfigurationError, match=message):
+        settings_from_environment(environ, INSTANCE)
