@@ -11,12 +11,15 @@ need() { # need BINARY PACKAGE
 }
 need /usr/bin/chromium chromium
 need /usr/bin/chromedriver chromium-driver
+# The export tests render Word documents to PDF and read what a person would see.
+need soffice libreoffice-writer-nogui
+need pdftotext poppler-utils
 if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
     missing="$missing postgresql"
 fi
 
 if [ -z "$missing" ]; then
-    echo "Test packages present: chromium, chromium-driver, postgresql."
+    echo "Test packages present: chromium, chromium-driver, postgresql, LibreOffice Writer, poppler-utils."
     exit 0
 fi
 

@@ -44,7 +44,7 @@ def main() -> int:
     app = create_app()
     with app.app_context():
         upgrade_to_latest(db.engine)
-        print(seed_demo_data(db.session))
+        print(seed_demo_data(db.session, settings=app.config))
 
     provider = start_oidc_provider(port=PROVIDER_PORT)
     # A polite stop (SIGTERM) ends both servers the same way as Ctrl-C does.

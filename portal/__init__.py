@@ -47,6 +47,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     from portal.auth.views import blueprint as auth_blueprint
     from portal.children.views import blueprint as children_blueprint
+    from portal.exports.views import blueprint as exports_blueprint
+    from portal.invites.views import blueprint as invites_blueprint
     from portal.pages.views import blueprint as pages_blueprint
     from portal.peps.views import blueprint as peps_blueprint
 
@@ -54,6 +56,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(auth_blueprint)
     app.register_blueprint(children_blueprint)
     app.register_blueprint(peps_blueprint)
+    app.register_blueprint(exports_blueprint)
+    app.register_blueprint(invites_blueprint)
 
     errors.init_app(app)
     security.init_app(app)

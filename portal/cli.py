@@ -22,5 +22,5 @@ def init_app(app: Flask) -> None:
         """Create the demo schools, children, users and PEPs (running it twice changes nothing)."""
         from portal.operations.demo_seed import seed_demo_data
 
-        summary = seed_demo_data(db.session)
+        summary = seed_demo_data(db.session, settings=app.config)
         click.echo(summary)

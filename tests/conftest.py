@@ -79,7 +79,7 @@ def database_templates(postgres_url: str, oidc_provider: OidcProvider) -> dict[s
     seeded_url = database_url_for(postgres_url, SEEDED_TEMPLATE)
     application = create_app(portal_config(seeded_url, oidc_provider))
     with application.app_context():
-        seed_demo_data(db.session)
+        seed_demo_data(db.session, settings=application.config)
         db.session.remove()
         db.engine.dispose()
     return {"empty": EMPTY_TEMPLATE, "seeded": SEEDED_TEMPLATE}

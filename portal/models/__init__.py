@@ -3,7 +3,9 @@
 from portal.models.audit import AuditEvent
 from portal.models.base import Base, Entity
 from portal.models.child import Child, LegalStatus
+from portal.models.invite import ContributionInvite
 from portal.models.pep import Pep, PepSection, Term
+from portal.models.record import PepRecord
 from portal.models.school import School, SchoolPhase
 from portal.models.user import RoleGrant, User
 
@@ -11,9 +13,11 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Child",
+    "ContributionInvite",
     "Entity",
     "LegalStatus",
     "Pep",
+    "PepRecord",
     "PepSection",
     "RoleGrant",
     "School",

@@ -56,6 +56,10 @@ class Pep(Entity):
     form_version: Mapped[int] = mapped_column(Integer)
     # Optimistic locking: two people may act on the same PEP.
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # Why the child's views could not be gathered: a PEP may go without them only with a reason.
+    child_voice_absent_reason: Mapped[str | None] = mapped_column(String(2000))
+    # Staff's note on how the child's views were gathered; the child's own words stay untouched.
+    child_voice_note: Mapped[str | None] = mapped_column(String(2000))
 
     child: Mapped[Child] = relationship(back_populates="peps")
     sections: Mapped[list[PepSection]] = relationship(

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,6 +20,7 @@ from portal.models import Child, LegalStatus, Pep, RoleGrant, School, SchoolPhas
 from portal.operations import audit
 from portal.operations.audit import Actor
 from portal.operations.peps import choose_form, create_pep
+from portal.operations.records import store_signed_off_record
 from workflows.pep import PepState
 from workflows.roles import Role
 
@@ -156,7 +159,9 @@ def date_of_birth_for(year_group: int, birth_month: int, today: date) -> date:
     return date(birth_year, birth_month, 14)
 
 
-def seed_demo_data(session: Session, today: date | None = None) -> str:
+def seed_demo_data(
+    session: Session, today: date | None = None, settings: Mapping[str, Any] | None = None
+) -> str:
     """Create whatever demo records are missing, identified by URN, reference and email."""
     today = today or date.today()
     created = {"schools": 0, "children": 0, "users": 0, "peps": 0}
@@ -214,6 +219,7 @@ def seed_demo_data(session: Session, today: date | None = None) -> str:
 
     if not any(created.values()):
         return "Demo data is already in place; nothing changed."
+    _store_records_of_signed_off_peps(session, settings or {})
     audit.record(
         session, Actor.system("demo seed"), "demo.seeded", "database", None, created=created
     )
@@ -249,6 +255,16 @@ def _seed_peps(session: Session, child: Child, demo: DemoChild, today: date) -> 
             previous.state = PepState.SUPERSEDED.value
         session.flush()
     return len(earlier) + (demo.current_pep is not None)
+
+
+def _store_records_of_signed_off_peps(session: Session, settings: Mapping[str, Any]) -> None:
+    """Every PEP that was signed off carries its record, made by the sign-off code path."""
+    signed_off = session.scalars(
+        select(Pep).where(Pep.state.in_([PepState.SIGNED_OFF.value, PepState.SUPERSEDED.value]))
+    )
+    actor = Actor.system("demo seed")
+    for pep in signed_off:
+        store_signed_off_record(session, actor, pep, settings)
 
 
 def _answer_sections(

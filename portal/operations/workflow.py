@@ -149,6 +149,9 @@ def transition_pep(
     )
     if outcome.target is PepState.SIGNED_OFF:
         _supersede_earlier_records(session, pep)
+        from portal.operations.records import store_signed_off_record
+
+        store_signed_off_record(session, actor, pep, settings)
     session.commit()
     return outcome
 

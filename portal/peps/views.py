@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 from wtforms import Form
 
@@ -26,7 +27,7 @@ from portal.form_registry import (
     draft_form_class,
     form_registry,
 )
-from portal.models import Pep, PepSection, Term
+from portal.models import Pep, PepRecord, PepSection, Term
 from portal.operations.audit import Actor
 from portal.operations.peps import (
     PepRefused,
@@ -103,6 +104,7 @@ def render_pep_page(
         timeline=timeline(pep),
         refusal=refusal or [],
         refused_event=refused_event,
+        record=db.session.scalar(select(PepRecord).where(PepRecord.pep_id == pep.id)),
     )
 
 

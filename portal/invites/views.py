@@ -1,0 +1,488 @@
+"""Invite links: staff create and manage them; the holder (child or carer) fills in one section.
+
+Holder pages are public (the token in the link is the credential), never show the signed-in
+header or navigation, and are neither cached nor sent as a referrer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+import segno
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
+from flask.blueprints import BlueprintSetupState
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+from wtforms import Form
+
+from forms import answers_from_form, form_errors, form_from_answers, voice_answers
+from forms.answers import VOICE_ANSWERS_KEY, VOICE_BAND_KEY
+from forms.builder import FormError
+from forms.completeness import section_status
+from forms.phases import VoiceBand, choose_voice_band
+from forms.schema import SectionDefinition
+from portal.auth import access
+from portal.children.queries import roles_for_child
+from portal.extensions import db
+from portal.form_registry import age_in_years, child_facts, definition_for, draft_form_class
+from portal.invites.queries import find_invite_by_token, invites_for_pep
+from portal.invites.rate_limit import MAX_FAILURES, WINDOW_SECONDS, FailedAttemptLimiter
+from portal.models import ContributionInvite, Pep, PepSection
+from portal.operations.audit import Actor
+from portal.operations.invites import (
+    Contributor,
+    InviteRefused,
+    RefusedToken,
+    contributor_for,
+    create_invite,
+    holder_actor,
+    management_refusal,
+    may_manage_invites,
+    record_child_voice_absent_reason,
+    record_child_voice_note,
+    record_refused_token,
+    reopen_invite,
+    revoke_invite,
+    save_through_invite,
+    send_through_invite,
+)
+from portal.peps.permissions import EDITABLE_STATES
+from portal.peps.queries import find_visible_pep
+from workflows.roles import Role
+
+blueprint = Blueprint("invites", __name__)
+
+LIMITER = "openpep_invite_limiter"
+HOLDER_ENDPOINTS = frozenset(
+    {"invites.contribute", "invites.save_contribution", "invites.send_contribution"}
+)
+CHANGE_MESSAGES = {
+    "revoked": "The link has been stopped. It no longer opens.",
+    "reopened": "The link has been opened again. The same link can be used to change the views.",
+    "note": "The note on how the child's views were gathered has been saved.",
+    "reason": "The reason the child's views could not be gathered has been saved.",
+}
+
+
+@blueprint.record_once
+def _create_limiter(state: BlueprintSetupState) -> None:
+    config = state.app.config
+    state.app.extensions[LIMITER] = FailedAttemptLimiter(
+        max_failures=config.get("INVITE_MAX_FAILED_ATTEMPTS", MAX_FAILURES),
+        window_seconds=config.get("INVITE_FAILED_ATTEMPTS_WINDOW_SECONDS", WINDOW_SECONDS),
+    )
+
+
+@blueprint.after_request
+def _keep_holder_pages_private(response: Response) -> Response:
+    """The token is in the address: no cache may keep these pages and no link may leak it."""
+    if request.endpoint in HOLDER_ENDPOINTS:
+        response.cache_control.no_store = True
+        response.cache_control.private = True
+        response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+# --------------------------------------------------------------------------------------------
+# Staff: creating and managing links, the note and the reason
+# --------------------------------------------------------------------------------------------
+
+
+def _pep_or_404(pep_id: uuid.UUID) -> Pep:
+    pep = find_visible_pep(db.session, g.user, pep_id)
+    if pep is None:
+        abort(404)
+    return pep
+
+
+def _invite_or_404(pep: Pep, invite_id: uuid.UUID) -> ContributionInvite:
+    invite = db.session.scalar(
+        select(ContributionInvite).where(
+            ContributionInvite.id == invite_id, ContributionInvite.pep_id == pep.id
+        )
+    )
+    if invite is None:
+        abort(404)
+    return invite
+
+
+def _invitable_sections(pep: Pep) -> list[tuple[SectionDefinition, Contributor]]:
+    return [
+        (section, contributor)
+        for section in definition_for(pep).sections
+        if (contributor := contributor_for(section)) is not None
+    ]
+
+
+def invite_status(invite: ContributionInvite, now: datetime) -> tuple[str, str]:
+    """The status tag for a link: its words and GOV.UK tag colour."""
+    if invite.revoked_at_utc is not None:
+        return "Stopped", "govuk-tag--grey"
+    if invite.is_expired(now):
+        return "Expired", "govuk-tag--grey"
+    if invite.completed_at_utc is not None:
+        return "Sent", "govuk-tag--green"
+    if invite.last_used_at_utc is not None:
+        return "In progress", "govuk-tag--light-blue"
+    return "Not started", "govuk-tag--blue"
+
+
+def _render_manage(
+    pep: Pep, *, errors: list[FormError] | None = None, status: int = 200, **values: str
+) -> tuple[str, int]:
+    roles = roles_for_child(g.user, pep.child)
+    now = datetime.now(UTC)
+    invites = invites_for_pep(db.session, pep)
+    parts = []
+    for section, contributor in _invitable_sections(pep):
+        stored = next(s for s in pep.sections if s.section_key == section.key)
+        parts.append(
+            {
+                "section": section,
+                "contributor": contributor,
+                "status": section_status(section, stored.answers).value,
+                "invites": [
+                    (invite, invite_status(invite, now), invite.works(now))
+                    for invite in invites
+                    if invite.section_key == section.key
+                ],
+            }
+        )
+    return render_template(
+        "invites/manage.html",
+        pep=pep,
+        parts=parts,
+        may_manage=may_manage_invites(roles),
+        refusal=management_refusal(pep, roles),
+        errors=errors or [],
+        changed=CHANGE_MESSAGES.get(request.args.get("changed", "")),
+        note=values.get("note", pep.child_voice_note or ""),
+        absent_reason=values.get("absent_reason", pep.child_voice_absent_reason or ""),
+    ), status
+
+
+def _roles_to_manage(pep: Pep) -> frozenset[Role]:
+    """The person's roles for the child, or 403 when they may not manage links at all."""
+    roles = roles_for_child(g.user, pep.child)
+    if not may_manage_invites(roles):
+        abort(403)
+    return roles
+
+
+def _refused(pep: Pep, refusal: InviteRefused, status: int = 409) -> tuple[str, int]:
+    return _render_manage(pep, errors=[FormError("", str(refusal))], status=status)
+
+
+def _staff_actor() -> Actor:
+    return Actor.for_user(g.user, request.remote_addr)
+
+
+@blueprint.get("/peps/<uuid:pep_id>/contributions")
+@access.signed_in
+def manage(pep_id: uuid.UUID) -> tuple[str, int]:
+    """Links for the child's and carer's views, with the staff note and the absent reason.
+    Anyone who may see the PEP may see this page; only the child's designated teacher or
+    social worker may change anything on it."""
+    return _render_manage(_pep_or_404(pep_id))
+
+
+@blueprint.post("/peps/<uuid:pep_id>/contributions")
+@access.signed_in
+def create(pep_id: uuid.UUID) -> tuple[str, int]:
+    """Create a link and show it once, with a QR code to scan with a phone."""
+    pep = _pep_or_404(pep_id)
+    roles = _roles_to_manage(pep)
+    sections = {section.key: section for section, _ in _invitable_sections(pep)}
+    section = sections.get(request.form.get("section_key", ""))
+    if section is None:
+        return _render_manage(pep, errors=[FormError("", "Choose who the link is for")], status=400)
+    try:
+        created = create_invite(db.session, _staff_actor(), g.user, pep, section, roles)
+    except InviteRefused as refusal:
+        return _refused(pep, refusal)
+    link = url_for("invites.contribute", token=created.token, _external=True)
+    # A data: URI image: the Content-Security-Policy allows those, and no inline style is needed.
+    qr_code = segno.make(link, error="m").svg_data_uri(scale=5, border=4)
+    return render_template(
+        "invites/created.html",
+        pep=pep,
+        section=section,
+        contributor=contributor_for(section),
+        invite=created.invite,
+        link=link,
+        qr_code=qr_code,
+    ), 200
+
+
+@blueprint.post("/peps/<uuid:pep_id>/contributions/<uuid:invite_id>/revoke")
+@access.signed_in
+def revoke(pep_id: uuid.UUID, invite_id: uuid.UUID) -> Response | tuple[str, int]:
+    pep = _pep_or_404(pep_id)
+    roles = _roles_to_manage(pep)
+    invite = _invite_or_404(pep, invite_id)
+    try:
+        revoke_invite(db.session, _staff_actor(), g.user, invite, roles)
+    except InviteRefused as refusal:
+        return _refused(pep, refusal)
+    return redirect(url_for("invites.manage", pep_id=pep.id, changed="revoked"), 303)
+
+
+@blueprint.post("/peps/<uuid:pep_id>/contributions/<uuid:invite_id>/reopen")
+@access.signed_in
+def reopen(pep_id: uuid.UUID, invite_id: uuid.UUID) -> Response | tuple[str, int]:
+    pep = _pep_or_404(pep_id)
+    roles = _roles_to_manage(pep)
+    invite = _invite_or_404(pep, invite_id)
+    try:
+        reopen_invite(db.session, _staff_actor(), g.user, invite, roles)
+    except InviteRefused as refusal:
+        return _refused(pep, refusal)
+    return redirect(url_for("invites.manage", pep_id=pep.id, changed="reopened"), 303)
+
+
+@blueprint.post("/peps/<uuid:pep_id>/contributions/note")
+@access.signed_in
+def save_note(pep_id: uuid.UUID) -> Response | tuple[str, int]:
+    """Staff's note on how the child's views were gathered (never an edit of the views)."""
+    pep = _pep_or_404(pep_id)
+    roles = _roles_to_manage(pep)
+    note = request.form.get("note", "")
+    try:
+        record_child_voice_note(db.session, _staff_actor(), pep, roles, note)
+    except InviteRefused as refusal:
+        status = 400 if management_refusal(pep, roles) is None else 409
+        return _render_manage(
+            pep, errors=[FormError("note", str(refusal))], status=status, note=note
+        )
+    return redirect(url_for("invites.manage", pep_id=pep.id, changed="note"), 303)
+
+
+@blueprint.post("/peps/<uuid:pep_id>/contributions/absent-reason")
+@access.signed_in
+def save_absent_reason(pep_id: uuid.UUID) -> Response | tuple[str, int]:
+    """Why the child's views could not be gathered: the PEP may then go without them."""
+    pep = _pep_or_404(pep_id)
+    roles = _roles_to_manage(pep)
+    reason = request.form.get("absent_reason", "")
+    try:
+        record_child_voice_absent_reason(db.session, _staff_actor(), pep, roles, reason)
+    except InviteRefused as refusal:
+        status = 400 if management_refusal(pep, roles) is None else 409
+        return _render_manage(
+            pep,
+            errors=[FormError("absent-reason", str(refusal))],
+            status=status,
+            absent_reason=reason,
+        )
+    return redirect(url_for("invites.manage", pep_id=pep.id, changed="reason"), 303)
+
+
+# --------------------------------------------------------------------------------------------
+# The holder: one section of one PEP, through the link
+# --------------------------------------------------------------------------------------------
+
+
+def _limiter() -> FailedAttemptLimiter:
+    return current_app.extensions[LIMITER]
+
+
+def _client_key() -> str:
+    # Behind a reverse proxy this is the proxy's address unless the app is wrapped in
+    # werkzeug's ProxyFix; the deployment decides that, not this code.
+    return request.remote_addr or "unknown"
+
+
+def _link_not_working() -> tuple[str, int]:
+    """The same page and status for unknown, expired and stopped links: it reveals nothing."""
+    return render_template("invites/link_not_working.html"), 404
+
+
+def _too_many_attempts() -> tuple[str, int]:
+    return render_template("invites/too_many_attempts.html"), 429
+
+
+def _working_invite(token: str) -> ContributionInvite | tuple[str, int]:
+    """The invite the token opens, or the page to show instead; every refusal is audited
+    and counted against the client's address."""
+    limiter = _limiter()
+    address = _client_key()
+    if limiter.is_blocked(address):
+        # Not audited row by row: the block exists to shed load, and one row per blocked
+        # request would let a guesser fill the audit trail. Reaching the limit is audited.
+        current_app.logger.warning("Invite link attempts blocked for %s", address)
+        return _too_many_attempts()
+    invite = find_invite_by_token(db.session, token)
+    if invite is not None and invite.works(datetime.now(UTC)):
+        return invite
+    if invite is None:
+        reason = RefusedToken.UNKNOWN
+    elif invite.revoked_at_utc is not None:
+        reason = RefusedToken.REVOKED
+    else:
+        reason = RefusedToken.EXPIRED
+    record_refused_token(db.session, request.remote_addr, reason, invite)
+    if limiter.record_failure(address):
+        record_refused_token(db.session, request.remote_addr, RefusedToken.RATE_LIMITED)
+    return _link_not_working()
+
+
+@dataclass(frozen=True)
+class HolderPage:
+    """What the holder fills in: for the child, their age band's section of the child's voice."""
+
+    invite: ContributionInvite
+    section: SectionDefinition  # the PEP's section
+    form_section: SectionDefinition  # the section whose fields the holder answers
+    contributor: Contributor
+    band: VoiceBand | None
+    stored: PepSection
+
+    @classmethod
+    def of(cls, invite: ContributionInvite) -> HolderPage:
+        pep = invite.pep
+        section = definition_for(pep).section(invite.section_key)
+        contributor = contributor_for(section)
+        assert contributor is not None  # create_invite only makes links for these sections
+        stored = next(s for s in pep.sections if s.section_key == section.key)
+        if contributor is Contributor.CHILD:
+            # Keep the band the child first answered in, so a birthday never hides answers.
+            band = VoiceBand(stored.answers.get(VOICE_BAND_KEY) or _voice_band_today(pep))
+            return cls(invite, section, section.voice_section(band), contributor, band, stored)
+        return cls(invite, section, section, contributor, None, stored)
+
+    @property
+    def saved_answers(self) -> dict[str, Any]:
+        if self.band is not None:
+            return dict(self.stored.answers.get(VOICE_ANSWERS_KEY) or {})
+        return dict(self.stored.answers)
+
+    def to_store(self, answers: dict[str, Any]) -> dict[str, Any]:
+        """The answers as the PEP section stores them (the child's with their band)."""
+        return voice_answers(self.band, answers) if self.band is not None else answers
+
+    @property
+    def form_class(self) -> type[Form]:
+        return draft_form_class(self.form_section)
+
+
+def _voice_band_today(pep: Pep) -> VoiceBand:
+    child = pep.child
+    today = date.today()
+    return choose_voice_band(age_in_years(child.date_of_birth, today), child.year_group(today))
+
+
+def _render_holder(
+    token: str, page: HolderPage, form: Form, errors: list[FormError], status: int = 200
+) -> tuple[str, int]:
+    return render_template(
+        "invites/contribute.html",
+        token=token,
+        page=page,
+        child=page.invite.pep.child,
+        form=form,
+        errors=errors,
+        saved=request.args.get("saved") == "1" and not errors,
+    ), status
+
+
+def _holder_done_page(invite: ContributionInvite) -> tuple[str, int] | None:
+    """The thank-you page after "Send", or the closed page once the PEP has moved on."""
+    if invite.completed_at_utc is not None:
+        return render_template("invites/sent.html", page=HolderPage.of(invite)), 200
+    if invite.pep.state_enum not in EDITABLE_STATES:
+        return render_template("invites/closed.html"), 200
+    return None
+
+
+@blueprint.get("/i/<token>")
+@access.public
+def contribute(token: str) -> tuple[str, int]:
+    """The one section this link opens, with what was saved before."""
+    found = _working_invite(token)
+    if not isinstance(found, ContributionInvite):
+        return found
+    done = _holder_done_page(found)
+    if done is not None:
+        return done
+    page = HolderPage.of(found)
+    form = form_from_answers(
+        page.form_class, page.form_section, page.saved_answers, facts=child_facts(found.pep.child)
+    )
+    return _render_holder(token, page, form, [])
+
+
+def _keep_saved_values_where_invalid(
+    form: Form, stored: dict[str, Any], answers: dict[str, Any]
+) -> dict[str, Any]:
+    """Bad input is never saved over a good answer: those fields keep what was saved before
+    (the same rule as signed-in section saves)."""
+    merged = dict(answers)
+    for field in form:
+        if field.errors:
+            if field.name in stored:
+                merged[field.name] = stored[field.name]
+            else:
+                merged.pop(field.name, None)
+    return merged
+
+
+def _save_posted_answers(token: str, *, send: bool) -> Response | tuple[str, int]:
+    found = _working_invite(token)
+    if not isinstance(found, ContributionInvite):
+        return found
+    invite = found
+    if _holder_done_page(invite) is not None:
+        # Sent, or the PEP moved on while the page was open: show why, save nothing.
+        return redirect(url_for("invites.contribute", token=token), 303)
+    page = HolderPage.of(invite)
+    saved = page.saved_answers
+    form = form_from_answers(
+        page.form_class,
+        page.form_section,
+        saved,
+        facts=child_facts(invite.pep.child),
+        formdata=request.form,
+    )
+    valid = form.validate()
+    answers = answers_from_form(page.form_section, form)
+    if not valid:
+        answers = _keep_saved_values_where_invalid(form, saved, answers)
+    actor = holder_actor(page.contributor, request.remote_addr)
+    if g.get("user") is not None:
+        # Someone signed in typed through the link (perhaps sitting with the child): say so.
+        description = f"{actor.description}, in a browser signed in as {g.user.email}"
+        actor = Actor(None, description, request.remote_addr)
+    try:
+        save_through_invite(db.session, actor, invite, page.section, page.to_store(answers))
+    except InviteRefused:
+        return redirect(url_for("invites.contribute", token=token), 303)
+    if not valid:
+        return _render_holder(token, page, form, form_errors(form), status=400)
+    if not send:
+        return redirect(url_for("invites.contribute", token=token, saved="1"), 303)
+    if not answers:
+        first_field = next(iter(form), None)
+        message = "Answer at least one question before you send"
+        error = FormError(first_field.id if first_field else "", message)
+        return _render_holder(token, page, form, [error], status=400)
+    with contextlib.suppress(InviteRefused):  # the page it redirects to says why
+        send_through_invite(db.session, actor, invite)
+    return redirect(url_for("invites.contribute", token=token), 303)
+
+
+@blueprint.post("/i/<token>")
+@access.public
+def save_contribution(token: str) -> Response | tuple[str, int]:
+    """ "Save and come back later": the same link opens the saved answers again."""
+    return _save_posted_answers(token, send=False)
+
+
+@blueprint.post("/i/<token>/send")
+@access.public
+def send_contribution(token: str) -> Response | tuple[str, int]:
+    """ "Send to my teacher" (or "Send"): save what is on the page, then finish."""
+    return _save_posted_answers(token, send=True)

@@ -1,0 +1,76 @@
+"""The child's voice through a link: the designated teacher creates it, the child fills it in
+on a phone, saves, comes back and sends; the teacher reads it. axe checks every page."""
+
+import re
+
+from playwright.sync_api import Browser, Page, expect
+
+from tests.e2e.conftest import assert_accessible, sign_in_through_provider
+from tests.e2e.test_pep_forms import DT_EMAIL, open_harrys_pep
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+
+
+def test_a_child_gives_their_views_on_a_phone_through_a_link(
+    live_server, watched_page: Page, browser: Browser
+):
+    teacher = watched_page
+    sign_in_through_provider(teacher, live_server.url, DT_EMAIL)
+    open_harrys_pep(teacher, live_server.url)
+    pep_url = teacher.url.split("?")[0]
+
+    teacher.goto(pep_url + "/contributions")
+    expect(teacher.get_by_role("heading", name="Views from the child and carer")).to_be_visible()
+    assert_accessible(teacher)
+    teacher.get_by_role("button", name="Create a link for the child").click()
+    expect(teacher.get_by_role("heading", name="Link created for the child")).to_be_visible()
+    expect(teacher.get_by_role("img", name="QR code for the link above")).to_be_visible()
+    expect(teacher.get_by_text("This link is shown only once")).to_be_visible()
+    assert_accessible(teacher)
+    link = teacher.get_by_label("Link").input_value()
+    assert re.fullmatch(re.escape(live_server.url) + r"/i/[A-Za-z0-9_-]{43}", link)
+
+    phone_context = browser.new_context(**PHONE)
+    child = phone_context.new_page()
+    errors: list[str] = []
+    child.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    child.goto(link)
+    expect(child.get_by_role("heading", name="Your views", level=1)).to_be_visible()
+    expect(child.get_by_text("Your teacher will read this before your PEP meeting")).to_be_visible()
+    expect(child.get_by_role("link", name="Children")).to_have_count(0)
+    expect(child.get_by_text("Signed in as")).to_have_count(0)
+    assert_accessible(child)
+
+    # Each feeling is a picture and its word; the radio is found by its value.
+    school_happy = child.locator("input[name='feel_about_school'][value='happy']")
+    school_happy.check()
+    child.locator("input[name='feel_about_friends'][value='very_happy']").check()
+    child.get_by_label("What is going well?").fill("Art club and reading with Miss Shah")
+    child.get_by_role("button", name="Save and come back later").click()
+    expect(child.get_by_text("Your answers have been saved.")).to_be_visible()
+    assert_accessible(child)
+
+    child.reload()
+    expect(school_happy).to_be_checked()
+    expect(child.get_by_label("What is going well?")).to_have_value(
+        "Art club and reading with Miss Shah"
+    )
+    child.get_by_role("button", name="Send to my teacher").click()
+    expect(
+        child.get_by_role("heading", name="Thank you, your views have been sent")
+    ).to_be_visible()
+    assert_accessible(child)
+    child.goto(link)  # the same link now only says thank you
+    expect(child.get_by_role("button", name="Send to my teacher")).to_have_count(0)
+    phone_context.close()
+    assert errors == [], errors
+
+    teacher.goto(pep_url + "/sections/my_views")
+    expect(teacher.get_by_role("heading", name="My views", level=1)).to_be_visible()
+    expect(teacher.get_by_text("Art club and reading with Miss Shah")).to_be_visible()
+    expect(teacher.locator("#section-form")).to_have_count(0)
+    assert_accessible(teacher)
+
+    teacher.goto(pep_url + "/contributions")
+    expect(teacher.get_by_role("cell", name="Sent")).to_be_visible()
+    assert_accessible(teacher)
