@@ -55,13 +55,16 @@ def complete_my_sections(page: Page, pep_url: str, section_keys: list[str]) -> N
         page.goto(f"{pep_url}/sections/{key}")
         expect(page.locator("#section-form")).to_be_visible()
         fill_every_empty_answer(page)
+        assert_accessible(page)
         page.get_by_role("button", name="Save", exact=True).click()
         expect(page.get_by_text("Your answers have been saved.")).to_be_visible()
+        assert_accessible(page)
 
 
 def owned_sections(page: Page, pep_url: str) -> list[str]:
     """The sections the task list marks as this person's."""
     page.goto(pep_url)
+    assert_accessible(page)
     links = page.locator(".govuk-task-list__item:has-text('(you)') a")
     return [
         href.rsplit("/", 1)[-1] for href in (link.get_attribute("href") for link in links.all())
@@ -70,7 +73,7 @@ def owned_sections(page: Page, pep_url: str) -> list[str]:
 
 def open_context(browser: Browser, base_url: str, email: str) -> Page:
     page = browser.new_context().new_page()
-    sign_in_through_provider(page, base_url, email, check_accessibility=False)
+    sign_in_through_provider(page, base_url, email)
     return page
 
 
@@ -78,8 +81,11 @@ def test_the_whole_life_of_one_pep(live_server, browser: Browser):
     base = live_server.url
     social_worker = open_context(browser, base, "sw@demo.openpep.test")
     social_worker.get_by_role("link", name="Children", exact=True).click()
+    expect(social_worker.get_by_role("heading", name="Children", level=1)).to_be_visible()
+    assert_accessible(social_worker)
     social_worker.get_by_role("link", name=CHILD_NAME).click()
     expect(social_worker.get_by_role("heading", name=CHILD_NAME, level=1)).to_be_visible()
+    assert_accessible(social_worker)
     social_worker.get_by_role("button", name="Start a PEP").click()
     expect(social_worker.get_by_role("heading", name="Start a PEP")).to_be_visible()
     assert_accessible(social_worker)
@@ -92,13 +98,16 @@ def test_the_whole_life_of_one_pep(live_server, browser: Browser):
     links = {}
     for who in ("child", "carer"):
         teacher.goto(pep_url + "/contributions")
+        assert_accessible(teacher)
         teacher.get_by_role("button", name=f"Create a link for the {who}").click()
         expect(teacher.get_by_role("heading", name=f"Link created for the {who}")).to_be_visible()
+        assert_accessible(teacher)
         links[who] = teacher.get_by_label("Link").input_value()
 
     child = browser.new_context(**PHONE).new_page()
     child.goto(links["child"])
     expect(child.get_by_role("heading", name="Your views", level=1)).to_be_visible()
+    assert_accessible(child)
     child.locator("input[name='feel_about_school'][value='happy']").check()
     child.get_by_label("What is going well?").fill("Maths and my new friend Amy")
     child.get_by_role("button", name="Send to my teacher").click()
@@ -109,6 +118,7 @@ def test_the_whole_life_of_one_pep(live_server, browser: Browser):
 
     carer = browser.new_context(**PHONE).new_page()
     carer.goto(links["carer"])
+    assert_accessible(carer)
     fill_every_empty_answer_in(carer)
     carer.get_by_role("button", name="Send", exact=True).click()
     expect(carer.get_by_role("heading", name=re.compile("Thank you"))).to_be_visible()
@@ -118,35 +128,44 @@ def test_the_whole_life_of_one_pep(live_server, browser: Browser):
     complete_my_sections(teacher, pep_url, owned_sections(teacher, pep_url))
 
     teacher.goto(pep_url)
+    assert_accessible(teacher)
     teacher.get_by_role("button", name="Submit PEP").click()
     expect(teacher.get_by_text("The PEP is now submitted")).to_be_visible()
     assert_accessible(teacher)
 
     social_worker.goto(pep_url)
+    assert_accessible(social_worker)
     social_worker.get_by_label(re.compile("Why are you returning the PEP")).fill(
         "Add the speech and language referral to the SEN section"
     )
     social_worker.get_by_role("button", name=re.compile("Return")).click()
     expect(social_worker.get_by_text("The PEP is now returned for changes")).to_be_visible()
+    assert_accessible(social_worker)
 
     teacher.goto(pep_url + "/sections/special_educational_needs")
+    assert_accessible(teacher)
     teacher.locator("textarea").first.fill("Speech and language referral made on 3 November.")
     teacher.get_by_role("button", name="Save", exact=True).click()
     expect(teacher.get_by_text("Your answers have been saved.")).to_be_visible()
+    assert_accessible(teacher)
     teacher.goto(pep_url)
     expect(teacher.locator(".openpep-timeline")).to_contain_text(
         "Add the speech and language referral"
     )
     teacher.get_by_role("button", name=re.compile("Resubmit")).click()
     expect(teacher.get_by_text("The PEP is now submitted")).to_be_visible()
+    assert_accessible(teacher)
 
     social_worker.goto(pep_url)
+    assert_accessible(social_worker)
     social_worker.get_by_role("button", name="Approve").click()
     expect(social_worker.get_by_text("The PEP is now approved by social worker")).to_be_visible()
+    assert_accessible(social_worker)
 
     reviewer = open_context(browser, base, "reviewer@demo.openpep.test")
     reviewer.goto(pep_url + "/quality-assurance")
     expect(reviewer.get_by_role("heading", name="Quality assurance")).to_be_visible()
+    assert_accessible(reviewer)
     for group in reviewer.locator(".govuk-radios--inline").all():
         group.get_by_label("Met", exact=True).check()
     reviewer.get_by_role("group", name=re.compile("Overall rating")).get_by_label("Green").check()
@@ -160,6 +179,7 @@ def test_the_whole_life_of_one_pep(live_server, browser: Browser):
     # Locked: the teacher sees answers, not forms, and no actions.
     teacher.goto(pep_url + "/sections/attendance_exclusions")
     expect(teacher.locator("#section-form")).to_have_count(0)
+    assert_accessible(teacher)
     expect(teacher.get_by_text("signed off, so its answers cannot be changed")).to_be_visible()
     teacher.goto(pep_url)
     expect(teacher.get_by_role("heading", name="What you can do")).to_have_count(0)
