@@ -53,3 +53,18 @@ def child_facts(child: Child, on: date | None = None) -> dict[str, object]:
 def age_in_years(date_of_birth: date, on: date) -> int:
     had_birthday = (on.month, on.day) >= (date_of_birth.month, date_of_birth.day)
     return on.year - date_of_birth.year - (0 if had_birthday else 1)
+
+
+def keep_saved_values_where_invalid(
+    form: Form, stored: dict[str, object], answers: dict[str, object]
+) -> dict[str, object]:
+    """Bad input is never saved over a good answer: fields with errors keep what was saved
+    before, while the person's typing stays on the page for them to correct."""
+    merged = dict(answers)
+    for field in form:
+        if field.errors:
+            if field.name in stored:
+                merged[field.name] = stored[field.name]
+            else:
+                merged.pop(field.name, None)
+    return merged

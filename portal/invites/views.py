@@ -28,7 +28,13 @@ from forms.schema import SectionDefinition
 from portal.auth import access
 from portal.children.queries import roles_for_child
 from portal.extensions import db
-from portal.form_registry import age_in_years, child_facts, definition_for, draft_form_class
+from portal.form_registry import (
+    age_in_years,
+    child_facts,
+    definition_for,
+    draft_form_class,
+    keep_saved_values_where_invalid,
+)
 from portal.invites.queries import find_invite_by_token, invites_for_pep
 from portal.invites.rate_limit import MAX_FAILURES, WINDOW_SECONDS, FailedAttemptLimiter
 from portal.models import ContributionInvite, Pep, PepSection
@@ -415,21 +421,6 @@ def contribute(token: str) -> tuple[str, int]:
     return _render_holder(token, page, form, [])
 
 
-def _keep_saved_values_where_invalid(
-    form: Form, stored: dict[str, Any], answers: dict[str, Any]
-) -> dict[str, Any]:
-    """Bad input is never saved over a good answer: those fields keep what was saved before
-    (the same rule as signed-in section saves)."""
-    merged = dict(answers)
-    for field in form:
-        if field.errors:
-            if field.name in stored:
-                merged[field.name] = stored[field.name]
-            else:
-                merged.pop(field.name, None)
-    return merged
-
-
 def _save_posted_answers(token: str, *, send: bool) -> Response | tuple[str, int]:
     found = _working_invite(token)
     if not isinstance(found, ContributionInvite):
@@ -450,7 +441,7 @@ def _save_posted_answers(token: str, *, send: bool) -> Response | tuple[str, int
     valid = form.validate()
     answers = answers_from_form(page.form_section, form)
     if not valid:
-        answers = _keep_saved_values_where_invalid(form, saved, answers)
+        answers = keep_saved_values_where_invalid(form, saved, answers)
     actor = holder_actor(page.contributor, request.remote_addr)
     if g.get("user") is not None:
         # Someone signed in typed through the link (perhaps sitting with the child): say so.

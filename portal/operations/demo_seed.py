@@ -152,6 +152,9 @@ USERS = (
 )
 
 
+SEED_ACTOR = Actor.system("demo seed")
+
+
 def date_of_birth_for(year_group: int, birth_month: int, today: date) -> date:
     """A birthday that puts the child in `year_group` this academic year."""
     cohort_start = academic_year_start(today) - 5 - year_group
@@ -198,7 +201,7 @@ def seed_demo_data(
         session.flush()
         children[demo.reference] = child
         created["children"] += 1
-        created["peps"] += _seed_peps(session, child, demo, today)
+        created["peps"] += _seed_peps(session, child, demo, today, settings or {})
 
     users = {u.email: u for u in session.scalars(select(User))}
     for demo in USERS:
@@ -219,7 +222,6 @@ def seed_demo_data(
 
     if not any(created.values()):
         return "Demo data is already in place; nothing changed."
-    _store_records_of_signed_off_peps(session, settings or {})
     audit.record(
         session, Actor.system("demo seed"), "demo.seeded", "database", None, created=created
     )
@@ -227,7 +229,13 @@ def seed_demo_data(
     return "Demo data created: " + ", ".join(f"{count} {name}" for name, count in created.items())
 
 
-def _seed_peps(session: Session, child: Child, demo: DemoChild, today: date) -> int:
+def _seed_peps(
+    session: Session,
+    child: Child,
+    demo: DemoChild,
+    today: date,
+    settings: Mapping[str, Any],
+) -> int:
     """Earlier terms' PEPs (the newest signed off, older ones superseded), then this term's,
     each made by the same code that starts a real PEP, with example answers."""
     definition = choose_form(child, today)
@@ -241,6 +249,9 @@ def _seed_peps(session: Session, child: Child, demo: DemoChild, today: date) -> 
     for pep_year, pep_term in reversed(earlier):
         pep = create_pep(session, child, pep_year, pep_term, definition, PepState.SIGNED_OFF)
         _answer_sections(pep, definition, today, band, owners=None)
+        # The record is made at sign-off, by the same code as a real sign-off, before any
+        # later PEP supersedes it.
+        store_signed_off_record(session, SEED_ACTOR, pep, settings)
         if previous is not None:
             previous.state = PepState.SUPERSEDED.value
         session.flush()
@@ -251,20 +262,12 @@ def _seed_peps(session: Session, child: Child, demo: DemoChild, today: date) -> 
         # A draft has only the designated teacher's first sections; later states are complete.
         owners = {Role.DESIGNATED_TEACHER} if demo.current_pep == PepState.DRAFT else None
         _answer_sections(pep, definition, today, band, owners=owners, limit=3 if owners else None)
-        if demo.current_pep == PepState.SIGNED_OFF and previous is not None:
-            previous.state = PepState.SUPERSEDED.value
+        if demo.current_pep == PepState.SIGNED_OFF:
+            store_signed_off_record(session, SEED_ACTOR, pep, settings)
+            if previous is not None:
+                previous.state = PepState.SUPERSEDED.value
         session.flush()
     return len(earlier) + (demo.current_pep is not None)
-
-
-def _store_records_of_signed_off_peps(session: Session, settings: Mapping[str, Any]) -> None:
-    """Every PEP that was signed off carries its record, made by the sign-off code path."""
-    signed_off = session.scalars(
-        select(Pep).where(Pep.state.in_([PepState.SIGNED_OFF.value, PepState.SUPERSEDED.value]))
-    )
-    actor = Actor.system("demo seed")
-    for pep in signed_off:
-        store_signed_off_record(session, actor, pep, settings)
 
 
 def _answer_sections(

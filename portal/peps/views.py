@@ -26,6 +26,7 @@ from portal.form_registry import (
     definition_for,
     draft_form_class,
     form_registry,
+    keep_saved_values_where_invalid,
 )
 from portal.models import Pep, PepRecord, PepSection, Term
 from portal.operations.audit import Actor
@@ -245,20 +246,6 @@ def _apply_row_action(
     return None
 
 
-def _keep_saved_values_where_invalid(
-    form: Form, stored: dict[str, Any], answers: dict[str, Any]
-) -> dict[str, Any]:
-    """Bad input is never saved over a good answer: those fields keep what was saved before."""
-    merged = dict(answers)
-    for field in form:
-        if field.errors:
-            if field.name in stored:
-                merged[field.name] = stored[field.name]
-            else:
-                merged.pop(field.name, None)
-    return merged
-
-
 @blueprint.post("/peps/<uuid:pep_id>/sections/<section_key>")
 @access.signed_in
 def save_section_answers(pep_id: uuid.UUID, section_key: str) -> Response | tuple[str, int]:
@@ -286,7 +273,7 @@ def save_section_answers(pep_id: uuid.UUID, section_key: str) -> Response | tupl
     valid = form.validate()
     answers = answers_from_form(section, form)
     if not valid:
-        answers = _keep_saved_values_where_invalid(form, stored.answers, answers)
+        answers = keep_saved_values_where_invalid(form, stored.answers, answers)
     group_needing_row = _apply_row_action(action, section, answers)
 
     actor = Actor.for_user(g.user, request.remote_addr)
