@@ -14,12 +14,16 @@ need /usr/bin/chromedriver chromium-driver
 # The export tests render Word documents to PDF and read what a person would see.
 need soffice libreoffice-writer-nogui
 need pdftotext poppler-utils
+# LibreOffice installed without its recommended packages brings no fonts to render with.
+if [ ! -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then
+    missing="$missing fonts-dejavu-core"
+fi
 if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
     missing="$missing postgresql"
 fi
 
 if [ -z "$missing" ]; then
-    echo "Test packages present: chromium, chromium-driver, postgresql, LibreOffice Writer, poppler-utils."
+    echo "Test packages present: chromium, chromium-driver, postgresql, LibreOffice Writer, poppler-utils, fonts."
     exit 0
 fi
 
