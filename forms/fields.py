@@ -6,6 +6,7 @@ The fields read input leniently and report problems in plain English; range, len
 rules are applied by validators built from the same definition (see ``forms.builder``).
 """
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from decimal import Decimal
@@ -111,8 +112,9 @@ class LongTextField(DefinedField, wtforms_fields.TextAreaField):
         super().__init__(*args, **kwargs)
 
 
-class _TypedInputField(DefinedField):
-    """A text input read into a typed value; what was typed is shown back if it was wrong."""
+class _TypedInputField(DefinedField, ABC):
+    """A text input read into a typed value; what was typed is shown back if it was wrong.
+    Each number type says how to read the text and what to tell a person who typed wrongly."""
 
     widget = wtforms_widgets.TextInput()
     input_attributes: dict[str, str] = NUMERIC_INPUT_ATTRIBUTES
@@ -121,11 +123,11 @@ class _TypedInputField(DefinedField):
         kwargs["render_kw"] = {**self.input_attributes, **(kwargs.get("render_kw") or {})}
         super().__init__(*args, **kwargs)
 
-    def parse(self, text: str) -> object:
-        raise NotImplementedError
+    @abstractmethod
+    def parse(self, text: str) -> object: ...
 
-    def invalid_message(self) -> str:
-        raise NotImplementedError
+    @abstractmethod
+    def invalid_message(self) -> str: ...
 
     def display(self, value: Any) -> str:
         return str(value)
