@@ -145,7 +145,7 @@ def _render_manage(
     invites = invites_for_pep(db.session, pep)
     parts = []
     for section, contributor in _invitable_sections(pep):
-        stored = next(s for s in pep.sections if s.section_key == section.key)
+        stored = pep.section(section.key)
         parts.append(
             {
                 "section": section,
@@ -353,7 +353,7 @@ class HolderPage:
         section = definition_for(pep).section(invite.section_key)
         contributor = contributor_for(section)
         assert contributor is not None  # create_invite only makes links for these sections
-        stored = next(s for s in pep.sections if s.section_key == section.key)
+        stored = pep.section(section.key)
         if contributor is Contributor.CHILD:
             # Keep the band the child first answered in, so a birthday never hides answers.
             band = VoiceBand(stored.answers.get(VOICE_BAND_KEY) or _voice_band_today(pep))

@@ -68,6 +68,13 @@ class Pep(Entity):
 
     __mapper_args__ = {"version_id_col": version}
 
+    def section(self, key: str) -> PepSection:
+        """The saved answers of one section: every section gets its row when the PEP starts."""
+        for section in self.sections:
+            if section.section_key == key:
+                return section
+        raise KeyError(f"PEP {self.id} has no section {key!r}")
+
     @property
     def state_enum(self) -> PepState:
         return PepState(self.state)

@@ -287,7 +287,7 @@ def _answer_sections(
             continue
         if limit is not None and answered >= limit:
             break
-        stored = next(s for s in pep.sections if s.section_key == section.key)
+        stored = pep.section(section.key)
         answers = sample_answers(section, today=today, band=band)
         carried = stored.answers
         # Rows carried over from the previous PEP (its targets) stay, and are evaluated: the

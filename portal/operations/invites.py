@@ -231,7 +231,7 @@ def holder_refusal(invite: ContributionInvite, now: datetime) -> str | None:
 
 
 def _stored_section(pep: Pep, section_key: str) -> PepSection:
-    return next(stored for stored in pep.sections if stored.section_key == section_key)
+    return pep.section(section_key)
 
 
 def _changed_keys(

@@ -161,7 +161,7 @@ def save_section(
     refusal = section_refusal(pep, section, roles)
     if refusal:
         raise PepRefused(refusal)
-    stored = next(s for s in pep.sections if s.section_key == section.key)
+    stored = pep.section(section.key)
     # A stale save is a conflict only when someone else saved in between: a person's own
     # autosave racing their "Save and continue" must not stop them.
     if stored.version != based_on_version and others_saved_since(

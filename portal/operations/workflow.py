@@ -27,8 +27,10 @@ VOICE_SECTION = "my_views"
 
 
 def answers_of(pep: Pep, section_key: str) -> dict[str, Any]:
-    section = next((s for s in pep.sections if s.section_key == section_key), None)
-    return dict(section.answers) if section else {}
+    try:
+        return dict(pep.section(section_key).answers)
+    except KeyError:
+        return {}
 
 
 def _date(value: object) -> date | None:
@@ -98,8 +100,9 @@ def acting_role(pep_state: PepState, event: PepEvent, roles: frozenset[Role]) ->
     """The role this person acts in for this event: one the process allows, if they hold it."""
     transition = find_transition(pep_state, event)
     allowed = transition.roles if transition else frozenset()
-    for role in sorted(roles & allowed):
-        return role
+    permitted = sorted(roles & allowed)
+    if permitted:
+        return permitted[0]
     return min(roles) if roles else None
 
 
@@ -222,7 +225,7 @@ def save_quality_assurance(
     """Keep the reviewer's judgements, rating and feedback with the PEP (its QA section)."""
     if pep.state_enum is not PepState.APPROVED:
         raise ValueError("Quality assurance is only for an approved PEP.")
-    section = next(s for s in pep.sections if s.section_key == QA_SECTION)
+    section = pep.section(QA_SECTION)
     section.answers = {
         "scale": scale.key,
         "rating": entry.rating,

@@ -30,7 +30,7 @@ from portal.operations.workflow import (
 )
 from portal.peps.queries import find_visible_pep
 from portal.peps.views import blueprint, render_pep_page
-from workflows.engine import Refused, available_events, blocked_reasons, find_transition
+from workflows.engine import Refused, available_events, find_transition
 from workflows.pep import OPEN_STATES, PepEvent, PepState
 from workflows.pep import Actor as WorkflowActor
 from workflows.quality import Judgement, load_qa_criteria
@@ -61,11 +61,13 @@ def action_offers(pep: Pep, roles: frozenset[Role]) -> list[ActionOffer]:
             if event in offers or event is PepEvent.QA_RETURNED or event is PepEvent.SIGNED_OFF:
                 continue  # the reviewer acts from the quality assurance page
             transition = find_transition(facts.state, event)
+            assert transition is not None  # available_events only offers events in the table
             offers[event] = ActionOffer(
                 event,
-                bool(transition and transition.needs_reason),
+                transition.needs_reason,
                 REASON_LABELS.get(event, "Reason"),
-                [r for r in blocked_reasons(facts, actor, event) if not r.startswith("Enter ")],
+                # What stops it now; the reason box is filled in when the button is pressed.
+                transition.guard(facts) if transition.guard else [],
             )
     return list(offers.values())
 

@@ -60,7 +60,7 @@ def _pep_or_404(pep_id: uuid.UUID) -> Pep:
 
 
 def _stored(pep: Pep, section_key: str) -> PepSection:
-    return next(s for s in pep.sections if s.section_key == section_key)
+    return pep.section(section_key)
 
 
 def _section_or_404(definition: FormDefinition, section_key: str) -> SectionDefinition:
