@@ -15,7 +15,10 @@ PROVIDER_PORT = 9400
 
 
 def port_is_free(port: int) -> bool:
+    """Whether a server could listen on the port now. SO_REUSEADDR, as the servers themselves
+    set it, so that connections of a stopped run still in TIME_WAIT do not count as a server."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind(("127.0.0.1", port))
         except OSError:

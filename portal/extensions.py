@@ -25,10 +25,11 @@ class Database:
         url: str = app.config["DATABASE_URL"]
         options: dict[str, Any] = {"pool_pre_ping": True}
         if url.startswith("sqlite"):
-            options = {"connect_args": {"check_same_thread": False}}
+            # Wait for a writer rather than fail at once: SQLite has one writer at a time.
+            options = {"connect_args": {"check_same_thread": False, "timeout": 15}}
         engine = create_engine(url, **options)
         if url.startswith("sqlite"):
-            event.listen(engine, "connect", _enable_sqlite_foreign_keys)
+            event.listen(engine, "connect", _configure_sqlite_connection)
         app.extensions["openpep_engine"] = engine
         app.extensions["openpep_sessionmaker"] = sessionmaker(bind=engine, expire_on_commit=False)
         app.teardown_appcontext(self._remove_session)
@@ -44,10 +45,24 @@ class Database:
         self.session.remove()
 
 
-def _enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
+def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
+    """Make SQLite behave as PostgreSQL does where the portal relies on it: foreign keys
+    enforced, readers never blocked by a writer (WAL), and a writer that waits its turn."""
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=15000")
+    if _database_file(dbapi_connection):  # an in-memory database has no file and no WAL
+        cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
+
+
+def _database_file(dbapi_connection: Any) -> str:
+    cursor = dbapi_connection.cursor()
+    try:
+        rows = cursor.execute("PRAGMA database_list").fetchall()
+    finally:
+        cursor.close()
+    return next((row[2] for row in rows if row[1] == "main"), "") or ""
 
 
 db = Database()

@@ -1,15 +1,18 @@
 """Fixtures shared by integration and end-to-end tests.
 
-Nothing here starts until a test asks for it, so unit tests stay pure and fast. The database
-is a real PostgreSQL cluster the run starts itself (or OPENPEP_TEST_DATABASE_URL), and sign-in
-goes through the real demo OIDC provider on loopback: no login is ever patched.
+Nothing here starts until a test asks for it, so unit tests stay pure and fast. Every test that
+uses the app runs twice: on SQLite (the embedded database `make run` uses) and on a real
+PostgreSQL cluster the run starts itself (or OPENPEP_TEST_DATABASE_URL). Sign-in goes through
+the real demo OIDC provider on loopback: no login is ever patched.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import shutil
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -62,13 +65,48 @@ EMPTY_TEMPLATE = "openpep_template_empty"
 SEEDED_TEMPLATE = "openpep_template_seeded"
 TEST_DATABASE = "openpep_test"
 
+# The integration and end-to-end suites run on both databases the portal supports: SQLite is
+# what `make run` serves a newcomer, PostgreSQL what production runs. One parameter, one set
+# of tests: a fixture that asks for `app`, `client_for`, `live_server`, ... runs on each.
+DATABASE_BACKENDS = ("sqlite", "postgresql")
 
-@pytest.fixture(scope="session")
-def database_templates(postgres_url: str, oidc_provider: OidcProvider) -> dict[str, str]:
-    """Two template databases made once per run: migrated, and migrated plus the demo seed.
-    Each test gets a fresh copy (CREATE DATABASE ... TEMPLATE), far cheaper than reseeding."""
+
+@pytest.fixture(scope="session", params=DATABASE_BACKENDS)
+def database_backend(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+def _seed_demo_data_into(database_url: str, provider: OidcProvider) -> None:
     from portal.operations.demo_seed import seed_demo_data
 
+    application = create_app(portal_config(database_url, provider))
+    with application.app_context():
+        seed_demo_data(db.session, settings=application.config)
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_templates(
+    request: pytest.FixtureRequest,
+    database_backend: str,
+    oidc_provider: OidcProvider,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> dict[str, str]:
+    """Two template databases made once per run and backend: migrated, and migrated plus the
+    demo seed. Each test gets a fresh copy (a file copy on SQLite, CREATE DATABASE ... TEMPLATE
+    on PostgreSQL), far cheaper than reseeding."""
+    if database_backend == "sqlite":
+        directory = tmp_path_factory.mktemp("sqlite-templates")
+        empty, seeded = directory / "empty.sqlite3", directory / "seeded.sqlite3"
+        engine = create_engine(f"sqlite:///{empty}")
+        upgrade_to_latest(engine)
+        engine.dispose()
+        shutil.copyfile(empty, seeded)
+        _seed_demo_data_into(f"sqlite:///{seeded}", oidc_provider)
+        return {"empty": str(empty), "seeded": str(seeded)}
+
+    postgres_url: str = request.getfixturevalue("postgres_url")
     for name in (SEEDED_TEMPLATE, EMPTY_TEMPLATE, TEST_DATABASE):
         run_on_server(postgres_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
     run_on_server(postgres_url, f"CREATE DATABASE {EMPTY_TEMPLATE}")
@@ -76,22 +114,25 @@ def database_templates(postgres_url: str, oidc_provider: OidcProvider) -> dict[s
     upgrade_to_latest(engine)
     engine.dispose()
     run_on_server(postgres_url, f"CREATE DATABASE {SEEDED_TEMPLATE} TEMPLATE {EMPTY_TEMPLATE}")
-    seeded_url = database_url_for(postgres_url, SEEDED_TEMPLATE)
-    application = create_app(portal_config(seeded_url, oidc_provider))
-    with application.app_context():
-        seed_demo_data(db.session, settings=application.config)
-        db.session.remove()
-        db.engine.dispose()
+    _seed_demo_data_into(database_url_for(postgres_url, SEEDED_TEMPLATE), oidc_provider)
     return {"empty": EMPTY_TEMPLATE, "seeded": SEEDED_TEMPLATE}
 
 
 @pytest.fixture
 def migrated_database(
-    request: pytest.FixtureRequest, postgres_url: str, database_templates: dict[str, str]
+    request: pytest.FixtureRequest,
+    database_backend: str,
+    database_templates: dict[str, str],
+    tmp_path: Path,
 ) -> str:
     """A fresh database for this test: with the demo data when the test asks for it."""
     wants_demo_data = bool({"seeded", "client_for", "live_server"} & set(request.fixturenames))
     template = database_templates["seeded" if wants_demo_data else "empty"]
+    if database_backend == "sqlite":
+        copy = tmp_path / "openpep.sqlite3"
+        shutil.copyfile(template, copy)
+        return f"sqlite:///{copy}"
+    postgres_url: str = request.getfixturevalue("postgres_url")
     run_on_server(
         postgres_url,
         f"DROP DATABASE IF EXISTS {TEST_DATABASE} WITH (FORCE)",

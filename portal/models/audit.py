@@ -6,10 +6,10 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, String, Uuid, event
+from sqlalchemy import JSON, ForeignKey, String, Uuid, event
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from portal.models.base import Base, utc_now
+from portal.models.base import Base, UtcDateTime, utc_now
 
 
 class AuditEvent(Base):
@@ -18,9 +18,7 @@ class AuditEvent(Base):
     __tablename__ = "audit_events"
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
-    occurred_at_utc: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utc_now, index=True
-    )
+    occurred_at_utc: Mapped[datetime] = mapped_column(UtcDateTime, default=utc_now, index=True)
     actor_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), index=True)
     actor_description: Mapped[str] = mapped_column(String(300))
     action: Mapped[str] = mapped_column(String(80), index=True)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, String
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.models.base import Entity
+from portal.models.base import Entity, UtcDateTime
 from portal.models.pep import Pep
 from portal.models.user import User
 
@@ -23,14 +23,14 @@ class ContributionInvite(Entity):
     section_key: Mapped[str] = mapped_column(String(60))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
-    expires_at_utc: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    revoked_at_utc: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    expires_at_utc: Mapped[datetime] = mapped_column(UtcDateTime)
+    revoked_at_utc: Mapped[datetime | None] = mapped_column(UtcDateTime)
     revoked_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     # When the holder pressed "Send": the link then only says thank you, until staff reopen it.
-    completed_at_utc: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    reopened_at_utc: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    completed_at_utc: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    reopened_at_utc: Mapped[datetime | None] = mapped_column(UtcDateTime)
     reopened_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
-    last_used_at_utc: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_used_at_utc: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     pep: Mapped[Pep] = relationship()
     created_by: Mapped[User] = relationship(foreign_keys=[created_by_id], lazy="joined")

@@ -9,7 +9,6 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -20,7 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.academic import Term, term_label
-from portal.models.base import Entity
+from portal.models.base import Entity, UtcDateTime
 from portal.models.child import Child
 from portal.models.user import User
 from workflows.pep import OPEN_STATES, PepState
@@ -93,10 +92,15 @@ class PepSection(Entity):
     pep_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("peps.id"), index=True)
     section_key: Mapped[str] = mapped_column(String(60))
     answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Answer key -> the section version at which that answer last changed: a save made from an
+    # older version is refused only where it would overwrite an answer changed since.
+    answer_versions: Mapped[dict[str, int]] = mapped_column(
+        JSON, default=dict, server_default=text("'{}'")
+    )
     # Each save carries the version it started from; a stale save never overwrites.
     version: Mapped[int] = mapped_column(Integer, default=1)
     last_saved_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
-    last_saved_at_utc: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_saved_at_utc: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     pep: Mapped[Pep] = relationship(back_populates="sections")
     last_saved_by: Mapped[User | None] = relationship(lazy="joined")

@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Integer, LargeBinary, String, event
+from sqlalchemy import ForeignKey, Integer, LargeBinary, String, event
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from portal.models.base import Entity
+from portal.models.base import Entity, UtcDateTime
 from portal.models.pep import Pep
 
 
@@ -23,7 +23,7 @@ class PepRecord(Entity):
     byte_size: Mapped[int] = mapped_column(Integer)
     content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     # Fixed into the document itself, so rebuilding the PEP later gives the same bytes.
-    generated_at_utc: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    generated_at_utc: Mapped[datetime] = mapped_column(UtcDateTime)
 
     pep: Mapped[Pep] = relationship()
 

@@ -5,10 +5,19 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
-from portal.models.base import Entity
+from portal.models.base import Entity, UtcDateTime
 from portal.models.child import Child
 from portal.models.school import School
 from workflows.roles import AUTHORITY_ROLES, CASE_ROLES, SCHOOL_ROLES, Role
@@ -22,7 +31,11 @@ class User(Entity):
     """A person with an account, provisioned by an admin or an import before first sign-in."""
 
     __tablename__ = "users"
-    __table_args__ = (UniqueConstraint("sso_issuer", "sso_subject", name="sso_identity"),)
+    __table_args__ = (
+        UniqueConstraint("sso_issuer", "sso_subject", name="sso_identity"),
+        # One account per address whatever its case, on SQLite and PostgreSQL alike.
+        Index("uq_users_email_lower", func.lower(text("email")), unique=True),
+    )
 
     email: Mapped[str] = mapped_column(String(254), unique=True)
     display_name: Mapped[str] = mapped_column(String(200))
@@ -30,11 +43,16 @@ class User(Entity):
     # Bound at first sign-in; later sign-ins must present the same issuer and subject.
     sso_issuer: Mapped[str | None] = mapped_column(String(300))
     sso_subject: Mapped[str | None] = mapped_column(String(255))
-    last_signed_in_at_utc: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_signed_in_at_utc: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     grants: Mapped[list[RoleGrant]] = relationship(
         back_populates="user", lazy="selectin", cascade="all, delete-orphan"
     )
+
+    @validates("email")
+    def _normalise_email(self, _key: str, address: str) -> str:
+        """Addresses are kept in lower case, as sign-in looks them up."""
+        return address.strip().lower()
 
     def roles(self) -> frozenset[Role]:
         return frozenset(Role(grant.role) for grant in self.grants)

@@ -1,0 +1,31 @@
+"""The version at which each answer of a PEP section last changed
+
+Revision ID: 0006
+Revises: 0005
+Create Date: 2026-11-28 06:05:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0006"
+down_revision: str | None = "0005"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    # A save made from an older version is refused only where it would overwrite an answer that
+    # changed since that version; answers saved before this column existed count as changed at
+    # the section's current version (the safe side).
+    with op.batch_alter_table("pep_sections") as batch:
+        batch.add_column(
+            sa.Column("answer_versions", sa.JSON(), nullable=False, server_default=sa.text("'{}'"))
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("pep_sections") as batch:
+        batch.drop_column("answer_versions")
