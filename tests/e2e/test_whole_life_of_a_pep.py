@@ -8,6 +8,7 @@ from datetime import date
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.conftest import assert_accessible, sign_in_through_provider
+from tests.e2e.test_invite_links import NARROW, assert_feelings_pictures_render, assert_reflows
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 CHILD_NAME = "Sophie Nowak"  # DCC-1105: Year 4 at Oakfield, on the social worker's caseload
@@ -107,6 +108,8 @@ def test_the_whole_life_of_one_pep(live_server, browser: Browser):
     child = browser.new_context(**PHONE).new_page()
     child.goto(links["child"])
     expect(child.get_by_role("heading", name="Your views", level=1)).to_be_visible()
+    assert_feelings_pictures_render(child)
+    assert_reflows(child, 390)
     assert_accessible(child)
     child.locator("input[name='feel_about_school'][value='happy']").check()
     child.get_by_label("What is going well?").fill("Maths and my new friend Amy")
@@ -114,14 +117,17 @@ def test_the_whole_life_of_one_pep(live_server, browser: Browser):
     expect(
         child.get_by_role("heading", name="Thank you, your views have been sent")
     ).to_be_visible()
+    assert_reflows(child, 390)
     assert_accessible(child)
 
     carer = browser.new_context(**PHONE).new_page()
     carer.goto(links["carer"])
+    assert_reflows(carer, 390)
     assert_accessible(carer)
     fill_every_empty_answer_in(carer)
     carer.get_by_role("button", name="Send", exact=True).click()
     expect(carer.get_by_role("heading", name=re.compile("Thank you"))).to_be_visible()
+    assert_reflows(carer, 390)
     assert_accessible(carer)
 
     complete_my_sections(social_worker, pep_url, owned_sections(social_worker, pep_url))
@@ -187,6 +193,13 @@ def test_the_whole_life_of_one_pep(live_server, browser: Browser):
     for step in ("Started", "Submitted", "Returned by social worker", "Resubmitted", "Signed off"):
         expect(history).to_contain_text(step)
     assert_accessible(teacher)
+
+    # The child's link, opened again on a narrow screen after sign-off, still only thanks them.
+    narrow = browser.new_context(**NARROW).new_page()
+    narrow.goto(links["child"])
+    expect(narrow.get_by_role("heading", name=re.compile("Thank you"))).to_be_visible()
+    assert_reflows(narrow, 320)
+    assert_accessible(narrow)
 
 
 def fill_every_empty_answer_in(page: Page) -> None:
