@@ -14,7 +14,8 @@ yes_no              bool                                           true
 radios/select       str option value                               "partly_achieved"
 feelings_scale      str option value                               "happy"
 checkboxes          list of option values, in the options' order   ["play", "pictures"]
-repeating_group     list of row dicts, each like a section's       [{"subject": "Maths"}]
+repeating_group     list of row dicts, each like a section's,      [{"row_id": "3f2a9c",
+                    with its stable ``row_id``                      "subject": "Maths"}]
 fact                not stored: the portal supplies it each time
 ==================  =============================================  =====================
 
@@ -31,7 +32,14 @@ from typing import Any
 
 from wtforms import Form
 
-from forms.fields import RepeatingGroupField, format_money, format_percentage, row_is_blank
+from forms.fields import (
+    ROW_ID_KEY,
+    RepeatingGroupField,
+    format_money,
+    format_percentage,
+    is_row_id,
+    row_is_blank,
+)
 from forms.parsing import parse_money, parse_percentage
 from forms.schema import (
     CheckboxesDefinition,
@@ -173,6 +181,15 @@ def stored_rows(definition: RepeatingGroupDefinition, stored: object) -> list[Ma
     return stored
 
 
+def identified_rows(rows: list[Mapping[str, Any]]) -> list[tuple[str, Mapping[str, Any]]]:
+    """Each stored row with its stable id. Rows saved before rows had ids get one from their
+    position (``p1``, ``p2``, ...), which stays true until the next save stores real ids."""
+    return [
+        (str(row[ROW_ID_KEY]) if is_row_id(row.get(ROW_ID_KEY)) else f"p{number}", row)
+        for number, row in enumerate(rows, start=1)
+    ]
+
+
 def _decoded_or_none(definition: FieldDefinition, stored: object) -> object:
     try:
         return decode_answer(definition, stored)
@@ -186,6 +203,7 @@ def _decoded_or_none(definition: FieldDefinition, stored: object) -> object:
 
 
 def _row_answers(definition: RepeatingGroupDefinition, row_form: Form) -> dict[str, Answer]:
+    """A row's cells as stored, without its row id (see ``forms.rows`` for identities)."""
     row: dict[str, Answer] = {}
     for column in definition.columns:
         value = encode_answer(column, row_form[column.key].data)
@@ -246,10 +264,13 @@ def form_data_from_answers(
                 rows = []
             data[definition.key] = [
                 {
-                    column.key: _decoded_or_none(column, row.get(column.key))
-                    for column in definition.columns
+                    ROW_ID_KEY: row_id,
+                    **{
+                        column.key: _decoded_or_none(column, row.get(column.key))
+                        for column in definition.columns
+                    },
                 }
-                for row in rows[: definition.max_rows]
+                for row_id, row in identified_rows(rows[: definition.max_rows])
             ]
             continue
         value = _decoded_or_none(definition, stored)
@@ -335,7 +356,8 @@ def formdata_from_answers(
                 rows = stored_rows(definition, stored)
             except AnswerFormatError:
                 rows = []
-            for number, row in enumerate(rows):
+            for number, (row_id, row) in enumerate(identified_rows(rows)):
+                pairs.append((f"{name}-{number}-{ROW_ID_KEY}", row_id))
                 for column in definition.columns:
                     cell_name = f"{name}-{number}-{column.key}"
                     for value in _posted_values(

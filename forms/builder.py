@@ -19,6 +19,7 @@ from wtforms.validators import StopValidation, ValidationError
 
 from forms import messages
 from forms.fields import (
+    ROW_ID_KEY,
     CheckboxesField,
     DateField,
     FactField,
@@ -29,10 +30,12 @@ from forms.fields import (
     RadiosField,
     RepeatingGroupField,
     RowForm,
+    RowIdField,
     SelectField,
     ShortTextField,
     WholeNumberField,
     YesNoField,
+    answer_fields_of_row,
 )
 from forms.schema import (
     FactDefinition,
@@ -142,8 +145,11 @@ def _unbound_field(
             _class_name(definition.key, "RowForm"),
             (RowForm,),
             {
-                column.key: _unbound_field(column, widgets=widgets, draft=draft, today=today)
-                for column in definition.columns
+                **{
+                    column.key: _unbound_field(column, widgets=widgets, draft=draft, today=today)
+                    for column in definition.columns
+                },
+                ROW_ID_KEY: RowIdField(),
             },
         )
         # Editable tables start with enough blank rows to meet the minimum, and always one to
@@ -214,7 +220,7 @@ def _errors_of(field: Field, row_context: str = "") -> Iterator[FormError]:
         definition = field.definition
         for number, entry in enumerate(field.entries, start=1):
             context = f"{definition.row_label} {number}"
-            for column in entry.form:
+            for column in answer_fields_of_row(entry.form):
                 yield from _errors_of(column, context)
         for message in field.errors:
             if isinstance(message, str):

@@ -6,6 +6,7 @@ The fields read input leniently and report problems in plain English; range, len
 rules are applied by validators built from the same definition (see ``forms.builder``).
 """
 
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date
@@ -358,13 +359,39 @@ class FactField(DefinedField):
         return str(self.data)
 
 
+ROW_ID_KEY = "row_id"
+_ROW_ID = re.compile(r"[0-9a-z]{1,32}", re.ASCII)
+
+
+def is_row_id(value: object) -> bool:
+    """A row's stable identity: short, lower-case ASCII letters and digits only."""
+    return isinstance(value, str) and _ROW_ID.fullmatch(value) is not None
+
+
+class RowIdField(wtforms_fields.HiddenField):
+    """The stable identity of a row of a repeating group, carried in a hidden input so that
+    saving and removing rows never depends on their positions. Anything that is not a row id
+    reads as no id (a new row)."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        self.data = valuelist[0] if valuelist and is_row_id(valuelist[0]) else None
+
+    def process_data(self, value: object) -> None:
+        self.data = value if is_row_id(value) else None
+
+
 def field_is_blank(field: wtforms_fields.Field) -> bool:
     """Nothing typed, chosen or prefilled, and nothing that failed to read."""
     return not field.process_errors and not is_answered(field.data)
 
 
+def answer_fields_of_row(row_form: Form) -> Iterator[wtforms_fields.Field]:
+    """A row's cells: every field of the row form but its row id."""
+    return (field for field in row_form if not isinstance(field, RowIdField))
+
+
 def row_is_blank(row_form: Form) -> bool:
-    return all(field_is_blank(field) for field in row_form)
+    return all(field_is_blank(field) for field in answer_fields_of_row(row_form))
 
 
 class RowForm(Form):

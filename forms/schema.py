@@ -67,6 +67,8 @@ _FILE_NAME = re.compile(r"(?P<key>.+)\.v(?P<version>[0-9]+)\.ya?ml")
 RESERVED_FIELD_KEYS = frozenset(
     {name for name in dir(wtforms.Form) if not name.startswith("_")}
     | {"formdata", "obj", "prefix", "data", "meta", "extra_filters", "section", "draft"}
+    # Each row of a repeating group carries its stable identity under this key.
+    | {"row_id"}
 )
 RESERVED_FIELD_PREFIXES = ("filter_", "validate_")
 

@@ -1,4 +1,4 @@
-"""The version at which each answer of a PEP section last changed
+"""The version at which each answer of a PEP section last changed, and from which page
 
 Revision ID: 0006
 Revises: 0005
@@ -24,8 +24,17 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column("answer_versions", sa.JSON(), nullable=False, server_default=sa.text("'{}'"))
         )
+        batch.add_column(
+            sa.Column("answer_editors", sa.JSON(), nullable=False, server_default=sa.text("'{}'"))
+        )
+    # Answers saved before now: treat each as changed at the section's current version.
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("UPDATE pep_sections SET answer_versions = json_build_object('*', version)")
+    else:
+        op.execute("UPDATE pep_sections SET answer_versions = json_object('*', version)")
 
 
 def downgrade() -> None:
     with op.batch_alter_table("pep_sections") as batch:
+        batch.drop_column("answer_editors")
         batch.drop_column("answer_versions")

@@ -97,6 +97,11 @@ class PepSection(Entity):
     answer_versions: Mapped[dict[str, int]] = mapped_column(
         JSON, default=dict, server_default=text("'{}'")
     )
+    # Answer key -> the page (one load of the section form) whose save last changed it: a
+    # page's own later save is not a conflict with its earlier one.
+    answer_editors: Mapped[dict[str, str]] = mapped_column(
+        JSON, default=dict, server_default=text("'{}'")
+    )
     # Each save carries the version it started from; a stale save never overwrites.
     version: Mapped[int] = mapped_column(Integer, default=1)
     last_saved_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))

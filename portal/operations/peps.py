@@ -12,13 +12,20 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from forms import prefilled_answers
+from forms.rows import (
+    PostedSection,
+    changed_answers,
+    conflicting_answers,
+    editors_after_save,
+    merge_posted,
+    versions_after_save,
+)
 from forms.schema import FormDefinition, SectionDefinition
 from portal.form_registry import age_in_years, form_registry
 from portal.models import Child, Pep, PepSection, Term, User
 from portal.operations import audit
 from portal.operations.audit import Actor
 from portal.peps.permissions import may_choose_form, may_start_pep, section_refusal
-from portal.peps.queries import others_saved_since
 from workflows.pep import OPEN_STATES, PepState
 from workflows.roles import Role
 
@@ -34,10 +41,11 @@ class SectionSaved:
 
 @dataclass(frozen=True)
 class SectionConflict:
-    """Someone saved the section after this person started editing it."""
+    """The save would overwrite answers saved after the version this person started from."""
 
     section: PepSection
-    their_answers: dict[str, Any]
+    their_answers: dict[str, Any]  # what this person's save would have made the answers
+    answers_changed_since: tuple[str, ...] = ()
 
 
 def choose_form(child: Child, today: date) -> FormDefinition:
@@ -145,6 +153,10 @@ def start_pep(
     return pep
 
 
+# A save that loses a race for the same section is merged again on what won, this many times.
+SAVE_ATTEMPTS = 3
+
+
 def save_section(
     session: Session,
     actor: Actor,
@@ -152,49 +164,58 @@ def save_section(
     pep: Pep,
     section: SectionDefinition,
     roles: frozenset[Role],
-    answers: dict[str, Any],
+    posted: PostedSection,
     based_on_version: int,
     *,
     autosave: bool,
 ) -> SectionSaved | SectionConflict:
-    """Save a section's answers unless someone else saved it since this person loaded it."""
+    """Save what this post carries of a section. A save made from an older version than the
+    saved one (by anyone: the same person in another tab too) goes through only where it
+    overwrites no answer that changed since that version; otherwise nothing is saved and the
+    person is shown both versions."""
     refusal = section_refusal(pep, section, roles)
     if refusal:
         raise PepRefused(refusal)
-    stored = pep.section(section.key)
-    # A stale save is a conflict only when someone else saved in between: a person's own
-    # autosave racing their "Save and continue" must not stop them.
-    if stored.version != based_on_version and others_saved_since(
-        session, pep, section.key, based_on_version, user
-    ):
-        return SectionConflict(stored, answers)
-    changed = sorted(
-        key
-        for key in set(stored.answers) | set(answers)
-        if stored.answers.get(key) != answers.get(key)
-    )
-    if not changed:
+    for _attempt in range(SAVE_ATTEMPTS):
+        stored = pep.section(section.key)
+        merged = merge_posted(section, stored.answers, posted)
+        changed = changed_answers(stored.answers, merged)
+        answer_versions = dict(stored.answer_versions or {})
+        answer_editors = dict(stored.answer_editors or {})
+        # A version the section never had (missing, or from the future) proves nothing seen.
+        base = based_on_version if 0 < based_on_version <= stored.version else -1
+        if base != stored.version:
+            clashes = conflicting_answers(
+                changed, answer_versions, answer_editors, base, posted.editor
+            )
+            if clashes:
+                return SectionConflict(stored, merged, tuple(clashes))
+        if not changed:
+            return SectionSaved(stored)
+        stored.answers = merged
+        stored.answer_versions = versions_after_save(answer_versions, changed, stored.version + 1)
+        stored.answer_editors = editors_after_save(answer_editors, changed, posted.editor)
+        stored.last_saved_by_id = user.id
+        stored.last_saved_at_utc = datetime.now(UTC)
+        try:
+            session.flush()  # the version column makes a simultaneous save fail here
+        except StaleDataError:
+            # Someone saved this section a moment ago: undo everything and merge again on
+            # what they saved, so the answers they changed are judged as conflicts.
+            session.rollback()
+            continue
+        audit.record(
+            session,
+            actor,
+            "pep.section_saved",
+            "pep",
+            pep.id,
+            section=section.key,
+            version=stored.version,
+            fields=changed,
+            autosave=autosave,
+        )
+        session.commit()
         return SectionSaved(stored)
-    stored.answers = answers
-    stored.last_saved_by_id = user.id
-    stored.last_saved_at_utc = datetime.now(UTC)
-    try:
-        session.flush()  # the version column makes a simultaneous save fail here
-    except StaleDataError:
-        session.rollback()
-        fresh = session.scalar(select(PepSection).where(PepSection.id == stored.id))
-        assert fresh is not None
-        return SectionConflict(fresh, answers)
-    audit.record(
-        session,
-        actor,
-        "pep.section_saved",
-        "pep",
-        pep.id,
-        section=section.key,
-        version=stored.version,
-        fields=changed,
-        autosave=autosave,
-    )
-    session.commit()
-    return SectionSaved(stored)
+    stored = pep.section(section.key)
+    return SectionConflict(stored, merge_posted(section, stored.answers, posted), ())

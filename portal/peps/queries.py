@@ -8,27 +8,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from portal.children.queries import visible_children
-from portal.models import AuditEvent, Child, Pep, User
+from portal.models import Child, Pep, User
 
 
 def find_visible_pep(session: Session, user: User, pep_id: uuid.UUID) -> Pep | None:
     """The PEP, or None when it does not exist or its child is not visible (the same answer)."""
     visible_child_ids = visible_children(user).with_only_columns(Child.id)
     return session.scalar(select(Pep).where(Pep.id == pep_id, Pep.child_id.in_(visible_child_ids)))
-
-
-def others_saved_since(
-    session: Session, pep: Pep, section_key: str, version: int, user: User
-) -> bool:
-    """Whether anyone but `user` saved this section after `version` (the audit trail knows)."""
-    saves = session.scalars(
-        select(AuditEvent).where(
-            AuditEvent.object_id == str(pep.id), AuditEvent.action == "pep.section_saved"
-        )
-    )
-    return any(
-        event.details.get("section") == section_key
-        and int(event.details.get("version", 0)) > version
-        and event.actor_user_id != user.id
-        for event in saves
-    )

@@ -11,10 +11,18 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 from wtforms import Form
 
-from forms import answers_from_form, form_errors, form_from_answers
+from forms import form_errors, form_from_answers
 from forms.answers import computed_totals
 from forms.completeness import SectionStatus, missing_answers, section_status
 from forms.phases import choose_voice_band
+from forms.rows import (
+    RowActionKind,
+    give_new_rows_ids,
+    new_editor_token,
+    parse_row_action,
+    posted_section,
+    read_editor_token,
+)
 from forms.schema import FormDefinition, RepeatingGroupDefinition, SectionDefinition, SectionType
 from portal.academic import current_term, following_terms, term_label
 from portal.auth import access
@@ -26,7 +34,6 @@ from portal.form_registry import (
     definition_for,
     draft_form_class,
     form_registry,
-    keep_saved_values_where_invalid,
 )
 from portal.models import Pep, PepRecord, PepSection, Term
 from portal.operations.audit import Actor
@@ -152,6 +159,8 @@ def _render_section(
         "rows": [],
         "totals": [],
         "conflict": conflict,
+        # A page keeps its token across its own saves (the post carries it back).
+        "editor_token": read_editor_token(request.form.get("editor")) or new_editor_token(),
     }
     if section.section_type is SectionType.CHILD_VOICE:
         band = stored.answers.get("band") or _voice_band(pep)
@@ -218,32 +227,8 @@ def show_section(pep_id: uuid.UUID, section_key: str) -> tuple[str, int]:
         form = form_from_answers(
             form_class, section, _stored(pep, section.key).answers, facts=child_facts(pep.child)
         )
+        give_new_rows_ids(form)
     return _render_section(pep, section, form)
-
-
-def _apply_row_action(
-    action: str, section: SectionDefinition, answers: dict[str, Any]
-) -> str | None:
-    """Remove a row now; return the group that needs an extra blank row on the page."""
-    parts = action.split(":")
-    if len(parts) < 2:
-        return None
-    try:
-        group = section.get_field(parts[1])
-    except KeyError:
-        return None
-    if not isinstance(group, RepeatingGroupDefinition) or group.fixed_rows:
-        return None
-    if parts[0] == "remove_row" and len(parts) == 3 and parts[2].isdigit():
-        rows = list(answers.get(group.key) or [])
-        index = int(parts[2])
-        if index < len(rows):
-            del rows[index]
-        answers[group.key] = rows
-        return None
-    if parts[0] == "add_row":
-        return group.key
-    return None
 
 
 @blueprint.post("/peps/<uuid:pep_id>/sections/<section_key>")
@@ -254,32 +239,33 @@ def save_section_answers(pep_id: uuid.UUID, section_key: str) -> Response | tupl
     definition = definition_for(pep)
     section = _section_or_404(definition, section_key)
     roles = roles_for_child(g.user, pep.child)
-    refusal = section_refusal(pep, section, roles)
-    if refusal:
+    if section.section_type is not SectionType.STANDARD or section_refusal(pep, section, roles):
         abort(403)
-    stored = _stored(pep, section.key)
     autosave = request.form.get("autosave") == "1" and bool(htmx) and not htmx.boosted
     action = request.form.get("action", "save")
-    try:
-        based_on = int(request.form.get("version", ""))
-    except ValueError:
-        based_on = -1
+    based_on = _posted_version(request.form.get("version", ""))
 
     form_class = draft_form_class(section)
     facts = child_facts(pep.child)
+    stored_answers = _stored(pep, section.key).answers
     form = form_from_answers(
-        form_class, section, stored.answers, facts=facts, formdata=request.form
+        form_class, section, stored_answers, facts=facts, formdata=request.form
     )
     valid = form.validate()
-    answers = answers_from_form(section, form)
-    if not valid:
-        answers = keep_saved_values_where_invalid(form, stored.answers, answers)
-    group_needing_row = _apply_row_action(action, section, answers)
-
-    actor = Actor.for_user(g.user, request.remote_addr)
+    row_action = parse_row_action(action, section)
+    editor = read_editor_token(request.form.get("editor"))
+    posted = posted_section(section, form, request.form, row_action, editor)
     try:
         outcome = save_section(
-            db.session, actor, g.user, pep, section, roles, answers, based_on, autosave=autosave
+            db.session,
+            Actor.for_user(g.user, request.remote_addr),
+            g.user,
+            pep,
+            section,
+            roles,
+            posted,
+            based_on,
+            autosave=autosave,
         )
     except PepRefused:
         abort(403)
@@ -295,6 +281,7 @@ def save_section_answers(pep_id: uuid.UUID, section_key: str) -> Response | tupl
                 stored=outcome.section,
                 errors=[],
             ), 409
+        give_new_rows_ids(form)
         return _render_section(pep, section, form, status=409, conflict=outcome)
 
     if autosave:
@@ -307,14 +294,18 @@ def save_section_answers(pep_id: uuid.UUID, section_key: str) -> Response | tupl
             conflict=False,
         ), 200
 
-    if action.startswith(("add_row", "remove_row")):
-        # Show the saved answers again, with a blank row to fill where one was asked for.
-        form = form_from_answers(form_class, section, outcome.section.answers, facts=facts)
-        if group_needing_row:
-            form[group_needing_row].append_entry()
+    if row_action is not None:
+        # Show the saved answers again, with a blank row to fill where one was asked for; what
+        # could not be saved is shown as typed, with its message.
+        if not errors:
+            form = form_from_answers(form_class, section, outcome.section.answers, facts=facts)
+        if row_action.kind is RowActionKind.ADD:
+            form[row_action.group].append_entry()
+        give_new_rows_ids(form)
         return _render_section(pep, section, form, errors=errors, status=400 if errors else 200)
 
     if errors:
+        give_new_rows_ids(form)
         return _render_section(pep, section, form, status=400, errors=errors)
     if action == "continue":
         next_key = _next_section(definition, section, roles)
@@ -324,6 +315,14 @@ def save_section_answers(pep_id: uuid.UUID, section_key: str) -> Response | tupl
     return redirect(
         url_for("peps.show_section", pep_id=pep.id, section_key=section.key, saved="1"), 303
     )
+
+
+def _posted_version(text: str) -> int:
+    """The section version the page was showing; -1 when the post has none that reads."""
+    text = text.strip()
+    if not text.isascii() or not text.isdigit() or len(text) > 9:
+        return -1
+    return int(text)
 
 
 @blueprint.get("/children/<uuid:child_id>/peps/new")

@@ -1,6 +1,7 @@
 """Finding demo PEPs and posting section forms as a browser would."""
 
 import re
+import uuid
 
 from sqlalchemy import select
 
@@ -24,7 +25,7 @@ def stored_section(app, pep_id, section_key):
     with app.app_context():
         return db.session.scalar(
             select(PepSection).where(
-                PepSection.pep_id == pep_id, PepSection.section_key == section_key
+                PepSection.pep_id == uuid.UUID(str(pep_id)), PepSection.section_key == section_key
             )
         )
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select, update
 from werkzeug.datastructures import MultiDict
 
 from portal.extensions import db
@@ -96,9 +96,11 @@ def invite_row(app, token):
         )
 
 
-def set_in_db(app, statement, **values):
+def set_in_db(app, model, condition, **values):
+    """Change rows behind the portal's back, through the models' column types so that ids and
+    times are written as each database stores them."""
     with app.app_context():
-        db.session.execute(text(statement), values)
+        db.session.execute(update(model).where(condition).values(**values))
         db.session.commit()
 
 
@@ -271,9 +273,9 @@ def test_stopped_expired_and_unknown_links_show_the_same_kind_page(client_for, s
     assert response.status_code == 303
     set_in_db(
         seeded,
-        "UPDATE contribution_invites SET expires_at_utc = :past WHERE token_hash = :digest",
-        past=datetime.now(UTC) - timedelta(minutes=1),
-        digest=hashlib.sha256(expired.encode()).hexdigest(),
+        ContributionInvite,
+        ContributionInvite.token_hash == hashlib.sha256(expired.encode()).hexdigest(),
+        expires_at_utc=datetime.now(UTC) - timedelta(minutes=1),
     )
     visitor = holder_client(seeded)
     pages = []
@@ -467,7 +469,7 @@ def test_a_signed_off_pep_refuses_every_change(client_for, seeded):
     child = holder_client(seeded)
     data = replace_field(form_fields(holder_page(child, token).get_data(as_text=True)), "hard", "x")
     invite_id = invite_row(seeded, token).id
-    set_in_db(seeded, "UPDATE peps SET state = 'signed_off' WHERE id = :id", id=pep_id)
+    set_in_db(seeded, Pep, Pep.id == pep_id, state="signed_off")
     before = stored_section(seeded, pep_id, "my_views").answers
 
     for path, values in [

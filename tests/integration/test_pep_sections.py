@@ -378,11 +378,12 @@ def test_target_rows_are_added_and_removed_without_javascript(client_for, seeded
     assert targets[-1]["pp_plus_amount"] == "60.00"
 
     data = form_fields(page(client, section_url(pep_id, "smart_targets")))
-    remove = f"remove_row:targets:{len(before)}"
+    remove = f"remove_row:targets:{targets[len(before)]['row_id']}"
     response = post_form(client, pep_id, "smart_targets", [*data, ("action", remove)])
     assert response.status_code in (200, 400)
     after = stored_section(seeded, pep_id, "smart_targets").answers["targets"]
     assert [t["outcome"] for t in after[len(before) :]] == ["Join the after-school football club"]
+    assert after[: len(before)] == targets[: len(before)]
 
 
 def test_the_pp_plus_total_is_computed(client_for, seeded):

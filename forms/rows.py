@@ -1,0 +1,316 @@
+"""What a save of a section changes: only the answers it carries, rows by their stable ids.
+
+A browser posts the whole section form, but a save must never lose an answer it did not carry
+(a crafted or partial post, a field that failed to read, a row another tab added). So a save is
+read into a ``PostedSection``: the answers it carried, each row it carried by the row's id, and
+an explicit row action. ``merge_posted`` applies it to the answers saved now, and
+``conflicting_answers`` says which answers it would overwrite that changed after the version
+the person started from. Pure functions: the portal calls them inside its save operation.
+
+An answer counts as carried when its input was posted and read cleanly: a checkbox group
+always posts a blank marker so that unticking every box still counts; radios cannot be
+unticked in a browser, so a missing radio means "not carried". A row is carried when its id
+was posted; its cells follow the same rule. A carried row left with no answers is dropped (the
+GOV.UK "add another" pattern), rows not carried stay as saved, and a row goes away otherwise
+only through an explicit remove action naming its id.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Callable, Container, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from wtforms import Form
+from wtforms.fields import Field
+
+from forms.answers import Answer, SectionAnswers, encode_answer, identified_rows, stored_rows
+from forms.fields import ROW_ID_KEY, RepeatingGroupField, is_row_id
+from forms.schema import RepeatingGroupDefinition, SectionDefinition
+
+_EDITOR_TOKEN = re.compile(r"[0-9a-f]{16}", re.ASCII)
+
+# answer_versions key for "every answer not named here changed at this version at the latest":
+# written for sections saved before each answer's version was kept.
+ALL_OTHER_ANSWERS = "*"
+
+
+class RowActionKind(StrEnum):
+    ADD = "add_row"
+    REMOVE = "remove_row"
+
+
+@dataclass(frozen=True)
+class RowAction:
+    """An explicit change to a table's rows: add a blank row, or remove the row with this id."""
+
+    kind: RowActionKind
+    group: str
+    row_id: str | None = None
+
+
+def parse_row_action(action: str, section: SectionDefinition) -> RowAction | None:
+    """``add_row:<group>`` or ``remove_row:<group>:<row id>`` for an editable table of this
+    section; anything else (a plain save, a made-up group, a malformed id) is None."""
+    parts = action.split(":")
+    if len(parts) not in (2, 3):
+        return None
+    try:
+        kind = RowActionKind(parts[0])
+        group = section.get_field(parts[1])
+    except (ValueError, KeyError):
+        return None
+    if not isinstance(group, RepeatingGroupDefinition) or group.fixed_rows:
+        return None
+    if kind is RowActionKind.ADD:
+        return RowAction(kind, group.key) if len(parts) == 2 else None
+    if len(parts) == 3 and is_row_id(parts[2]):
+        return RowAction(kind, group.key, parts[2])
+    return None
+
+
+@dataclass(frozen=True)
+class PostedRow:
+    """One row as posted: its id (None for a new row) and the cells it carried."""
+
+    row_id: str | None
+    cells: dict[str, Answer]
+    carried_cells: frozenset[str]
+
+
+@dataclass(frozen=True)
+class PostedSection:
+    """What one save carries for one section."""
+
+    answers: dict[str, Answer] = field(default_factory=dict)
+    carried: frozenset[str] = frozenset()
+    rows: dict[str, list[PostedRow]] = field(default_factory=dict)
+    row_action: RowAction | None = None
+    editor: str | None = None  # the page the save came from (see ``conflicting_answers``)
+
+
+def _was_posted(name: str, formdata: Container[str]) -> bool:
+    return name in formdata
+
+
+def _carried_cleanly(field: Field, formdata: Container[str]) -> bool:
+    return _was_posted(field.name, formdata) and not field.errors and not field.process_errors
+
+
+def posted_section(
+    section: SectionDefinition,
+    form: Form,
+    formdata: Container[str],
+    row_action: RowAction | None = None,
+    editor: str | None = None,
+) -> PostedSection:
+    """Read a processed (and validated) draft form into what the save carries."""
+    answers: dict[str, Answer] = {}
+    carried: set[str] = set()
+    rows: dict[str, list[PostedRow]] = {}
+    for definition in section.answer_fields:
+        if definition.read_only:
+            continue
+        form_field = form[definition.key]
+        if isinstance(definition, RepeatingGroupDefinition):
+            assert isinstance(form_field, RepeatingGroupField)
+            posted_rows = _posted_rows(definition, form_field, formdata)
+            if posted_rows:
+                rows[definition.key] = posted_rows
+                carried.add(definition.key)
+            continue
+        if not _carried_cleanly(form_field, formdata):
+            continue
+        carried.add(definition.key)
+        value = encode_answer(definition, form_field.data)
+        if value is not None:
+            answers[definition.key] = value
+    return PostedSection(answers, frozenset(carried), rows, row_action, editor)
+
+
+def _posted_rows(
+    definition: RepeatingGroupDefinition, group: RepeatingGroupField, formdata: Container[str]
+) -> list[PostedRow]:
+    rows = []
+    for entry in group.entries:
+        row_form = entry.form
+        cells: dict[str, Answer] = {}
+        carried_cells: set[str] = set()
+        for column in definition.columns:
+            if column.read_only:
+                continue
+            cell = row_form[column.key]
+            if not _carried_cleanly(cell, formdata):
+                continue
+            carried_cells.add(column.key)
+            value = encode_answer(column, cell.data)
+            if value is not None:
+                cells[column.key] = value
+        if not carried_cells and not _was_posted(row_form[ROW_ID_KEY].name, formdata):
+            continue
+        rows.append(PostedRow(row_form[ROW_ID_KEY].data, cells, frozenset(carried_cells)))
+    return rows
+
+
+def new_row_id() -> str:
+    """A fresh row id: 12 hexadecimal characters, never like a positional id (``p3``)."""
+    return secrets.token_hex(6)
+
+
+def merge_posted(
+    section: SectionDefinition,
+    saved: Mapping[str, object],
+    posted: PostedSection,
+    *,
+    make_row_id: Callable[[], str] = new_row_id,
+) -> SectionAnswers:
+    """The section's answers after this save: what was saved, with only what the save carried
+    changed, and its row action applied."""
+    merged: dict[str, Any] = dict(saved)
+    for definition in section.answer_fields:
+        key = definition.key
+        if isinstance(definition, RepeatingGroupDefinition):
+            rows = _merged_rows(definition, saved.get(key), posted, make_row_id)
+            if rows is None:
+                continue
+            if rows:
+                merged[key] = rows
+            else:
+                merged.pop(key, None)
+            continue
+        if key not in posted.carried:
+            continue
+        if key in posted.answers:
+            merged[key] = posted.answers[key]
+        else:
+            merged.pop(key, None)
+    return merged
+
+
+def _merged_rows(
+    definition: RepeatingGroupDefinition,
+    saved_value: object,
+    posted: PostedSection,
+    make_row_id: Callable[[], str],
+) -> list[dict[str, Any]] | None:
+    """The group's rows after the save, or None when the save leaves the group untouched."""
+    action = posted.row_action
+    if action is not None and action.group != definition.key:
+        action = None
+    posted_rows = posted.rows.get(definition.key, [])
+    removing = action.row_id if action and action.kind is RowActionKind.REMOVE else None
+    if not posted_rows and removing is None:
+        return None
+    try:
+        saved_rows = stored_rows(definition, saved_value)
+    except ValueError:
+        saved_rows = []
+    rows: list[dict[str, Any]] = []
+    position: dict[str, int] = {}
+    for row_id, row in identified_rows(list(saved_rows)):
+        position[row_id] = len(rows)
+        rows.append({**row, ROW_ID_KEY: row_id})
+    blanked: set[str] = set()
+    if definition.fixed_rows:
+        # Fixed rows (last PEP's targets) are matched by their place: their ids and read-only
+        # cells come from storage only, and no row is added.
+        for row, posted_row in zip(rows, posted_rows, strict=False):
+            _apply_cells(row, posted_row)
+        return rows
+    for posted_row in posted_rows:
+        known = posted_row.row_id is not None and posted_row.row_id in position
+        if known:
+            row = rows[position[posted_row.row_id]]
+            _apply_cells(row, posted_row)
+            if not _has_answers(definition, row):
+                blanked.add(row[ROW_ID_KEY])
+            continue
+        if not posted_row.cells:
+            continue  # a blank new row: nothing to keep
+        row_id = posted_row.row_id if posted_row.row_id is not None else make_row_id()
+        while row_id in position:
+            row_id = make_row_id()
+        position[row_id] = len(rows)
+        rows.append({ROW_ID_KEY: row_id, **posted_row.cells})
+    kept = [row for row in rows if row[ROW_ID_KEY] not in blanked and row[ROW_ID_KEY] != removing]
+    return kept[: definition.max_rows]
+
+
+def _apply_cells(row: dict[str, Any], posted_row: PostedRow) -> None:
+    for column in posted_row.carried_cells:
+        if column in posted_row.cells:
+            row[column] = posted_row.cells[column]
+        else:
+            row.pop(column, None)
+
+
+def _has_answers(definition: RepeatingGroupDefinition, row: Mapping[str, Any]) -> bool:
+    return any(row.get(column.key) is not None for column in definition.columns)
+
+
+def changed_answers(before: Mapping[str, object], after: Mapping[str, object]) -> list[str]:
+    """The keys whose answers differ, in order."""
+    return sorted(key for key in set(before) | set(after) if before.get(key) != after.get(key))
+
+
+def answer_version(answer_versions: Mapping[str, int], key: str) -> int:
+    """The section version at which an answer last changed (0: never since it was created)."""
+    if key in answer_versions:
+        return int(answer_versions[key])
+    return int(answer_versions.get(ALL_OTHER_ANSWERS, 0))
+
+
+def conflicting_answers(
+    changed: list[str],
+    answer_versions: Mapping[str, int],
+    answer_editors: Mapping[str, str],
+    based_on_version: int,
+    editor: str | None,
+) -> list[str]:
+    """The answers this save would overwrite that someone (anyone, the same person in another
+    tab included) changed after the version the save started from. Only the same page's own
+    earlier save does not count: an autosave still on its way back when the person pressed
+    Save holds older typing from that very page."""
+    return [
+        key
+        for key in changed
+        if answer_version(answer_versions, key) > based_on_version
+        and (editor is None or answer_editors.get(key) != editor)
+    ]
+
+
+def versions_after_save(
+    answer_versions: Mapping[str, int], changed: list[str], new_version: int
+) -> dict[str, int]:
+    return {**answer_versions, **dict.fromkeys(changed, new_version)}
+
+
+def editors_after_save(
+    answer_editors: Mapping[str, str], changed: list[str], editor: str | None
+) -> dict[str, str]:
+    kept = {key: value for key, value in answer_editors.items() if key not in changed}
+    return {**kept, **dict.fromkeys(changed, editor)} if editor else kept
+
+
+def new_editor_token() -> str:
+    """Identifies one load of a section form (one tab's page), carried in a hidden input."""
+    return secrets.token_hex(8)
+
+
+def read_editor_token(value: object) -> str | None:
+    return value if isinstance(value, str) and _EDITOR_TOKEN.fullmatch(value) else None
+
+
+def give_new_rows_ids(form: Form, *, make_row_id: Callable[[], str] = new_row_id) -> None:
+    """Give every row on the page that has no id yet (a blank row to type into) a fresh one,
+    before it is rendered: the id travels with the row, so saving it twice (an autosave, then
+    a button) updates one row rather than adding two."""
+    for form_field in form:
+        if isinstance(form_field, RepeatingGroupField):
+            for entry in form_field.entries:
+                row_id = entry.form[ROW_ID_KEY]
+                if row_id.data is None:
+                    row_id.data = make_row_id()
