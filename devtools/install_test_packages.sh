@@ -14,6 +14,8 @@ need /usr/bin/chromedriver chromium-driver
 # The export tests render Word documents to PDF and read what a person would see.
 need soffice libreoffice-writer-nogui
 need pdftotext poppler-utils
+# The Nu Html Checker (npm vnu-jar) validates every page the browser tests visit.
+need java default-jre-headless
 # LibreOffice installed without its recommended packages brings no fonts to render with.
 if [ ! -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then
     missing="$missing fonts-dejavu-core"
@@ -23,7 +25,7 @@ if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
 fi
 
 if [ -z "$missing" ]; then
-    echo "Test packages present: chromium, chromium-driver, postgresql, LibreOffice Writer, poppler-utils, fonts."
+    echo "Test packages present: chromium, chromium-driver, postgresql, LibreOffice Writer, poppler-utils, fonts, Java."
     exit 0
 fi
 

@@ -42,7 +42,7 @@ function page(title, body) {
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${esc(title)}</title>
 <style>
-body{font-family:system-ui,Arial,sans-serif;color:#0b0c0c;background:#fff;margin:0;line-height:1.5}
+body{font-family:system-ui,Arial,sans-serif;color:#0b0c0c;background:#fff;margin:0;line-height:1.5;overflow-wrap:anywhere}
 main{max-width:32rem;margin:2rem auto;padding:0 1rem} label{display:block;font-weight:700;margin-top:1rem}
 input{display:block;width:100%;box-sizing:border-box;font-size:1.1rem;padding:.4rem;border:2px solid #0b0c0c}
 button{margin-top:1.5rem;font-size:1.1rem;padding:.5rem 1.2rem;color:#fff;background:#00703c;border:0;cursor:pointer}

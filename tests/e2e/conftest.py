@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,9 +18,10 @@ from devtools.oidc_provider import OidcProvider
 from portal import create_app
 from portal.extensions import db
 from tests.conftest import portal_config
+from tests.e2e import page_checks
+from tests.e2e.page_checks import assert_accessible
 
 CHROMIUM = "/usr/bin/chromium"
-AXE_SOURCE = (Path(__file__).resolve().parents[2] / "node_modules/axe-core/axe.min.js").read_text()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -75,21 +75,16 @@ def live_server(migrated_database: str, oidc_provider: OidcProvider) -> Iterator
         db.engine.dispose()
 
 
-def axe_violations(page: Page) -> list[dict[str, Any]]:
-    # Evaluated through DevTools rather than a <script> tag: the portal's Content-Security-
-    # Policy rightly forbids inline scripts, and the check must not weaken it.
-    page.evaluate(AXE_SOURCE)
-    return page.evaluate(
-        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
-    )
-
-
-def assert_accessible(page: Page) -> None:
-    violations = axe_violations(page)
-    summary = [
-        (v["id"], v["impact"], [node["target"] for node in v["nodes"]][:3]) for v in violations
-    ]
-    assert violations == [], f"axe found violations on {page.url}: {summary}"
+@pytest.fixture(scope="session", autouse=True)
+def html_checker() -> Iterator[None]:
+    """The Nu Html Checker, started once for the run when browser tests run (this conftest's
+    scope) and stopped at its end; every page `assert_accessible` sees is validated by it."""
+    page_checks.HTML_CHECKER = page_checks.HtmlChecker(page_checks.VNU_JAR)
+    try:
+        yield
+    finally:
+        page_checks.HTML_CHECKER.stop()
+        page_checks.HTML_CHECKER = None
 
 
 @pytest.fixture

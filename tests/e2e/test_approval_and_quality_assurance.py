@@ -4,7 +4,8 @@ import re
 
 from playwright.sync_api import Browser, expect
 
-from tests.e2e.conftest import assert_accessible, sign_in_through_provider
+from tests.e2e.conftest import sign_in_through_provider
+from tests.e2e.page_checks import assert_accessible
 
 
 def test_social_worker_approves_and_reviewer_signs_off(live_server, browser: Browser):

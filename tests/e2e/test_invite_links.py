@@ -5,7 +5,8 @@ import re
 
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import assert_accessible, sign_in_through_provider
+from tests.e2e.conftest import sign_in_through_provider
+from tests.e2e.page_checks import assert_accessible
 from tests.e2e.test_pep_forms import DT_EMAIL, open_harrys_pep
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}

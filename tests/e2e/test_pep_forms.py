@@ -9,7 +9,8 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import RoleGrant, School, User
-from tests.e2e.conftest import assert_accessible, sign_in_through_provider
+from tests.e2e.conftest import sign_in_through_provider
+from tests.e2e.page_checks import assert_accessible
 
 DT_EMAIL = "dt.oakfield@demo.openpep.test"
 SAVED = re.compile(r"Saved at \d\d:\d\d")

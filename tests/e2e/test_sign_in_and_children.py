@@ -8,7 +8,8 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import Child
 from portal.operations.demo_seed import CHILDREN
-from tests.e2e.conftest import assert_accessible, sign_in_through_provider
+from tests.e2e.conftest import sign_in_through_provider
+from tests.e2e.page_checks import assert_accessible
 
 OAKFIELD = {c.reference for c in CHILDREN if c.school_urn == "900201"}
 

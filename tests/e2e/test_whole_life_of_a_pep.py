@@ -7,7 +7,8 @@ from datetime import date
 
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import assert_accessible, sign_in_through_provider
+from tests.e2e.conftest import sign_in_through_provider
+from tests.e2e.page_checks import assert_accessible
 from tests.e2e.test_invite_links import NARROW, assert_feelings_pictures_render, assert_reflows
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
