@@ -13,16 +13,22 @@ from portal.models import Child, Pep
 from tests.conftest import DEMO_EMAILS, complete_oidc_sign_in, csrf_token_from, portal_config
 from tests.integration.pep_helpers import open_pep_id, section_url
 
+NEWEST_SCHOOL_AGE = max(
+    int(path.name.split(".v")[1].split(".")[0])
+    for path in DEFAULT_DIRECTORY.glob("school_age.v*.yaml")
+)
+NEWER = NEWEST_SCHOOL_AGE + 1
+
 
 def definitions_with_a_newer_school_age_form(tmp_path):
     directory = tmp_path / "definitions"
     shutil.copytree(DEFAULT_DIRECTORY, directory)
-    v1 = (directory / "school_age.v1.yaml").read_text()
-    v2 = v1.replace("version: 1\n", "version: 2\n", 1).replace(
+    newest = (directory / f"school_age.v{NEWEST_SCHOOL_AGE}.yaml").read_text()
+    newer = newest.replace(f"version: {NEWEST_SCHOOL_AGE}\n", f"version: {NEWER}\n", 1).replace(
         "title: Transitions, aspirations and careers", "title: Moving on and my future"
     )
-    assert v2 != v1
-    (directory / "school_age.v2.yaml").write_text(v2)
+    assert newer != newest
+    (directory / f"school_age.v{NEWER}.yaml").write_text(newer)
     return directory
 
 
@@ -53,7 +59,7 @@ def test_a_pep_still_renders_on_its_own_version_after_a_newer_one_ships(
     new_pep = uuid.UUID(response.headers["Location"].rsplit("/", 1)[-1])
     with app.app_context():
         pep = db.session.get(Pep, new_pep)
-        assert (pep.form_key, pep.form_version) == ("school_age", 2)
+        assert (pep.form_key, pep.form_version) == ("school_age", NEWER)
     html = client.get(section_url(new_pep, "transitions_aspirations")).get_data(as_text=True)
     assert "Moving on and my future" in html
     with app.app_context():

@@ -108,7 +108,7 @@ def test_every_pep_form_links_its_views_section_to_the_child_voice_form(registry
     assert len(voice_sections) == 1
     voice = voice_sections[0]
     assert voice.owner is Role.CHILD
-    assert voice.voice_definition is registry.get("child_voice", 1)
+    assert voice.voice_definition is registry.latest("child_voice")
     assert {band for band in VoiceBand} == {
         section.band for section in voice.voice_definition.sections
     }
@@ -227,3 +227,21 @@ def test_an_empty_pep_lists_every_section_as_missing(registry, key):
     missing = pep_missing_answers(definition, {}, today=TODAY)
     expected = {s.key for s in definition.sections if s.section_type != "quality_assurance"}
     assert set(missing) == expected
+
+
+@pytest.mark.parametrize("key", sorted(PEP_PHASES))
+def test_version_one_still_links_the_first_child_voice_form(registry, key):
+    """PEPs started on version 1 keep the child's page they were started with."""
+    voice = next(s for s in registry.get(key, 1).sections if s.section_type == "child_voice")
+    assert voice.voice_definition is registry.get("child_voice", 1)
+
+
+@pytest.mark.parametrize("band", list(VoiceBand))
+def test_the_child_is_asked_what_they_are_good_at_what_helps_and_what_the_money_could_do(
+    registry, band
+):
+    section = registry.latest("child_voice").section_for_band(band)
+    keys = [field.key for field in section.fields]
+    assert {"good_at", "helps_learning", "extra_help"} <= set(keys)
+    extra_help = section.get_field("extra_help")
+    assert "money" in (extra_help.label + (extra_help.hint or "")).lower()

@@ -56,8 +56,12 @@ def test_version_two_loads_beside_version_one_and_version_one_still_resolves(tmp
 def test_iteration_is_by_key_then_version(registry):
     assert [(d.key, d.version) for d in registry] == [
         ("child_voice", 1),
+        ("child_voice", 2),
         ("early_years", 1),
+        ("early_years", 2),
         ("post_16", 1),
+        ("post_16", 2),
         ("school_age", 1),
+        ("school_age", 2),
     ]
-    assert len(registry) == 4
+    assert len(registry) == 8
