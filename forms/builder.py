@@ -212,6 +212,19 @@ class FormError:
     message: str
 
 
+def _link_id(field: Field) -> str:
+    """The id of the control an error about ``field`` takes a person to: a date's first box
+    with the problem, a table's first answer (its wrapper cannot take focus), else the field."""
+    if isinstance(field, DateField):
+        return field.error_link_id
+    if isinstance(field, RepeatingGroupField):
+        for entry in field.entries:
+            for column in answer_fields_of_row(entry.form):
+                if not column.definition.read_only and column.definition.stores_answer:
+                    return _link_id(column)
+    return field.id
+
+
 def _errors_of(field: Field, row_context: str = "") -> Iterator[FormError]:
     def with_context(message: str) -> str:
         return f"{row_context}: {message}" if row_context else message
@@ -224,11 +237,11 @@ def _errors_of(field: Field, row_context: str = "") -> Iterator[FormError]:
                 yield from _errors_of(column, context)
         for message in field.errors:
             if isinstance(message, str):
-                yield FormError(field.id, message)
+                yield FormError(_link_id(field), message)
         return
     for message in field.errors:
         if isinstance(message, str):
-            yield FormError(field.id, with_context(message))
+            yield FormError(_link_id(field), with_context(message))
 
 
 def form_errors(form: Form) -> list[FormError]:

@@ -190,8 +190,16 @@ class DateField(DefinedField):
     (the GOV.UK date input, as govuk-frontend-wtf's GovDateInput renders it)."""
 
     widget = wtforms_widgets.DateInput()
+    # The boxes left empty when that is why the date could not be read ("day", "month", "year").
+    problem_parts: tuple[str, ...] = ()
+
+    @property
+    def error_link_id(self) -> str:
+        """The box an error links to: the first one left empty, else the day box (GOV.UK)."""
+        return f"{self.id}-{self.problem_parts[0] if self.problem_parts else 'day'}"
 
     def process_formdata(self, valuelist: list[str]) -> None:
+        self.problem_parts = ()
         if not valuelist:
             # GovDateInput unpacks raw_data into day, month and year: never leave it empty.
             self.raw_data = None
@@ -202,6 +210,8 @@ class DateField(DefinedField):
             self.data = None
             if problem.missing:
                 missing = list(problem.missing)
+                if len(valuelist) == 3:
+                    self.problem_parts = problem.missing
                 raise ValueError(
                     messages.date_missing_parts(self.definition.error_name, missing)
                 ) from None

@@ -98,23 +98,26 @@ def test_too_long_text(registry):
 
 
 @pytest.mark.parametrize(
-    ("parts", "message"),
+    ("parts", "message", "box"),
     [
-        (["31", "2", "2026"], "Enter a real date, like 27 3 2026"),
-        (["27", "13", "2026"], "Enter a real date, like 27 3 2026"),
-        (["27", "3", "26"], "Enter a real date, like 27 3 2026"),
-        (["27", "3", "1850"], "Enter a real date, like 27 3 2026"),
-        (["next tuesday"], "Enter a real date, like 27 3 2026"),
-        (["27", "", ""], "The date of the PEP meeting must include a month and year"),
-        (["", "3", "2026"], "The date of the PEP meeting must include a day"),
-        ([""], "Enter the date of the PEP meeting"),
-        (["", "", ""], "Enter the date of the PEP meeting"),
+        (["31", "2", "2026"], "Enter a real date, like 27 3 2026", "day"),
+        (["27", "13", "2026"], "Enter a real date, like 27 3 2026", "day"),
+        (["27", "3", "26"], "Enter a real date, like 27 3 2026", "day"),
+        (["27", "3", "1850"], "Enter a real date, like 27 3 2026", "day"),
+        (["next tuesday"], "Enter a real date, like 27 3 2026", "day"),
+        (["27", "", ""], "The date of the PEP meeting must include a month and year", "month"),
+        (["", "3", "2026"], "The date of the PEP meeting must include a day", "day"),
+        (["27", "3", ""], "The date of the PEP meeting must include a year", "year"),
+        ([""], "Enter the date of the PEP meeting", "day"),
+        (["", "", ""], "Enter the date of the PEP meeting", "day"),
     ],
 )
-def test_date_messages(registry, parts, message):
+def test_date_messages(registry, parts, message, box):
+    """The error links to the first box with the problem, as the GOV.UK date input does."""
     pairs = [("meeting_date", part) for part in parts]
     _, _, _, errors = submit(registry, "meeting_details", pairs)
-    assert errors["meeting_date"] == message
+    date_errors = {key: value for key, value in errors.items() if key.startswith("meeting_date")}
+    assert date_errors == {f"meeting_date-{box}": message}
 
 
 @pytest.mark.parametrize(
@@ -124,7 +127,7 @@ def test_dates_as_people_write_them(registry, parts):
     section, form, _, errors = submit(
         registry, "meeting_details", [("meeting_date", part) for part in parts]
     )
-    assert "meeting_date" not in errors
+    assert not [key for key in errors if key.startswith("meeting_date")]
     assert answers_from_form(section, form)["meeting_date"] == "2026-03-27"
 
 
@@ -132,12 +135,13 @@ def test_dates_in_the_wrong_direction(registry):
     pairs = [("next_pep_date", "2026-03-26")]
     _, _, _, errors = submit(registry, "meeting_details", pairs)
     assert (
-        errors["next_pep_date"] == "The date of the next PEP meeting must be today or in the future"
+        errors["next_pep_date-day"]
+        == "The date of the next PEP meeting must be today or in the future"
     )
     _, _, _, errors = submit(registry, "meeting_details", [("next_pep_date", "2026-03-27")])
-    assert "next_pep_date" not in errors
+    assert "next_pep_date-day" not in errors
     _, _, _, errors = submit(registry, "health_wellbeing", [("sdq_date", "2026-03-28")])
-    assert errors["sdq_date"] == "The date of the latest SDQ must be today or in the past"
+    assert errors["sdq_date-day"] == "The date of the latest SDQ must be today or in the past"
 
 
 def test_choices_that_are_not_options(registry):
@@ -155,12 +159,13 @@ def test_pattern_message(registry):
 def test_required_messages_on_submission(registry):
     _, _, valid, errors = submit(registry, "meeting_details", [])
     assert not valid
+    # Each links to a control that takes focus: a date's day box, a table's first answer.
     assert errors == {
-        "meeting_date": "Enter the date of the PEP meeting",
+        "meeting_date-day": "Enter the date of the PEP meeting",
         "meeting_venue": "Enter where the meeting took place",
-        "attendees": "Add at least one person",
+        "attendees-0-name": "Add at least one person",
         "child_participation": "Select how the child took part in the meeting",
-        "next_pep_date": "Enter the date of the next PEP meeting",
+        "next_pep_date-day": "Enter the date of the next PEP meeting",
     }
     _, _, _, errors = submit(registry, "education_setting", [])
     assert errors["alternative_provision"] == (
@@ -176,7 +181,7 @@ def test_a_draft_may_be_incomplete_but_not_wrong(registry):
     pairs = [("meeting_venue", "School"), ("next_pep_date", "31 2 2026")]
     section, form, valid, errors = submit(registry, "meeting_details", pairs, draft=True)
     assert not valid
-    assert errors == {"next_pep_date": "Enter a real date, like 27 3 2026"}
+    assert errors == {"next_pep_date-day": "Enter a real date, like 27 3 2026"}
     assert answers_from_form(section, form) == {"meeting_venue": "School"}
 
 
@@ -191,13 +196,14 @@ def test_a_half_filled_row_needs_its_required_cells_but_a_blank_row_is_ignored(r
     _, _, _, errors = submit(registry, "meeting_details", pairs)
     assert errors["attendees-0-role"] == ("Person 1: Enter their role or relationship to the child")
     assert "attendees-1-role" not in errors
-    assert "attendees" not in errors  # one person was added
+    assert "Add at least one person" not in errors.values()  # one person was added
 
 
 def test_too_many_rows(registry):
     pairs = [(f"targets-{row}-outcome", f"Target {row}") for row in range(11)]
     _, _, _, errors = submit(registry, "smart_targets", pairs, draft=True)
-    assert errors["targets"] == "You can add up to 10 targets"
+    # The table's wrapper cannot take focus: the message links to its first answer.
+    assert errors["targets-0-outcome"] == "You can add up to 10 targets"
 
 
 def test_building_and_validating_raises_no_deprecation_warnings(registry):
