@@ -371,6 +371,7 @@ class FactField(DefinedField):
 
 ROW_ID_KEY = "row_id"
 _ROW_ID = re.compile(r"[0-9a-z]{1,32}", re.ASCII)
+_ROW_PLACE = re.compile(r"[0-9]{1,4}", re.ASCII)
 
 
 def is_row_id(value: object) -> bool:
@@ -431,6 +432,11 @@ class RepeatingGroupField(wtforms_fields.FieldList):
         super().__init__(unbound_field, label, validators, **kwargs)
         self.definition = definition
 
+    # The places ("attendees-<place>-name") the post used for each entry, in entry order.
+    # WTForms renumbers the entries 0, 1, 2... after reading them; a save must look up what
+    # was posted under the names it really had.
+    posted_places: list[int]
+
     def process(
         self,
         formdata: Any,
@@ -440,6 +446,10 @@ class RepeatingGroupField(wtforms_fields.FieldList):
         if not self.definition.fixed_rows:
             if data is not unset_value and data:
                 data = list(data)[: self.definition.max_rows]
+            places = sorted(set(self._extract_indices(self.name, formdata))) if formdata else []
+            if self.max_entries:
+                places = places[: self.max_entries]
+            self.posted_places = places
             super().process(formdata, data, extra_filters)
             return
         # Fixed rows (such as last PEP's targets): exactly the stored rows, in their order, each
@@ -450,6 +460,16 @@ class RepeatingGroupField(wtforms_fields.FieldList):
         self.object_data = rows
         for row in rows[: self.definition.max_rows]:
             self._add_entry(formdata, row)
+        self.posted_places = list(range(len(self.entries)))
+
+    def _extract_indices(self, prefix: str, formdata: Any) -> Iterator[int]:
+        # WTForms tests places with str.isdigit(), which "²" passes and int() then refuses.
+        offset = len(prefix) + 1
+        for name in formdata:
+            if name.startswith(prefix + self._separator):
+                place = name[offset:].split(self._field_separator, 1)[0]
+                if _ROW_PLACE.fullmatch(place):
+                    yield int(place)
 
     def non_blank_entries(self) -> Iterator[wtforms_fields.FormField]:
         return (entry for entry in self.entries if not row_is_blank(entry.form))

@@ -74,11 +74,13 @@ def parse_row_action(action: str, section: SectionDefinition) -> RowAction | Non
 
 @dataclass(frozen=True)
 class PostedRow:
-    """One row as posted: its id (None for a new row) and the cells it carried."""
+    """One row as posted: its id (None for a new row), the cells it carried, and the place
+    the post gave it (which only fixed rows, that have no ids of their own, go by)."""
 
     row_id: str | None
     cells: dict[str, Answer]
     carried_cells: frozenset[str]
+    place: int = 0
 
 
 @dataclass(frozen=True)
@@ -96,8 +98,8 @@ def _was_posted(name: str, formdata: Container[str]) -> bool:
     return name in formdata
 
 
-def _carried_cleanly(field: Field, formdata: Container[str]) -> bool:
-    return _was_posted(field.name, formdata) and not field.errors and not field.process_errors
+def _carried_cleanly(field: Field, posted_name: str, formdata: Container[str]) -> bool:
+    return _was_posted(posted_name, formdata) and not field.errors and not field.process_errors
 
 
 def posted_section(
@@ -122,7 +124,7 @@ def posted_section(
                 rows[definition.key] = posted_rows
                 carried.add(definition.key)
             continue
-        if not _carried_cleanly(form_field, formdata):
+        if not _carried_cleanly(form_field, form_field.name, formdata):
             continue
         carried.add(definition.key)
         value = encode_answer(definition, form_field.data)
@@ -135,23 +137,26 @@ def _posted_rows(
     definition: RepeatingGroupDefinition, group: RepeatingGroupField, formdata: Container[str]
 ) -> list[PostedRow]:
     rows = []
-    for entry in group.entries:
+    # Entries past the posted places are blank rows the form added itself: nothing posted.
+    for entry, place in zip(group.entries, group.posted_places, strict=False):
         row_form = entry.form
+        posted_name = f"{group.name}-{place}-"
         cells: dict[str, Answer] = {}
         carried_cells: set[str] = set()
         for column in definition.columns:
             if column.read_only:
                 continue
             cell = row_form[column.key]
-            if not _carried_cleanly(cell, formdata):
+            if not _carried_cleanly(cell, posted_name + column.key, formdata):
                 continue
             carried_cells.add(column.key)
             value = encode_answer(column, cell.data)
             if value is not None:
                 cells[column.key] = value
-        if not carried_cells and not _was_posted(row_form[ROW_ID_KEY].name, formdata):
+        if not carried_cells and not _was_posted(posted_name + ROW_ID_KEY, formdata):
             continue
-        rows.append(PostedRow(row_form[ROW_ID_KEY].data, cells, frozenset(carried_cells)))
+        row_id = row_form[ROW_ID_KEY].data
+        rows.append(PostedRow(row_id, cells, frozenset(carried_cells), place))
     return rows
 
 
@@ -217,8 +222,9 @@ def _merged_rows(
     if definition.fixed_rows:
         # Fixed rows (last PEP's targets) are matched by their place: their ids and read-only
         # cells come from storage only, and no row is added.
-        for row, posted_row in zip(rows, posted_rows, strict=False):
-            _apply_cells(row, posted_row)
+        for posted_row in posted_rows:
+            if posted_row.place < len(rows):
+                _apply_cells(rows[posted_row.place], posted_row)
         return rows
     for posted_row in posted_rows:
         known = posted_row.row_id is not None and posted_row.row_id in position
