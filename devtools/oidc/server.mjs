@@ -2,16 +2,61 @@
 // NOT for production: in-memory storage, keys generated at startup, and any
 // email signs in with any non-empty password (the portal decides who gets in).
 // Start: `node devtools/oidc/server.mjs` (see devtools/oidc_provider.py for tests).
+//
+// With no OIDC_CONFIG it is the demo provider `make run` starts. OIDC_CONFIG (JSON) makes an
+// instance behave like a real provider configured one particular way; every key is optional:
+//   issuer_path                 "/realms/openpep": the issuer has a path (Keycloak, Entra)
+//   tenant_issuer               "/{tenantid}/v2.0": like Entra's /organizations endpoint, discovery
+//                               advertises this template and each ID token is issued by the
+//                               account's own tenant (its `tid` claim)
+//   signing_alg                 "RS256" (default), "PS256" or "ES256"
+//   token_endpoint_auth_method  "client_secret_basic" (default) or "client_secret_post"
+//   clock_skew_seconds          how far this provider's clock is ahead (negative: behind)
+//   claims                      claims every account gets, over the defaults
+//                               {"email": "{login}", "email_verified": true, "name": "{name}"};
+//                               null removes one; "{login}", "{name}" and "{oid}" are filled in
+//   accounts                    {"<login>": {claims}}: per-account claims over those
+//   userinfo_only               claim names left out of the ID token (userinfo still has them)
+//   subject_salt                changes every `sub` (as a new app registration does at Entra)
+//   logout_confirmation         "without_id_token_hint" (default: sign-out with a valid
+//                               id_token_hint needs no confirmation, as at Keycloak) or "always"
+//   rp_initiated_logout         false: offers no end_session_endpoint (as Google does not)
+//   id_token_ttl_seconds        how long its ID tokens last (3600 by default)
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 
 const env = process.env;
+const config = readConfig(env.OIDC_CONFIG);
 const port = Number(env.OIDC_PORT || 9400);
-const issuer = env.OIDC_ISSUER || `http://127.0.0.1:${port}`;
+const origin = `http://127.0.0.1:${port}`;
+const issuer = env.OIDC_ISSUER || origin + (config.issuer_path || '');
+const mountPath = new URL(issuer).pathname.replace(/\/$/, '');
 const clientId = env.OIDC_CLIENT_ID || 'openpep-demo';
 const clientSecret = env.OIDC_CLIENT_SECRET || 'openpep-demo-secret';
+const signingAlg = config.signing_alg || 'RS256';
 const DEMO_USERS = ['dt.oakfield', 'dt.riverside', 'sw', 'carer', 'reviewer', 'admin']
   .map((name) => `${name}@demo.openpep.test`);
+const DEFAULT_CLAIMS = { email: '{login}', email_verified: true, name: '{name}' };
+const STANDARD_CLAIMS = { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name', 'preferred_username'] };
+
+function readConfig(raw) {
+  if (!raw) return {};
+  const parsed = JSON.parse(raw);
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('OIDC_CONFIG must be a JSON object');
+  for (const key of ['issuer_path', 'tenant_issuer']) {
+    if (parsed[key] !== undefined && !/^\/[\w./{}-]*[^/]$/.test(parsed[key])) throw new Error(`OIDC_CONFIG ${key} must start with / and not end with one`);
+  }
+  if (parsed.claims && 'sub' in parsed.claims) throw new Error('OIDC_CONFIG claims cannot set sub: use subject_salt');
+  return parsed;
+}
+
+// A provider whose clock is wrong: everything it stamps (iat, exp) is off by the skew.
+if (config.clock_skew_seconds) {
+  const realNow = Date.now;
+  const skew = Number(config.clock_skew_seconds) * 1000;
+  Date.now = () => realNow() + skew;
+}
 
 // oidc-provider prints NOTICEs with console.info (stdout); stdout is reserved for
 // the single "ready" line, so send them to stderr. The in-memory adapter warning
@@ -22,11 +67,53 @@ console.warn = (...args) => { if (!String(args[0]).includes('in-memory adapter')
 const { default: Provider } = await import('oidc-provider');
 
 const esc = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const hash = (text) => createHash('sha256').update(text).digest('hex');
 // Stable, opaque subject identifier: the same email always gets the same sub.
-const subFor = (email) => createHash('sha256').update(`openpep-demo:${email}`).digest('hex').slice(0, 32);
+const subFor = (email) => hash(`${config.subject_salt || 'openpep-demo'}:${email}`).slice(0, 32);
+// Entra's object id: one per person in a tenant, whatever the app (so no salt).
+const oidFor = (email) => hash(`oid:${email}`).slice(0, 32).replace(/^(.{8})(.{4})(.{4})(.{4})/, '$1-$2-$3-$4-');
 const nameFor = (email) => email.split('@')[0].split(/[._+-]+/).filter(Boolean)
   .map((w) => w[0].toUpperCase() + w.slice(1)).join(' ');
 const accounts = new Map(); // sub -> email, filled in at login
+
+// The claims of one account: defaults, then the instance's, then the account's own.
+function claimsFor(login) {
+  const merged = { ...DEFAULT_CLAIMS, ...(config.claims || {}), ...(config.accounts?.[login] || {}) };
+  const fill = (value) => (typeof value === 'string'
+    ? value.replaceAll('{login}', login).replaceAll('{name}', nameFor(login)).replaceAll('{oid}', oidFor(login))
+    : value);
+  return Object.fromEntries(Object.entries(merged)
+    .filter(([, value]) => value !== null && value !== undefined)
+    .map(([key, value]) => [key, fill(value)]));
+}
+
+// Every claim an account may carry must be declared: the ones no standard scope names ride on openid.
+function declaredClaims() {
+  const names = new Set(Object.keys({ ...DEFAULT_CLAIMS, ...(config.claims || {}) }));
+  for (const claims of Object.values(config.accounts || {})) Object.keys(claims).forEach((n) => names.add(n));
+  const standard = new Set(Object.values(STANDARD_CLAIMS).flat());
+  return { ...STANDARD_CLAIMS, openid: ['sub', ...[...names].filter((n) => !standard.has(n))] };
+}
+
+function signingKey(alg) {
+  const pair = alg === 'ES256'
+    ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
+    : generateKeyPairSync('rsa', { modulusLength: 2048 });
+  if (!['RS256', 'PS256', 'ES256'].includes(alg)) throw new Error(`unsupported signing_alg ${alg}`);
+  return { ...pair.privateKey.export({ format: 'jwk' }), kid: `dev-${alg.toLowerCase()}`, use: 'sig', alg };
+}
+
+// Per request: which tenant is issuing (Entra-like instances) and whether this is discovery.
+const requestScope = new AsyncLocalStorage();
+
+function tenantOfIdTokenHint(url) {
+  const hint = new URL(url, origin).searchParams.get('id_token_hint');
+  try {
+    return hint ? JSON.parse(Buffer.from(hint.split('.')[1], 'base64url')).tid : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 // RFC 8252-style loopback rule: tests serve the portal on random ports.
 function isLoopbackHttp(value) {
@@ -90,10 +177,12 @@ const provider = new Provider(issuer, {
     post_logout_redirect_uris: ['http://127.0.0.1:5000/'],
     grant_types: ['authorization_code'],
     response_types: ['code'],
-    token_endpoint_auth_method: 'client_secret_basic',
+    token_endpoint_auth_method: config.token_endpoint_auth_method || 'client_secret_basic',
+    id_token_signed_response_alg: signingAlg,
   }],
   scopes: ['openid', 'email', 'profile'],
-  claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
+  claims: declaredClaims(),
+  ...(config.token_endpoint_auth_method ? { clientAuthMethods: [config.token_endpoint_auth_method] } : {}),
   // Put scope claims (email, name) into the ID token as well as userinfo; the
   // portal reads them from the ID token (authlib token["userinfo"]).
   conformIdTokenClaims: false,
@@ -104,8 +193,18 @@ const provider = new Provider(issuer, {
   features: {
     devInteractions: { enabled: false },
     rpInitiatedLogout: {
-      enabled: true,
+      enabled: config.rp_initiated_logout !== false,
       async logoutSource(ctx, form) {
+        // A valid id_token_hint says which client signs the person out: no need to ask.
+        if (ctx.oidc.entities.IdTokenHint && config.logout_confirmation !== 'always') {
+          ctx.body = page('Signing you out', `<h1>Signing you out</h1>
+<form method="post" action="${esc(ctx.oidc.urlFor('end_session_confirm'))}">
+<input type="hidden" name="xsrf" value="${esc(ctx.oidc.session.state.secret)}"><input type="hidden" name="logout" value="yes">
+<p>If nothing happens, select Continue.</p><button type="submit">Continue</button>
+</form>
+<script>document.forms[0].submit();</script>`);
+          return;
+        }
         ctx.body = page('Sign out', `<h1>Do you want to sign out of the OpenPEP demo provider?</h1>${form}
 <button type="submit" form="op.logoutForm" name="logout" value="yes">Yes, sign me out</button>
 <button type="submit" form="op.logoutForm" class="secondary">No, stay signed in</button>`);
@@ -116,15 +215,25 @@ const provider = new Provider(issuer, {
     },
   },
   // Fresh keys per run (no "development keys" warning); clients fetch the JWKS anyway.
-  jwks: { keys: [{ ...generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' }), kid: 'dev-rs256', use: 'sig', alg: 'RS256' }] },
+  jwks: { keys: [signingKey(signingAlg)] },
   cookies: { keys: [randomBytes(32).toString('hex')] },
-  ttl: { AccessToken: 3600, AuthorizationCode: 60, IdToken: 3600, Interaction: 1800, Session: 8 * 3600, Grant: 8 * 3600 },
+  ttl: { AccessToken: 3600, AuthorizationCode: 60, IdToken: Number(config.id_token_ttl_seconds || 3600), Interaction: 1800, Session: 8 * 3600, Grant: 8 * 3600 },
   clientBasedCORS: () => false,
   // Accounts only exist in memory once someone has signed in with that email.
   async findAccount(ctx, sub) {
     const email = accounts.get(sub);
     if (!email) return undefined;
-    return { accountId: sub, claims: async () => ({ sub, email, email_verified: true, name: nameFor(email) }) };
+    const claims = claimsFor(email);
+    const scope = requestScope.getStore();
+    if (scope && claims.tid) scope.tenant = claims.tid; // the ID token about to be issued is theirs
+    const idTokenOmits = new Set(config.userinfo_only || []);
+    return {
+      accountId: sub,
+      claims: async (use) => ({
+        ...Object.fromEntries(Object.entries(claims).filter(([name]) => use !== 'id_token' || !idTokenOmits.has(name))),
+        sub,
+      }),
+    };
   },
   // Skip consent for this first-party client: grant the OIDC scopes straight away.
   async loadExistingGrant(ctx) {
@@ -141,6 +250,18 @@ const provider = new Provider(issuer, {
       .map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`).join('')}</dl>`);
   },
 });
+// Like Entra's /organizations endpoint: discovery names the template, each token its tenant.
+if (config.tenant_issuer) {
+  Object.defineProperty(provider, 'issuer', {
+    configurable: true,
+    get() {
+      const scope = requestScope.getStore();
+      if (scope?.discovery) return origin + config.tenant_issuer;
+      if (scope?.tenant) return origin + config.tenant_issuer.replace('{tenantid}', scope.tenant);
+      return issuer;
+    },
+  });
+}
 provider.Client.prototype.redirectUriAllowed = (uri) => isLoopbackHttp(uri) && new URL(uri).pathname.endsWith('/callback');
 provider.Client.prototype.postLogoutRedirectUriAllowed = (uri) => isLoopbackHttp(uri);
 
@@ -159,8 +280,27 @@ function send(res, status, html) {
 
 const callback = provider.callback();
 const server = createServer(async (req, res) => {
-  const match = /^\/interaction\/([\w-]+)(\/login)?$/.exec(req.url.split('?')[0]);
-  if (!match) return callback(req, res);
+  const path = req.url.split('?')[0];
+  const match = /^\/interaction\/([\w-]+)(\/login)?$/.exec(path);
+  if (!match) {
+    const scope = { discovery: path.endsWith('/.well-known/openid-configuration'), tenant: tenantOfIdTokenHint(req.url) };
+    // An issuer with a path is served under that path, as if mounted there.
+    if (mountPath && (path === mountPath || path.startsWith(`${mountPath}/`))) {
+      req.originalUrl = req.url;
+      const rest = req.url.slice(mountPath.length);
+      req.url = rest.startsWith('/') ? rest : `/${rest}`;
+    }
+    // oidc-provider takes a secret either way; a provider set up for one method refuses the other.
+    const strictAuth = config.token_endpoint_auth_method;
+    if (strictAuth && req.method === 'POST' && req.url.split('?')[0] === '/token') {
+      const sentBasic = /^basic /i.test(req.headers.authorization || '');
+      if (sentBasic !== (strictAuth === 'client_secret_basic')) {
+        res.writeHead(401, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+        return res.end(JSON.stringify({ error: 'invalid_client', error_description: `client authentication must use ${strictAuth}` }));
+      }
+    }
+    return requestScope.run(scope, () => callback(req, res));
+  }
   try {
     const details = await provider.interactionDetails(req, res);
     if (details.uid !== match[1]) return send(res, 400, errorPage('<p>This sign-in link has expired. Start again from the portal.</p>'));
