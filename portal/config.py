@@ -8,12 +8,38 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
+
+from portal.auth.identity import (
+    ADDRESS_CLAIMS,
+    ENTRA_MULTI_TENANT_SEGMENTS,
+    TENANT_ID,
+    ClaimRules,
+    ClientAuthMethod,
+    ProviderKind,
+)
 
 DEVELOPMENT_SECRET_KEY = "development-only-secret-key-not-for-real-use"  # noqa: S105
 ENVIRONMENTS = ("development", "test", "production")
 HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 PROVIDER_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,30}$")
 DEMO_PROVIDER_ISSUER = "http://127.0.0.1:9400"
+BASE_SCOPES = ("openid", "email", "profile")
+SCOPE_TOKEN = re.compile(r"^[\x21\x23-\x5b\x5d-\x7e]+$")
+DOMAIN_NAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+TRUE_WORDS, FALSE_WORDS = ("true", "yes", "1"), ("false", "no", "0")
+# Per-provider settings beyond the required four: OPENPEP_OIDC_<NAME>_<KEY upper-cased>.
+OPTIONAL_PROVIDER_KEYS = (
+    "label",
+    "kind",
+    "email_claim",
+    "trust_email",
+    "client_auth_method",
+    "extra_scopes",
+    "allowed_tenants",
+    "allowed_domains",
+    "sign_out_at_provider",
+)
 
 
 class ConfigurationError(RuntimeError):
@@ -29,10 +55,39 @@ class OidcProviderSettings:
     issuer: str
     client_id: str
     client_secret: str
+    # Entra ID binds accounts to oid + tid; every other provider to issuer + sub.
+    kind: ProviderKind = ProviderKind.GENERIC
+    # Which claim carries the address that finds the account at its first sign-in.
+    email_claim: str = "email"
+    # Whether the provider's addresses count as verified when the token does not say (strict).
+    trust_email: bool = False
+    client_auth_method: ClientAuthMethod = ClientAuthMethod.BASIC
+    extra_scopes: tuple[str, ...] = ()
+    # Entra tenants (tid) whose people may sign in; needed with a multi-tenant issuer.
+    allowed_tenants: tuple[str, ...] = ()
+    # Google Workspace domains (the hd claim) whose people may sign in.
+    allowed_domains: tuple[str, ...] = ()
+    # End the session at the provider too on sign-out, where it offers RP-initiated logout.
+    sign_out_at_provider: bool = True
 
     @property
     def metadata_url(self) -> str:
         return self.issuer.rstrip("/") + "/.well-known/openid-configuration"
+
+    @property
+    def scope(self) -> str:
+        scopes = [*BASE_SCOPES, *(s for s in self.extra_scopes if s not in BASE_SCOPES)]
+        return " ".join(dict.fromkeys(scopes))
+
+    @property
+    def claim_rules(self) -> ClaimRules:
+        return ClaimRules(
+            kind=self.kind,
+            email_claim=self.email_claim,
+            trust_email=self.trust_email,
+            allowed_tenants=frozenset(self.allowed_tenants),
+            allowed_domains=frozenset(self.allowed_domains),
+        )
 
 
 def demo_provider(issuer: str = DEMO_PROVIDER_ISSUER) -> OidcProviderSettings:
@@ -122,9 +177,12 @@ def oidc_providers_from_environment(environ: Mapping[str, str]) -> tuple[OidcPro
             raise ConfigurationError(f"OPENPEP_OIDC_PROVIDERS_JSON is not JSON: {error}") from None
         if not isinstance(entries, list):
             raise ConfigurationError("OPENPEP_OIDC_PROVIDERS_JSON must be a JSON list.")
-        return tuple(
+        providers = tuple(
             _provider_from_mapping(entry, "OPENPEP_OIDC_PROVIDERS_JSON") for entry in entries
         )
+        if len({p.name for p in providers}) != len(providers):
+            raise ConfigurationError("OPENPEP_OIDC_PROVIDERS_JSON names a provider twice.")
+        return providers
 
     names = [n.strip().lower() for n in environ.get("OPENPEP_OIDC_PROVIDERS", "").split(",")]
     providers = []
@@ -132,12 +190,17 @@ def oidc_providers_from_environment(environ: Mapping[str, str]) -> tuple[OidcPro
         prefix = f"OPENPEP_OIDC_{name.upper().replace('-', '_')}_"
         entry = {
             "name": name,
-            "label": environ.get(prefix + "LABEL", name.title()),
             "issuer": environ.get(prefix + "ISSUER", ""),
             "client_id": environ.get(prefix + "CLIENT_ID", ""),
             "client_secret": environ.get(prefix + "CLIENT_SECRET", ""),
         }
+        for key in OPTIONAL_PROVIDER_KEYS:
+            if prefix + key.upper() in environ:
+                entry[key] = environ[prefix + key.upper()]
         providers.append(_provider_from_mapping(entry, prefix + "*"))
+    names_seen = [p.name for p in providers]
+    if len(set(names_seen)) != len(names_seen):
+        raise ConfigurationError("OPENPEP_OIDC_PROVIDERS names a provider twice.")
     return tuple(providers)
 
 
@@ -155,12 +218,75 @@ def _provider_from_mapping(entry: object, where: str) -> OidcProviderSettings:
     issuer = str(entry["issuer"])
     if not issuer.startswith(("https://", "http://127.0.0.1", "http://localhost")):
         raise ConfigurationError(f"{where}: the issuer of {name!r} must be an https URL.")
+
+    def choice(key: str, allowed: tuple[str, ...], default: str) -> str:
+        value = str(entry.get(key) or default).strip().lower()
+        if value not in allowed:
+            raise ConfigurationError(
+                f"{where}: {key} of {name!r} must be one of {', '.join(allowed)}, not {value!r}."
+            )
+        return value
+
+    def flag(key: str, default: bool) -> bool:
+        value = entry.get(key)
+        if isinstance(value, bool):
+            return value
+        word = str(value if value is not None else "").strip().lower()
+        if not word:
+            return default
+        if word not in TRUE_WORDS + FALSE_WORDS:
+            raise ConfigurationError(f"{where}: {key} of {name!r} must be true or false.")
+        return word in TRUE_WORDS
+
+    def words(key: str) -> tuple[str, ...]:
+        value = entry.get(key) or ()
+        if isinstance(value, str):
+            value = value.replace(",", " ").split()
+        if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+            raise ConfigurationError(f"{where}: {key} of {name!r} must be a list of words.")
+        return tuple(dict.fromkeys(v.strip() for v in value if v.strip()))
+
+    kind = ProviderKind(choice("kind", tuple(ProviderKind), ProviderKind.GENERIC))
+    extra_scopes = words("extra_scopes")
+    if not all(SCOPE_TOKEN.match(scope) for scope in extra_scopes):
+        raise ConfigurationError(f"{where}: extra_scopes of {name!r} are not valid scope names.")
+    allowed_tenants = tuple(t.lower() for t in words("allowed_tenants"))
+    if allowed_tenants and kind is not ProviderKind.ENTRA:
+        raise ConfigurationError(
+            f"{where}: allowed_tenants apply only to Entra ID; set kind of {name!r} to entra."
+        )
+    if not all(TENANT_ID.match(tenant) for tenant in allowed_tenants):
+        raise ConfigurationError(f"{where}: allowed_tenants of {name!r} must be tenant ids.")
+    tenant_segment = urlsplit(issuer).path.strip("/").split("/")[0].lower()
+    if (
+        kind is ProviderKind.ENTRA
+        and tenant_segment in ENTRA_MULTI_TENANT_SEGMENTS
+        and not allowed_tenants
+    ):
+        raise ConfigurationError(
+            f"{where}: {name!r} uses Entra's multi-tenant /{tenant_segment} issuer: list the "
+            "tenant ids whose people may sign in in allowed_tenants."
+        )
+    allowed_domains = tuple(d.lower() for d in words("allowed_domains"))
+    if not all(DOMAIN_NAME.match(domain) for domain in allowed_domains):
+        raise ConfigurationError(f"{where}: allowed_domains of {name!r} must be domain names.")
+
     return OidcProviderSettings(
         name=name,
         label=str(entry.get("label") or name.title()),
         issuer=issuer,
         client_id=str(entry["client_id"]),
         client_secret=str(entry["client_secret"]),
+        kind=kind,
+        email_claim=choice("email_claim", ADDRESS_CLAIMS, "email"),
+        trust_email=flag("trust_email", False),
+        client_auth_method=ClientAuthMethod(
+            choice("client_auth_method", tuple(ClientAuthMethod), "client_secret_basic")
+        ),
+        extra_scopes=extra_scopes,
+        allowed_tenants=allowed_tenants,
+        allowed_domains=allowed_domains,
+        sign_out_at_provider=flag("sign_out_at_provider", True),
     )
 
 

@@ -16,16 +16,61 @@ from flask import (
     session,
     url_for,
 )
+from joserfc.errors import JoseError
 from werkzeug.wrappers import Response
 
 from portal.auth import access
 from portal.auth.current_user import SESSION_USER_KEY
-from portal.auth.providers import configured_provider, oidc_client
+from portal.auth.identity import ClaimsRefused, identity_from, merge_userinfo, needs_userinfo
+from portal.auth.providers import (
+    ProviderClockWrong,
+    configured_provider,
+    end_session_url,
+    id_token_checks,
+    oidc_client,
+)
+from portal.config import OidcProviderSettings
 from portal.extensions import db
-from portal.operations.sign_in import VerifiedClaims, record_sign_out, sign_in_with_oidc
+from portal.operations.sign_in import (
+    SignInRefusal,
+    record_refusal,
+    record_sign_out,
+    sign_in_with_oidc,
+)
 
 blueprint = Blueprint("auth", __name__)
 NEXT_URL_KEY = "after_sign_in"
+# Kept with the signed-in session so that sign-out can end the session at the provider too.
+SIGNED_IN_WITH_KEY = "signed_in_with"
+ID_TOKEN_KEY = "id_token"  # noqa: S105 - a session key, not a secret
+
+# Errors a provider sends back when the person cancelled or was not let in there.
+PERSON_SIDE_ERRORS = frozenset(
+    {
+        "access_denied",
+        "login_required",
+        "interaction_required",
+        "consent_required",
+        "account_selection_required",
+    }
+)
+
+# Each refusal on its own page, saying what is true; the status says whose problem it is.
+REFUSAL_PAGES: dict[SignInRefusal, tuple[str, int]] = {
+    SignInRefusal.NO_ACCOUNT: ("auth/no_access.html", 403),
+    SignInRefusal.EMAIL_NOT_VERIFIED: ("auth/email_not_confirmed.html", 403),
+    SignInRefusal.NO_EMAIL_ADDRESS: ("auth/email_not_confirmed.html", 403),
+    SignInRefusal.ACCOUNT_INACTIVE: ("auth/account_switched_off.html", 403),
+    SignInRefusal.IDENTITY_MISMATCH: ("auth/linked_elsewhere.html", 403),
+    SignInRefusal.TENANT_NOT_ALLOWED: ("auth/organisation_not_allowed.html", 403),
+    SignInRefusal.DOMAIN_NOT_ALLOWED: ("auth/organisation_not_allowed.html", 403),
+    SignInRefusal.PROVIDER_CLOCK_WRONG: ("auth/provider_clock_wrong.html", 502),
+    SignInRefusal.PROVIDER_REFUSED_CLIENT: ("auth/provider_refused.html", 502),
+    SignInRefusal.PROVIDER_DENIED: ("auth/sign_in_failed.html", 400),
+    SignInRefusal.SIGN_IN_EXPIRED: ("auth/sign_in_failed.html", 400),
+    SignInRefusal.INVALID_ID_TOKEN: ("auth/sign_in_failed.html", 400),
+    SignInRefusal.USERINFO_SUBJECT_MISMATCH: ("auth/sign_in_failed.html", 400),
+}
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -65,6 +110,21 @@ def start_sign_in(provider: str) -> Response:
         )
 
 
+def _refused(
+    settings: OidcProviderSettings,
+    reason: SignInRefusal,
+    *,
+    audited: bool = True,
+    **details: object,
+) -> tuple[str, int]:
+    """Audit the refusal (when it ends a sign-in started here) and show its page."""
+    if audited:
+        record_refusal(db.session, settings.name, reason, request.remote_addr, **details)
+    session.clear()
+    template, status = REFUSAL_PAGES[reason]
+    return render_template(template, provider=settings, reason=reason.value, **details), status
+
+
 @blueprint.get("/auth/<provider>/callback")
 @access.public
 def finish_sign_in(provider: str) -> Response | tuple[str, int]:
@@ -72,51 +132,142 @@ def finish_sign_in(provider: str) -> Response | tuple[str, int]:
     settings = configured_provider(current_app, provider)
     if settings is None:
         abort(404)
-    if request.args.get("error"):
-        return render_template("auth/sign_in_failed.html"), 400
     client = oidc_client(provider)
-    try:
-        token = client.authorize_access_token()
-    except OAuthError:
+    state = request.args.get("state")
+    # Only an answer to a sign-in started in this browser is a refusal worth auditing; anything
+    # else (a forged or replayed callback) is turned away without writing a row.
+    started_here = bool(state) and client.framework.get_state_data(session, state) is not None
+
+    error = request.args.get("error")
+    if error:
+        description = request.args.get("error_description", "")
+        if state:
+            client.framework.clear_state_data(session, state)
+        if error in PERSON_SIDE_ERRORS:
+            return _refused(
+                settings, SignInRefusal.PROVIDER_DENIED, audited=started_here, error=error
+            )
+        current_app.logger.error(
+            "Sign-in provider %s refused the client: %s (%s)", provider, error, description
+        )
+        return _refused(
+            settings,
+            SignInRefusal.PROVIDER_REFUSED_CLIENT,
+            audited=started_here,
+            error=error,
+            error_description=description[:300] or None,
+        )
+    if not started_here:
         return render_template("auth/sign_in_failed.html"), 400
+
+    try:
+        token = client.authorize_access_token(**id_token_checks(client))
+    except ProviderClockWrong as wrong:
+        current_app.logger.error(
+            "Sign-in provider %s has a wrong clock: its %s is %+ds from ours",
+            provider,
+            wrong.problem.claim,
+            wrong.problem.seconds_off,
+        )
+        return _refused(
+            settings,
+            SignInRefusal.PROVIDER_CLOCK_WRONG,
+            claim=wrong.problem.claim,
+            seconds_off=wrong.problem.seconds_off,
+        )
+    except OAuthError as refusal:
+        if refusal.error == "invalid_grant":  # the code expired or was used already
+            return _refused(settings, SignInRefusal.SIGN_IN_EXPIRED, error=refusal.error)
+        current_app.logger.error(
+            "Sign-in provider %s refused the client: %s (%s)",
+            provider,
+            refusal.error,
+            refusal.description,
+        )
+        return _refused(
+            settings,
+            SignInRefusal.PROVIDER_REFUSED_CLIENT,
+            error=refusal.error,
+            error_description=(refusal.description or "")[:300] or None,
+        )
+    except JoseError as invalid:
+        current_app.logger.warning(
+            "Sign-in with %s sent an invalid ID token: %r", provider, invalid
+        )
+        return _refused(settings, SignInRefusal.INVALID_ID_TOKEN, error=invalid.error)
     except Exception:
         current_app.logger.exception("Sign-in with %s failed", provider)
         return render_template("auth/sign_in_failed.html", provider_unreachable=True), 503
-    claims = token.get("userinfo") or {}
-    if not claims.get("sub"):
-        return render_template("auth/sign_in_failed.html"), 400
 
-    result = sign_in_with_oidc(
-        db.session,
-        VerifiedClaims(
-            provider=provider,
-            issuer=str(claims.get("iss", settings.issuer)),
-            subject=str(claims["sub"]),
-            email=str(claims.get("email") or ""),
-            email_verified=claims.get("email_verified") is True,
-        ),
-        request.remote_addr,
-    )
+    claims = dict(token.get("userinfo") or {})
+    rules = settings.claim_rules
+    try:
+        if needs_userinfo(claims, rules) and client.load_server_metadata().get("userinfo_endpoint"):
+            claims = merge_userinfo(claims, _read_userinfo(settings, token))
+        identity = identity_from(claims, rules)
+    except ClaimsRefused as refused:
+        current_app.logger.warning(
+            "Sign-in with %s refused: %s (%s)", provider, refused.reason, refused.detail
+        )
+        return _refused(
+            settings,
+            SignInRefusal(refused.reason),
+            issuer=claims.get("iss"),
+            tenant_id=claims.get("tid"),
+            detail=refused.detail,
+        )
+
+    result = sign_in_with_oidc(db.session, provider, identity, request.remote_addr)
     if result.user is None:
         session.clear()
-        return render_template("auth/no_access.html"), 403
+        template, status = REFUSAL_PAGES[result.refusal or SignInRefusal.NO_ACCOUNT]
+        linked = configured_provider(current_app, result.linked_provider or "")
+        return render_template(
+            template,
+            provider=settings,
+            reason=result.refusal.value if result.refusal else None,
+            linked_provider=linked,
+        ), status
 
     next_url = _safe_next(session.get(NEXT_URL_KEY))
     # A fresh session on sign-in, so nothing from before (fixation) carries over.
     session.clear()
     session.permanent = True
     session[SESSION_USER_KEY] = str(result.user.id)
+    session[SIGNED_IN_WITH_KEY] = provider
+    if settings.sign_out_at_provider and token.get("id_token"):
+        session[ID_TOKEN_KEY] = token["id_token"]
     return redirect(next_url or url_for("pages.home"))
+
+
+def _read_userinfo(settings: OidcProviderSettings, token: dict[str, object]) -> dict[str, object]:
+    """The provider's userinfo; without it the ID token's claims are all there is."""
+    try:
+        return dict(oidc_client(settings.name).userinfo(token=token))
+    except Exception:
+        current_app.logger.warning("Could not read userinfo from %s", settings.name, exc_info=True)
+        return {}
 
 
 @blueprint.post("/logout")
 @access.public
 def logout() -> Response:
-    """Sign out: forget the session."""
+    """Sign out: forget the session, and end the one at the provider where it offers that."""
     user = g.get("user")
+    provider = configured_provider(current_app, session.get(SIGNED_IN_WITH_KEY) or "")
+    id_token = session.get(ID_TOKEN_KEY)
     if user is not None:
         record_sign_out(db.session, user, request.remote_addr)
     session.clear()
+    if user is not None and provider is not None and provider.sign_out_at_provider and id_token:
+        signed_out_url = url_for("auth.signed_out", _external=True)
+        try:
+            at_provider = end_session_url(oidc_client(provider.name), id_token, signed_out_url)
+        except Exception:  # the provider is away: the person is signed out here all the same
+            current_app.logger.warning("Could not end the session at %s", provider.name)
+            at_provider = None
+        if at_provider:
+            return redirect(at_provider)
     return redirect(url_for("auth.signed_out"))
 
 

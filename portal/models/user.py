@@ -33,6 +33,8 @@ class User(Entity):
     __tablename__ = "users"
     __table_args__ = (
         UniqueConstraint("sso_issuer", "sso_subject", name="sso_identity"),
+        # An Entra ID person (tenant + object id) is bound to at most one account.
+        Index("uq_users_entra_identity", "sso_tenant_id", "sso_object_id", unique=True),
         # One account per address whatever its case, on SQLite and PostgreSQL alike.
         Index("uq_users_email_lower", func.lower(text("email")), unique=True),
     )
@@ -40,9 +42,15 @@ class User(Entity):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     display_name: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    # Bound at first sign-in; later sign-ins must present the same issuer and subject.
+    # Bound at first sign-in, after which the binding (never the address) finds the account:
+    # issuer + subject for most providers; Entra ID's tenant + object id (Microsoft advises
+    # against identifying people by address, and its `sub` differs for each app registration).
     sso_issuer: Mapped[str | None] = mapped_column(String(300))
     sso_subject: Mapped[str | None] = mapped_column(String(255))
+    sso_tenant_id: Mapped[str | None] = mapped_column(String(64))
+    sso_object_id: Mapped[str | None] = mapped_column(String(64))
+    # The configured provider the binding was made with, to name it when another is used.
+    sso_provider: Mapped[str | None] = mapped_column(String(40))
     last_signed_in_at_utc: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     grants: Mapped[list[RoleGrant]] = relationship(
@@ -53,6 +61,10 @@ class User(Entity):
     def _normalise_email(self, _key: str, address: str) -> str:
         """Addresses are kept in lower case, as sign-in looks them up."""
         return address.strip().lower()
+
+    @property
+    def sign_in_is_linked(self) -> bool:
+        return self.sso_subject is not None or self.sso_object_id is not None
 
     def roles(self) -> frozenset[Role]:
         return frozenset(Role(grant.role) for grant in self.grants)

@@ -1,5 +1,7 @@
 """Sign-in through the real demo OIDC provider: who gets in, who does not, and the audit."""
 
+from urllib.parse import parse_qs, urlsplit
+
 from sqlalchemy import func, select
 
 from portal.extensions import db
@@ -102,12 +104,22 @@ def test_deactivating_a_signed_in_user_ends_their_session(seeded, client, sign_i
     assert client.get("/children").status_code == 302
 
 
-def test_sign_out_clears_the_session_and_is_audited(seeded, client, sign_in):
+def test_sign_out_clears_the_session_ends_it_at_the_provider_and_is_audited(
+    seeded, client, sign_in, oidc_provider
+):
     sign_in(client, DEMO_EMAILS["admin"])
     assert client.get("/children").status_code == 200
     response = client.post("/logout", data={"csrf_token": csrf_token_from(client)})
     assert response.status_code == 302
-    assert response.headers["Location"] == "/signed-out"
+    # RP-initiated logout: the provider ends its session, then sends the browser back here.
+    location = urlsplit(response.headers["Location"])
+    assert f"{location.scheme}://{location.netloc}{location.path}" == (
+        f"{oidc_provider.issuer}/session/end"
+    )
+    query = parse_qs(location.query)
+    assert query["post_logout_redirect_uri"] == ["http://localhost/signed-out"]
+    assert query["client_id"] == [oidc_provider.client_id]
+    assert query["id_token_hint"][0].count(".") == 2
     assert client.get("/children").status_code == 302
     assert "sign_out" in audit_actions(seeded)
 
