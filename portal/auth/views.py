@@ -10,6 +10,7 @@ from flask import (
     abort,
     current_app,
     g,
+    make_response,
     redirect,
     render_template,
     request,
@@ -267,8 +268,20 @@ def logout() -> Response:
             current_app.logger.warning("Could not end the session at %s", provider.name)
             at_provider = None
         if at_provider:
-            return redirect(at_provider)
+            return _continue_to(at_provider, provider)
     return redirect(url_for("auth.signed_out"))
+
+
+def _continue_to(end_session: str, provider: OidcProviderSettings) -> Response:
+    """A page that moves on to the provider's sign-out at once. Not a redirect: browsers hold
+    a form's redirects to the page's form-action policy ('self'), which the provider is not."""
+    g.user = g.signed_in_person = None  # signed out: the layout shows no one
+    response = make_response(
+        render_template("auth/signing_out.html", provider=provider, end_session_url=end_session)
+    )
+    response.headers["Refresh"] = f"0; url={end_session}"
+    response.cache_control.no_store = True
+    return response
 
 
 @blueprint.get("/signed-out")
