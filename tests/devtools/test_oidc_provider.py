@@ -17,6 +17,7 @@ from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 
 import pytest
 import requests
+from authlib.integrations.base_client import OAuthError
 from authlib.integrations.flask_client import OAuth
 from authlib.integrations.requests_client import OAuth2Session
 from flask import Flask
@@ -26,6 +27,7 @@ from joserfc.jwk import KeySet
 from devtools.oidc_provider import (
     free_loopback_port,
     running_oidc_provider,
+    running_oidc_providers,
     start_oidc_provider,
     stop_oidc_provider,
 )
@@ -442,3 +444,161 @@ def test_missing_node_modules_gives_a_clear_error(monkeypatch, tmp_path):
     monkeypatch.setattr(helper, "REPO_ROOT", tmp_path)
     with pytest.raises(RuntimeError, match="npm ci"):
         start_oidc_provider()
+
+
+# Instances configured like real providers (OIDC_CONFIG) ------------------------------------------
+
+TENANT = "4d2c7e1a-0b5f-4c1e-9a8e-3f6b2d9c1a70"
+CONFIGURED = {
+    "entra_like": {
+        "issuer_path": "/organizations/v2.0",
+        "tenant_issuer": "/{tenantid}/v2.0",
+        "claims": {
+            "email": None,
+            "email_verified": None,
+            "preferred_username": "{login}",
+            "oid": "{oid}",
+            "tid": TENANT,
+            "xms_edov": True,
+        },
+        "accounts": {"guest@example.org": {"tid": "another-tenant", "xms_edov": None}},
+        "subject_salt": "app-one",
+    },
+    "userinfo_only": {"userinfo_only": ["email", "email_verified"], "signing_alg": "ES256"},
+    "post_only": {"token_endpoint_auth_method": "client_secret_post", "signing_alg": "PS256"},
+    "ahead": {"clock_skew_seconds": 900, "rp_initiated_logout": False},
+    "asks_to_sign_out": {"logout_confirmation": "always"},
+}
+
+
+@pytest.fixture(scope="module")
+def configured():
+    with running_oidc_providers(CONFIGURED) as providers:
+        yield providers
+
+
+def discovery_of(provider):
+    response = requests.get(provider.metadata_url, timeout=5)
+    response.raise_for_status()
+    return response.json()
+
+
+@dataclass
+class Round:
+    token: dict
+    id_token: jwt.Token
+    metadata: dict
+    browser: requests.Session  # holds the provider's session cookie
+
+
+def sign_in_with(provider, redirect_uri, email=DEMO_EMAIL, auth_method="client_secret_basic"):
+    """A full round trip, with the ID token checked against the published keys."""
+    metadata = discovery_of(provider)
+    verifier, nonce = secrets.token_urlsafe(48), secrets.token_urlsafe(16)
+    client = OAuth2Session(
+        provider.client_id,
+        provider.client_secret,
+        scope=SCOPE,
+        redirect_uri=redirect_uri,
+        code_challenge_method="S256",
+        token_endpoint_auth_method=auth_method,
+    )
+    url, state = client.create_authorization_url(
+        metadata["authorization_endpoint"], code_verifier=verifier, nonce=nonce
+    )
+    session = requests.Session()
+    login = Login(session, session.get(url, timeout=5))
+    callback = follow_to_client(session, submit_login(login, email, "any password"), redirect_uri)
+    token = client.fetch_token(
+        metadata["token_endpoint"],
+        authorization_response=callback,
+        state=state,
+        code_verifier=verifier,
+    )
+    jwks = KeySet.import_key_set(requests.get(metadata["jwks_uri"], timeout=5).json())
+    algorithms = metadata["id_token_signing_alg_values_supported"]
+    id_token = jwt.decode(token["id_token"], jwks, algorithms=algorithms)
+    return Round(token, id_token, metadata, session)
+
+
+def test_several_configured_instances_run_side_by_side(configured):
+    ports = {urlsplit(provider.issuer).port for provider in configured.values()}
+    assert len(ports) == len(CONFIGURED)
+    assert all(provider.process.poll() is None for provider in configured.values())
+    assert configured["ahead"].config == CONFIGURED["ahead"]
+
+
+def test_an_entra_like_instance_advertises_a_tenant_template_and_issues_per_tenant(
+    configured, redirect_uri
+):
+    provider = configured["entra_like"]
+    origin = provider.issuer.removesuffix("/organizations/v2.0")
+    done = sign_in_with(provider, redirect_uri)
+    id_token, metadata = done.id_token, done.metadata
+    assert metadata["issuer"] == origin + "/{tenantid}/v2.0"
+    assert metadata["authorization_endpoint"].startswith(provider.issuer + "/")
+    claims = id_token.claims
+    assert claims["iss"] == f"{origin}/{TENANT}/v2.0"
+    assert claims["tid"] == TENANT
+    assert claims["preferred_username"] == DEMO_EMAIL
+    assert claims["xms_edov"] is True
+    assert "email" not in claims and "email_verified" not in claims
+    assert re.fullmatch(
+        r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", claims["oid"]
+    )
+    # The salt changes every sub (a new app registration); oid is the person's whatever the app.
+    assert claims["sub"] != hashlib.sha256(f"openpep-demo:{DEMO_EMAIL}".encode()).hexdigest()[:32]
+    guest = sign_in_with(provider, redirect_uri, email="guest@example.org").id_token
+    assert guest.claims["iss"] == f"{origin}/another-tenant/v2.0"
+    assert "xms_edov" not in guest.claims
+
+
+def test_claims_can_be_left_to_userinfo(configured, redirect_uri):
+    provider = configured["userinfo_only"]
+    done = sign_in_with(provider, redirect_uri)
+    token, id_token, metadata = done.token, done.id_token, done.metadata
+    assert id_token.header["alg"] == "ES256"
+    assert "email" not in id_token.claims and "email_verified" not in id_token.claims
+    assert id_token.claims["name"] == "Dt Oakfield"
+    me = requests.get(
+        metadata["userinfo_endpoint"],
+        headers={"Authorization": f"Bearer {token['access_token']}"},
+        timeout=5,
+    ).json()
+    assert (me["email"], me["email_verified"]) == (DEMO_EMAIL, True)
+
+
+def test_an_instance_that_accepts_only_client_secret_post(configured, redirect_uri):
+    provider = configured["post_only"]
+    done = sign_in_with(provider, redirect_uri, auth_method="client_secret_post")
+    id_token, metadata = done.id_token, done.metadata
+    assert metadata["token_endpoint_auth_methods_supported"] == ["client_secret_post"]
+    assert id_token.header["alg"] == "PS256"
+    with pytest.raises(OAuthError) as refused:
+        sign_in_with(provider, redirect_uri)
+    assert refused.value.error == "invalid_client"
+    assert "client_secret_post" in refused.value.description
+
+
+def test_an_instance_with_its_clock_ahead_stamps_tokens_in_the_future(configured, redirect_uri):
+    provider = configured["ahead"]
+    before = time.time()
+    done = sign_in_with(provider, redirect_uri)
+    id_token, metadata = done.id_token, done.metadata
+    assert id_token.claims["iat"] >= before + 890
+    assert "end_session_endpoint" not in metadata
+
+
+def test_an_instance_can_ask_before_signing_out_even_with_an_id_token_hint(
+    configured, redirect_uri
+):
+    provider = configured["asks_to_sign_out"]
+    done = sign_in_with(provider, redirect_uri)
+    query = urlencode({"id_token_hint": done.token["id_token"]})
+    page = done.browser.get(f"{done.metadata['end_session_endpoint']}?{query}", timeout=5)
+    assert "Do you want to sign out of the OpenPEP demo provider?" in page.text
+
+
+def test_a_bad_config_stops_the_provider_with_its_reason():
+    with pytest.raises(RuntimeError, match="issuer_path must start with /"):
+        start_oidc_provider(config={"issuer_path": "realms/x"})

@@ -1,9 +1,12 @@
 """Settings come from the environment; production refuses unsafe ones with a clear message."""
 
+import json
+import re
 from pathlib import Path
 
 import pytest
 
+from portal.auth.identity import ClientAuthMethod, ProviderKind
 from portal.config import (
     DEVELOPMENT_SECRET_KEY,
     ConfigurationError,
@@ -11,6 +14,8 @@ from portal.config import (
 )
 
 INSTANCE = Path("/tmp/openpep-instance")
+TENANT = "4d2c7e1a-0b5f-4c1e-9a8e-3f6b2d9c1a70"
+OTHER_TENANT = "9b1f0c3e-5d7a-4e2b-8c6f-1a0d3e5b7c92"
 PRODUCTION = {
     "OPENPEP_ENV": "production",
     "SECRET_KEY": "s" * 48,
@@ -137,3 +142,141 @@ def test_an_authority_can_choose_the_ofsted_scale_and_threshold():
 def test_bad_quality_assurance_settings_are_explained(environ, message):
     with pytest.raises(ConfigurationError, match=message):
         settings_from_environment(environ, INSTANCE)
+
+
+def test_a_provider_is_strict_by_default():
+    (provider,) = settings_from_environment(PRODUCTION, INSTANCE)["OIDC_PROVIDERS"]
+    assert provider.kind is ProviderKind.GENERIC
+    assert provider.email_claim == "email"
+    assert provider.trust_email is False
+    assert provider.client_auth_method is ClientAuthMethod.BASIC
+    assert provider.scope == "openid email profile"
+    assert provider.allowed_tenants == provider.allowed_domains == ()
+    assert provider.sign_out_at_provider is True
+
+
+def test_how_to_read_a_provider_is_set_in_its_environment_variables():
+    environ = {
+        **PRODUCTION,
+        "OPENPEP_OIDC_PROVIDERS": "entra",
+        "OPENPEP_OIDC_ENTRA_ISSUER": "https://login.microsoftonline.com/organizations/v2.0",
+        "OPENPEP_OIDC_ENTRA_KIND": "Entra",
+        "OPENPEP_OIDC_ENTRA_EMAIL_CLAIM": "preferred_username",
+        "OPENPEP_OIDC_ENTRA_TRUST_EMAIL": "true",
+        "OPENPEP_OIDC_ENTRA_CLIENT_AUTH_METHOD": "client_secret_post",
+        "OPENPEP_OIDC_ENTRA_EXTRA_SCOPES": "offline_access, User.Read",
+        "OPENPEP_OIDC_ENTRA_ALLOWED_TENANTS": f"{TENANT.upper()},{OTHER_TENANT}",
+        "OPENPEP_OIDC_ENTRA_SIGN_OUT_AT_PROVIDER": "no",
+    }
+    (provider,) = settings_from_environment(environ, INSTANCE)["OIDC_PROVIDERS"]
+    assert provider.kind is ProviderKind.ENTRA
+    assert provider.email_claim == "preferred_username"
+    assert provider.trust_email is True
+    assert provider.client_auth_method is ClientAuthMethod.POST
+    assert provider.scope == "openid email profile offline_access User.Read"
+    assert provider.allowed_tenants == (TENANT, OTHER_TENANT)
+    assert provider.sign_out_at_provider is False
+    rules = provider.claim_rules
+    assert (rules.kind, rules.email_claim, rules.trust_email) == (
+        ProviderKind.ENTRA,
+        "preferred_username",
+        True,
+    )
+    assert rules.allowed_tenants == frozenset({TENANT, OTHER_TENANT})
+
+
+def test_the_same_settings_can_come_as_json():
+    entries = [
+        {
+            "name": "google",
+            "issuer": "https://accounts.google.com",
+            "client_id": "c",
+            "client_secret": "d",
+            "trust_email": False,
+            "allowed_domains": ["School.example", "college.example"],
+            "extra_scopes": ["openid", "groups"],
+        },
+        {
+            "name": "keycloak",
+            "issuer": "https://sso.anytown.example/realms/staff",
+            "client_id": "e",
+            "client_secret": "f",
+            "email_claim": "email",
+            "sign_out_at_provider": True,
+        },
+    ]
+    environ = {**PRODUCTION, "OPENPEP_OIDC_PROVIDERS_JSON": json.dumps(entries)}
+    google, keycloak = settings_from_environment(environ, INSTANCE)["OIDC_PROVIDERS"]
+    assert google.allowed_domains == ("school.example", "college.example")
+    assert google.scope == "openid email profile groups"
+    assert keycloak.metadata_url == (
+        "https://sso.anytown.example/realms/staff/.well-known/openid-configuration"
+    )
+
+
+def provider_environ(**settings: str) -> dict[str, str]:
+    environ = {
+        "OPENPEP_OIDC_PROVIDERS": "x",
+        "OPENPEP_OIDC_X_ISSUER": "https://idp.example",
+        "OPENPEP_OIDC_X_CLIENT_ID": "a",
+        "OPENPEP_OIDC_X_CLIENT_SECRET": "b",
+    }
+    environ.update({f"OPENPEP_OIDC_X_{key.upper()}": value for key, value in settings.items()})
+    return environ
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"kind": "azure"}, "kind of 'x' must be one of generic, entra"),
+        ({"email_claim": "mail"}, "email_claim of 'x' must be one of email, preferred_username"),
+        ({"client_auth_method": "private_key_jwt"}, "client_auth_method of 'x' must be one of"),
+        ({"trust_email": "maybe"}, "trust_email of 'x' must be true or false"),
+        ({"sign_out_at_provider": "sometimes"}, "sign_out_at_provider of 'x' must be true"),
+        ({"extra_scopes": 'groups "quoted"'}, "extra_scopes of 'x' are not valid scope names"),
+        ({"allowed_tenants": TENANT}, "allowed_tenants apply only to Entra ID"),
+        ({"kind": "entra", "allowed_tenants": "../evil"}, "must be tenant ids"),
+        ({"allowed_domains": "not a domain"}, "allowed_domains of 'x' must be domain names"),
+        (
+            {"kind": "entra", "issuer": "https://login.microsoftonline.com/organizations/v2.0"},
+            "multi-tenant /organizations issuer: list the tenant ids",
+        ),
+        (
+            {"kind": "entra", "issuer": "https://login.microsoftonline.com/common/v2.0"},
+            "multi-tenant /common issuer",
+        ),
+    ],
+)
+def test_bad_provider_settings_are_explained(settings, message):
+    with pytest.raises(ConfigurationError, match=re.escape(message)):
+        settings_from_environment(provider_environ(**settings), INSTANCE)
+
+
+def test_a_single_tenant_entra_issuer_needs_no_tenant_list():
+    environ = provider_environ(
+        kind="entra", issuer=f"https://login.microsoftonline.com/{TENANT}/v2.0"
+    )
+    (provider,) = settings_from_environment(environ, INSTANCE)["OIDC_PROVIDERS"]
+    assert provider.allowed_tenants == ()
+
+
+def test_a_provider_named_twice_is_refused():
+    environ = {**provider_environ(), "OPENPEP_OIDC_PROVIDERS": "x,X"}
+    with pytest.raises(ConfigurationError, match="names a provider twice"):
+        settings_from_environment(environ, INSTANCE)
+
+
+def test_the_demo_seed_refuses_to_run_in_production(tmp_path):
+    from portal import create_app
+
+    app = create_app(
+        {
+            "OPENPEP_ENV": "production",
+            "TESTING": True,
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'untouched.sqlite3'}",
+        }
+    )
+    result = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code != 0
+    assert "The demo data cannot be added in production" in result.output
+    assert not (tmp_path / "untouched.sqlite3").exists()
