@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from forms import prefilled_answers
+from forms.phases import PEP_PHASES
 from forms.rows import (
     PostedSection,
     changed_answers,
@@ -131,6 +132,8 @@ def start_pep(
             definition = form_registry().latest(form_key)
         except LookupError:
             raise PepRefused("Choose a PEP form from the list.") from None
+        if definition.phase not in PEP_PHASES:  # the child's views are a page of a PEP
+            raise PepRefused("Choose a PEP form from the list.")
     else:
         definition = choose_form(child, today)
     try:
