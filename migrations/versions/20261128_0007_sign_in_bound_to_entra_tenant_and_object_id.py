@@ -18,9 +18,9 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     # Entra ID accounts are bound to tenant + object id, others to issuer + subject (unchanged).
-    # Adding nullable columns needs no table rebuild on SQLite, which keeps the lower(email)
-    # index (an expression index a rebuild could not reflect, so would drop).
-    with op.batch_alter_table("users") as batch:
+    # In place on SQLite too (it adds and, since 3.35, drops columns itself): a table rebuild
+    # would lose the lower(email) index, an expression index it cannot reflect.
+    with op.batch_alter_table("users", recreate="never") as batch:
         batch.add_column(sa.Column("sso_tenant_id", sa.String(length=64), nullable=True))
         batch.add_column(sa.Column("sso_object_id", sa.String(length=64), nullable=True))
         batch.add_column(sa.Column("sso_provider", sa.String(length=40), nullable=True))
@@ -31,7 +31,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("uq_users_entra_identity", table_name="users")
-    # In place (SQLite 3.35+ drops columns itself): a rebuild would lose the lower(email) index.
     with op.batch_alter_table("users", recreate="never") as batch:
         batch.drop_column("sso_provider")
         batch.drop_column("sso_object_id")
