@@ -112,15 +112,10 @@ def start_sign_in(provider: str) -> Response:
 
 
 def _refused(
-    settings: OidcProviderSettings,
-    reason: SignInRefusal,
-    *,
-    audited: bool = True,
-    **details: object,
+    settings: OidcProviderSettings, reason: SignInRefusal, **details: object
 ) -> tuple[str, int]:
-    """Audit the refusal (when it ends a sign-in started here) and show its page."""
-    if audited:
-        record_refusal(db.session, settings.name, reason, request.remote_addr, **details)
+    """Audit the refusal of a sign-in started here and show its page."""
+    record_refusal(db.session, settings.name, reason, request.remote_addr, **details)
     session.clear()
     template, status = REFUSAL_PAGES[reason]
     return render_template(template, provider=settings, reason=reason.value, **details), status
@@ -142,19 +137,23 @@ def finish_sign_in(provider: str) -> Response | tuple[str, int]:
     error = request.args.get("error")
     if error:
         description = request.args.get("error_description", "")
-        if state:
-            client.framework.clear_state_data(session, state)
-        if error in PERSON_SIDE_ERRORS:
-            return _refused(
-                settings, SignInRefusal.PROVIDER_DENIED, audited=started_here, error=error
+        if not started_here:
+            current_app.logger.warning(
+                "An answer from %s to no sign-in started here: %s (%s)",
+                provider,
+                error,
+                description,
             )
+            return render_template("auth/sign_in_failed.html"), 400
+        client.framework.clear_state_data(session, state)
+        if error in PERSON_SIDE_ERRORS:
+            return _refused(settings, SignInRefusal.PROVIDER_DENIED, error=error)
         current_app.logger.error(
             "Sign-in provider %s refused the client: %s (%s)", provider, error, description
         )
         return _refused(
             settings,
             SignInRefusal.PROVIDER_REFUSED_CLIENT,
-            audited=started_here,
             error=error,
             error_description=description[:300] or None,
         )
