@@ -2,25 +2,33 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from forms.completeness import SectionStatus, has_answers, pep_completeness
+from forms.fields import format_date_for_people
 from forms.schema import SectionType
 from portal.form_registry import definition_for
-from portal.models import Pep, PepSection, User
+from portal.models import AuditEvent, Pep, PepSection, User
+from portal.models.base import utc_now
 from portal.operations import audit
 from portal.operations.audit import Actor
+from portal.presentation import UK, local_time
 from workflows.engine import Accepted, Refused, apply, find_transition
-from workflows.pep import SYSTEM_ACTOR, PepEvent, PepFacts, PepState
+from workflows.pep import SYSTEM_ACTOR, TRANSITIONS, PepEvent, PepFacts, PepState
 from workflows.pep import Actor as WorkflowActor
 from workflows.quality import Judgement, QaCriteria, Scale, load_qa_criteria, load_scales
 from workflows.roles import Role
+
+logger = logging.getLogger(__name__)
 
 QA_SECTION = "quality_assurance"
 VOICE_SECTION = "my_views"
@@ -106,7 +114,118 @@ def acting_role(pep_state: PepState, event: PepEvent, roles: frozenset[Role]) ->
     return min(roles) if roles else None
 
 
-def transition_pep(
+# --------------------------------------------------------------------------------------------
+# Races: two people acting on the same PEP at the same moment
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Overtaken(Refused):
+    """Someone else changed the PEP at the same moment: nothing of this request was kept."""
+
+
+# How the sentence after a lost race names what the other person did.
+EVENTS_IN_WORDS: dict[PepEvent, str] = {
+    PepEvent.SUBMITTED: "submitted",
+    PepEvent.RESUBMITTED: "resubmitted",
+    PepEvent.APPROVED: "approved",
+    PepEvent.RETURNED: "returned to the designated teacher",
+    PepEvent.QA_RETURNED: "returned with quality assurance feedback",
+    PepEvent.SIGNED_OFF: "signed off",
+    PepEvent.SUPERSEDED: "superseded",
+    PepEvent.CANCELLED: "cancelled",
+}
+# Audited actions that change a PEP, the newest of which explains why a request lost a race.
+PEP_CHANGES = (
+    "pep.transition",
+    "pep.qa_saved",
+    "pep.section_saved",
+    "pep.child_voice_note_saved",
+    "pep.child_voice_absent_reason_recorded",
+    "pep.child_voice_absent_reason_cleared",
+)
+# PostgreSQL's serialization failure and deadlock: the database chose this request to lose.
+_LOST_RACE_SQLSTATES = frozenset({"40001", "40P01"})
+
+
+def lost_race(error: BaseException) -> bool:
+    """Whether a database error means another request changed the same rows first."""
+    if isinstance(error, StaleDataError | IntegrityError):
+        return True
+    if isinstance(error, OperationalError):
+        sqlstate = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
+        # SQLite answers "database is locked" when another writer kept the database too long.
+        return sqlstate in _LOST_RACE_SQLSTATES or "database is locked" in str(error.orig)
+    return False
+
+
+def _moment_in_words(moment: datetime) -> str:
+    """ "10:42 on 27 November 2026", in UK time."""
+    return f"{local_time(moment)} on {format_date_for_people(moment.astimezone(UK).date())}"
+
+
+def last_change_to(
+    session: Session, pep: Pep, actions: tuple[str, ...] = PEP_CHANGES
+) -> str | None:
+    """The latest change to this PEP as a sentence ("This PEP was signed off by … at …"), or
+    None when nothing has changed it."""
+    row = session.execute(
+        select(AuditEvent, User.display_name)
+        .outerjoin(User, User.id == AuditEvent.actor_user_id)
+        .where(
+            AuditEvent.object_type == "pep",
+            AuditEvent.object_id == str(pep.id),
+            AuditEvent.action.in_(actions),
+        )
+        .order_by(AuditEvent.occurred_at_utc.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    event, name = row
+    if name:
+        who = name
+    elif event.actor_description.startswith("System:"):
+        who = "the portal"
+    else:
+        who = event.actor_description
+    when = _moment_in_words(event.occurred_at_utc)
+    if event.action == "pep.transition":
+        try:
+            done = EVENTS_IN_WORDS[PepEvent(event.details.get("event"))]
+        except ValueError:
+            done = "changed"
+        return f"This PEP was {done} by {who} at {when}."
+    if event.action == "pep.qa_saved":
+        return f"{who} saved quality assurance for this PEP at {when}."
+    return f"This PEP was changed by {who} at {when}."
+
+
+def what_happened_to(session: Session, pep: Pep) -> str:
+    """Why a request on this PEP lost a race, as a sentence."""
+    return last_change_to(session, pep) or "Someone else changed this PEP at the same moment."
+
+
+def overtaken(session: Session, pep: Pep, error: Exception, consequence: str) -> Overtaken:
+    """Undo everything this request did, then say what the other person did and what it means."""
+    session.rollback()  # first: until then, even reading the PEP's id would fail
+    session.refresh(pep)
+    logger.info("A change to PEP %s lost a race and was undone: %r", pep.id, error)
+    return Overtaken([f"{what_happened_to(session, pep)} {consequence}"])
+
+
+def touch_pep(pep: Pep) -> None:
+    """Mark the PEP as changed, so that this transaction commits only if nobody else changed the
+    PEP since it was read (its version column is checked and moved on)."""
+    pep.updated_at_utc = utc_now()
+
+
+def _moved_on_from(state: PepState, event: PepEvent) -> bool:
+    """Whether this event was possible from an earlier state but not from this one."""
+    return find_transition(state, event) is None and any(row.event is event for row in TRANSITIONS)
+
+
+def _stage_transition(
     session: Session,
     actor: Actor,
     user: User,
@@ -114,10 +233,11 @@ def transition_pep(
     roles: frozenset[Role],
     event: PepEvent,
     settings: dict[str, Any],
-    reason: str | None = None,
-    today: date | None = None,
+    reason: str | None,
+    today: date | None,
 ) -> Accepted | Refused:
-    """Apply one event from the process table; record it, or record why it was refused."""
+    """Apply one event to the session (the new state and its record, or the refusal's record);
+    the caller commits."""
     facts = pep_facts(pep, settings, today)
     role = acting_role(pep.state_enum, event, roles)
     outcome = apply(facts, event, WorkflowActor(role, user.display_name), reason)
@@ -132,7 +252,12 @@ def transition_pep(
             state=pep.state,
             reasons=outcome.reasons,
         )
-        session.commit()
+        moved_on = _moved_on_from(pep.state_enum, event) and last_change_to(
+            session, pep, ("pep.transition",)
+        )
+        if moved_on:
+            # The page this person acted on is out of date: say who moved the PEP on.
+            return Refused([moved_on, *outcome.reasons])
         return outcome
     pep.state = outcome.target.value
     if event in (PepEvent.SUBMITTED, PepEvent.RESUBMITTED):
@@ -155,7 +280,33 @@ def transition_pep(
         from portal.operations.records import store_signed_off_record
 
         store_signed_off_record(session, actor, pep, settings)
-    session.commit()
+    return outcome
+
+
+def transition_pep(
+    session: Session,
+    actor: Actor,
+    user: User,
+    pep: Pep,
+    roles: frozenset[Role],
+    event: PepEvent,
+    settings: dict[str, Any],
+    reason: str | None = None,
+    today: date | None = None,
+) -> Accepted | Refused:
+    """Apply one event from the process table; record it, or record why it was refused.
+
+    Someone else moving the PEP on at the same moment gives Overtaken, with nothing saved.
+    """
+    try:
+        outcome = _stage_transition(
+            session, actor, user, pep, roles, event, settings, reason, today
+        )
+        session.commit()
+    except Exception as error:
+        if not lost_race(error):
+            raise
+        return overtaken(session, pep, error, "Nothing you sent was saved.")
     return outcome
 
 
@@ -219,32 +370,82 @@ def qa_problems(entry: QaEntry, scale: Scale, criteria: QaCriteria) -> dict[str,
     return problems
 
 
-def save_quality_assurance(
-    session: Session, actor: Actor, user: User, pep: Pep, entry: QaEntry, scale: Scale
-) -> PepSection:
-    """Keep the reviewer's judgements, rating and feedback with the PEP (its QA section)."""
+@dataclass(frozen=True)
+class QaSaved:
+    """The reviewer's quality assurance is kept; no decision was asked for."""
+
+    section: PepSection
+
+
+def quality_assurance_closed(session: Session, pep: Pep) -> str:
+    """Why quality assurance cannot be saved for this PEP now: it is not (or no longer) approved."""
+    state = f"This PEP is {pep.state_enum.label.lower()}, so quality assurance cannot be saved."
+    moved_on = last_change_to(session, pep, ("pep.transition",))
+    return f"{moved_on} {state}" if moved_on else state
+
+
+def record_quality_assurance(
+    session: Session,
+    actor: Actor,
+    user: User,
+    pep: Pep,
+    roles: frozenset[Role],
+    entry: QaEntry,
+    scale: Scale,
+    settings: dict[str, Any],
+    decision: PepEvent | None = None,
+) -> QaSaved | Accepted | Refused:
+    """Keep the reviewer's judgements, rating and feedback with the PEP (its QA section) and,
+    with a decision, sign off or return it: one transaction, so both are kept or neither is.
+
+    A decision the process refuses keeps the quality assurance and records the refusal.
+    """
     if pep.state_enum is not PepState.APPROVED:
-        raise ValueError("Quality assurance is only for an approved PEP.")
-    section = pep.section(QA_SECTION)
-    section.answers = {
-        "scale": scale.key,
-        "rating": entry.rating,
-        "judgements": entry.judgements,
-        "feedback": entry.feedback,
-    }
-    section.last_saved_by_id = user.id
-    audit.record(
-        session,
-        actor,
-        "pep.qa_saved",
-        "pep",
-        pep.id,
-        scale=scale.key,
-        rating=entry.rating,
-        judged=sorted(entry.judgements),
-    )
-    session.commit()
-    return section
+        return Refused([quality_assurance_closed(session, pep)])
+    if decision not in (None, PepEvent.SIGNED_OFF, PepEvent.QA_RETURNED):
+        raise ValueError(f"{decision} is not a quality assurance decision.")
+    try:
+        section = pep.section(QA_SECTION)
+        section.answers = {
+            "scale": scale.key,
+            "rating": entry.rating,
+            "judgements": entry.judgements,
+            "feedback": entry.feedback,
+        }
+        section.last_saved_by_id = user.id
+        section.last_saved_at_utc = utc_now()
+        # Saved quality assurance belongs to the PEP as it was read: a sign-off or return by
+        # someone else in the meantime must make this save lose, not land after it.
+        touch_pep(pep)
+        audit.record(
+            session,
+            actor,
+            "pep.qa_saved",
+            "pep",
+            pep.id,
+            scale=scale.key,
+            rating=entry.rating,
+            judged=sorted(entry.judgements),
+        )
+        outcome: QaSaved | Accepted | Refused = QaSaved(section)
+        if decision is not None:
+            outcome = _stage_transition(
+                session,
+                actor,
+                user,
+                pep,
+                roles,
+                decision,
+                settings,
+                entry.feedback or None,
+                None,
+            )
+        session.commit()
+    except Exception as error:
+        if not lost_race(error):
+            raise
+        return overtaken(session, pep, error, "Your quality assurance was not saved.")
+    return outcome
 
 
 @dataclass(frozen=True)

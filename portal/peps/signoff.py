@@ -11,6 +11,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from forms.completeness import SectionStatus, pep_completeness
+from forms.parsing import clean_text
 from portal.auth import access
 from portal.children.queries import roles_for_child, visible_children
 from portal.extensions import db
@@ -19,18 +20,21 @@ from portal.models import AuditEvent, Child, Pep, User
 from portal.operations.audit import Actor
 from portal.operations.workflow import (
     QA_SECTION,
+    Overtaken,
     QaEntry,
+    QaSaved,
     answers_of,
     automated_pre_checks,
     pep_facts,
     qa_problems,
     qa_scale,
-    save_quality_assurance,
+    quality_assurance_closed,
+    record_quality_assurance,
     transition_pep,
 )
 from portal.peps.queries import find_visible_pep
 from portal.peps.views import blueprint, render_pep_page
-from workflows.engine import Refused, available_events, find_transition
+from workflows.engine import Accepted, Refused, available_events, find_transition
 from workflows.pep import OPEN_STATES, PepEvent, PepState
 from workflows.pep import Actor as WorkflowActor
 from workflows.quality import Judgement, load_qa_criteria
@@ -109,6 +113,12 @@ def _pep_or_404(pep_id: uuid.UUID) -> Pep:
     return pep
 
 
+def _posted_text(name: str) -> str | None:
+    """Free text from the form, without characters that cannot be stored (a NUL, say)."""
+    value = request.form.get(name)
+    return None if value is None else clean_text(value, multiline=True)
+
+
 @blueprint.post("/peps/<uuid:pep_id>/events/<event_name>")
 @access.signed_in
 def record_event(pep_id: uuid.UUID, event_name: str) -> Response | tuple[str, int]:
@@ -129,12 +139,18 @@ def record_event(pep_id: uuid.UUID, event_name: str) -> Response | tuple[str, in
         roles,
         event,
         current_app.config,
-        reason=request.form.get("reason"),
+        reason=_posted_text("reason"),
     )
+    if isinstance(outcome, Overtaken):
+        # Someone else acted at the same moment: say who and when, above the PEP as it is now.
+        return render_pep_page(pep, refusal=outcome.reasons), 409
     if isinstance(outcome, Refused):
         return render_pep_page(pep, refusal=outcome.reasons, refused_event=event), 400
     flash(f"{event.timeline_label}. The PEP is now {outcome.target.label.lower()}.")
     return redirect(url_for("peps.show_pep", pep_id=pep.id), 303)
+
+
+QA_DECISIONS = {PepEvent.SIGNED_OFF.value, PepEvent.QA_RETURNED.value}
 
 
 @blueprint.route("/peps/<uuid:pep_id>/quality-assurance", methods=["GET", "POST"])
@@ -146,12 +162,11 @@ def quality_assurance(pep_id: uuid.UUID) -> Response | tuple[str, int]:
     criteria = load_qa_criteria()
     saved = answers_of(pep, QA_SECTION)
     problems: dict[str, str] = {}
+    status = 200
     entry = QaEntry(
         saved.get("rating"), dict(saved.get("judgements", {})), saved.get("feedback", "")
     )
     if request.method == "POST":
-        if pep.state_enum is not PepState.APPROVED:
-            abort(403)
         entry = QaEntry(
             request.form.get("rating") or None,
             {
@@ -159,33 +174,35 @@ def quality_assurance(pep_id: uuid.UUID) -> Response | tuple[str, int]:
                 for c in criteria.criteria
                 if request.form.get(f"judgement-{c.key}")
             },
-            (request.form.get("feedback") or "").replace("\x00", "").strip(),
+            _posted_text("feedback") or "",
         )
-        problems = qa_problems(entry, scale, criteria)
+        if pep.state_enum is not PepState.APPROVED:
+            # Signed off or returned since the page was shown, perhaps by another reviewer.
+            problems, status = {"decision-0": quality_assurance_closed(db.session, pep)}, 403
+        else:
+            problems = qa_problems(entry, scale, criteria)
+            status = 400 if problems else 200
         if not problems:
-            save_quality_assurance(
-                db.session, Actor.for_user(g.user, request.remote_addr), g.user, pep, entry, scale
-            )
             decision = request.form.get("decision")
-            if decision in (PepEvent.SIGNED_OFF.value, PepEvent.QA_RETURNED.value):
-                outcome = transition_pep(
-                    db.session,
-                    Actor.for_user(g.user, request.remote_addr),
-                    g.user,
-                    pep,
-                    roles_for_child(g.user, pep.child),
-                    PepEvent(decision),
-                    current_app.config,
-                    reason=entry.feedback or None,
-                )
-                if isinstance(outcome, Refused):
-                    problems = {f"decision-{i}": r for i, r in enumerate(outcome.reasons)}
-                else:
-                    flash(f"{PepEvent(decision).timeline_label}.")
-                    return redirect(url_for("peps.show_pep", pep_id=pep.id), 303)
-            else:
+            outcome = record_quality_assurance(
+                db.session,
+                Actor.for_user(g.user, request.remote_addr),
+                g.user,
+                pep,
+                roles_for_child(g.user, pep.child),
+                entry,
+                scale,
+                current_app.config,
+                PepEvent(decision) if decision in QA_DECISIONS else None,
+            )
+            if isinstance(outcome, QaSaved):
                 flash("Your quality assurance has been saved.")
                 return redirect(url_for("peps.quality_assurance", pep_id=pep.id), 303)
+            if isinstance(outcome, Accepted):
+                flash(f"{outcome.event.timeline_label}.")
+                return redirect(url_for("peps.show_pep", pep_id=pep.id), 303)
+            problems = {f"decision-{i}": reason for i, reason in enumerate(outcome.reasons)}
+            status = 409 if isinstance(outcome, Overtaken) else 400
     return render_template(
         "peps/quality_assurance.html",
         pep=pep,
@@ -197,7 +214,7 @@ def quality_assurance(pep_id: uuid.UUID) -> Response | tuple[str, int]:
         entry=entry,
         problems=problems,
         editable=pep.state_enum is PepState.APPROVED,
-    ), 400 if problems else 200
+    ), status
 
 
 @dataclass(frozen=True)
