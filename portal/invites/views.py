@@ -23,6 +23,7 @@ from forms import answers_from_form, form_errors, form_from_answers, voice_answe
 from forms.answers import VOICE_ANSWERS_KEY, VOICE_BAND_KEY
 from forms.builder import FormError
 from forms.completeness import section_status
+from forms.parsing import clean_text
 from forms.phases import VoiceBand, choose_voice_band
 from forms.schema import SectionDefinition
 from portal.auth import access
@@ -41,6 +42,7 @@ from portal.models import ContributionInvite, Pep, PepSection
 from portal.operations.audit import Actor
 from portal.operations.invites import (
     Contributor,
+    InviteOvertaken,
     InviteRefused,
     RefusedToken,
     contributor_for,
@@ -187,6 +189,18 @@ def _staff_actor() -> Actor:
     return Actor.for_user(g.user, request.remote_addr)
 
 
+def _posted_text(name: str) -> str:
+    """Free text from the form, without characters that cannot be stored (a NUL, say)."""
+    return clean_text(request.form.get(name, ""), multiline=True)
+
+
+def _refusal_status(pep: Pep, roles: frozenset[Role], refusal: InviteRefused) -> int:
+    """409 when the PEP changed under the person (a race, or it moved on); 400 for their input."""
+    if isinstance(refusal, InviteOvertaken) or management_refusal(pep, roles) is not None:
+        return 409
+    return 400
+
+
 @blueprint.get("/peps/<uuid:pep_id>/contributions")
 @access.signed_in
 def manage(pep_id: uuid.UUID) -> tuple[str, int]:
@@ -256,13 +270,15 @@ def save_note(pep_id: uuid.UUID) -> Response | tuple[str, int]:
     """Staff's note on how the child's views were gathered (never an edit of the views)."""
     pep = _pep_or_404(pep_id)
     roles = _roles_to_manage(pep)
-    note = request.form.get("note", "")
+    note = _posted_text("note")
     try:
         record_child_voice_note(db.session, _staff_actor(), pep, roles, note)
     except InviteRefused as refusal:
-        status = 400 if management_refusal(pep, roles) is None else 409
         return _render_manage(
-            pep, errors=[FormError("note", str(refusal))], status=status, note=note
+            pep,
+            errors=[FormError("note", str(refusal))],
+            status=_refusal_status(pep, roles, refusal),
+            note=note,
         )
     return redirect(url_for("invites.manage", pep_id=pep.id, changed="note"), 303)
 
@@ -273,15 +289,14 @@ def save_absent_reason(pep_id: uuid.UUID) -> Response | tuple[str, int]:
     """Why the child's views could not be gathered: the PEP may then go without them."""
     pep = _pep_or_404(pep_id)
     roles = _roles_to_manage(pep)
-    reason = request.form.get("absent_reason", "")
+    reason = _posted_text("absent_reason")
     try:
         record_child_voice_absent_reason(db.session, _staff_actor(), pep, roles, reason)
     except InviteRefused as refusal:
-        status = 400 if management_refusal(pep, roles) is None else 409
         return _render_manage(
             pep,
             errors=[FormError("absent-reason", str(refusal))],
-            status=status,
+            status=_refusal_status(pep, roles, refusal),
             absent_reason=reason,
         )
     return redirect(url_for("invites.manage", pep_id=pep.id, changed="reason"), 303)
@@ -449,6 +464,13 @@ def _save_posted_answers(token: str, *, send: bool) -> Response | tuple[str, int
         actor = Actor(None, description, request.remote_addr)
     try:
         save_through_invite(db.session, actor, invite, page.section, page.to_store(answers))
+    except InviteOvertaken as refusal:
+        if _holder_done_page(invite) is not None:  # the PEP moved on: that page says so
+            return redirect(url_for("invites.contribute", token=token), 303)
+        # Saved by someone else at the same moment: keep what they typed on the page.
+        first_field = next(iter(form), None)
+        error = FormError(first_field.id if first_field else "", str(refusal))
+        return _render_holder(token, page, form, [error], status=409)
     except InviteRefused:
         return redirect(url_for("invites.contribute", token=token), 303)
     if not valid:

@@ -12,14 +12,15 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from forms.answers import VOICE_ANSWERS_KEY
+from forms.parsing import clean_text
 from forms.schema import SectionDefinition, SectionType
 from portal.invites.tokens import hash_token, new_token
 from portal.models import ContributionInvite, Pep, PepSection, User
 from portal.operations import audit
 from portal.operations.audit import Actor
+from portal.operations.workflow import lost_race, touch_pep, what_happened_to
 from portal.peps.permissions import EDITABLE_STATES
 from workflows.roles import Role
 
@@ -31,6 +32,27 @@ MANAGING_ROLES = frozenset({Role.DESIGNATED_TEACHER, Role.SOCIAL_WORKER})
 
 class InviteRefused(Exception):
     """An invite operation refused, with a sentence the person can act on."""
+
+
+class InviteOvertaken(InviteRefused):
+    """Someone else changed the PEP at the same moment; nothing of this request was kept."""
+
+
+def _overtaken(session: Session, pep: Pep, consequence: str) -> InviteOvertaken:
+    """Undo everything this request did and say what the other person did."""
+    session.rollback()
+    session.refresh(pep)
+    return InviteOvertaken(f"{what_happened_to(session, pep)} {consequence}")
+
+
+def _commit_unless_overtaken(session: Session, pep: Pep, consequence: str) -> None:
+    """Commit; when someone else changed the same PEP first, undo it all and refuse instead."""
+    try:
+        session.commit()
+    except Exception as error:
+        if not lost_race(error):
+            raise
+        raise _overtaken(session, pep, consequence) from None
 
 
 class Contributor(StrEnum):
@@ -135,7 +157,15 @@ def create_invite(
         expires_at_utc=now + valid_for,
     )
     session.add(invite)
-    session.flush()
+    # One working link per section: two people creating one at the same moment must not
+    # both succeed, so the PEP's version decides who was first.
+    touch_pep(pep)
+    try:
+        session.flush()
+    except Exception as error:
+        if not lost_race(error):
+            raise
+        raise _overtaken(session, pep, "No link was created; try again.") from None
     audit.record(
         session,
         actor,
@@ -147,7 +177,7 @@ def create_invite(
         contributor=contributor.value,
         expires_at_utc=invite.expires_at_utc.isoformat(),
     )
-    session.commit()
+    _commit_unless_overtaken(session, pep, "No link was created; try again.")
     return CreatedInvite(invite, token)
 
 
@@ -261,18 +291,24 @@ def save_through_invite(
     refusal = holder_refusal(invite, now)
     if refusal:
         raise InviteRefused(refusal)
-    stored = _stored_section(invite.pep, section.key)
+    pep = invite.pep
+    stored = _stored_section(pep, section.key)
     changed = _changed_keys(section, stored.answers, answers)
     invite.last_used_at_utc = now
     if changed:  # an unchanged save leaves the section (and its version) alone
         stored.answers = answers
         stored.last_saved_by_id = None
         stored.last_saved_at_utc = now
+        # The PEP was open when it was read: if it is submitted, signed off or cancelled at
+        # the same moment, this save must lose rather than change a locked PEP.
+        touch_pep(pep)
     try:
-        session.flush()  # the version column bumps here, and refuses a simultaneous save
-    except StaleDataError:
+        session.flush()  # the version columns bump here, and refuse a simultaneous change
+    except Exception as error:
+        if not lost_race(error):
+            raise
         session.rollback()
-        raise InviteRefused(
+        raise InviteOvertaken(
             "Your answers were not saved because they changed at the same moment. Try again."
         ) from None
     if changed:
@@ -289,7 +325,15 @@ def save_through_invite(
             autosave=False,
             invite_id=str(invite.id),
         )
-    session.commit()
+    try:
+        session.commit()
+    except Exception as error:
+        if not lost_race(error):
+            raise
+        session.rollback()
+        raise InviteOvertaken(
+            "Your answers were not saved because they changed at the same moment. Try again."
+        ) from None
     return stored
 
 
@@ -345,7 +389,8 @@ def record_refused_token(
 
 
 def _cleaned_note(text: str, what: str) -> str | None:
-    cleaned = text.replace("\r\n", "\n").strip()
+    # Without control characters: PostgreSQL refuses a NUL, the Word export the others.
+    cleaned = clean_text(text, multiline=True)
     if len(cleaned) > NOTE_MAX_LENGTH:
         raise InviteRefused(f"{what} must be {NOTE_MAX_LENGTH:,} characters or fewer")
     return cleaned or None
@@ -364,7 +409,7 @@ def record_child_voice_absent_reason(
     audit.record(
         session, actor, f"pep.child_voice_absent_reason_{action}", "pep", pep.id, reason=cleaned
     )
-    session.commit()
+    _commit_unless_overtaken(session, pep, "The reason was not saved.")
 
 
 def record_child_voice_note(
@@ -384,4 +429,4 @@ def record_child_voice_note(
         pep.id,
         note=cleaned,
     )
-    session.commit()
+    _commit_unless_overtaken(session, pep, "The note was not saved.")
