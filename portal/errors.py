@@ -1,13 +1,23 @@
-"""Error pages: GOV.UK-style sentences, never a stack trace."""
+"""Error pages: GOV.UK-style sentences, never a stack trace.
+
+An error page needs nothing: it renders with the database down and no user loaded (the layout
+reads only what was copied when the person was loaded). An autosave that fails gets the status
+line's words, never a whole page to swap into the form.
+"""
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+import contextlib
+
+from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from portal.extensions import db
 
+SERVICE_UNAVAILABLE = 503
 ERROR_PAGES = {
     400: (
         "Sorry, there is a problem with that request",
@@ -29,12 +39,77 @@ ERROR_PAGES = {
         "Sorry, there is a problem with the service",
         "Try again later. Anything you saved before this happened has been kept.",
     ),
+    SERVICE_UNAVAILABLE: (
+        "Sorry, the service is unavailable",
+        "The service is not available right now. Try again in a few minutes. "
+        "Anything you saved before this happened has been kept.",
+    ),
 }
+
+# Why an autosave failed, in the words the status line uses ("Not saved: …").
+AUTOSAVE_FAILURES = {
+    400: "the page had expired.",
+    403: "this section can no longer be changed here.",
+    404: "this section could not be found.",
+    413: "there was too much to save at once.",
+    429: "there were too many attempts.",
+    500: "there is a problem with the service.",
+    SERVICE_UNAVAILABLE: "the service is not available right now.",
+}
+AUTOSAVE_TARGET = "autosave-status"
+# How long to wait before trying again when the database is away (a restart takes seconds).
+RETRY_AFTER_SECONDS = 30
+
+
+def _is_fragment_request() -> bool:
+    """An htmx request for part of a page (not a boosted page load or a history restore)."""
+    headers = request.headers
+    return (
+        headers.get("HX-Request") == "true"
+        and headers.get("HX-Boosted") != "true"
+        and headers.get("HX-History-Restore-Request") != "true"
+    )
+
+
+def _is_autosave() -> bool:
+    if not _is_fragment_request():
+        return False
+    if request.headers.get("HX-Target") == AUTOSAVE_TARGET:
+        return True
+    try:  # the form may be the very thing that failed (too large, say)
+        return request.method == "POST" and request.form.get("autosave") == "1"
+    except Exception:
+        return False
 
 
 def render_error(code: int, detail: str | None = None) -> tuple[str, int]:
+    """The error as a page in the layout, or as the words for the part of a page that asked."""
     title, advice = ERROR_PAGES.get(code, ERROR_PAGES[500])
-    return render_template("errors/error.html", title=title, advice=detail or advice), code
+    if _is_autosave():
+        reason = AUTOSAVE_FAILURES.get(code, AUTOSAVE_FAILURES[500])
+        return render_template("errors/_autosave_failed.html", reason=reason), code
+    if _is_fragment_request():
+        return render_template("errors/_fragment.html", title=title, advice=advice), code
+    try:
+        return render_template("errors/error.html", title=title, advice=detail or advice), code
+    except Exception:  # the last resort must not fail as well: a page that needs nothing at all
+        return render_template("errors/plain.html", title=title, advice=detail or advice), code
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """Whether the database could not be reached (down, restarting, or out of connections)."""
+    if isinstance(error, OperationalError | PoolTimeoutError):
+        return True
+    return isinstance(error, DBAPIError) and error.connection_invalidated
+
+
+def _forget_the_failed_transaction() -> None:
+    """Roll back what the request did; with the database gone even that may fail."""
+    try:
+        db.session.rollback()
+    except Exception:
+        with contextlib.suppress(Exception):
+            db.session.close()
 
 
 def init_app(app: Flask) -> None:
@@ -51,9 +126,13 @@ def init_app(app: Flask) -> None:
         return render_error(error.code or 500)
 
     @app.errorhandler(Exception)
-    def unexpected_error(error: Exception) -> tuple[str, int]:
+    def unexpected_error(error: Exception) -> tuple[str, int, dict[str, str]] | tuple[str, int]:
         if isinstance(error, HTTPException):
             return http_error(error)
+        _forget_the_failed_transaction()
+        if database_unavailable(error):
+            app.logger.error("The database is not available: %s", error)
+            page, status = render_error(SERVICE_UNAVAILABLE)
+            return page, status, {"Retry-After": str(RETRY_AFTER_SECONDS)}
         app.logger.exception("Unhandled error", exc_info=error)
-        db.session.rollback()
         return render_error(InternalServerError.code)
