@@ -409,6 +409,10 @@ class RowForm(Form):
     """One row of a repeating group. A blank row is skipped, not checked: people add a row and
     leave it, and the GOV.UK "add another" pattern drops it rather than complaining."""
 
+    @property
+    def is_blank(self) -> bool:
+        return row_is_blank(self)
+
     def validate(self, extra_validators: Any = None) -> bool:
         if row_is_blank(self):
             for field in self:

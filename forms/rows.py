@@ -28,7 +28,7 @@ from wtforms import Form
 from wtforms.fields import Field
 
 from forms.answers import Answer, SectionAnswers, encode_answer, identified_rows, stored_rows
-from forms.fields import ROW_ID_KEY, RepeatingGroupField, is_row_id
+from forms.fields import ROW_ID_KEY, RepeatingGroupField, answer_fields_of_row, is_row_id
 from forms.schema import RepeatingGroupDefinition, SectionDefinition
 
 _EDITOR_TOKEN = re.compile(r"[0-9a-f]{16}", re.ASCII)
@@ -320,3 +320,48 @@ def give_new_rows_ids(form: Form, *, make_row_id: Callable[[], str] = new_row_id
                 row_id = entry.form[ROW_ID_KEY]
                 if row_id.data is None:
                     row_id.data = make_row_id()
+
+
+def show_row_change(
+    form: Form,
+    action: RowAction,
+    definition: RepeatingGroupDefinition,
+    saved_before: Mapping[str, object],
+    posted: PostedSection | None = None,
+) -> None:
+    """Mark on the form what the page must do after a row action, for a keyboard or screen
+    reader user: a row added gets a blank row whose first box takes focus; a row removed puts
+    focus on a sentence at the top of its table that says which one went."""
+    group = form[action.group]
+    assert isinstance(group, RepeatingGroupField)
+    if action.kind is RowActionKind.ADD:
+        if len(group.entries) >= definition.max_rows:
+            group.row_change = (
+                f"You cannot add more than {definition.max_rows} "
+                f"{definition.row_label_plural.lower()}."
+            )
+            return
+        group.append_entry()
+        first = next(
+            (
+                cell
+                for cell in answer_fields_of_row(group.entries[-1].form)
+                if not cell.definition.read_only
+            ),
+            None,
+        )
+        if first is not None:
+            first.autofocus = True
+        return
+    # The number the person saw on the row ("Remove action 3"): its place on the page they
+    # posted, or, for a post that did not carry the table, its place among the saved rows.
+    places = [row.row_id for row in posted.rows.get(definition.key, [])] if posted else []
+    if action.row_id not in places:
+        try:
+            rows = stored_rows(definition, saved_before.get(definition.key))
+        except ValueError:
+            rows = []
+        places = [row_id for row_id, _row in identified_rows(list(rows))]
+    if action.row_id in places:
+        number = places.index(action.row_id) + 1
+        group.row_change = f"{definition.row_label} {number} removed."

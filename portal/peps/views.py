@@ -16,12 +16,12 @@ from forms.answers import computed_totals
 from forms.completeness import SectionStatus, missing_answers, section_status
 from forms.phases import choose_voice_band
 from forms.rows import (
-    RowActionKind,
     give_new_rows_ids,
     new_editor_token,
     parse_row_action,
     posted_section,
     read_editor_token,
+    show_row_change,
 )
 from forms.schema import FormDefinition, RepeatingGroupDefinition, SectionDefinition, SectionType
 from portal.academic import current_term, following_terms, term_label
@@ -299,8 +299,9 @@ def save_section_answers(pep_id: uuid.UUID, section_key: str) -> Response | tupl
         # could not be saved is shown as typed, with its message.
         if not errors:
             form = form_from_answers(form_class, section, outcome.section.answers, facts=facts)
-        if row_action.kind is RowActionKind.ADD:
-            form[row_action.group].append_entry()
+        group = section.get_field(row_action.group)
+        assert isinstance(group, RepeatingGroupDefinition)
+        show_row_change(form, row_action, group, stored_answers, posted)
         give_new_rows_ids(form)
         return _render_section(pep, section, form, errors=errors, status=400 if errors else 200)
 
