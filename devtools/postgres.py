@@ -114,3 +114,39 @@ def running_postgres() -> Iterator[PostgresCluster]:
         )
         shutil.rmtree(data_directory, ignore_errors=True)
         shutil.rmtree(socket_directory, ignore_errors=True)
+
+
+def stop_postgres(cluster: PostgresCluster) -> None:
+    """Stop a running cluster as a restart or an outage would: connections are cut at once."""
+    subprocess.run(
+        _command(
+            cluster.run_as,
+            str(postgres_bin_directory() / "pg_ctl"),
+            "-D",
+            str(cluster.data_directory),
+            "-m",
+            "fast",
+            "-w",
+            "stop",
+        ),
+        check=True,
+        capture_output=True,
+    )
+
+
+def start_postgres_again(cluster: PostgresCluster) -> None:
+    """Start a stopped cluster with the options it last ran with (kept in postmaster.opts)."""
+    subprocess.run(
+        _command(
+            cluster.run_as,
+            str(postgres_bin_directory() / "pg_ctl"),
+            "-D",
+            str(cluster.data_directory),
+            "-l",
+            str(cluster.data_directory / "server.log"),
+            "-w",
+            "restart",
+        ),
+        check=True,
+        capture_output=True,
+    )
