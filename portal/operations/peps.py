@@ -200,12 +200,19 @@ def save_section(
         stored.answer_editors = editors_after_save(answer_editors, changed, posted.editor)
         stored.last_saved_by_id = user.id
         stored.last_saved_at_utc = datetime.now(UTC)
+        # Touching the PEP moves its version on too: a save racing a submission or a sign-off
+        # loses to it rather than changing answers of a PEP as it is being locked.
+        pep.updated_at_utc = stored.last_saved_at_utc
         try:
-            session.flush()  # the version column makes a simultaneous save fail here
+            session.flush()  # the version columns make a simultaneous change fail here
         except StaleDataError:
-            # Someone saved this section a moment ago: undo everything and merge again on
-            # what they saved, so the answers they changed are judged as conflicts.
+            # Someone saved this PEP a moment ago: undo everything, check the PEP may still be
+            # changed, and merge again on what they saved, so the answers they changed are
+            # judged as conflicts.
             session.rollback()
+            refusal = section_refusal(pep, section, roles)
+            if refusal:
+                raise PepRefused(refusal) from None
             continue
         audit.record(
             session,

@@ -294,14 +294,16 @@ def save_section_answers(pep_id: uuid.UUID, section_key: str) -> Response | tupl
             conflict=False,
         ), 200
 
-    if row_action is not None:
+    if row_action is not None or action.startswith(("add_row", "remove_row")):
         # Show the saved answers again, with a blank row to fill where one was asked for; what
-        # could not be saved is shown as typed, with its message.
+        # could not be saved is shown as typed, with its message. A row action that names no
+        # row of this page changes no row: the page is shown again.
         if not errors:
             form = form_from_answers(form_class, section, outcome.section.answers, facts=facts)
-        group = section.get_field(row_action.group)
-        assert isinstance(group, RepeatingGroupDefinition)
-        show_row_change(form, row_action, group, stored_answers, posted)
+        if row_action is not None:
+            group = section.get_field(row_action.group)
+            assert isinstance(group, RepeatingGroupDefinition)
+            show_row_change(form, row_action, group, stored_answers, posted)
         give_new_rows_ids(form)
         return _render_section(pep, section, form, errors=errors, status=400 if errors else 200)
 
