@@ -4,6 +4,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from typing import Self
 
 from workflows.roles import Role
 
@@ -181,6 +182,19 @@ class PepFacts:
     next_pep_signed_off: bool = False
 
 
+class Reason(str):
+    """A refusal's sentence, carrying what it is about so that a page can link the sentence to
+    the thing to fix: ``section:<title>``, ``meeting_date``, ``child_voice``, ``rating``,
+    ``feedback`` or ``criterion:<title>``. It is still the plain string it reads as."""
+
+    about: str
+
+    def __new__(cls, text: str, about: str = "") -> Self:
+        reason = super().__new__(cls, text)
+        reason.about = about
+        return reason
+
+
 Check = Callable[[PepFacts], list[str]]
 
 
@@ -201,7 +215,10 @@ def _blank(text: str | None) -> bool:
 
 def required_sections_complete(facts: PepFacts) -> list[str]:
     return [
-        f'The {SECTION_OWNER_PHRASES[owner]} section "{title}" is not complete'
+        Reason(
+            f'The {SECTION_OWNER_PHRASES[owner]} section "{title}" is not complete',
+            f"section:{title}",
+        )
         for title, owner in facts.incomplete_sections
     ]
 
@@ -209,34 +226,41 @@ def required_sections_complete(facts: PepFacts) -> list[str]:
 def child_voice_recorded(facts: PepFacts) -> list[str]:
     if facts.child_voice_present or not _blank(facts.child_voice_absent_reason):
         return []
-    return ["Record the child's views, or the reason they could not be gathered"]
+    return [
+        Reason("Record the child's views, or the reason they could not be gathered", "child_voice")
+    ]
 
 
 def meeting_held(facts: PepFacts) -> list[str]:
     if facts.meeting_date is None:
-        return ["Enter the date of the PEP meeting"]
+        return [Reason("Enter the date of the PEP meeting", "meeting_date")]
     if facts.meeting_date > facts.today:
-        return ["The PEP meeting date cannot be in the future"]
+        return [Reason("The PEP meeting date cannot be in the future", "meeting_date")]
     return []
 
 
 def qa_rated(facts: PepFacts) -> list[str]:
-    return ["Rate the PEP before returning it with feedback"] if facts.qa_rating is None else []
+    if facts.qa_rating is None:
+        return [Reason("Rate the PEP before returning it with feedback", "rating")]
+    return []
 
 
 def qa_rating_passes(facts: PepFacts) -> list[str]:
     if facts.qa_rating is None:
-        return ["Rate the PEP before signing it off"]
+        return [Reason("Rate the PEP before signing it off", "rating")]
     label = facts.qa_rating_label or facts.qa_rating
     if facts.qa_rating_passes is None:
-        return [f"The rating {label} is not on the authority's rating scale"]
+        return [Reason(f"The rating {label} is not on the authority's rating scale", "rating")]
     if facts.qa_rating_passes:
         return []
-    return [f"A rating of {label} must be returned with feedback, not signed off"]
+    return [Reason(f"A rating of {label} must be returned with feedback, not signed off", "rating")]
 
 
 def qa_criteria_judged(facts: PepFacts) -> list[str]:
-    return [f'Record a judgement for "{title}"' for title in facts.qa_unjudged_criteria]
+    return [
+        Reason(f'Record a judgement for "{title}"', f"criterion:{title}")
+        for title in facts.qa_unjudged_criteria
+    ]
 
 
 def next_pep_signed_off(facts: PepFacts) -> list[str]:

@@ -37,7 +37,7 @@ from portal.peps.views import blueprint, render_pep_page
 from workflows.engine import Accepted, Refused, available_events, find_transition
 from workflows.pep import OPEN_STATES, PepEvent, PepState
 from workflows.pep import Actor as WorkflowActor
-from workflows.quality import Judgement, load_qa_criteria
+from workflows.quality import Judgement, QaCriteria, load_qa_criteria
 from workflows.roles import Role
 
 REASON_LABELS = {
@@ -201,7 +201,7 @@ def quality_assurance(pep_id: uuid.UUID) -> Response | tuple[str, int]:
             if isinstance(outcome, Accepted):
                 flash(f"{outcome.event.timeline_label}.")
                 return redirect(url_for("peps.show_pep", pep_id=pep.id), 303)
-            problems = {f"decision-{i}": reason for i, reason in enumerate(outcome.reasons)}
+            problems = _problems_by_field(outcome.reasons, criteria)
             status = 409 if isinstance(outcome, Overtaken) else 400
     return render_template(
         "peps/quality_assurance.html",
@@ -269,3 +269,20 @@ def my_tasks() -> str:
                     verb = "Resubmit" if state is PepState.RETURNED else "Submit"
                     tasks.append(Task(pep, f"{verb} after the PEP meeting", href))
     return render_template("peps/tasks.html", tasks=tasks)
+
+
+def _problems_by_field(reasons: list[str], criteria: QaCriteria) -> dict[str, str]:
+    """Each refusal under the field it is about, so that the error summary links to that field
+    and the field shows its message; a sentence about no field (someone else acted first) is
+    linked to the decision buttons."""
+    criterion_keys = {criterion.title: criterion.key for criterion in criteria.criteria}
+    problems: dict[str, str] = {}
+    for number, reason in enumerate(reasons):
+        about = getattr(reason, "about", "")
+        field_id = f"decision-{number}"
+        if about in {"rating", "feedback"}:
+            field_id = about
+        elif about.startswith("criterion:") and about[10:] in criterion_keys:
+            field_id = f"judgement-{criterion_keys[about[10:]]}"
+        problems.setdefault(field_id, reason)
+    return problems
