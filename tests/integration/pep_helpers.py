@@ -4,6 +4,7 @@ import re
 import uuid
 
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 
 from portal.extensions import db
 from portal.models import Child, Pep, PepSection
@@ -70,3 +71,15 @@ def replace_field(data, name, *values):
 
 def section_url(pep_id, key):
     return f"/peps/{pep_id}/sections/{key}"
+
+
+def post_form(client, pep_id, key, data, headers=None):
+    """Post a section form as a browser would (repeated names kept)."""
+    return client.post(section_url(pep_id, key), data=MultiDict(data), headers=headers or {})
+
+
+def page(client, url):
+    """A page's HTML, which must have loaded."""
+    response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    return response.get_data(as_text=True)

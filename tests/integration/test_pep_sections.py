@@ -5,7 +5,6 @@ import re
 import pytest
 from markupsafe import escape
 from sqlalchemy import select
-from werkzeug.datastructures import MultiDict
 
 from forms import load_definitions
 from portal.extensions import db
@@ -14,6 +13,8 @@ from tests.conftest import csrf_token_from
 from tests.integration.pep_helpers import (
     form_fields,
     open_pep_id,
+    page,
+    post_form,
     replace_field,
     section_url,
     stored_section,
@@ -22,16 +23,6 @@ from tests.integration.pep_helpers import (
 OAKFIELD_DRAFT = "DCC-1106"  # Harry Wilson, Year 5, draft PEP with earlier signed-off PEPs
 EARLY_YEARS_DRAFT = "DCC-1001"
 POST_16_DRAFT = "DCC-1401"
-
-
-def post_form(client, pep_id, key, data, headers=None):
-    return client.post(section_url(pep_id, key), data=MultiDict(data), headers=headers or {})
-
-
-def page(client, url):
-    response = client.get(url)
-    assert response.status_code == 200, (url, response.status_code)
-    return response.get_data(as_text=True)
 
 
 def test_task_list_shows_every_section_with_owner_and_status(client_for, seeded):

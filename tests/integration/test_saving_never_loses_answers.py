@@ -23,7 +23,6 @@ from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st
 from markupsafe import escape
 from sqlalchemy import func, select
-from werkzeug.datastructures import MultiDict
 
 from forms.answers import identified_rows
 from forms.rows import new_editor_token
@@ -50,6 +49,8 @@ from tests.conftest import DEMO_EMAILS, csrf_token_from
 from tests.integration.pep_helpers import (
     form_fields,
     open_pep_id,
+    page,
+    post_form,
     replace_field,
     section_url,
     stored_section,
@@ -68,16 +69,6 @@ OWNER_CLIENTS = {
 RETIRED_ANSWER = ("retired_question", "An answer to a question a later version dropped")
 
 ALLOWED_STATUSES = {200, 303, 400, 409}
-
-
-def post_form(client, pep_id, key, data, headers=None):
-    return client.post(section_url(pep_id, key), data=MultiDict(data), headers=headers or {})
-
-
-def page(client, url):
-    response = client.get(url)
-    assert response.status_code == 200, (url, response.status_code)
-    return response.get_data(as_text=True)
 
 
 def autosave(client, pep_id, key, data):
