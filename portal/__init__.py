@@ -61,6 +61,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     errors.init_app(app)
     security.init_app(app)
+    security.wrap_network_edge(app)
+    security.mask_invite_tokens_in_logs((*security.REQUEST_LOGGERS, app.logger.name))
 
     from portal import cli
 

@@ -161,6 +161,7 @@ def settings_from_environment(environ: Mapping[str, str], instance_path: Path) -
         "PREFERRED_URL_SCHEME": "https" if production else "http",
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        **network_settings_from_environment(environ, environment),
     }
 
 
@@ -309,3 +310,46 @@ def qa_settings_from_environment(environ: Mapping[str, str]) -> tuple[str, str]:
             f"({', '.join(scale.keys)}), not {threshold!r}."
         )
     return scale_key, threshold
+
+
+# Development mode answers only this computer, and only under its loopback names (a web page
+# elsewhere cannot reach it through DNS rebinding).
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
+HOST_NAME = re.compile(r"^\.?(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9-]{1,63}$")
+
+
+def network_settings_from_environment(
+    environ: Mapping[str, str], environment: str
+) -> dict[str, Any]:
+    """The host names the portal answers to (OPENPEP_ALLOWED_HOSTS, required in production)
+    and how many reverse proxies stand in front of it (OPENPEP_PROXIES)."""
+    hosts = tuple(
+        dict.fromkeys(
+            h.strip().lower() for h in environ.get("OPENPEP_ALLOWED_HOSTS", "").split(",")
+        )
+    )
+    hosts = tuple(h for h in hosts if h)
+    if not all(HOST_NAME.match(host) for host in hosts):
+        raise ConfigurationError(
+            "OPENPEP_ALLOWED_HOSTS must be host names separated by commas, for example "
+            "pep.anytown.gov.uk (a leading dot allows every subdomain: .anytown.gov.uk)."
+        )
+    raw_proxies = environ.get("OPENPEP_PROXIES", "0").strip() or "0"
+    if not raw_proxies.isdigit() or int(raw_proxies) > 5:
+        raise ConfigurationError(
+            "OPENPEP_PROXIES must be the number of reverse proxies in front of OpenPEP "
+            f"(0 to 5), not {raw_proxies!r}."
+        )
+    proxies = int(raw_proxies)
+    if environment == "development":
+        if proxies:
+            raise ConfigurationError(
+                "Development mode serves only this computer, so it cannot stand behind a "
+                "reverse proxy: set OPENPEP_ENV=production (with its own SECRET_KEY) instead."
+            )
+        hosts = hosts or LOOPBACK_HOSTS
+    return {
+        # Flask refuses (400) a request whose Host is not one of these; None accepts any (tests).
+        "TRUSTED_HOSTS": list(hosts) or None,
+        "OPENPEP_PROXIES": proxies,
+    }

@@ -1,8 +1,30 @@
-"""Security headers on every response."""
+"""Security headers on every response; the network edge: proxies, host names, loopback only."""
 
 from __future__ import annotations
 
+import ipaddress
+import logging
+import re
+from collections.abc import Callable, Iterable
+from typing import Any
+
 from flask import Flask, Response, g, request
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from portal.config import DEVELOPMENT_SECRET_KEY, ConfigurationError
+
+# An invite link's token in a path or a whole URL, as request logs write it.
+INVITE_TOKEN_IN_PATH = re.compile(r"/i/[^\s\"'?#/]+")
+MASKED_INVITE_PATH = "/i/[token]"
+# Loggers that write request lines: the development server's, gunicorn's, and the portal's own.
+REQUEST_LOGGERS = ("werkzeug", "gunicorn.access", "gunicorn.error", "portal")
+WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+# Headers a reverse proxy adds: a request carrying one did not come straight from this computer.
+PROXY_HEADERS = ("HTTP_X_FORWARDED_FOR", "HTTP_FORWARDED", "HTTP_X_REAL_IP")
+LOOPBACK_ONLY_MESSAGE = (
+    b"OpenPEP is running in development mode, which answers only this computer: its secret "
+    b"key and demo sign-in are published. Set OPENPEP_ENV=production to serve other people.\n"
+)
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -40,3 +62,87 @@ def init_app(app: Flask) -> None:
             response.cache_control.no_store = True
             response.cache_control.private = True
         return response
+
+
+def _is_loopback(address: str | None) -> bool:
+    try:
+        return ipaddress.ip_address((address or "").split("%")[0]).is_loopback
+    except ValueError:
+        return False
+
+
+class LoopbackOnly:
+    """Answer 403 to anything but a direct connection from this computer.
+
+    It wraps the whole application, so a request from elsewhere is turned away before a
+    session cookie (perhaps forged with the published development key) is even read. It looks
+    at the socket's own address, never at a forwarded one, and refuses requests that came
+    through a proxy on this computer (which would otherwise look local)."""
+
+    def __init__(self, app: WsgiApp) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        if _is_loopback(environ.get("REMOTE_ADDR")) and not any(
+            header in environ for header in PROXY_HEADERS
+        ):
+            return self.app(environ, start_response)
+        start_response(
+            "403 Forbidden",
+            [
+                ("Content-Type", "text/plain; charset=utf-8"),
+                ("Content-Length", str(len(LOOPBACK_ONLY_MESSAGE))),
+            ],
+        )
+        return [LOOPBACK_ONLY_MESSAGE]
+
+
+def serves_only_loopback(config: dict[str, Any] | Any) -> bool:
+    """Development mode, and any mode still using the published key, serves this computer only."""
+    return config["OPENPEP_ENV"] == "development" or (
+        config["OPENPEP_ENV"] != "production" and config["SECRET_KEY"] == DEVELOPMENT_SECRET_KEY
+    )
+
+
+def wrap_network_edge(app: Flask) -> None:
+    """Read the client's address, scheme and host from the configured number of proxies only,
+    refuse unknown host names in production, and keep development mode on this computer."""
+    config = app.config
+    production = config["OPENPEP_ENV"] == "production"
+    if production and not config.get("TRUSTED_HOSTS") and not app.testing:
+        raise ConfigurationError(
+            "Set OPENPEP_ALLOWED_HOSTS to the host names people use to reach OpenPEP, for "
+            "example pep.anytown.gov.uk: the sign-in redirect and invite links are built from it."
+        )
+    proxies = int(config.get("OPENPEP_PROXIES") or 0)
+    if proxies:
+        # Each proxy appends to X-Forwarded-For: trust exactly that many entries from the right.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_port=proxies
+        )
+    if serves_only_loopback(config):
+        app.wsgi_app = LoopbackOnly(app.wsgi_app)  # type: ignore[method-assign]
+
+
+def mask_invite_tokens(text: str) -> str:
+    return INVITE_TOKEN_IN_PATH.sub(MASKED_INVITE_PATH, text)
+
+
+class MaskInviteTokens(logging.Filter):
+    """Replace the token of every /i/<token> link in a log line: a logged link would open a
+    child's page for whoever reads the log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        masked = mask_invite_tokens(message)
+        if masked != message:
+            record.msg, record.args = masked, ()
+        return True
+
+
+def mask_invite_tokens_in_logs(logger_names: Iterable[str] = REQUEST_LOGGERS) -> None:
+    """Add the filter to the loggers that write request lines, once each."""
+    for name in logger_names:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, MaskInviteTokens) for f in logger.filters):
+            logger.addFilter(MaskInviteTokens())
