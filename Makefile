@@ -8,7 +8,7 @@ UV := $(TOOLS)/bin/uv
 VENV := .venv
 VENDOR := portal/static/vendor
 
-.PHONY: run test lint format install assets system-packages migrate seed clean
+.PHONY: run test lint format install assets system-packages migrate seed clean audit-dependencies
 
 run: install ## Serve the portal with demo data and the demo sign-in provider
 	$(VENV)/bin/python -m devtools.run_demo
@@ -16,7 +16,25 @@ run: install ## Serve the portal with demo data and the demo sign-in provider
 test: install system-packages ## Install everything the tests use, then run every test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/bandit --quiet -c pyproject.toml -r portal forms workflows devtools
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+	$(MAKE) --no-print-directory audit-dependencies
+
+# Every locked package (the app's and the tools') against PyPI's vulnerability service. It needs
+# the network: when the service cannot be reached nothing is audited, and this step says so and
+# fails rather than pass. `make test PIP_AUDIT=skip` skips it out loud (an offline machine).
+audit-dependencies: install
+ifeq ($(PIP_AUDIT),skip)
+	@echo "pip-audit SKIPPED (PIP_AUDIT=skip): the locked dependencies were NOT audited." >&2
+else
+	$(UV) export --frozen --all-groups --no-emit-project --format requirements.txt --quiet \
+		-o $(TOOLS)/requirements-locked.txt
+	@$(VENV)/bin/pip-audit --strict --disable-pip --require-hashes --progress-spinner off \
+		-r $(TOOLS)/requirements-locked.txt || { \
+		echo "pip-audit failed: a locked package has a known vulnerability (listed above), or" \
+			"PyPI's vulnerability service could not be reached from here ('not found on PyPI'" \
+			"for a package that is on PyPI), so nothing was audited." >&2; exit 1; }
+endif
 
 lint:
 	$(VENV)/bin/ruff check .
