@@ -52,6 +52,7 @@ __all__ = [
     "choose_voice_band",
     "load_definition",
     "load_definitions",
+    "section_readers",
 ]
 
 DEFAULT_DIRECTORY = Path(__file__).parent / "definitions"
@@ -60,6 +61,16 @@ _Choice = TypeVar("_Choice", bound=StrEnum)
 
 _SNAKE_CASE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
 _FILE_NAME = re.compile(r"(?P<key>.+)\.v(?P<version>[0-9]+)\.ya?ml")
+
+# Who reads a section when its definition says nothing more: the people who work on the PEP
+# for the authority and the school read every section (as they always have). The carer and the
+# child read only the sections they own, unless a section lists them in `readers:` or the form
+# shares the section with carers (`carers_read:`).
+STAFF_READERS = frozenset(
+    {Role.DESIGNATED_TEACHER, Role.SOCIAL_WORKER, Role.VS_ADVISER, Role.REVIEWER, Role.ADMIN}
+)
+# The roles `readers:` may name: staff read everything already.
+WIDENING_READERS = frozenset({Role.CARER, Role.CHILD})
 
 # A field key becomes an attribute of a WTForms form class and a keyword argument of its
 # constructor, so it must not shadow what WTForms already uses there. Keys starting filter_ or
@@ -357,6 +368,8 @@ class SectionDefinition:
     # PEP "my views" sections: which child's-voice form (and version) holds the answers.
     voice_form: str | None = None
     voice_form_version: int | None = None
+    # Roles beyond the staff and the owner who may read this section (`readers:`).
+    readers: frozenset[Role] = frozenset()
     # Linked by load_definitions once every file is loaded.
     voice_definition: FormDefinition | None = field(default=None, compare=False, repr=False)
 
@@ -394,6 +407,8 @@ class FormDefinition:
     phase: Phase
     description: str
     sections: tuple[SectionDefinition, ...]
+    # The authority's choice, per form: further sections a carer may read (`carers_read:`).
+    carers_read: frozenset[str] = frozenset()
 
     @property
     def file_name(self) -> str:
@@ -413,6 +428,19 @@ class FormDefinition:
 
     def sections_owned_by(self, role: Role) -> tuple[SectionDefinition, ...]:
         return tuple(candidate for candidate in self.sections if candidate.owner is role)
+
+    def sections_readable_by(self, roles: frozenset[Role]) -> tuple[SectionDefinition, ...]:
+        return tuple(
+            candidate for candidate in self.sections if section_readers(self, candidate) & roles
+        )
+
+
+def section_readers(form: FormDefinition, section: SectionDefinition) -> frozenset[Role]:
+    """Every role that may read this section: staff, its owner, and whoever it is shared with."""
+    readers = STAFF_READERS | {section.owner} | section.readers
+    if section.key in form.carers_read:
+        readers |= {Role.CARER}
+    return frozenset(readers)
 
 
 # --------------------------------------------------------------------------------------------
@@ -954,6 +982,7 @@ def _read_section(place: _Place, raw: object, *, phase: Phase) -> SectionDefinit
                     .error(f"{total.key!r} is already a field key in this section")
                 )
             seen[total.key] = number
+    readers = _read_roles(place, mapping, "readers")
     mapping.finish()
     return SectionDefinition(
         key=key,
@@ -965,7 +994,34 @@ def _read_section(place: _Place, raw: object, *, phase: Phase) -> SectionDefinit
         band=band,
         voice_form=voice_form,
         voice_form_version=voice_form_version,
+        readers=readers,
     )
+
+
+def _read_roles(place: _Place, mapping: _Mapping, name: str) -> frozenset[Role]:
+    """A section's `readers:`: the carer or the child (staff read every section already)."""
+    roles: set[Role] = set()
+    for role_place, raw in mapping.items(name, required=False):
+        known = ", ".join(sorted(role.value for role in WIDENING_READERS))
+        if not isinstance(raw, str) or raw not in {role.value for role in WIDENING_READERS}:
+            raise role_place.error(
+                f"unknown reader {raw!r} (staff read every section; a section may add: {known})"
+            )
+        roles.add(Role(raw))
+    return frozenset(roles)
+
+
+def _read_carers_read(
+    place: _Place, mapping: _Mapping, sections: list[SectionDefinition]
+) -> frozenset[str]:
+    """The form's `carers_read:`: keys of sections carers may read besides their own."""
+    keys = {section.key for section in sections}
+    chosen: set[str] = set()
+    for key_place, raw in mapping.items("carers_read", required=False):
+        if not isinstance(raw, str) or raw not in keys:
+            raise key_place.error(f"no section {raw!r}")
+        chosen.add(raw)
+    return frozenset(chosen)
 
 
 def _check_child_voice_form(place: _Place, sections: list[SectionDefinition]) -> None:
@@ -1049,6 +1105,7 @@ def _parse_definition(file_name: str, raw: object) -> FormDefinition:
             )
         seen[section.key] = number
         sections.append(section)
+    carers_read = _read_carers_read(place, mapping, sections)
     mapping.finish()
     if phase is Phase.CHILD_VOICE:
         _check_child_voice_form(place, sections)
@@ -1066,6 +1123,7 @@ def _parse_definition(file_name: str, raw: object) -> FormDefinition:
         phase=phase,
         description=description,
         sections=tuple(sections),
+        carers_read=carers_read,
     )
 
 
