@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import Select, false, or_, select
+from sqlalchemy import Select, false, func, or_, select
 from sqlalchemy.orm import Session
 
-from portal.models import Child, User
+from portal.models import AuditEvent, Child, ContributionInvite, Pep, User
 from workflows.roles import AUTHORITY_ROLES, CASE_ROLES, SCHOOL_ROLES, Role
 
 
@@ -49,3 +49,31 @@ def roles_for_child(user: User, child: Child) -> frozenset[Role]:
         ):
             held.add(role)
     return frozenset(held)
+
+
+def child_record_object_ids(session: Session, child: Child) -> list[str]:
+    """The audit trail's names for this child's records: the child, its PEPs and its links."""
+    pep_ids = list(session.scalars(select(Pep.id).where(Pep.child_id == child.id)))
+    invite_ids = list(
+        session.scalars(select(ContributionInvite.id).where(ContributionInvite.pep_id.in_(pep_ids)))
+    )
+    return [str(child.id), *(str(i) for i in pep_ids), *(str(i) for i in invite_ids)]
+
+
+def child_history_query(session: Session, child: Child) -> Select[tuple[AuditEvent]]:
+    """Everything that happened to this child's records, newest first."""
+    return (
+        select(AuditEvent)
+        .where(AuditEvent.object_id.in_(child_record_object_ids(session, child)))
+        .order_by(AuditEvent.occurred_at_utc.desc(), AuditEvent.id.desc())
+    )
+
+
+def child_history_page(
+    session: Session, child: Child, page: int, per_page: int
+) -> tuple[list[AuditEvent], int]:
+    """One page of the child's history and the number of events in all."""
+    query = child_history_query(session, child)
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    events = list(session.scalars(query.limit(per_page).offset((page - 1) * per_page)))
+    return events, total or 0

@@ -1,20 +1,35 @@
-"""Children list and child record pages."""
+"""Children list and child record pages, and a child's history for subject access requests."""
 
 from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, abort, g, render_template, request
+from flask import Blueprint, Response, abort, g, render_template, request
 
 from portal.auth import access
-from portal.children.queries import find_visible_child, list_visible_children, roles_for_child
+from portal.children.history import history_csv, history_row
+from portal.children.queries import (
+    child_history_page,
+    child_history_query,
+    find_visible_child,
+    list_visible_children,
+    roles_for_child,
+)
 from portal.extensions import db
+from portal.models import Child
 from portal.operations.audit import Actor
 from portal.operations.children import record_child_record_viewed
 from portal.operations.peps import open_pep_of
-from portal.peps.permissions import may_start_pep
+from portal.operations.views_audit import (
+    record_child_history_exported,
+    record_child_history_viewed,
+)
+from portal.peps.permissions import may_read_pep, may_start_pep, reads_everything
+from workflows.roles import Role
 
 blueprint = Blueprint("children", __name__)
+
+HISTORY_PAGE_SIZE = 50
 
 
 @blueprint.get("/children")
@@ -37,7 +52,65 @@ def show_child(child_id: uuid.UUID) -> str:
     return render_template(
         "children/show.html",
         child=child,
+        # A carer sees the PEPs from the start of the placement on, and not the care details.
+        peps=[pep for pep in child.peps if may_read_pep(g.user, pep, roles)],
+        staff=reads_everything(roles),
+        is_admin=Role.ADMIN in roles,
         my_roles=roles,
         may_start=may_start_pep(roles),
         open_pep=open_pep_of(db.session, child),
     )
+
+
+def _child_or_404(child_id: uuid.UUID) -> Child:
+    child = find_visible_child(db.session, g.user, child_id)
+    if child is None:
+        abort(404)
+    return child
+
+
+def _page_number() -> int:
+    text = request.args.get("page", "1")
+    if not text.isascii() or not text.isdigit() or len(text) > 6 or int(text) < 1:
+        return 1
+    return int(text)
+
+
+@blueprint.get("/children/<uuid:child_id>/history")
+@access.roles(Role.ADMIN)
+def child_history(child_id: uuid.UUID) -> str:
+    """Everything that happened to this child's records, newest first (subject access)."""
+    child = _child_or_404(child_id)
+    page = _page_number()
+    events, total = child_history_page(db.session, child, page, HISTORY_PAGE_SIZE)
+    rows = [history_row(event) for event in events]
+    pages = max(1, -(-total // HISTORY_PAGE_SIZE))
+    actor = Actor.for_user(g.user, request.remote_addr)
+    record_child_history_viewed(db.session, actor, child, page)
+    return render_template(
+        "children/history.html",
+        child=child,
+        rows=rows,
+        total=total,
+        page=page,
+        pages=pages,
+    )
+
+
+@blueprint.get("/children/<uuid:child_id>/history.csv")
+@access.roles(Role.ADMIN)
+def child_history_csv(child_id: uuid.UUID) -> Response:
+    """The whole history as CSV, every cell safe to open in a spreadsheet."""
+    child = _child_or_404(child_id)
+    events = list(db.session.scalars(child_history_query(db.session, child)))
+    body = history_csv(events)
+    reference = "".join(
+        c if c.isascii() and (c.isalnum() or c in "-_") else "-" for c in child.authority_reference
+    )
+    record_child_history_exported(
+        db.session, Actor.for_user(g.user, request.remote_addr), child, len(events)
+    )
+    response = Response(body, mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="history-{reference}.csv"'
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -24,15 +24,18 @@ def build_pep_document(
     draft: bool,
     generated_at: datetime,
     trail: Sequence[TrailEntry] | None = None,
+    readable: frozenset[str] | None = None,
 ) -> bytes:
     """The PEP as .docx bytes. Pure given its inputs: the same PEP, trail, settings, `draft`
     and `generated_at` always give byte-identical output (so a record can be rebuilt to verify
     it). Without `trail`, the PEP's audit trail is read through the PEP's own session; only the
-    entries up to `generated_at` are used."""
+    entries up to `generated_at` are used. With `readable`, only those sections are included."""
     if trail is None:
         session = object_session(pep)
         trail = pep_trail(session, pep) if session is not None else []
-    content = gather_content(pep, trail, settings=settings, draft=draft, generated_at=generated_at)
+    content = gather_content(
+        pep, trail, settings=settings, draft=draft, generated_at=generated_at, readable=readable
+    )
     return render_document(content)
 
 

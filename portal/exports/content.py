@@ -7,7 +7,7 @@ without special code, and the wording can be tested without opening a document.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -316,8 +316,10 @@ def gather_content(
     settings: Mapping[str, Any],
     draft: bool,
     generated_at: datetime,
+    readable: frozenset[str] | None = None,
 ) -> PepDocumentContent:
-    """The document's content for this PEP, from the form definition it was started on."""
+    """The document's content for this PEP, from the form definition it was started on.
+    With `readable`, only those sections (a carer's draft) and no reasons in the history."""
     generated_at = as_utc(generated_at)
     # Only what had happened by the time of generation: a record rebuilt later must not pick up
     # its own supersession or later downloads.
@@ -329,6 +331,8 @@ def gather_content(
     answers = {section.section_key: dict(section.answers or {}) for section in pep.sections}
     sections = []
     for section in definition.sections:
+        if readable is not None and section.key not in readable:
+            continue
         stored = answers.get(section.key, {})
         if section.section_type is SectionType.CHILD_VOICE:
             blocks = _voice_blocks(pep, section, stored, child.first_name)
@@ -370,7 +374,9 @@ def gather_content(
         cover=cover,
         sections=tuple(sections),
         signoffs=signoff_table(trail),
-        history=history_table(trail),
+        history=history_table(
+            trail if readable is None else [replace(entry, reason=None) for entry in trail]
+        ),
         draft=draft,
         generated_at=generated_at,
         properties=properties,

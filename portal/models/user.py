@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Date,
     ForeignKey,
     Index,
     String,
@@ -94,7 +95,17 @@ class RoleGrant(Entity):
     role: Mapped[str] = mapped_column(String(30))
     school_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("schools.id"), index=True)
     child_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("children.id"), index=True)
+    # A carer's grant: the day the child's placement with them began. They read only PEPs of
+    # terms that end on or after it; without it, the day the grant was made.
+    starts_on: Mapped[date | None] = mapped_column(Date)
 
     user: Mapped[User] = relationship(back_populates="grants")
     school: Mapped[School | None] = relationship()
     child: Mapped[Child | None] = relationship()
+
+    @property
+    def placement_start(self) -> date:
+        """The first day this grant's holder may read about: its start, or when it was made."""
+        if self.starts_on is not None:
+            return self.starts_on
+        return self.created_at_utc.date()

@@ -44,14 +44,17 @@ def export_draft(
     pep: Pep,
     settings: Mapping[str, Any],
     now: datetime | None = None,
+    readable: frozenset[str] | None = None,
 ) -> Export:
-    """Build a draft of the PEP as it stands now, record the download, and commit."""
+    """Build a draft of the PEP as it stands now (only the `readable` sections when given),
+    record the download, and commit."""
     document = build_pep_document(
         pep,
         settings=settings,
         draft=True,
         generated_at=now or datetime.now(UTC),
         trail=pep_trail(session, pep),
+        readable=readable,
     )
     export = Export(document, export_file_name(pep, draft=True), sha256_of(document), True)
     record_download(session, actor, pep, export)

@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
-from forms.schema import SectionDefinition, SectionType
-from portal.models import Pep
+from datetime import date
+
+from forms.schema import (
+    STAFF_READERS,
+    FormDefinition,
+    SectionDefinition,
+    SectionType,
+    section_readers,
+)
+from portal.academic import Term
+from portal.models import Pep, User
 from workflows.pep import PepState
 from workflows.roles import Role
 
@@ -37,3 +46,61 @@ def may_start_pep(roles: frozenset[Role]) -> bool:
 def may_choose_form(roles: frozenset[Role]) -> bool:
     """A Virtual School admin can override the form chosen from the child's age."""
     return Role.ADMIN in roles
+
+
+# --------------------------------------------------------------------------------------------
+# Reading: the form definition says who reads each section (forms.schema.section_readers);
+# a carer reads only from the start of their placement; the signed-off record is for staff.
+# --------------------------------------------------------------------------------------------
+
+
+def reads_everything(roles: frozenset[Role]) -> bool:
+    """Staff read every section of every PEP of a child they may see, as they always have."""
+    return bool(roles & STAFF_READERS)
+
+
+def may_read_section(
+    definition: FormDefinition, section: SectionDefinition, roles: frozenset[Role]
+) -> bool:
+    return bool(section_readers(definition, section) & roles)
+
+
+def readable_sections(
+    definition: FormDefinition, roles: frozenset[Role]
+) -> tuple[SectionDefinition, ...]:
+    return definition.sections_readable_by(roles)
+
+
+def may_download_record(roles: frozenset[Role]) -> bool:
+    """The signed-off statutory record holds every section: staff only."""
+    return reads_everything(roles)
+
+
+def term_ends_on(academic_year: int, term: Term) -> date:
+    """The last day of a term, as `portal.academic.current_term` divides the year."""
+    if term is Term.AUTUMN:
+        return date(academic_year, 12, 31)
+    if term is Term.SPRING:
+        return date(academic_year + 1, 3, 31)
+    return date(academic_year + 1, 8, 31)
+
+
+def placement_start(user: User, pep: Pep) -> date | None:
+    """The earliest day this carer's grant for the PEP's child reaches back to."""
+    starts = [
+        grant.placement_start
+        for grant in user.grants
+        if Role(grant.role) is Role.CARER and grant.child_id == pep.child_id
+    ]
+    return min(starts) if starts else None
+
+
+def may_read_pep(user: User, pep: Pep, roles: frozenset[Role]) -> bool:
+    """Staff: any PEP of a child they may see. A carer: PEPs of terms ending on or after the
+    start of the child's placement with them, never the years before it."""
+    if reads_everything(roles):
+        return True
+    if Role.CARER not in roles:
+        return False
+    start = placement_start(user, pep)
+    return start is not None and term_ends_on(pep.academic_year, Term(pep.term)) >= start

@@ -45,7 +45,15 @@ from portal.operations.peps import (
     save_section,
     start_pep,
 )
-from portal.peps.permissions import may_choose_form, may_start_pep, section_refusal
+from portal.operations.views_audit import PepPart, record_pep_viewed
+from portal.peps.permissions import (
+    may_choose_form,
+    may_download_record,
+    may_read_section,
+    may_start_pep,
+    reads_everything,
+    section_refusal,
+)
 from portal.peps.presenters import display_rows, display_value
 from portal.peps.queries import find_visible_pep
 from workflows.roles import Role
@@ -77,6 +85,31 @@ def _section_or_404(definition: FormDefinition, section_key: str) -> SectionDefi
         abort(404)
 
 
+# Every page that shows a PEP's content, and which part it shows: each successful GET of one
+# is audited (who, which child, which part) after the page is built, like a change is.
+AUDITED_READS = {
+    "peps.show_pep": PepPart.TASK_LIST,
+    "peps.show_section": PepPart.SECTION,
+    "peps.quality_assurance": PepPart.QUALITY_ASSURANCE,
+    "invites.manage": PepPart.CONTRIBUTIONS,
+}
+
+
+@blueprint.after_app_request
+def audit_pep_reads(response: Response) -> Response:
+    """Record who read which part of a PEP, for every page in AUDITED_READS that was shown."""
+    part = AUDITED_READS.get(request.endpoint or "")
+    user = g.get("user")
+    if part is None or user is None or request.method != "GET" or response.status_code != 200:
+        return response
+    pep = db.session.get(Pep, (request.view_args or {}).get("pep_id"))
+    if pep is None:
+        return response
+    section_key = (request.view_args or {}).get("section_key") if part is PepPart.SECTION else None
+    record_pep_viewed(db.session, Actor.for_user(user, request.remote_addr), pep, part, section_key)
+    return response
+
+
 def task_status(pep: Pep, section: SectionDefinition) -> tuple[str, str]:
     """The task list status: not started, in progress, completed or cannot start yet."""
     if section.section_type is SectionType.QUALITY_ASSURANCE and pep.state not in {
@@ -97,10 +130,13 @@ def render_pep_page(
 
     definition = definition_for(pep)
     roles = roles_for_child(g.user, pep.child)
+    # Only the sections this person may read are listed (the form definition says whose).
     tasks = [
         {"section": section, "status": task_status(pep, section), "mine": section.owner in roles}
         for section in definition.sections
+        if may_read_section(definition, section, roles)
     ]
+    staff = reads_everything(roles)
     completed = sum(1 for task in tasks if task["status"][0] == "Completed")
     return render_template(
         "peps/show.html",
@@ -113,13 +149,17 @@ def render_pep_page(
         refusal=refusal or [],
         refused_event=refused_event,
         record=db.session.scalar(select(PepRecord).where(PepRecord.pep_id == pep.id)),
+        may_download_record=may_download_record(roles),
+        # Reasons for returns and quality assurance feedback are for the people who read it all.
+        show_reasons=staff,
+        staff=staff,
     )
 
 
 @blueprint.get("/peps/<uuid:pep_id>")
 @access.signed_in
 def show_pep(pep_id: uuid.UUID) -> str:
-    """The PEP's task list: every section with its owner and status."""
+    """The PEP's task list: every section this person may read, with its owner and status."""
     return render_pep_page(_pep_or_404(pep_id))
 
 
@@ -217,9 +257,10 @@ def show_section(pep_id: uuid.UUID, section_key: str) -> tuple[str, int]:
     pep = _pep_or_404(pep_id)
     definition = definition_for(pep)
     section = _section_or_404(definition, section_key)
-    if section.section_type is SectionType.QUALITY_ASSURANCE and Role.REVIEWER in roles_for_child(
-        g.user, pep.child
-    ):
+    roles = roles_for_child(g.user, pep.child)
+    if not may_read_section(definition, section, roles):
+        abort(403)
+    if section.section_type is SectionType.QUALITY_ASSURANCE and Role.REVIEWER in roles:
         return redirect(url_for("peps.quality_assurance", pep_id=pep.id))  # type: ignore[return-value]
     form = None
     if section.section_type is SectionType.STANDARD:

@@ -27,6 +27,9 @@ ACCESS_MATRIX = {
     "auth.signed_out": "public",
     "children.list_children": "signed_in",
     "children.show_child": "signed_in",
+    # A child's history, for subject access requests: admins only.
+    "children.child_history": "roles:admin",
+    "children.child_history_csv": "roles:admin",
     "peps.show_pep": "signed_in",
     "peps.show_section": "signed_in",
     "peps.save_section_answers": "signed_in",
@@ -48,7 +51,15 @@ ACCESS_MATRIX = {
     "invites.save_contribution": "public",
     "invites.send_contribution": "public",
 }
-REACHABLE_BY = {"peps.new_pep": STARTERS, "peps.quality_assurance": {"reviewer"}}
+STAFF = set(ROLES) - {"carer"}
+REACHABLE_BY = {
+    "peps.new_pep": STARTERS,
+    "peps.quality_assurance": {"reviewer"},
+    # The signed-off record holds every section: staff only.
+    "exports.download_record": STAFF,
+    "children.child_history": {"admin"},
+    "children.child_history_csv": {"admin"},
+}
 # Routes that answer 404 until something exists (a signed-off record).
 NOT_FOUND_UNTIL_MADE = {"exports.download_record"}
 

@@ -445,8 +445,8 @@ def test_the_note_and_the_absent_reason_are_saved_and_audited(client_for, seeded
     assert staff_post(dt, pep_id, "/absent-reason", {"absent_reason": "  "}).status_code == 303
     with seeded.app_context():
         assert db.session.get(Pep, pep_id).child_voice_absent_reason is None
-    actions = [e.action for e in audit_actions(seeded, object_id=str(pep_id))]
-    assert actions == [
+    changes = [e for e in audit_actions(seeded, object_id=str(pep_id)) if e.action != "pep.viewed"]
+    assert [e.action for e in changes] == [
         "pep.child_voice_note_saved",
         "pep.child_voice_absent_reason_recorded",
         "pep.child_voice_absent_reason_cleared",

@@ -42,7 +42,9 @@ def test_sign_off_stores_the_record_and_every_download_returns_those_bytes(clien
     assert sha in page
     assert "Download the signed-off record (Word)" in page
     first = dt.get(f"/peps/{pep_id}/export/record.docx")
-    second = client_for("carer").get(f"/peps/{pep_id}/export/record.docx")
+    second = client_for("social_worker").get(f"/peps/{pep_id}/export/record.docx")
+    # The record holds every section: a carer cannot download it.
+    assert client_for("carer").get(f"/peps/{pep_id}/export/record.docx").status_code == 403
     for response in (first, second):
         assert response.status_code == 200
         assert response.data == content

@@ -1,0 +1,50 @@
+"""Reading is attributable too: every view of a PEP's content and every subject access export
+writes an audit row (UK GDPR special-category data about children)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from sqlalchemy.orm import Session
+
+from portal.models import Child, Pep
+from portal.operations import audit
+from portal.operations.audit import Actor
+
+
+class PepPart(StrEnum):
+    """Which part of a PEP was shown."""
+
+    TASK_LIST = "task_list"
+    SECTION = "section"
+    CONTRIBUTIONS = "contributions"
+    QUALITY_ASSURANCE = "quality_assurance"
+
+
+def record_pep_viewed(
+    session: Session, actor: Actor, pep: Pep, part: PepPart, section_key: str | None = None
+) -> None:
+    """Who read which part of which child's PEP; committed on its own (a read changes nothing)."""
+    audit.record(
+        session,
+        actor,
+        "pep.viewed",
+        "pep",
+        pep.id,
+        child_id=str(pep.child_id),
+        part=part.value,
+        section=section_key,
+    )
+    session.commit()
+
+
+def record_child_history_viewed(session: Session, actor: Actor, child: Child, page: int) -> None:
+    """An admin read the list of everything that happened to this child's records."""
+    audit.record(session, actor, "child.history_viewed", "child", child.id, page=page)
+    session.commit()
+
+
+def record_child_history_exported(session: Session, actor: Actor, child: Child, rows: int) -> None:
+    """An admin downloaded this child's history (a subject access request)."""
+    audit.record(session, actor, "child.history_exported", "child", child.id, rows=rows)
+    session.commit()
