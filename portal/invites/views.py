@@ -14,7 +14,7 @@ from typing import Any
 
 import segno
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
-from flask.blueprints import BlueprintSetupState
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 from wtforms import Form
@@ -37,7 +37,16 @@ from portal.form_registry import (
     keep_saved_values_where_invalid,
 )
 from portal.invites.queries import find_invite_by_token, invites_for_pep
-from portal.invites.rate_limit import MAX_FAILURES, WINDOW_SECONDS, FailedAttemptLimiter
+from portal.invites.rate_limit import (
+    INVITE_FAILURES_BY_ADDRESS,
+    INVITE_FAILURES_BY_TOKEN,
+    MAX_FAILURES,
+    WINDOW_SECONDS,
+    Limit,
+    count_hit,
+    is_limited,
+)
+from portal.invites.tokens import hash_token
 from portal.models import ContributionInvite, Pep, PepSection
 from portal.operations.audit import Actor
 from portal.operations.invites import (
@@ -64,7 +73,12 @@ from workflows.roles import Role
 
 blueprint = Blueprint("invites", __name__)
 
-LIMITER = "openpep_invite_limiter"
+# Where the holder's pages live, and the signed cookie that opens them (the invites this
+# browser opened with their links, newest first).
+HOLDER_PATH = "/contribute"
+HOLDER_COOKIE = "openpep_invite"
+HOLDER_COOKIE_INVITES = 5
+HOLDER_COOKIE_MAX_AGE = 12 * 60 * 60
 HOLDER_ENDPOINTS = frozenset(
     {"invites.contribute", "invites.save_contribution", "invites.send_contribution"}
 )
@@ -76,18 +90,9 @@ CHANGE_MESSAGES = {
 }
 
 
-@blueprint.record_once
-def _create_limiter(state: BlueprintSetupState) -> None:
-    config = state.app.config
-    state.app.extensions[LIMITER] = FailedAttemptLimiter(
-        max_failures=config.get("INVITE_MAX_FAILED_ATTEMPTS", MAX_FAILURES),
-        window_seconds=config.get("INVITE_FAILED_ATTEMPTS_WINDOW_SECONDS", WINDOW_SECONDS),
-    )
-
-
 @blueprint.after_request
 def _keep_holder_pages_private(response: Response) -> Response:
-    """The token is in the address: no cache may keep these pages and no link may leak it."""
+    """No cache may keep these pages, and no link on them may leak the address they came from."""
     if request.endpoint in HOLDER_ENDPOINTS:
         response.cache_control.no_store = True
         response.cache_control.private = True
@@ -307,13 +312,9 @@ def save_absent_reason(pep_id: uuid.UUID) -> Response | tuple[str, int]:
 # --------------------------------------------------------------------------------------------
 
 
-def _limiter() -> FailedAttemptLimiter:
-    return current_app.extensions[LIMITER]
-
-
 def _client_key() -> str:
-    # Behind a reverse proxy this is the proxy's address unless the app is wrapped in
-    # werkzeug's ProxyFix; the deployment decides that, not this code.
+    # The client's own address: behind reverse proxies, OPENPEP_PROXIES makes ProxyFix read it
+    # from exactly that many X-Forwarded-For entries, so one client cannot pose as another.
     return request.remote_addr or "unknown"
 
 
@@ -326,29 +327,88 @@ def _too_many_attempts() -> tuple[str, int]:
     return render_template("invites/too_many_attempts.html"), 429
 
 
-def _working_invite(token: str) -> ContributionInvite | tuple[str, int]:
-    """The invite the token opens, or the page to show instead; every refusal is audited
-    and counted against the client's address."""
-    limiter = _limiter()
-    address = _client_key()
-    if limiter.is_blocked(address):
-        # Not audited row by row: the block exists to shed load, and one row per blocked
-        # request would let a guesser fill the audit trail. Reaching the limit is audited.
-        current_app.logger.warning("Invite link attempts blocked for %s", address)
-        return _too_many_attempts()
+def _limits() -> tuple[Limit, Limit]:
+    config = current_app.config
+    max_failures = config.get("INVITE_MAX_FAILED_ATTEMPTS", MAX_FAILURES)
+    window = config.get("INVITE_FAILED_ATTEMPTS_WINDOW_SECONDS", WINDOW_SECONDS)
+    return (
+        Limit(INVITE_FAILURES_BY_ADDRESS, max_failures, window),
+        Limit(INVITE_FAILURES_BY_TOKEN, max_failures, window),
+    )
+
+
+def _invite_for_token(token: str) -> ContributionInvite | tuple[str, int]:
+    """The invite the token opens, or the page to show instead.
+
+    A working token always opens, whoever else failed from the same address (a school's or a
+    proxy's address is shared by many). Failures are counted per address and per token in the
+    database, so every worker sees the same counts; each refusal is audited until either count
+    reaches the limit, and reaching it is audited once."""
     invite = find_invite_by_token(db.session, token)
     if invite is not None and invite.works(datetime.now(UTC)):
         return invite
+    by_address, by_token = _limits()
+    address, token_key = _client_key(), hash_token(token)
+    if is_limited(db.session, by_address, address) or is_limited(db.session, by_token, token_key):
+        # Not audited row by row: one row per refused request would let anyone fill the trail.
+        current_app.logger.warning("Invite link attempts blocked for %s", address)
+        return _too_many_attempts()
     if invite is None:
         reason = RefusedToken.UNKNOWN
     elif invite.revoked_at_utc is not None:
         reason = RefusedToken.REVOKED
     else:
         reason = RefusedToken.EXPIRED
+    reached = (
+        count_hit(db.session, by_address, address) == by_address.max_hits
+        or count_hit(db.session, by_token, token_key) == by_token.max_hits
+    )
     record_refused_token(db.session, request.remote_addr, reason, invite)
-    if limiter.record_failure(address):
+    if reached:
         record_refused_token(db.session, request.remote_addr, RefusedToken.RATE_LIMITED)
     return _link_not_working()
+
+
+def _opened_invite_ids() -> list[str]:
+    """The invites this browser opened with their links, from the signed holder cookie."""
+    raw = request.cookies.get(HOLDER_COOKIE)
+    if not raw:
+        return []
+    try:
+        ids = _holder_serializer().loads(raw, max_age=HOLDER_COOKIE_MAX_AGE)
+    except BadSignature:
+        return []
+    return [str(i) for i in ids] if isinstance(ids, list) else []
+
+
+def _holder_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt=HOLDER_COOKIE)
+
+
+def _remember_opened_invite(response: Response, invite: ContributionInvite) -> None:
+    """Exchange the link for a cookie: later pages are addressed by the invite's id, which
+    opens nothing without this cookie, so the token leaves the address bar and the logs."""
+    ids = [str(invite.id), *(i for i in _opened_invite_ids() if i != str(invite.id))]
+    response.set_cookie(
+        HOLDER_COOKIE,
+        _holder_serializer().dumps(ids[:HOLDER_COOKIE_INVITES]),
+        max_age=HOLDER_COOKIE_MAX_AGE,
+        # Sent to the link (to add to the list) as well as to the pages; it opens nothing else.
+        path="/",
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+        httponly=True,
+        samesite="Lax",
+    )
+
+
+def _invite_opened_here(invite_id: uuid.UUID) -> ContributionInvite | tuple[str, int]:
+    """The invite this browser opened with its link, while the link still works."""
+    if str(invite_id) not in _opened_invite_ids():
+        return _link_not_working()
+    invite = db.session.get(ContributionInvite, invite_id)
+    if invite is None or not invite.works(datetime.now(UTC)):
+        return _link_not_working()
+    return invite
 
 
 @dataclass(frozen=True)
@@ -397,11 +457,10 @@ def _voice_band_today(pep: Pep) -> VoiceBand:
 
 
 def _render_holder(
-    token: str, page: HolderPage, form: Form, errors: list[FormError], status: int = 200
+    page: HolderPage, form: Form, errors: list[FormError], status: int = 200
 ) -> tuple[str, int]:
     return render_template(
         "invites/contribute.html",
-        token=token,
         page=page,
         child=page.invite.pep.child,
         form=form,
@@ -419,11 +478,25 @@ def _holder_done_page(invite: ContributionInvite) -> tuple[str, int] | None:
     return None
 
 
-@blueprint.get("/i/<token>")
+def _holder_page_url(invite: ContributionInvite, **values: str) -> str:
+    return url_for("invites.contribute", invite_id=invite.id, **values)
+
+
+@blueprint.get("/i/<token>", defaults={"invite_id": None})
+@blueprint.get(f"{HOLDER_PATH}/<uuid:invite_id>", defaults={"token": None})
 @access.public
-def contribute(token: str) -> tuple[str, int]:
-    """The one section this link opens, with what was saved before."""
-    found = _working_invite(token)
+def contribute(token: str | None, invite_id: uuid.UUID | None) -> Response | tuple[str, int]:
+    """The link (/i/<token>) is exchanged for a cookie and a redirect to the holder's page;
+    that page (/contribute/<invite id>) shows the one section, with what was saved before."""
+    if token is not None:
+        found = _invite_for_token(token)
+        if not isinstance(found, ContributionInvite):
+            return found
+        response = redirect(_holder_page_url(found), 303)
+        _remember_opened_invite(response, found)
+        return response
+    assert invite_id is not None  # one of the two rules matched
+    found = _invite_opened_here(invite_id)
     if not isinstance(found, ContributionInvite):
         return found
     done = _holder_done_page(found)
@@ -433,17 +506,17 @@ def contribute(token: str) -> tuple[str, int]:
     form = form_from_answers(
         page.form_class, page.form_section, page.saved_answers, facts=child_facts(found.pep.child)
     )
-    return _render_holder(token, page, form, [])
+    return _render_holder(page, form, [])
 
 
-def _save_posted_answers(token: str, *, send: bool) -> Response | tuple[str, int]:
-    found = _working_invite(token)
+def _save_posted_answers(invite_id: uuid.UUID, *, send: bool) -> Response | tuple[str, int]:
+    found = _invite_opened_here(invite_id)
     if not isinstance(found, ContributionInvite):
         return found
     invite = found
     if _holder_done_page(invite) is not None:
         # Sent, or the PEP moved on while the page was open: show why, save nothing.
-        return redirect(url_for("invites.contribute", token=token), 303)
+        return redirect(_holder_page_url(invite), 303)
     page = HolderPage.of(invite)
     saved = page.saved_answers
     form = form_from_answers(
@@ -466,36 +539,36 @@ def _save_posted_answers(token: str, *, send: bool) -> Response | tuple[str, int
         save_through_invite(db.session, actor, invite, page.section, page.to_store(answers))
     except InviteOvertaken as refusal:
         if _holder_done_page(invite) is not None:  # the PEP moved on: that page says so
-            return redirect(url_for("invites.contribute", token=token), 303)
+            return redirect(_holder_page_url(invite), 303)
         # Saved by someone else at the same moment: keep what they typed on the page.
         first_field = next(iter(form), None)
         error = FormError(first_field.id if first_field else "", str(refusal))
-        return _render_holder(token, page, form, [error], status=409)
+        return _render_holder(page, form, [error], status=409)
     except InviteRefused:
-        return redirect(url_for("invites.contribute", token=token), 303)
+        return redirect(_holder_page_url(invite), 303)
     if not valid:
-        return _render_holder(token, page, form, form_errors(form), status=400)
+        return _render_holder(page, form, form_errors(form), status=400)
     if not send:
-        return redirect(url_for("invites.contribute", token=token, saved="1"), 303)
+        return redirect(_holder_page_url(invite, saved="1"), 303)
     if not answers:
         first_field = next(iter(form), None)
         message = "Answer at least one question before you send"
         error = FormError(first_field.id if first_field else "", message)
-        return _render_holder(token, page, form, [error], status=400)
+        return _render_holder(page, form, [error], status=400)
     with contextlib.suppress(InviteRefused):  # the page it redirects to says why
         send_through_invite(db.session, actor, invite)
-    return redirect(url_for("invites.contribute", token=token), 303)
+    return redirect(_holder_page_url(invite), 303)
 
 
-@blueprint.post("/i/<token>")
+@blueprint.post(f"{HOLDER_PATH}/<uuid:invite_id>")
 @access.public
-def save_contribution(token: str) -> Response | tuple[str, int]:
+def save_contribution(invite_id: uuid.UUID) -> Response | tuple[str, int]:
     """ "Save and come back later": the same link opens the saved answers again."""
-    return _save_posted_answers(token, send=False)
+    return _save_posted_answers(invite_id, send=False)
 
 
-@blueprint.post("/i/<token>/send")
+@blueprint.post(f"{HOLDER_PATH}/<uuid:invite_id>/send")
 @access.public
-def send_contribution(token: str) -> Response | tuple[str, int]:
+def send_contribution(invite_id: uuid.UUID) -> Response | tuple[str, int]:
     """ "Send to my teacher" (or "Send"): save what is on the page, then finish."""
-    return _save_posted_answers(token, send=True)
+    return _save_posted_answers(invite_id, send=True)

@@ -5,6 +5,7 @@ from portal.models.base import Base, Entity
 from portal.models.child import Child, LegalStatus
 from portal.models.invite import ContributionInvite
 from portal.models.pep import Pep, PepSection, Term
+from portal.models.rate_limit import RateLimitCounter
 from portal.models.record import PepRecord
 from portal.models.school import School, SchoolPhase
 from portal.models.user import RoleGrant, User
@@ -19,6 +20,7 @@ __all__ = [
     "Pep",
     "PepRecord",
     "PepSection",
+    "RateLimitCounter",
     "RoleGrant",
     "School",
     "SchoolPhase",

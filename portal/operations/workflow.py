@@ -17,6 +17,7 @@ from forms.completeness import SectionStatus, has_answers, pep_completeness
 from forms.fields import format_date_for_people
 from forms.schema import SectionType
 from portal.form_registry import definition_for
+from portal.invites.rate_limit import REFUSED_TRANSITIONS, Limit, count_hit
 from portal.models import AuditEvent, Pep, PepSection, User
 from portal.models.base import utc_now
 from portal.operations import audit
@@ -31,6 +32,9 @@ from workflows.roles import Role
 logger = logging.getLogger(__name__)
 
 QA_SECTION = "quality_assurance"
+# At most this many refused sign-off attempts per person per PEP are audited in the window.
+REFUSAL_AUDIT_MAX = 5
+REFUSAL_AUDIT_WINDOW_SECONDS = 600
 VOICE_SECTION = "my_views"
 
 
@@ -220,6 +224,15 @@ def touch_pep(pep: Pep) -> None:
     pep.updated_at_utc = utc_now()
 
 
+def refusal_audit_limit(settings: dict[str, Any]) -> Limit:
+    """How many refused sign-off attempts of one person on one PEP are audited per window."""
+    return Limit(
+        REFUSED_TRANSITIONS,
+        int(settings.get("REFUSAL_AUDIT_MAX", REFUSAL_AUDIT_MAX)),
+        int(settings.get("REFUSAL_AUDIT_WINDOW_SECONDS", REFUSAL_AUDIT_WINDOW_SECONDS)),
+    )
+
+
 def _moved_on_from(state: PepState, event: PepEvent) -> bool:
     """Whether this event was possible from an earlier state but not from this one."""
     return find_transition(state, event) is None and any(row.event is event for row in TRANSITIONS)
@@ -242,16 +255,21 @@ def _stage_transition(
     role = acting_role(pep.state_enum, event, roles)
     outcome = apply(facts, event, WorkflowActor(role, user.display_name), reason)
     if isinstance(outcome, Refused):
-        audit.record(
-            session,
-            actor,
-            "pep.transition_refused",
-            "pep",
-            pep.id,
-            event=event.value,
-            state=pep.state,
-            reasons=outcome.reasons,
-        )
+        # The person always sees the refusal, but the audit trail keeps only the first few of
+        # one person's refusals on one PEP in a window: pressing a button again and again (or
+        # a script) must not fill the trail. The count is in the database, seen by every worker.
+        limit = refusal_audit_limit(settings)
+        if count_hit(session, limit, f"{user.id}:{pep.id}") <= limit.max_hits:
+            audit.record(
+                session,
+                actor,
+                "pep.transition_refused",
+                "pep",
+                pep.id,
+                event=event.value,
+                state=pep.state,
+                reasons=outcome.reasons,
+            )
         moved_on = _moved_on_from(pep.state_enum, event) and last_change_to(
             session, pep, ("pep.transition",)
         )

@@ -80,6 +80,9 @@ def test_a_child_gives_their_views_on_a_phone_through_a_link(
     child.on("console", lambda message: message.type == "error" and errors.append(message.text))
     child.goto(link)
     expect(child.get_by_role("heading", name="Your views", level=1)).to_be_visible()
+    # The link is exchanged for a cookie: the address the child's browser keeps has no token.
+    token = link.rsplit("/", 1)[1]
+    assert token not in child.url and re.search(r"/contribute/[0-9a-f-]{36}$", child.url)
     expect(child.get_by_text("Your teacher will read this before your PEP meeting")).to_be_visible()
     expect(child.get_by_role("link", name="Children")).to_have_count(0)
     expect(child.get_by_text("Signed in as")).to_have_count(0)

@@ -70,14 +70,31 @@ def holder_client(app, address="10.0.0.1"):
     return client
 
 
-def holder_page(client, token, status=200):
+def open_link(client, token):
+    """Open the link as a browser does: the token is exchanged for a cookie and a redirect to
+    the holder's page, whose address carries no token. None when the link does not open."""
     response = client.get(f"/i/{token}")
+    if response.status_code != 303:
+        return None, response
+    location = response.headers["Location"]
+    assert token not in location and re.fullmatch(r"/contribute/[0-9a-f-]{36}", location)
+    assert "no-store" in response.headers["Cache-Control"]
+    return location, response
+
+
+def holder_page(client, token, status=200):
+    location, response = open_link(client, token)
+    if location is not None:
+        response = client.get(location)
     assert response.status_code == status, response.status_code
     return response
 
 
 def holder_post(client, token, data, send=False):
-    return client.post(f"/i/{token}" + ("/send" if send else ""), data=MultiDict(data))
+    location, response = open_link(client, token)
+    if location is None:
+        return response
+    return client.post(location + ("/send" if send else ""), data=MultiDict(data))
 
 
 def audit_actions(app, **filters):
@@ -188,7 +205,7 @@ def test_the_child_saves_comes_back_and_sends_to_their_teacher(client_for, seede
     data = replace_field(data, "going_well", "I like art and my new friend Sam")
     saved = holder_post(child, token, data)
     assert saved.status_code == 303 and saved.headers["Location"].endswith("?saved=1")
-    again = holder_page(child, saved.headers["Location"].split("/i/")[1]).get_data(as_text=True)
+    again = child.get(saved.headers["Location"]).get_data(as_text=True)
     assert "Your answers have been saved." in again
     assert "I like art and my new friend Sam" in again
     assert re.search(r'value="happy"\s+checked', again)
@@ -291,7 +308,8 @@ def test_stopped_expired_and_unknown_links_show_the_same_kind_page(client_for, s
     assert "Harry" not in pages[0] and "Signed in as" not in pages[0]
 
     reasons = [e.details["reason"] for e in audit_actions(seeded, action="invite.token_refused")]
-    assert reasons[:4] == ["revoked", "expired", "unknown", "unknown"]
+    # Each token was tried twice: to open the page, and to post to it.
+    assert reasons[:8] == [r for r in ("revoked", "expired", "unknown", "unknown") for _ in "12"]
     assert (
         stored_section(seeded, pep_id, "my_views").answers.get("answers", {}).get("going_well")
         != "x"
@@ -413,7 +431,9 @@ def test_the_childs_page_suits_their_age(reference, band, question, seeded):
         assert ("openpep-feeling__picture" in html) == (band == "primary")
 
 
-def test_failed_link_attempts_are_rate_limited_per_address(client_for, seeded):
+def test_failed_link_attempts_are_rate_limited_per_address_and_good_links_still_open(
+    client_for, seeded
+):
     pep_id = open_pep_id(seeded, HARRY)
     good = token_of(create_link(client_for("dt_oakfield"), pep_id, "my_views")[0])
     guesser = holder_client(seeded, "192.0.2.66")
@@ -422,11 +442,24 @@ def test_failed_link_attempts_are_rate_limited_per_address(client_for, seeded):
     blocked = guesser.get(f"/i/guess{99:040d}")
     assert blocked.status_code == 429
     assert "Too many attempts" in blocked.get_data(as_text=True)
-    # Blocked means blocked: even a real link waits, so guessing cannot continue.
-    assert guesser.get(f"/i/{good}").status_code == 429
-    assert holder_client(seeded, "192.0.2.67").get(f"/i/{good}").status_code == 200
+    # A working link opens whoever failed before from the same address (a school's network,
+    # everyone behind one proxy): only failures are limited.
+    assert holder_page(guesser, good).status_code == 200
+    assert holder_client(seeded, "192.0.2.67").get(f"/i/guess{99:040d}").status_code == 404
     reasons = [e.details["reason"] for e in audit_actions(seeded, action="invite.token_refused")]
-    assert reasons.count("unknown") == 10 and reasons.count("rate_limited") == 1
+    assert reasons.count("unknown") == 11 and reasons.count("rate_limited") == 1
+
+
+def test_a_stopped_link_tried_from_many_addresses_is_limited_per_token(client_for, seeded):
+    pep_id = open_pep_id(seeded, HARRY)
+    dt = client_for("dt_oakfield")
+    stopped = token_of(create_link(dt, pep_id, "my_views")[0])
+    staff_post(dt, pep_id, f"/{invite_row(seeded, stopped).id}/revoke")
+    for attempt in range(10):
+        holder_page(holder_client(seeded, f"198.51.100.{attempt}"), stopped, status=404)
+    assert holder_client(seeded, "198.51.100.200").get(f"/i/{stopped}").status_code == 429
+    reasons = [e.details["reason"] for e in audit_actions(seeded, action="invite.token_refused")]
+    assert reasons.count("revoked") == 10 and reasons.count("rate_limited") == 1
 
 
 def test_the_note_and_the_absent_reason_are_saved_and_audited(client_for, seeded):
