@@ -7,6 +7,7 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from portal.extensions import db
+from portal.models import User
 
 
 def init_app(app: Flask) -> None:
@@ -52,3 +53,39 @@ def init_app(app: Flask) -> None:
             )
         else:
             click.echo(f"The account {address} was not linked to a sign-in: nothing changed.")
+
+    @app.cli.command("switch-off")
+    @click.argument("email")
+    def switch_off_command(email: str) -> None:
+        """Switch an account off: it cannot sign in, and its sessions end at once."""
+        from portal.operations.audit import Actor
+        from portal.operations.sessions import switch_off_account
+
+        address = email.strip().lower()
+        user = _user_by_address(address)
+        ended = switch_off_account(db.session, Actor.system(f"flask switch-off {address}"), user)
+        click.echo(
+            f"The account {address} is switched off: it cannot sign in, and "
+            f"{ended} open session{'' if ended == 1 else 's'} ended."
+        )
+
+    @app.cli.command("switch-on")
+    @click.argument("email")
+    def switch_on_command(email: str) -> None:
+        """Switch an account back on, so that it can sign in again."""
+        from portal.operations.audit import Actor
+        from portal.operations.sessions import switch_on_account
+
+        address = email.strip().lower()
+        user = _user_by_address(address)
+        if switch_on_account(db.session, Actor.system(f"flask switch-on {address}"), user):
+            click.echo(f"The account {address} is switched on: it can sign in again.")
+        else:
+            click.echo(f"The account {address} was not switched off: nothing changed.")
+
+
+def _user_by_address(address: str) -> User:
+    user = db.session.scalar(select(User).where(func.lower(User.email) == address))
+    if user is None:
+        raise click.ClickException(f"No account has the address {address}.")
+    return user

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -136,6 +137,8 @@ def settings_from_environment(environ: Mapping[str, str], instance_path: Path) -
         )
 
     qa_scale, qa_threshold = qa_settings_from_environment(environ)
+    idle_minutes = _positive_number(environ, "OPENPEP_SESSION_IDLE_MINUTES", 30)
+    max_hours = _positive_number(environ, "OPENPEP_SESSION_MAX_HOURS", 12)
     providers = oidc_providers_from_environment(environ)
     if not providers and not production:
         providers = (demo_provider(environ.get("OPENPEP_DEMO_ISSUER", DEMO_PROVIDER_ISSUER)),)
@@ -157,12 +160,31 @@ def settings_from_environment(environ: Mapping[str, str], instance_path: Path) -
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": environment == "production",
         "SESSION_COOKIE_NAME": "openpep_session",
-        "PERMANENT_SESSION_LIFETIME": 8 * 60 * 60,
+        # Sessions live on the server (portal/auth/sessions.py), which ends them after this
+        # long without a request, and after this long in all, however busy.
+        "SESSION_IDLE_MINUTES": idle_minutes,
+        "SESSION_MAX_HOURS": max_hours,
+        # The cookie (only a session id) need not outlive the session, nor be sent anew each time.
+        "PERMANENT_SESSION_LIFETIME": int(max_hours * 60 * 60),
+        "SESSION_REFRESH_EACH_REQUEST": False,
         "PREFERRED_URL_SCHEME": "https" if production else "http",
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         **network_settings_from_environment(environ, environment),
     }
+
+
+def _positive_number(environ: Mapping[str, str], key: str, default: float) -> float:
+    raw = environ.get(key, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = 0
+    if not (value > 0 and math.isfinite(value)):
+        raise ConfigurationError(f"{key} must be a number greater than 0, not {raw!r}.")
+    return value
 
 
 def oidc_providers_from_environment(environ: Mapping[str, str]) -> tuple[OidcProviderSettings, ...]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from authlib.integrations.base_client.errors import OAuthError
@@ -21,7 +22,7 @@ from joserfc.errors import JoseError
 from werkzeug.wrappers import Response
 
 from portal.auth import access
-from portal.auth.current_user import SESSION_USER_KEY
+from portal.auth import sessions as server_sessions
 from portal.auth.identity import ClaimsRefused, identity_from, merge_userinfo, needs_userinfo
 from portal.auth.providers import (
     ProviderClockWrong,
@@ -32,18 +33,15 @@ from portal.auth.providers import (
 )
 from portal.config import OidcProviderSettings
 from portal.extensions import db
+from portal.operations.sessions import SessionEnd, end_session, start_session, touch_session
 from portal.operations.sign_in import (
     SignInRefusal,
     record_refusal,
-    record_sign_out,
     sign_in_with_oidc,
 )
 
 blueprint = Blueprint("auth", __name__)
 NEXT_URL_KEY = "after_sign_in"
-# Kept with the signed-in session so that sign-out can end the session at the provider too.
-SIGNED_IN_WITH_KEY = "signed_in_with"
-ID_TOKEN_KEY = "id_token"  # noqa: S105 - a session key, not a secret
 
 # Errors a provider sends back when the person cancelled or was not let in there.
 PERSON_SIDE_ERRORS = frozenset(
@@ -91,7 +89,10 @@ def login() -> str:
     next_url = _safe_next(request.args.get("next"))
     if next_url:
         session[NEXT_URL_KEY] = next_url
-    return render_template("auth/login.html", providers=current_app.config["OIDC_PROVIDERS"])
+    ended = server_sessions.ended_sentence(session.pop(server_sessions.ENDED_WHY_KEY, None))
+    return render_template(
+        "auth/login.html", providers=current_app.config["OIDC_PROVIDERS"], session_ended=ended
+    )
 
 
 @blueprint.get("/login/<provider>")
@@ -230,13 +231,20 @@ def finish_sign_in(provider: str) -> Response | tuple[str, int]:
         ), status
 
     next_url = _safe_next(session.get(NEXT_URL_KEY))
-    # A fresh session on sign-in, so nothing from before (fixation) carries over.
-    session.clear()
-    session.permanent = True
-    session[SESSION_USER_KEY] = str(result.user.id)
-    session[SIGNED_IN_WITH_KEY] = provider
-    if settings.sign_out_at_provider and token.get("id_token"):
-        session[ID_TOKEN_KEY] = token["id_token"]
+    # A session of its own on the server, under a new id (nothing from before carries over:
+    # no fixation); a session this browser had before ends here.
+    previous = g.get("user_session")
+    if previous is not None:
+        end_session(db.session, previous, SessionEnd.SIGNED_OUT, request.remote_addr)
+    raw_id, _row = start_session(
+        db.session,
+        result.user,
+        max_lifetime=server_sessions.SessionTimes.of(current_app).max_lifetime,
+        provider=provider,
+        id_token=token.get("id_token") if settings.sign_out_at_provider else None,
+        client_address=request.remote_addr,
+    )
+    server_sessions.begin(raw_id)
     return redirect(next_url or url_for("pages.home"))
 
 
@@ -254,11 +262,13 @@ def _read_userinfo(settings: OidcProviderSettings, token: dict[str, object]) -> 
 def logout() -> Response:
     """Sign out: forget the session, and end the one at the provider where it offers that."""
     user = g.get("user")
-    provider = configured_provider(current_app, session.get(SIGNED_IN_WITH_KEY) or "")
-    id_token = session.get(ID_TOKEN_KEY)
-    if user is not None:
-        record_sign_out(db.session, user, request.remote_addr)
+    row = g.get("user_session")
+    provider = configured_provider(current_app, (row.provider if row else None) or "")
+    id_token = row.id_token if row else None
+    if row is not None:
+        end_session(db.session, row, SessionEnd.SIGNED_OUT, request.remote_addr)
     session.clear()
+    g.user = g.signed_in_person = g.user_session = g.session_deadline = None
     if user is not None and provider is not None and provider.sign_out_at_provider and id_token:
         signed_out_url = url_for("auth.signed_out", _external=True)
         try:
@@ -275,6 +285,7 @@ def _continue_to(end_session: str, provider: OidcProviderSettings) -> Response:
     """A page that moves on to the provider's sign-out at once. Not a redirect: browsers hold
     a form's redirects to the page's form-action policy ('self'), which the provider is not."""
     g.user = g.signed_in_person = None  # signed out: the layout shows no one
+    g.user_session = g.session_deadline = None
     response = make_response(
         render_template("auth/signing_out.html", provider=provider, end_session_url=end_session)
     )
@@ -288,3 +299,24 @@ def _continue_to(end_session: str, provider: OidcProviderSettings) -> Response:
 def signed_out() -> str:
     """Confirm sign-out."""
     return render_template("auth/signed_out.html")
+
+
+@blueprint.get("/session")
+@access.public
+def session_status() -> Response:
+    """How long this browser's session has left; asking does not extend it."""
+    response = current_app.json.response({"seconds_left": server_sessions.seconds_left() or 0})
+    response.cache_control.no_store = True
+    return response
+
+
+@blueprint.post("/session/extend")
+@access.signed_in
+def extend_session() -> Response:
+    """Stay signed in: the timeout warning's button (the idle time starts again)."""
+    row = g.user_session
+    touch_session(db.session, row, not_within=timedelta(0))
+    server_sessions.remember_deadline(row)
+    response = current_app.json.response({"seconds_left": server_sessions.seconds_left() or 0})
+    response.cache_control.no_store = True
+    return response

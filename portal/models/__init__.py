@@ -8,6 +8,7 @@ from portal.models.pep import Pep, PepSection, Term
 from portal.models.rate_limit import RateLimitCounter
 from portal.models.record import PepRecord
 from portal.models.school import School, SchoolPhase
+from portal.models.session import UserSession
 from portal.models.user import RoleGrant, User
 
 __all__ = [
@@ -26,4 +27,5 @@ __all__ = [
     "SchoolPhase",
     "Term",
     "User",
+    "UserSession",
 ]

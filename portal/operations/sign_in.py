@@ -187,11 +187,6 @@ def record_refusal(
     session.commit()
 
 
-def record_sign_out(session: Session, user: User, client_address: str | None) -> None:
-    audit.record(session, Actor.for_user(user, client_address), "sign_out", "user", user.id)
-    session.commit()
-
-
 def unlink_sign_in(session: Session, actor: Actor, user: User) -> bool:
     """Forget the account's sign-in binding, so its next sign-in binds afresh by address."""
     if not user.sign_in_is_linked:

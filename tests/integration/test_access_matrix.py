@@ -25,6 +25,8 @@ ACCESS_MATRIX = {
     "auth.finish_sign_in": "public",
     "auth.logout": "public",
     "auth.signed_out": "public",
+    "auth.session_status": "public",
+    "auth.extend_session": "signed_in",
     "children.list_children": "signed_in",
     "children.show_child": "signed_in",
     # A child's history, for subject access requests: admins only.
