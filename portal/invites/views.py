@@ -67,7 +67,7 @@ from portal.operations.invites import (
     save_through_invite,
     send_through_invite,
 )
-from portal.peps.permissions import EDITABLE_STATES
+from portal.peps.permissions import EDITABLE_STATES, reads_everything
 from portal.peps.queries import find_visible_pep
 from workflows.roles import Role
 
@@ -210,9 +210,13 @@ def _refusal_status(pep: Pep, roles: frozenset[Role], refusal: InviteRefused) ->
 @access.signed_in
 def manage(pep_id: uuid.UUID) -> tuple[str, int]:
     """Links for the child's and carer's views, with the staff note and the absent reason.
-    Anyone who may see the PEP may see this page; only the child's designated teacher or
-    social worker may change anything on it."""
-    return _render_manage(_pep_or_404(pep_id))
+    Staff who may see the PEP may see this page (a carer may not: it holds the staff note and
+    who has links); only the child's designated teacher or social worker may change anything
+    on it."""
+    pep = _pep_or_404(pep_id)
+    if not reads_everything(roles_for_child(g.user, pep.child)):
+        abort(403)
+    return _render_manage(pep)
 
 
 @blueprint.post("/peps/<uuid:pep_id>/contributions")

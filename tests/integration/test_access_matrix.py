@@ -59,6 +59,8 @@ REACHABLE_BY = {
     "peps.quality_assurance": {"reviewer"},
     # The signed-off record holds every section: staff only.
     "exports.download_record": STAFF,
+    # The links page holds the staff note and who has links: staff only.
+    "invites.manage": STAFF,
     "children.child_history": {"admin"},
     "children.child_history_csv": {"admin"},
 }
