@@ -150,6 +150,9 @@ def settings_from_environment(environ: Mapping[str, str], instance_path: Path) -
         "SECRET_KEY": secret_key,
         "DATABASE_URL": database_url,
         "AUTHORITY_NAME": environ.get("OPENPEP_AUTHORITY_NAME", "Demo County Council"),
+        # Where people ask for another format or report an accessibility problem (the
+        # accessibility statement shows it; without it, the statement names the Virtual School).
+        "ACCESSIBILITY_CONTACT": environ.get("OPENPEP_ACCESSIBILITY_CONTACT", "").strip(),
         "BRAND_COLOUR": brand_colour,
         "OIDC_PROVIDERS": providers,
         "QA_SCALE": qa_scale,

@@ -280,3 +280,13 @@ def test_the_demo_seed_refuses_to_run_in_production(tmp_path):
     assert result.exit_code != 0
     assert "The demo data cannot be added in production" in result.output
     assert not (tmp_path / "untouched.sqlite3").exists()
+
+
+def test_the_accessibility_contact_comes_from_the_environment(tmp_path):
+    from portal.config import settings_from_environment
+
+    settings = settings_from_environment(
+        {"OPENPEP_ACCESSIBILITY_CONTACT": " virtual.school@anytown.example "}, tmp_path
+    )
+    assert settings["ACCESSIBILITY_CONTACT"] == "virtual.school@anytown.example"
+    assert settings_from_environment({}, tmp_path)["ACCESSIBILITY_CONTACT"] == ""
