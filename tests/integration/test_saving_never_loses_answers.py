@@ -482,6 +482,9 @@ SETUP = pytest.StashKey[dict]()
 @settings(
     max_examples=int(os.environ.get("OPENPEP_SAVE_EXAMPLES", "200")),
     deadline=None,
+    # CI replays the same examples every run, so a landing never depends on luck; a developer's
+    # run explores new ones (and keeps any failure in .hypothesis/ to replay).
+    derandomize=bool(os.environ.get("CI")),
     # What an example does depends on what the examples before it saved: shrinking one
     # replays it on other answers, so a failure is reported as found, not made smaller.
     phases=[Phase.explicit, Phase.reuse, Phase.generate],
