@@ -13,6 +13,10 @@ VENDOR := portal/static/vendor
 run: install ## Serve the portal with demo data and the demo sign-in provider
 	$(VENV)/bin/python -m devtools.run_demo
 
+# Two workers, one per core, each with its own database servers, sign-in provider and browser;
+# a test file stays on one worker. `make test PYTEST_ARGS="tests/unit -q"` runs a part, in one.
+PYTEST_ARGS ?= -n 2 --dist loadfile
+
 test: install system-packages ## Install everything the tests use, then run every test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .

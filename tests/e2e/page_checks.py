@@ -132,7 +132,7 @@ class HtmlChecker:
             stderr=subprocess.DEVNULL,
         )
         self.session = requests.Session()
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180  # a loaded machine starts the JVM slowly
         while True:
             try:
                 self.session.get(f"http://127.0.0.1:{self.port}/", timeout=2)
