@@ -8,7 +8,6 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from portal.exports.trail import as_utc
 from portal.models import AuditEvent
 
 # A spreadsheet treats a cell starting with one of these as a formula (CSV injection).
@@ -46,7 +45,7 @@ class HistoryRow:
 def history_row(event: AuditEvent) -> HistoryRow:
     details = json.dumps(event.details or {}, sort_keys=True, ensure_ascii=False)
     return HistoryRow(
-        when=as_utc(event.occurred_at_utc).strftime("%Y-%m-%d %H:%M:%S"),
+        when=event.occurred_at_utc.strftime("%Y-%m-%d %H:%M:%S"),
         who=event.actor_description,
         action=event.action,
         record=event.object_type,

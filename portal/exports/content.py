@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -25,7 +25,7 @@ from forms.schema import (
     UnknownFormError,
 )
 from portal.academic import Term
-from portal.exports.trail import TrailEntry, as_utc
+from portal.exports.trail import TrailEntry
 from portal.form_registry import child_facts, definition_for
 from portal.models import Pep
 from portal.peps.presenters import NOT_ANSWERED, display_value
@@ -106,7 +106,7 @@ class PepDocumentContent:
 
 def uk_datetime(moment: datetime) -> str:
     """ "27 March 2026 at 10:42": UK local time, as people in England read it."""
-    local = as_utc(moment).astimezone(UK)
+    local = moment.astimezone(UK)
     return f"{format_date_for_people(local.date())} at {local:%H:%M}"
 
 
@@ -320,7 +320,7 @@ def gather_content(
 ) -> PepDocumentContent:
     """The document's content for this PEP, from the form definition it was started on.
     With `readable`, only those sections (a carer's draft) and no reasons in the history."""
-    generated_at = as_utc(generated_at)
+    generated_at = generated_at.astimezone(UTC)
     # Only what had happened by the time of generation: a record rebuilt later must not pick up
     # its own supersession or later downloads.
     trail = [entry for entry in trail if entry.occurred_at <= generated_at]

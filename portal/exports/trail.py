@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -26,11 +26,6 @@ class TrailEntry:
     reason: str | None = None
 
 
-def as_utc(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; every time the portal stores is UTC."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
 def pep_trail(session: Session, pep: Pep) -> list[TrailEntry]:
     """The PEP's start and every transition, oldest first, with people's display names."""
     rows = session.execute(
@@ -46,7 +41,7 @@ def pep_trail(session: Session, pep: Pep) -> list[TrailEntry]:
             target=event.details.get("target"),
             who=name or event.actor_description,
             role_label=event.details.get("role_label"),
-            occurred_at=as_utc(event.occurred_at_utc),
+            occurred_at=event.occurred_at_utc,
             reason=event.details.get("reason"),
         )
         for event, name in rows
