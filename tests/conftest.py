@@ -188,16 +188,25 @@ def seeded(app: Flask) -> Flask:
 
 
 def complete_oidc_sign_in(
-    client: FlaskClient, provider: OidcProvider, email: str, password: str = "any password"
+    client: FlaskClient,
+    provider: OidcProvider,
+    email: str,
+    password: str = "any password",
+    *,
+    name: str = "demo",
+    browser: requests.Session | None = None,
 ) -> Any:
-    """Sign in as a person would: start at the portal, type into the provider's login form,
-    and follow the redirect back to the portal, which exchanges the code with the provider."""
-    start = client.get("/login/demo")
+    """Sign in as a person would: start at the portal, type into the provider's login form
+    (unless `browser` is still signed in there), and follow the redirect back to the portal's
+    callback for provider `name`, which exchanges the code with the provider."""
+    start = client.get(f"/login/{name}")
     assert start.status_code == 302, start.status_code
-    browser = requests.Session()
+    browser = browser or requests.Session()
+    issuer = urlsplit(provider.issuer)
+    provider_origin = f"{issuer.scheme}://{issuer.netloc}"  # an issuer may have a path
     url = start.headers["Location"]
     for _ in range(12):
-        if not url.startswith(provider.issuer):
+        if not url.startswith(provider_origin):
             break
         response = browser.get(url, allow_redirects=False, timeout=10)
         if response.status_code in (302, 303):
@@ -215,7 +224,7 @@ def complete_oidc_sign_in(
         assert response.status_code in (302, 303), response.text
         url = urljoin(url, response.headers["Location"])
     callback = urlsplit(url)
-    assert callback.path == "/auth/demo/callback", url
+    assert callback.path == f"/auth/{name}/callback", url
     return client.get(f"{callback.path}?{callback.query}")
 
 

@@ -7,8 +7,9 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from portal.extensions import db
-from portal.models import Child, Pep, PepSection
+from portal.models import Child, Pep, PepSection, User
 from workflows.pep import OPEN_STATES
+from workflows.roles import Role
 
 
 def open_pep_id(app, reference):
@@ -83,3 +84,25 @@ def page(client, url):
     response = client.get(url)
     assert response.status_code == 200, (url, response.status_code)
     return response.get_data(as_text=True)
+
+
+def invite_token(app, pep_id, section_key):
+    """A working link for the child or the carer, made by the operation itself (as an admin
+    acting for the designated teacher), for PEPs no demo teacher can reach too."""
+    from portal.form_registry import definition_for
+    from portal.operations.audit import Actor
+    from portal.operations.invites import create_invite
+    from tests.conftest import DEMO_EMAILS
+
+    with app.app_context():
+        pep = db.session.get(Pep, uuid.UUID(str(pep_id)))
+        admin = db.session.scalar(select(User).where(User.email == DEMO_EMAILS["admin"]))
+        created = create_invite(
+            db.session,
+            Actor.for_user(admin, None),
+            admin,
+            pep,
+            definition_for(pep).section(section_key),
+            frozenset({Role.DESIGNATED_TEACHER}),
+        )
+        return created.token

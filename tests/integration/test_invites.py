@@ -11,12 +11,17 @@ from sqlalchemy import select, update
 from werkzeug.datastructures import MultiDict
 
 from portal.extensions import db
-from portal.models import AuditEvent, Base, ContributionInvite, Pep, User
+from portal.models import AuditEvent, Base, ContributionInvite, Pep
 from portal.operations.audit import Actor
-from portal.operations.invites import InviteRefused, create_invite, save_through_invite
-from tests.conftest import DEMO_EMAILS, csrf_token_from
-from tests.integration.pep_helpers import form_fields, open_pep_id, replace_field, stored_section
-from workflows.roles import Role
+from portal.operations.invites import InviteRefused, save_through_invite
+from tests.conftest import csrf_token_from
+from tests.integration.pep_helpers import (
+    form_fields,
+    invite_token,
+    open_pep_id,
+    replace_field,
+    stored_section,
+)
 
 HARRY = "DCC-1106"  # Oakfield, Year 5: primary band
 CHLOE = "DCC-1201"  # Riverside, Year 7: secondary band; the demo social worker and carer's
@@ -43,25 +48,6 @@ def create_link(client, pep_id, section_key):
 
 def token_of(link):
     return urlsplit(link).path.rsplit("/", 1)[1]
-
-
-def direct_token(app, reference, section_key):
-    """A link made by the operation itself, for children no demo teacher can reach."""
-    with app.app_context():
-        pep = db.session.get(Pep, open_pep_id(app, reference))
-        admin = db.session.scalar(select(User).where(User.email == DEMO_EMAILS["admin"]))
-        from portal.form_registry import definition_for
-
-        section = definition_for(pep).section(section_key)
-        created = create_invite(
-            db.session,
-            Actor.for_user(admin, None),
-            admin,
-            pep,
-            section,
-            frozenset({Role.DESIGNATED_TEACHER}),
-        )
-        return created.token
 
 
 def holder_client(app, address="10.0.0.1"):
@@ -415,7 +401,7 @@ def test_the_carer_must_answer_something_before_sending_and_bad_input_keeps_save
     ],
 )
 def test_the_childs_page_suits_their_age(reference, band, question, seeded):
-    token = direct_token(seeded, reference, "my_views")
+    token = invite_token(seeded, open_pep_id(seeded, reference), "my_views")
     client = holder_client(seeded)
     html = holder_page(client, token).get_data(as_text=True)
     assert question in html

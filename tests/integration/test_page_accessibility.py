@@ -7,7 +7,6 @@ The browser tests measure the same pages at 320 px; these read the markup that m
 """
 
 import re
-import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable
 
@@ -27,10 +26,14 @@ from forms.schema import (
 )
 from portal.extensions import db
 from portal.models import Child, Pep, RoleGrant, User
-from portal.operations.audit import Actor
-from portal.operations.invites import create_invite
 from tests.conftest import DEMO_EMAILS
-from tests.integration.pep_helpers import form_fields, open_pep_id, replace_field, section_url
+from tests.integration.pep_helpers import (
+    form_fields,
+    invite_token,
+    open_pep_id,
+    replace_field,
+    section_url,
+)
 from workflows.roles import Role
 
 OPTIONAL = "(optional)"
@@ -291,25 +294,6 @@ def owner_of(seeded, sign_in) -> Callable[[str, Role], FlaskClient]:
         return client
 
     return make
-
-
-def invite_token(app, pep_id: str, section_key: str) -> str:
-    """A working link for the child or the carer, made as the operation makes it."""
-    with app.app_context():
-        pep = db.session.get(Pep, uuid.UUID(pep_id))
-        admin = db.session.scalar(select(User).where(User.email == DEMO_EMAILS["admin"]))
-        from portal.form_registry import definition_for
-
-        section = definition_for(pep).section(section_key)
-        created = create_invite(
-            db.session,
-            Actor.for_user(admin, None),
-            admin,
-            pep,
-            section,
-            frozenset({Role.DESIGNATED_TEACHER}),
-        )
-        return created.token
 
 
 def page(client: FlaskClient, url: str) -> str:

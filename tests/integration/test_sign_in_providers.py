@@ -28,7 +28,7 @@ from portal.auth.identity import ClientAuthMethod, ProviderKind
 from portal.config import OidcProviderSettings
 from portal.extensions import db
 from portal.models import AuditEvent, User
-from tests.conftest import DEMO_EMAILS, csrf_token_from, portal_config
+from tests.conftest import DEMO_EMAILS, complete_oidc_sign_in, csrf_token_from, portal_config
 
 TENANT = "4d2c7e1a-0b5f-4c1e-9a8e-3f6b2d9c1a70"
 OTHER_TENANT = "9b1f0c3e-5d7a-4e2b-8c6f-1a0d3e5b7c92"
@@ -133,33 +133,8 @@ def sign_in_through(
     email: str,
     browser: requests.Session | None = None,
 ) -> Any:
-    """Sign in as a person would: start at the portal, type into the provider's form (unless the
-    browser is still signed in there), and come back to the portal's callback."""
-    start = client.get(f"/login/{name}")
-    assert start.status_code == 302, start.status_code
-    browser = browser or requests.Session()
-    url = start.headers["Location"]
-    for _ in range(12):
-        if not url.startswith(provider_origin(provider)):
-            break
-        response = browser.get(url, allow_redirects=False, timeout=10)
-        if response.status_code in (302, 303):
-            url = urljoin(url, response.headers["Location"])
-            continue
-        assert response.status_code == 200, response.text
-        action = re.search(r'<form[^>]+action="([^"]+)"', response.text)
-        assert action, "the provider's login form was not found"
-        response = browser.post(
-            urljoin(url, action.group(1)),
-            data={"login": email, "password": "any password"},
-            allow_redirects=False,
-            timeout=10,
-        )
-        assert response.status_code in (302, 303), response.text
-        url = urljoin(url, response.headers["Location"])
-    callback = urlsplit(url)
-    assert callback.path == f"/auth/{name}/callback", url
-    return client.get(f"{callback.path}?{callback.query}")
+    """Sign in through the provider configured as `name` (see tests/conftest.py)."""
+    return complete_oidc_sign_in(client, provider, email, name=name, browser=browser)
 
 
 def user_by_email(app: Flask, email: str) -> User:
