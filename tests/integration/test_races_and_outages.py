@@ -263,6 +263,44 @@ def user_in(session: Any, who: str) -> User:
     return session.scalar(select(User).where(User.email == DEMO_EMAILS[who]))
 
 
+def quality_assurance_by(
+    session: Any,
+    reviewer: User,
+    pep: Pep,
+    entry: QaEntry,
+    scale: Any,
+    settings: Any,
+    event: PepEvent | None = None,
+) -> Any:
+    """A reviewer's quality assurance through the operation, in their own session."""
+    return record_quality_assurance(
+        session,
+        Actor.for_user(reviewer, None),
+        reviewer,
+        pep,
+        frozenset({Role.REVIEWER}),
+        entry,
+        scale,
+        settings,
+        decision=event,
+    )
+
+
+def transition_by(
+    session: Any,
+    user: User,
+    pep: Pep,
+    roles: frozenset[Role],
+    event: PepEvent,
+    settings: Any,
+    reason: str | None = None,
+) -> Any:
+    """One person's event on a PEP through the operation, in their own session."""
+    return transition_pep(
+        session, Actor.for_user(user, None), user, pep, roles, event, settings, reason=reason
+    )
+
+
 def green_entry(feedback: str) -> QaEntry:
     return QaEntry("green", {c.key: "met" for c in load_qa_criteria().criteria}, feedback)
 
@@ -282,23 +320,19 @@ def test_a_sign_off_that_loses_the_race_keeps_none_of_its_quality_assurance(
             first_pep, second_pep = first.get(Pep, pep_id), second.get(Pep, pep_id)
             assert first_pep.state == second_pep.state == "approved"  # both pages show it open
 
-            won = record_quality_assurance(
+            won = quality_assurance_by(
                 first,
-                Actor.for_user(first_reviewer, None),
                 first_reviewer,
                 first_pep,
-                frozenset({Role.REVIEWER}),
                 green_entry("The first reviewer's feedback"),
                 scale,
                 app.config,
                 PepEvent.SIGNED_OFF,
             )
-            lost = record_quality_assurance(
+            lost = quality_assurance_by(
                 second,
-                Actor.for_user(second_reviewer, None),
                 second_reviewer,
                 second_pep,
-                frozenset({Role.REVIEWER}),
                 green_entry("The second reviewer's feedback"),
                 scale,
                 app.config,
@@ -334,23 +368,19 @@ def test_saving_quality_assurance_after_a_sign_off_it_did_not_see_saves_nothing(
             signer, saver = user_in(first, "reviewer"), user_in(second, "reviewer")
             signed_pep, saved_pep = first.get(Pep, pep_id), second.get(Pep, pep_id)
             assert signed_pep.state == saved_pep.state == "approved"
-            won = record_quality_assurance(
+            won = quality_assurance_by(
                 first,
-                Actor.for_user(signer, None),
                 signer,
                 signed_pep,
-                frozenset({Role.REVIEWER}),
                 green_entry("Signed off"),
                 scale,
                 app.config,
                 PepEvent.SIGNED_OFF,
             )
-            lost = record_quality_assurance(
+            lost = quality_assurance_by(
                 second,
-                Actor.for_user(saver, None),
                 saver,
                 saved_pep,
-                frozenset({Role.REVIEWER}),
                 green_entry("Saved after the sign-off"),
                 scale,
                 app.config,
@@ -373,18 +403,16 @@ def test_a_transition_that_loses_the_race_saves_nothing_and_says_who_won(
             approver, returner = user_in(first, "social_worker"), user_in(second, "social_worker")
             approved_pep, returned_pep = first.get(Pep, pep_id), second.get(Pep, pep_id)
             assert approved_pep.state == returned_pep.state == "submitted"
-            won = transition_pep(
+            won = transition_by(
                 first,
-                Actor.for_user(approver, None),
                 approver,
                 approved_pep,
                 frozenset({Role.SOCIAL_WORKER}),
                 PepEvent.APPROVED,
                 app.config,
             )
-            lost = transition_pep(
+            lost = transition_by(
                 second,
-                Actor.for_user(returner, None),
                 returner,
                 returned_pep,
                 frozenset({Role.SOCIAL_WORKER}),
@@ -413,9 +441,8 @@ def test_a_note_racing_a_cancellation_is_refused_and_not_saved(app: Flask, seede
         try:
             admin, teacher = user_in(first, "admin"), user_in(second, "dt_oakfield")
             cancelled_pep, noted_pep = first.get(Pep, pep_id), second.get(Pep, pep_id)
-            won = transition_pep(
+            won = transition_by(
                 first,
-                Actor.for_user(admin, None),
                 admin,
                 cancelled_pep,
                 frozenset({Role.ADMIN}),
@@ -471,9 +498,8 @@ def test_a_link_holders_save_racing_a_cancellation_saves_nothing(app: Flask, see
 
             invite = second.get(ContributionInvite, invite_id)
             assert invite.pep.state == "draft"  # the holder's page was open
-            transition_pep(
+            transition_by(
                 first,
-                Actor.for_user(admin, None),
                 admin,
                 cancelled_pep,
                 frozenset({Role.ADMIN}),
