@@ -325,7 +325,6 @@ def give_new_rows_ids(form: Form, *, make_row_id: Callable[[], str] = new_row_id
 def show_row_change(
     form: Form,
     action: RowAction,
-    definition: RepeatingGroupDefinition,
     saved_before: Mapping[str, object],
     posted: PostedSection | None = None,
 ) -> None:
@@ -334,6 +333,7 @@ def show_row_change(
     focus on a sentence at the top of its table that says which one went."""
     group = form[action.group]
     assert isinstance(group, RepeatingGroupField)
+    definition = group.definition
     if action.kind is RowActionKind.ADD:
         if len(group.entries) >= definition.max_rows:
             group.row_change = (

@@ -189,6 +189,8 @@ def _render_section(
     roles = roles_for_child(g.user, pep.child)
     stored = _stored(pep, section.key)
     facts = child_facts(pep.child)
+    if form is not None:
+        give_new_rows_ids(form)  # every row on the page travels with its id
     context: dict[str, Any] = {
         "pep": pep,
         "section": section,
@@ -268,7 +270,6 @@ def show_section(pep_id: uuid.UUID, section_key: str) -> tuple[str, int]:
         form = form_from_answers(
             form_class, section, _stored(pep, section.key).answers, facts=child_facts(pep.child)
         )
-        give_new_rows_ids(form)
     return _render_section(pep, section, form)
 
 
@@ -322,7 +323,6 @@ def save_section_answers(pep_id: uuid.UUID, section_key: str) -> Response | tupl
                 stored=outcome.section,
                 errors=[],
             ), 409
-        give_new_rows_ids(form)
         return _render_section(pep, section, form, status=409, conflict=outcome)
 
     if autosave:
@@ -342,14 +342,10 @@ def save_section_answers(pep_id: uuid.UUID, section_key: str) -> Response | tupl
         if not errors:
             form = form_from_answers(form_class, section, outcome.section.answers, facts=facts)
         if row_action is not None:
-            group = section.get_field(row_action.group)
-            assert isinstance(group, RepeatingGroupDefinition)
-            show_row_change(form, row_action, group, stored_answers, posted)
-        give_new_rows_ids(form)
+            show_row_change(form, row_action, stored_answers, posted)
         return _render_section(pep, section, form, errors=errors, status=400 if errors else 200)
 
     if errors:
-        give_new_rows_ids(form)
         return _render_section(pep, section, form, status=400, errors=errors)
     if action == "continue":
         next_key = _next_section(definition, section, roles)
