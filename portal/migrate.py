@@ -6,7 +6,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 ALEMBIC_INI = Path(__file__).resolve().parent.parent / "alembic.ini"
 
@@ -20,7 +20,38 @@ def alembic_config(engine: Engine | None = None) -> Config:
 
 
 def upgrade_to_latest(engine: Engine) -> None:
+    if engine.dialect.name == "sqlite":
+        _upgrade_sqlite(engine)
+        return
     with engine.begin() as connection:
-        config = alembic_config(engine)
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        _upgrade(engine, connection)
+
+
+def _upgrade(engine: Engine, connection: Connection) -> None:
+    config = alembic_config(engine)
+    config.attributes["connection"] = connection
+    command.upgrade(config, "head")
+
+
+class ForeignKeysBroken(RuntimeError):
+    """A migration left rows pointing at rows that do not exist; it was rolled back."""
+
+
+def _upgrade_sqlite(engine: Engine) -> None:
+    """SQLite changes a column by rebuilding its table, and dropping a table that other tables
+    point at fails while foreign keys are enforced. SQLite's own procedure for this: switch
+    enforcement off (outside the transaction: it cannot change inside one), migrate in one
+    transaction, check every foreign key before committing, and switch enforcement back on."""
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        connection.commit()
+        try:
+            with connection.begin():
+                _upgrade(engine, connection)
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise ForeignKeysBroken(f"foreign keys broken by the migration: {broken[:5]}")
+        finally:
+            connection.rollback()
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            connection.commit()

@@ -33,7 +33,7 @@ def sample_pep(
         date_of_birth=date(2016, 5, 14),
         authority_reference="DCC-1106",
         upn="A900000001106",
-        legal_status="full_care_order",
+        legal_status="C2",
         date_entered_care=date(2021, 3, 1),
         current_school=school,
     )

@@ -2,22 +2,30 @@
 
 from portal.models.audit import AuditEvent
 from portal.models.base import Base, Entity
-from portal.models.child import Child, LegalStatus
+from portal.models.child import CareEpisode, Child, NoSchoolPlace
+from portal.models.child_event import ChildEvent, ChildEventKind
+from portal.models.import_run import ImportKind, ImportRun, ImportStatus
 from portal.models.invite import ContributionInvite
 from portal.models.pep import Pep, PepSection, Term
 from portal.models.rate_limit import RateLimitCounter
 from portal.models.record import PepRecord
-from portal.models.school import School, SchoolPhase
+from portal.models.school import School, SchoolPhase, SettingSource
 from portal.models.session import UserSession
 from portal.models.user import RoleGrant, User
 
 __all__ = [
     "AuditEvent",
     "Base",
+    "CareEpisode",
     "Child",
+    "ChildEvent",
+    "ChildEventKind",
     "ContributionInvite",
     "Entity",
-    "LegalStatus",
+    "ImportKind",
+    "ImportRun",
+    "ImportStatus",
+    "NoSchoolPlace",
     "Pep",
     "PepRecord",
     "PepSection",
@@ -25,6 +33,7 @@ __all__ = [
     "RoleGrant",
     "School",
     "SchoolPhase",
+    "SettingSource",
     "Term",
     "User",
     "UserSession",

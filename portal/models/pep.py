@@ -59,6 +59,9 @@ class Pep(Entity):
     child_voice_absent_reason: Mapped[str | None] = mapped_column(String(2000))
     # Staff's note on how the child's views were gathered; the child's own words stay untouched.
     child_voice_note: Mapped[str | None] = mapped_column(String(2000))
+    # The child's facts as they were when the PEP was signed off (school, year group, legal
+    # status...): a signed-off PEP shows these, not today's, on screen and in its record.
+    snapshot: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     child: Mapped[Child] = relationship(back_populates="peps")
     sections: Mapped[list[PepSection]] = relationship(

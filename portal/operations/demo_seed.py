@@ -16,7 +16,7 @@ from forms.samples import sample_answers
 from forms.schema import FormDefinition, SectionType
 from portal.academic import academic_year_start, current_term, previous_term
 from portal.form_registry import age_in_years
-from portal.models import Child, LegalStatus, Pep, RoleGrant, School, SchoolPhase, User
+from portal.models import Child, Pep, RoleGrant, School, SchoolPhase, User
 from portal.operations import audit
 from portal.operations.audit import Actor
 from portal.operations.peps import choose_form, create_pep
@@ -44,7 +44,7 @@ class DemoChild:
     year_group: int  # reception is 0, nursery -1, two-year-olds -2
     birth_month: int
     school_urn: str | None
-    legal_status: LegalStatus
+    legal_status: str  # the SSDA903 code
     years_in_care: int
     current_pep: PepState | None  # this term's PEP, if one has been started
     earlier_signed_off_peps: int  # signed-off PEPs from earlier terms
@@ -58,12 +58,8 @@ SCHOOLS = (
     DemoSchool("900401", "Northgate College", SchoolPhase.POST_16),
 )
 
-_S20, _ICO, _FCO, _PO = (
-    LegalStatus.SECTION_20,
-    LegalStatus.INTERIM_CARE_ORDER,
-    LegalStatus.FULL_CARE_ORDER,
-    LegalStatus.PLACEMENT_ORDER,
-)
+# SSDA903 legal statuses: section 20, interim care order, full care order, placement order.
+_S20, _ICO, _FCO, _PO = ("V2", "C1", "C2", "E1")
 _D, _SUB, _RET, _APP, _OFF = (
     PepState.DRAFT,
     PepState.SUBMITTED,
@@ -193,7 +189,7 @@ def seed_demo_data(
             date_of_birth=date_of_birth_for(demo.year_group, demo.birth_month, today),
             authority_reference=demo.reference,
             upn=f"A{900000000000 + int(demo.reference[-4:])}" if demo.year_group >= 0 else None,
-            legal_status=demo.legal_status.value,
+            legal_status=demo.legal_status,
             date_entered_care=today - timedelta(days=365 * demo.years_in_care + 40),
             current_school_id=schools[demo.school_urn].id if demo.school_urn else None,
         )
