@@ -45,6 +45,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_providers(app)
     current_user.init_app(app)
 
+    from portal.admin import blueprint as admin_blueprint
     from portal.auth.views import blueprint as auth_blueprint
     from portal.children.views import blueprint as children_blueprint
     from portal.exports.views import blueprint as exports_blueprint
@@ -58,6 +59,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(peps_blueprint)
     app.register_blueprint(exports_blueprint)
     app.register_blueprint(invites_blueprint)
+    app.register_blueprint(admin_blueprint)
 
     errors.init_app(app)
     security.init_app(app)

@@ -13,6 +13,7 @@ class SignedInPerson:
     page about a failure must render without going back to the database."""
 
     display_name: str
+    is_admin: bool = False  # the layout offers the admin area
 
 
 def init_app(app: Flask) -> None:

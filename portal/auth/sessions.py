@@ -30,6 +30,7 @@ from sqlalchemy.orm import joinedload
 from portal.extensions import db
 from portal.models import UserSession
 from portal.operations.sessions import SessionEnd, end_session, token_hash, touch_session
+from workflows.roles import Role
 
 SESSION_ID_KEY = "sid"
 # Flask-WTF keeps the value it signs CSRF tokens with under this key of the Flask session.
@@ -177,7 +178,9 @@ def load_signed_in_user() -> Response | tuple[str, int] | None:
                 touch_session(db.session, row, not_within=times.touch_every)
             g.user = row.user
             g.user_session = row
-            g.signed_in_person = SignedInPerson(row.user.display_name)
+            g.signed_in_person = SignedInPerson(
+                row.user.display_name, is_admin=row.user.has_authority_role(Role.ADMIN)
+            )
             remember_deadline(row)
             # dict method: the cookie need not be written again for it (see SessionIdCookie).
             dict.__setitem__(session._get_current_object(), CSRF_SECRET_KEY, row.csrf_secret)

@@ -1,0 +1,5 @@
+"""Admin: schools."""
+
+from __future__ import annotations
+
+from portal.admin import blueprint  # noqa: F401
