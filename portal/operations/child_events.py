@@ -1,0 +1,381 @@
+"""Changes in a child's life: each one a timeline event and an audit event.
+
+The functions named after a change (``move_school``, ``change_carer``...) change the child
+and add both events to the session WITHOUT committing: the staff caseload moves, the children
+import and the demo seed call them inside their own transactions. Each returns None when
+nothing changed, so running the same change twice records it once.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from portal.codes import ssda903
+from portal.models import (
+    CareEpisode,
+    Child,
+    ChildEvent,
+    ChildEventKind,
+    NoSchoolPlace,
+    RoleGrant,
+    School,
+    User,
+)
+from portal.operations import audit
+from portal.operations.audit import Actor
+from workflows.roles import Role
+
+# The REC code that ends an episode without the child leaving care (a new one starts the
+# same day): a change of placement ends the current episode with it.
+EPISODE_CONTINUES = "X1"
+# RNE: a new episode for a change of placement (and possibly carer), legal status unchanged.
+PLACEMENT_CHANGE_ONLY = "P"
+
+
+def record_child_event(
+    session: Session,
+    actor: Actor,
+    child: Child,
+    kind: ChildEventKind,
+    occurred_on: date,
+    **details: Any,
+) -> ChildEvent:
+    """Add one event to the child's timeline, and its audit event, to the session."""
+    plain_details = {key: value for key, value in details.items() if value is not None}
+    event = ChildEvent(
+        id=uuid.uuid4(),
+        child_id=child.id,
+        kind=kind.value,
+        occurred_on=occurred_on,
+        details=plain_details,
+        recorded_by_id=actor.user.id if actor.user else None,
+        recorded_by_description=actor.description[:300],
+    )
+    session.add(event)
+    audit.record(
+        session,
+        actor,
+        f"child.{kind.value}",
+        "child",
+        child.id,
+        child_event_id=str(event.id),
+        occurred_on=occurred_on.isoformat(),
+        **plain_details,
+    )
+    return event
+
+
+def move_school(
+    session: Session,
+    actor: Actor,
+    child: Child,
+    school: School | None,
+    on: date,
+    *,
+    no_school_place: NoSchoolPlace | None = None,
+) -> ChildEvent | None:
+    """The child is on roll at ``school`` from ``on``, or has no school place and why.
+
+    Who sees the child follows the school: the new school's designated teacher sees the
+    child and every earlier PEP, the old school's no longer does."""
+    if school is None and no_school_place is None:
+        raise ValueError("a child with no school needs the reason they have no school place")
+    new_reason = None if school is not None else NoSchoolPlace(no_school_place).value
+    old_school = child.current_school
+    if child.current_school_id is not None and old_school is None:
+        old_school = session.get(School, child.current_school_id)
+    old_school_id = old_school.id if old_school is not None else None
+    new_school_id = school.id if school is not None else None
+    if old_school_id == new_school_id and child.no_school_place == new_reason:
+        return None
+
+    old_reason = child.no_school_place
+    child.current_school_id = new_school_id
+    child.current_school = school
+    child.no_school_place = new_reason
+    return record_child_event(
+        session,
+        actor,
+        child,
+        ChildEventKind.SCHOOL_CHANGED if school is not None else ChildEventKind.NO_SCHOOL_PLACE,
+        on,
+        **{
+            "from": _setting_description(old_school, old_reason),
+            "to": _setting_description(school, new_reason),
+            "from_school": old_school.name if old_school else None,
+            "from_urn": old_school.urn if old_school else None,
+            "to_school": school.name if school else None,
+            "to_urn": school.urn if school else None,
+            "from_no_school_place": old_reason,
+            "no_school_place": new_reason,
+        },
+    )
+
+
+def _setting_description(school: School | None, no_school_place: str | None) -> str:
+    if school is not None:
+        return f"{school.name} (URN {school.urn})" if school.urn else school.name
+    if no_school_place:
+        return f"No school place: {NoSchoolPlace(no_school_place).label}"
+    return "No school recorded"
+
+
+def change_social_worker(
+    session: Session, actor: Actor, child: Child, worker: User | None, on: date
+) -> ChildEvent | None:
+    """``worker`` is the child's social worker from ``on``; whoever held the case no longer
+    sees the child (None: the child has no allocated social worker)."""
+    return _replace_case_holder(
+        session, actor, child, Role.SOCIAL_WORKER, worker, on, ChildEventKind.SOCIAL_WORKER_CHANGED
+    )
+
+
+def change_carer(
+    session: Session, actor: Actor, child: Child, carer: User | None, on: date
+) -> ChildEvent | None:
+    """``carer`` looks after the child from ``on`` (their grant starts then, so they read only
+    PEPs of terms from their placement on); the previous carer no longer sees the child."""
+    return _replace_case_holder(
+        session, actor, child, Role.CARER, carer, on, ChildEventKind.CARER_CHANGED
+    )
+
+
+def _replace_case_holder(
+    session: Session,
+    actor: Actor,
+    child: Child,
+    role: Role,
+    holder: User | None,
+    on: date,
+    kind: ChildEventKind,
+) -> ChildEvent | None:
+    grants = list(
+        session.scalars(
+            select(RoleGrant).where(RoleGrant.child_id == child.id, RoleGrant.role == role.value)
+        )
+    )
+    if holder is not None and [grant.user_id for grant in grants] == [holder.id]:
+        return None
+    if holder is None and not grants:
+        return None
+
+    previous_holders = [grant.user for grant in grants]
+    for grant in grants:
+        # Through the holder's collection, so a User already loaded no longer lists the grant.
+        if grant in grant.user.grants:
+            grant.user.grants.remove(grant)
+        session.delete(grant)
+    if holder is not None:
+        new_grant = RoleGrant(
+            id=uuid.uuid4(),
+            role=role.value,
+            child_id=child.id,
+            starts_on=on if role is Role.CARER else None,
+        )
+        holder.grants.append(new_grant)
+        session.add(new_grant)
+    return record_child_event(
+        session,
+        actor,
+        child,
+        kind,
+        on,
+        **{
+            "from": ", ".join(user.display_name for user in previous_holders) or "No one",
+            "to": holder.display_name if holder is not None else "No one",
+            "from_user_ids": [str(user.id) for user in previous_holders],
+            "to_user_id": str(holder.id) if holder is not None else None,
+        },
+    )
+
+
+def current_care_episode(session: Session, child: Child) -> CareEpisode | None:
+    """The child's latest episode of care (the one their placement facts come from)."""
+    return session.scalars(
+        select(CareEpisode)
+        .where(CareEpisode.child_id == child.id)
+        .order_by(CareEpisode.started_on.desc())
+        .limit(1)
+    ).first()
+
+
+def placement_description(
+    placement_type: str | None, placement_provider: str | None, placed_in_authority: str | None
+) -> str:
+    """A placement in words with its codes: "Children's home (K2), Private provision (PR4)"."""
+    codes = ssda903()
+    parts = []
+    if placement_type:
+        parts.append(f"{codes.placement_types.get(placement_type, 'Placement')} ({placement_type})")
+    if placement_provider:
+        label = codes.placement_providers.get(placement_provider, "Provider")
+        parts.append(f"{label} ({placement_provider})")
+    if placed_in_authority:
+        parts.append(f"placed in {placed_in_authority}")
+    return ", ".join(parts) or "No placement recorded"
+
+
+def change_placement(
+    session: Session,
+    actor: Actor,
+    child: Child,
+    on: date,
+    *,
+    placement_type: str | None,
+    placement_provider: str | None,
+    placement_postcode: str | None,
+    provider_ofsted_urn: str | None,
+    placed_in_authority: str | None,
+) -> ChildEvent | None:
+    """The child moves to a new placement on ``on``.
+
+    The child's current episode of care carries the placement (PLACE, PLACE_PROVIDER, PL_POST,
+    URN), as the SSDA903 return does: an episode that began on ``on`` is corrected in place;
+    otherwise the current one ends that day (REC X1) and a new one begins with the same legal
+    status (RNE P). A caller that writes episodes itself (an import) should not write this one
+    as well, or nothing will have changed. ``placed_in_authority`` is the authority the child
+    lives in when out of area (None: in the home authority)."""
+    codes = ssda903()
+    for code, known, what in (
+        (placement_type, codes.placement_types, "placement type"),
+        (placement_provider, codes.placement_providers, "placement provider"),
+    ):
+        if code is not None and code not in known:
+            raise ValueError(f"{code!r} is not an SSDA903 {what} code")
+    episode = current_care_episode(session, child)
+    before = {
+        "placement_type": episode.placement_type if episode else None,
+        "placement_provider": episode.placement_provider if episode else None,
+        "placement_postcode": episode.placement_postcode if episode else None,
+        "provider_ofsted_urn": episode.provider_ofsted_urn if episode else None,
+        "placed_in_authority": child.placed_in_authority,
+    }
+    after = {
+        "placement_type": placement_type,
+        "placement_provider": placement_provider,
+        "placement_postcode": placement_postcode,
+        "provider_ofsted_urn": provider_ofsted_urn,
+        "placed_in_authority": placed_in_authority,
+    }
+    if before == after:
+        return None
+
+    child.placed_in_authority = placed_in_authority
+    placement_facts = {key: value for key, value in after.items() if key != "placed_in_authority"}
+    if episode is not None and episode.started_on == on:
+        for key, value in placement_facts.items():
+            setattr(episode, key, value)
+    elif episode is not None and episode.started_on < on:
+        if episode.ended_on is None:
+            episode.ended_on = on
+            episode.reason_ended = EPISODE_CONTINUES
+        session.add(
+            CareEpisode(
+                id=uuid.uuid4(),
+                child_id=child.id,
+                started_on=on,
+                reason_new_episode=PLACEMENT_CHANGE_ONLY,
+                legal_status=episode.legal_status,
+                category_of_need=episode.category_of_need,
+                home_postcode=episode.home_postcode,
+                **placement_facts,
+            )
+        )
+    # With no episode (or only a later one) the child's episodes come from the social-care
+    # import; the timeline still records what the admin was told.
+    return record_child_event(
+        session,
+        actor,
+        child,
+        ChildEventKind.PLACEMENT_CHANGED,
+        on,
+        **{
+            "from": placement_description(
+                before["placement_type"],
+                before["placement_provider"],
+                before["placed_in_authority"],
+            ),
+            "to": placement_description(placement_type, placement_provider, placed_in_authority),
+            "from_placement_type": before["placement_type"],
+            "from_placement_type_label": codes.placement_types.get(before["placement_type"] or ""),
+            "from_placement_provider": before["placement_provider"],
+            "from_placement_provider_label": codes.placement_providers.get(
+                before["placement_provider"] or ""
+            ),
+            "from_placed_in_authority": before["placed_in_authority"],
+            "placement_type": placement_type,
+            "placement_type_label": codes.placement_types.get(placement_type or ""),
+            "placement_provider": placement_provider,
+            "placement_provider_label": codes.placement_providers.get(placement_provider or ""),
+            "placement_postcode": placement_postcode,
+            "provider_ofsted_urn": provider_ofsted_urn,
+            "placed_in_authority": placed_in_authority,
+        },
+    )
+
+
+def change_legal_status(
+    session: Session, actor: Actor, child: Child, legal_status: str, on: date
+) -> ChildEvent | None:
+    """The child's legal status (an SSDA903 LS code) is ``legal_status`` from ``on``."""
+    codes = ssda903()
+    if legal_status not in codes.legal_statuses:
+        raise ValueError(f"{legal_status!r} is not an SSDA903 legal status code")
+    if child.legal_status == legal_status:
+        return None
+    old_status = child.legal_status
+    child.legal_status = legal_status
+    return record_child_event(
+        session,
+        actor,
+        child,
+        ChildEventKind.LEGAL_STATUS_CHANGED,
+        on,
+        **{
+            "from": codes.legal_status_label(old_status),
+            "to": codes.legal_status_label(legal_status),
+            "from_legal_status": old_status,
+            "legal_status": legal_status,
+        },
+    )
+
+
+def record_leaving_care(
+    session: Session, actor: Actor, child: Child, on: date, reason_code: str
+) -> ChildEvent | None:
+    """The child left care on ``on`` for the SSDA903 reason ``reason_code`` (REC).
+
+    Adoption (E11, E12), a child arrangements order (E41) and special guardianship (E43-E48)
+    make the child previously looked after. Their records stay, and the Virtual School keeps
+    reading them; no new PEP is due."""
+    reason = ssda903().reasons_episode_ceased.get(reason_code)
+    if reason is None or not reason.leaves_care:
+        raise ValueError(f"{reason_code!r} is not an SSDA903 reason for leaving care")
+    if child.date_left_care == on and child.reason_left_care == reason_code:
+        return None
+    child.date_left_care = on
+    child.reason_left_care = reason_code
+    child.previously_looked_after = reason.previously_looked_after
+    episode = current_care_episode(session, child)
+    if episode is not None and episode.ended_on is None and episode.started_on <= on:
+        episode.ended_on = on
+        episode.reason_ended = reason_code
+    return record_child_event(
+        session,
+        actor,
+        child,
+        ChildEventKind.LEFT_CARE,
+        on,
+        **{
+            "from": "In care",
+            "to": f"Left care: {reason.label} ({reason_code})",
+            "reason": reason_code,
+            "reason_label": reason.label,
+            "previously_looked_after": reason.previously_looked_after,
+        },
+    )
