@@ -40,6 +40,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     with app.app_context():
         form_registry()
     db.init_app(app)
+    from portal.admin.imports import raise_upload_limit_for_imports
+
+    app.before_request(raise_upload_limit_for_imports)  # before the CSRF check reads the form
     csrf.init_app(app)
     htmx.init_app(app)
     register_providers(app)
@@ -69,6 +72,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from portal import cli
 
     cli.init_app(app)
+    from portal.imports.cli import register_import_commands
+
+    register_import_commands(app)
     access.check_every_view_has_an_access_rule(app)
     return app
 
