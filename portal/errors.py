@@ -123,6 +123,14 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> tuple[str, int]:
+        if error.code == 413 and request.endpoint == "admin.upload_import":
+            limit = app.config["IMPORT_MAX_BYTES"] / 1_000_000
+            return render_error(
+                413,
+                f"The file is larger than the {limit:.0f} MB an import can be. Split it into "
+                "smaller files, or ask your administrator to raise the limit "
+                "(OPENPEP_IMPORT_MAX_MB). Nothing was imported.",
+            )
         return render_error(error.code or 500)
 
     @app.errorhandler(Exception)

@@ -304,3 +304,13 @@ def test_only_admins_reach_imports(client_for):
     for who in ("reviewer", "social_worker", "dt_oakfield", "carer"):
         client = client_for(who)
         assert client.get("/admin/imports").status_code == 403, who
+
+
+def test_a_file_far_over_the_limit_is_stopped_before_it_is_read(app, admin):
+    app.config["IMPORT_MAX_BYTES"] = 1_000_000
+    response = upload(admin, b"URN\n" + b"1" * 1_200_000)
+    assert response.status_code == 413
+    page = response.get_data(as_text=True)
+    assert "The file is larger than the 1 MB an import can be" in page
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ImportRun)) == 0
