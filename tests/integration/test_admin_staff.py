@@ -1,0 +1,619 @@
+"""Staff and their roles: the operations, and the admin pages over them. Each refusal is a
+sentence and changes nothing; the last active admin can never be removed."""
+
+import csv
+import io
+import re
+import uuid
+from datetime import date
+
+import pytest
+from sqlalchemy import event, func, select
+
+from portal.extensions import db
+from portal.models import (
+    AuditEvent,
+    CareEpisode,
+    Child,
+    ChildEvent,
+    School,
+    User,
+    UserSession,
+)
+from portal.operations import staff
+from portal.operations.audit import Actor
+from tests.conftest import DEMO_EMAILS, csrf_token_from
+from workflows.roles import Role
+
+ACTOR = Actor.system("test")
+SW_CASELOAD = 12
+
+
+def person(email):
+    return db.session.scalar(select(User).where(User.email == email))
+
+
+def demo(who):
+    return person(DEMO_EMAILS[who])
+
+
+def child(reference):
+    return db.session.scalar(select(Child).where(Child.authority_reference == reference))
+
+
+def school(urn):
+    return db.session.scalar(select(School).where(School.urn == urn))
+
+
+def actions(*names):
+    return list(db.session.scalars(select(AuditEvent.action).where(AuditEvent.action.in_(names))))
+
+
+def user_id_of(app, who):
+    with app.app_context():
+        return demo(who).id
+
+
+def post(client, path, data, page=None):
+    token = csrf_token_from(client, page or "/admin/staff")
+    return client.post(path, data={"csrf_token": token, **data})
+
+
+# ---------------------------------------------------------------------------------------------
+# Operations
+
+
+def test_an_address_in_use_is_refused_whatever_its_case(seeded):
+    with seeded.app_context():
+        added = staff.add_person(db.session, ACTOR, "New.Teacher@Example.gov.uk", "Ann Lee")
+        assert not added.refused and added.user.email == "new.teacher@example.gov.uk"
+        again = staff.add_person(db.session, ACTOR, "NEW.teacher@example.GOV.uk", "Ann Other")
+        assert again.refused and again.field == "email"
+        assert again.message == (
+            "The email address new.teacher@example.gov.uk is already used by Ann Lee. "
+            "Find them in the staff list."
+        )
+        assert actions("user.added") == ["user.added"]
+        assert db.session.scalar(select(func.count()).select_from(User)) == 7
+
+
+@pytest.mark.parametrize(
+    ("email", "name", "field", "message"),
+    [
+        ("", "Ann Lee", "email", "Enter an email address"),
+        ("ann lee@example.org", "Ann Lee", "email", "Enter an email address in the correct"),
+        ("ann@example", "Ann Lee", "email", "Enter an email address in the correct"),
+        ("ann@example.org", "   ", "name", "Enter the person's full name"),
+    ],
+)
+def test_a_bad_address_or_name_is_refused_and_nothing_is_added(app, email, name, field, message):
+    with app.app_context():
+        outcome = staff.add_person(db.session, ACTOR, email, name)
+        assert outcome.refused and outcome.field == field
+        assert outcome.message.startswith(message)
+        assert db.session.scalar(select(func.count()).select_from(User)) == 0
+        assert actions("user.added") == []
+
+
+def test_a_settings_designated_person_is_a_lead_unless_it_is_a_school(seeded):
+    with seeded.app_context():
+        nursery_worker = staff.add_person(db.session, ACTOR, "lead@example.org", "Lee Dee").user
+        manual = School(
+            name="Busy Bees Childminding",
+            phase="early_years",
+            local_authority="Demo",
+            source="manual",
+        )
+        primary_by_hand = School(
+            name="Hand Added Primary", phase="primary", local_authority="Demo", source="manual"
+        )
+        db.session.add_all([manual, primary_by_hand])
+        db.session.commit()
+        settings = [school("900101"), school("900201"), school("900401"), manual, primary_by_hand]
+        outcome = staff.grant_role(
+            db.session, ACTOR, nursery_worker, Role.DESIGNATED_TEACHER, schools=settings
+        )
+        assert not outcome.refused, outcome.message
+        labels = {
+            grant.school.name: staff.role_label(grant.role, grant.school)
+            for grant in nursery_worker.grants
+        }
+        assert labels == {
+            "Little Acorns Nursery": "Designated lead",
+            "Oakfield Primary School": "Designated teacher",
+            "Northgate College": "Designated lead",
+            "Busy Bees Childminding": "Designated lead",
+            "Hand Added Primary": "Designated lead",
+        }
+        assert {grant.role for grant in nursery_worker.grants} == {"designated_teacher"}
+        assert len(actions("role.granted")) == 5
+        # Giving the same role again changes nothing.
+        again = staff.grant_role(
+            db.session, ACTOR, nursery_worker, Role.DESIGNATED_TEACHER, schools=settings[:2]
+        )
+        assert not again.refused and "nothing changed" in again.message
+        assert len(actions("role.granted")) == 5
+
+
+def test_a_role_needs_what_it_covers(seeded):
+    with seeded.app_context():
+        user = demo("reviewer")
+        teacher = staff.grant_role(db.session, ACTOR, user, Role.DESIGNATED_TEACHER)
+        assert teacher.refused and teacher.field == "schools"
+        worker = staff.grant_role(db.session, ACTOR, user, Role.SOCIAL_WORKER)
+        assert worker.refused and worker.field == "children"
+        assert staff.grant_role(db.session, ACTOR, user, Role.CHILD).refused
+        assert actions("role.granted") == []
+
+
+def test_a_carers_grant_starts_when_the_childs_placement_began(seeded):
+    with seeded.app_context():
+        ava = child("DCC-1001")
+        db.session.add_all(
+            [
+                CareEpisode(
+                    child_id=ava.id,
+                    started_on=date(2024, 1, 8),
+                    legal_status="C1",
+                    ended_on=date(2025, 3, 1),
+                    reason_ended="X1",
+                ),
+                CareEpisode(child_id=ava.id, started_on=date(2025, 3, 1), legal_status="C1"),
+            ]
+        )
+        db.session.commit()
+        carer = demo("carer")
+        outcome = staff.grant_role(db.session, ACTOR, carer, Role.CARER, children=[ava])
+        assert not outcome.refused, outcome.message
+        grant = staff.existing_grant(carer, Role.CARER, child=ava)
+        assert grant.starts_on == date(2025, 3, 1)
+        # A date the admin gives wins, and correcting it is recorded.
+        staff.grant_role(
+            db.session, ACTOR, carer, Role.CARER, children=[ava], starts_on=date(2025, 4, 2)
+        )
+        assert staff.existing_grant(carer, Role.CARER, child=ava).starts_on == date(2025, 4, 2)
+        assert actions("role.start_changed") == ["role.start_changed"]
+        # Without an episode, the grant starts when it is made (starts_on stays empty).
+        leo = child("DCC-1003")
+        staff.grant_role(db.session, ACTOR, carer, Role.CARER, children=[leo])
+        assert staff.existing_grant(carer, Role.CARER, child=leo).starts_on is None
+
+
+def make_admin(who):
+    user = demo(who)
+    staff.grant_role(db.session, ACTOR, user, Role.ADMIN)
+    return user
+
+
+def test_the_last_active_admin_keeps_the_role_and_the_account(seeded):
+    with seeded.app_context():
+        admin = demo("admin")
+        myself = Actor.for_user(admin, "127.0.0.1")
+        admin_grant = staff.grants_matching(admin, Role.ADMIN)
+        refused = staff.revoke_grants(db.session, myself, admin, admin_grant)
+        assert refused.refused
+        assert refused.message == (
+            "You cannot give up the admin role: you are the only active admin. Give another "
+            "person the admin role first"
+        )
+        refused = staff.switch_off(db.session, myself, admin)
+        assert refused.message.startswith("You cannot switch off your own account: you are")
+        by_system = staff.switch_off(db.session, ACTOR, admin)
+        assert by_system.message.startswith("You cannot switch off Chris Byrne: they are the")
+        # A second admin whose account is switched off does not count.
+        reviewer = make_admin("reviewer")
+        assert not staff.switch_off(db.session, ACTOR, reviewer).refused
+        assert staff.revoke_grants(db.session, myself, admin, admin_grant).refused
+        db.session.refresh(admin)
+        assert admin.active and admin.has_authority_role(Role.ADMIN)
+        assert actions("role.revoked") == []
+        # With another active admin, an admin may step down.
+        staff.switch_on(db.session, ACTOR, reviewer)
+        stepped_down = staff.revoke_grants(db.session, myself, admin, admin_grant)
+        assert not stepped_down.refused, stepped_down.message
+        assert not admin.has_authority_role(Role.ADMIN)
+        # ...and now the reviewer is the last one.
+        last = staff.revoke_grants(
+            db.session, myself, reviewer, staff.grants_matching(reviewer, Role.ADMIN)
+        )
+        assert last.message.startswith("You cannot take the admin role from Alex Morgan")
+
+
+def test_a_caseload_moves_in_one_step_and_each_childs_timeline_shows_it(seeded):
+    with seeded.app_context():
+        sam, other = demo("social_worker"), demo("reviewer")
+        moved = staff.move_caseload(db.session, ACTOR, sam, other, on=date(2026, 11, 2))
+        assert not moved.refused, moved.message
+        assert moved.message == ("12 children moved from Sam Okoro to Alex Morgan from 02/11/2026.")
+        assert staff.caseload_of(db.session, sam) == []
+        assert len(staff.caseload_of(db.session, other)) == SW_CASELOAD
+        events = db.session.scalars(
+            select(ChildEvent).where(ChildEvent.kind == "social_worker_changed")
+        ).all()
+        assert len(events) == SW_CASELOAD
+        assert {(e.details["from"], e.details["to"], e.occurred_on) for e in events} == {
+            ("Sam Okoro", "Alex Morgan", date(2026, 11, 2))
+        }
+        assert actions("caseload.moved") == ["caseload.moved"]
+
+
+def test_chosen_children_move_and_the_rest_stay(seeded):
+    with seeded.app_context():
+        sam, other = demo("social_worker"), demo("reviewer")
+        chosen = [child("DCC-1101"), child("DCC-1203")]
+        moved = staff.move_caseload(db.session, ACTOR, sam, other, children=chosen)
+        assert moved.message.startswith("2 children moved from Sam Okoro to Alex Morgan")
+        assert [c.authority_reference for c in staff.caseload_of(db.session, other)] == [
+            "DCC-1101",
+            "DCC-1203",
+        ]
+        assert len(staff.caseload_of(db.session, sam)) == SW_CASELOAD - 2
+
+
+def test_a_caseload_move_that_cannot_be_made_changes_nothing(seeded):
+    with seeded.app_context():
+        sam, other = demo("social_worker"), demo("reviewer")
+        outside = staff.move_caseload(
+            db.session, ACTOR, sam, other, children=[child("DCC-1101"), child("DCC-1001")]
+        )
+        assert outside.refused and outside.message.startswith(
+            "Ava Thompson (DCC-1001) is not in Sam Okoro's caseload"
+        )
+        assert staff.move_caseload(db.session, ACTOR, sam, sam).refused
+        staff.switch_off(db.session, ACTOR, other)
+        switched_off = staff.move_caseload(db.session, ACTOR, sam, other)
+        assert switched_off.message.startswith("Alex Morgan's account is switched off")
+        empty = staff.move_caseload(db.session, ACTOR, demo("carer"), sam)
+        assert empty.message == "Jo Marsh has no children to move."
+        assert len(staff.caseload_of(db.session, sam)) == SW_CASELOAD
+        assert db.session.scalar(select(func.count()).select_from(ChildEvent)) == 0
+
+
+def test_settings_and_children_are_found_by_reference_or_name(seeded):
+    with seeded.app_context():
+        found = staff.find_settings(db.session, ["900201", "riverside", "", "Oakfield Primary"])
+        assert [s.name for s in found.found] == ["Oakfield Primary School", "Riverside Academy"]
+        assert found.problems == []
+        ambiguous = staff.find_settings(db.session, ["o"])
+        assert ambiguous.problems[0].startswith("More than one setting matches 'o': ")
+        assert ambiguous.problems[0].endswith("Enter the URN.")
+        missing = staff.find_settings(db.session, ["999999"])
+        assert missing.problems[0].startswith("No setting has the URN or name '999999'")
+        kids = staff.find_children(db.session, ["dcc-1101", "Jayden Scott"])
+        assert [c.authority_reference for c in kids.found] == ["DCC-1101", "DCC-1501"]
+        browns = staff.find_children(db.session, ["brown"])
+        assert browns.problems[0].startswith("More than one child matches 'brown': ")
+        assert "Ella Brown (DCC-1101)" in browns.problems[0]
+
+
+# ---------------------------------------------------------------------------------------------
+# Pages
+
+
+def add_people(count, prefix="person"):
+    for number in range(count):
+        staff.add_person(
+            db.session, ACTOR, f"{prefix}{number:02d}@example.org", f"Zed {prefix} {number:02d}"
+        )
+
+
+def names_on(page_html):
+    return re.findall(
+        r'<th scope="row" class="govuk-table__header"><a [^>]+>([^<]+)</a>', page_html
+    )
+
+
+def test_the_list_is_paginated_filtered_and_sorted_in_the_database(seeded, client_for):
+    with seeded.app_context():
+        add_people(30)
+        staff.switch_off(db.session, ACTOR, person("person03@example.org"))
+    client = client_for("admin")
+    first = client.get("/admin/staff").get_data(as_text=True)
+    assert "36 people" in first and "page 1 of 2" in first
+    assert len(names_on(first)) == 25
+    assert names_on(first)[:2] == ["Alex Morgan", "Chris Byrne"]
+    second = client.get("/admin/staff?page=2").get_data(as_text=True)
+    assert len(names_on(second)) == 11
+    assert client.get("/admin/staff?page=99").status_code == 200  # the last page, not an error
+
+    social = client.get("/admin/staff?role=social_worker").get_data(as_text=True)
+    assert names_on(social) == ["Sam Okoro"]
+    assert "Social worker (12 children)" in social
+    off = client.get("/admin/staff?status=off").get_data(as_text=True)
+    assert names_on(off) == ["Zed person 03"]
+    found = client.get("/admin/staff?q=DEMO.OPENPEP").get_data(as_text=True)
+    assert len(names_on(found)) == 6
+    wildcard = client.get("/admin/staff?q=%25").get_data(as_text=True)  # a %, not "anything"
+    assert names_on(wildcard) == []
+    by_email = client.get("/admin/staff?sort=email").get_data(as_text=True)
+    assert names_on(by_email)[0] == "Chris Byrne"  # admin@demo...
+    recent = client.get("/admin/staff?sort=last_signed_in").get_data(as_text=True)
+    assert names_on(recent)[0] == "Chris Byrne"  # the admin signed in to read the page
+    # Unknown values are ignored, not errors.
+    assert client.get("/admin/staff?role=child&status=x&sort=evil").status_code == 200
+
+
+def count_queries(app, client, path):
+    statements = []
+
+    def note(*_args):
+        statements.append(1)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        assert client.get(path).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    return len(statements)
+
+
+def test_the_list_runs_the_same_queries_however_many_people_it_shows(seeded, client_for):
+    client = client_for("admin")
+    client.get("/admin/staff")
+    few = count_queries(seeded, client, "/admin/staff")
+    with seeded.app_context():
+        add_people(30)
+        for number in range(30):
+            staff.grant_role(
+                db.session, ACTOR, person(f"person{number:02d}@example.org"), Role.REVIEWER
+            )
+    many = count_queries(seeded, client, "/admin/staff")
+    assert many == few
+
+
+def test_the_export_holds_the_filtered_list_with_formula_cells_neutralised(seeded, client_for):
+    with seeded.app_context():
+        staff.add_person(db.session, ACTOR, "hostile@example.org", '=HYPERLINK("http://x","y")')
+    client = client_for("admin")
+    response = client.get("/admin/staff.csv?q=example.org")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert "no-store" in response.headers["Cache-Control"]
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert rows[0] == [
+        "Name",
+        "Email",
+        "Roles",
+        "Account",
+        "Sign-in linked",
+        "Last signed in (UTC)",
+    ]
+    assert rows[1:] == [
+        ['\'=HYPERLINK("http://x","y")', "hostile@example.org", "", "Switched on", "No", "Never"]
+    ]
+    everyone = list(csv.reader(io.StringIO(client.get("/admin/staff.csv").get_data(as_text=True))))
+    assert len(everyone) == 1 + 7
+    with seeded.app_context():
+        assert actions("staff.exported") == ["staff.exported", "staff.exported"]
+        # Stored exactly as typed; only the export neutralises it.
+        assert person("hostile@example.org").display_name == '=HYPERLINK("http://x","y")'
+
+
+def test_an_admin_adds_a_person_and_an_address_in_use_is_refused(client_for, seeded):
+    client = client_for("admin")
+    response = post(
+        client,
+        "/admin/staff/new",
+        {"email": "Jo.New@Example.org", "name": "Jo New"},
+        "/admin/staff/new",
+    )
+    assert response.status_code == 303
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Jo New (jo.new@example.org) has been added." in page
+    again = post(client, "/admin/staff/new", {"email": "JO.NEW@example.org", "name": "Jo"})
+    html = again.get_data(as_text=True)
+    assert again.status_code == 400
+    assert 'href="#email">The email address jo.new@example.org is already used by Jo New' in html
+    assert 'value="JO.NEW@example.org"' in html  # what was typed is kept
+
+
+def test_a_missing_person_is_not_found(client_for):
+    client = client_for("admin")
+    missing = uuid.uuid4()
+    assert client.get(f"/admin/staff/{missing}").status_code == 404
+    assert post(client, f"/admin/staff/{missing}/name", {"name": "X"}).status_code == 404
+    assert post(client, f"/admin/staff/{missing}/switch-off", {}).status_code == 404
+
+
+def test_no_one_but_an_admin_changes_staff(client_for, seeded):
+    sam_id = user_id_of(seeded, "social_worker")
+    client = client_for("reviewer")
+    token = csrf_token_from(client, "/children")
+    for path, data in [
+        ("/admin/staff/new", {"email": "x@example.org", "name": "X"}),
+        (f"/admin/staff/{sam_id}/roles", {"role": "admin"}),
+        (f"/admin/staff/{sam_id}/switch-off", {}),
+        (f"/admin/staff/{sam_id}/caseload/move", {"to_worker": DEMO_EMAILS["reviewer"]}),
+    ]:
+        assert client.post(path, data={"csrf_token": token, **data}).status_code == 403, path
+    with seeded.app_context():
+        assert not demo("reviewer").has_authority_role(Role.ADMIN)
+        assert demo("social_worker").active
+
+
+def test_a_persons_page_shows_their_roles_and_sign_in(client_for, seeded):
+    client = client_for("admin")
+    client_for("dt_oakfield")  # signs in, so the account is linked
+    html = client.get(f"/admin/staff/{user_id_of(seeded, 'dt_oakfield')}").get_data(as_text=True)
+    assert "Priya Shah" in html
+    assert "Designated teacher" in html and "Oakfield Primary School (URN 900201)" in html
+    assert "Linked to their sign-in with Demo sign-in" in html
+    sam = client.get(f"/admin/staff/{user_id_of(seeded, 'social_worker')}").get_data(as_text=True)
+    assert "Not linked yet" in sam and "Never" in sam
+    assert "Move the caseload" in sam and "Ella Brown (DCC-1101)" in sam
+
+
+def test_an_admin_gives_roles_by_urn_name_or_reference(client_for, seeded):
+    client = client_for("admin")
+    reviewer = user_id_of(seeded, "reviewer")
+    path = f"/admin/staff/{reviewer}"
+    response = post(
+        client,
+        f"{path}/roles",
+        {"role": "designated_teacher", "schools": "900101\nNorthgate"},
+        path,
+    )
+    assert response.status_code == 303
+    page = client.get(path).get_data(as_text=True)
+    assert "Designated lead" in page and "Little Acorns Nursery (URN 900101)" in page
+    response = post(client, f"{path}/roles", {"role": "social_worker", "children": "Jayden"}, path)
+    assert response.status_code == 303
+    with seeded.app_context():
+        assert [c.authority_reference for c in staff.caseload_of(db.session, demo("reviewer"))] == [
+            "DCC-1501"
+        ]
+
+    refused = post(
+        client,
+        f"{path}/roles",
+        {"role": "social_worker", "children": "brown\nNo Such Child"},
+        path,
+    )
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 400
+    assert 'href="#children">More than one child matches &#39;brown&#39;' in html
+    assert "No child has the reference or name &#39;No Such Child&#39;" in html
+    assert "brown\nNo Such Child</textarea>" in html
+    no_role = post(client, f"{path}/roles", {"schools": "900101"}, path)
+    assert no_role.status_code == 400 and 'href="#role">Choose a role to give' in no_role.get_data(
+        as_text=True
+    )
+    bad_date = post(
+        client,
+        f"{path}/roles",
+        {"role": "carer", "children": "DCC-1101", "starts_on": "31/02/2026"},
+        path,
+    )
+    assert 'href="#starts_on">Enter the date the placement started' in bad_date.get_data(
+        as_text=True
+    )
+    with seeded.app_context():
+        assert not staff.grants_matching(demo("reviewer"), Role.CARER)
+
+
+def test_an_admin_cannot_remove_themselves_as_the_last_admin_on_the_page(client_for, seeded):
+    client = client_for("admin")
+    with seeded.app_context():
+        admin = demo("admin")
+        admin_id, grant_id = admin.id, staff.grants_matching(admin, Role.ADMIN)[0].id
+    path = f"/admin/staff/{admin_id}"
+    response = post(client, f"{path}/roles/{grant_id}/take-away", {}, path)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert f'href="#take-away-{grant_id}">You cannot give up the admin role' in html
+    assert f'id="take-away-{grant_id}"' in html
+    response = post(client, f"{path}/switch-off", {}, path)
+    assert response.status_code == 400
+    assert 'href="#switch-off">You cannot switch off your own account' in response.get_data(
+        as_text=True
+    )
+    assert client.get("/admin/staff").status_code == 200  # still an admin, still signed in
+    with seeded.app_context():
+        assert demo("admin").active and demo("admin").has_authority_role(Role.ADMIN)
+
+
+def test_taking_a_role_away_on_the_page(client_for, seeded):
+    client = client_for("admin")
+    with seeded.app_context():
+        carer = demo("carer")
+        carer_id = carer.id
+        grant_id = staff.existing_grant(carer, Role.CARER, child=child("DCC-1102")).id
+    path = f"/admin/staff/{carer_id}"
+    response = post(client, f"{path}/roles/{grant_id}/take-away", {}, path)
+    assert response.status_code == 303
+    page = client.get(path).get_data(as_text=True)
+    assert "Jo Marsh no longer holds: Carer for Oliver Brown (DCC-1102)" in page
+    with seeded.app_context():
+        assert [g.child.authority_reference for g in demo("carer").grants] == ["DCC-1201"]
+        assert actions("role.revoked") == ["role.revoked"]
+
+
+def test_switching_off_asks_first_then_ends_the_persons_sessions(client_for, seeded):
+    worker = client_for("social_worker")
+    client = client_for("admin")
+    sam_id = user_id_of(seeded, "social_worker")
+    confirm = client.get(f"/admin/staff/{sam_id}/switch-off").get_data(as_text=True)
+    assert "Are you sure you want to switch off Sam Okoro&#39;s account?" in confirm
+    response = post(client, f"/admin/staff/{sam_id}/switch-off", {}, f"/admin/staff/{sam_id}")
+    assert response.status_code == 303
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert (
+        "Sam Okoro&#39;s account is switched off: they cannot sign in, and 1 open session" in page
+    )
+    assert worker.get("/children").status_code == 302
+    with seeded.app_context():
+        open_sessions = db.session.scalars(
+            select(UserSession).where(
+                UserSession.user_id == sam_id, UserSession.ended_at_utc.is_(None)
+            )
+        ).all()
+        assert open_sessions == []
+    response = post(client, f"/admin/staff/{sam_id}/switch-on", {}, f"/admin/staff/{sam_id}")
+    assert response.status_code == 303
+    with seeded.app_context():
+        assert demo("social_worker").active
+
+
+def test_unlinking_asks_first_then_forgets_the_sign_in(client_for, seeded):
+    client_for("dt_riverside")
+    client = client_for("admin")
+    tom = user_id_of(seeded, "dt_riverside")
+    confirm = client.get(f"/admin/staff/{tom}/unlink").get_data(as_text=True)
+    assert "Are you sure you want to unlink Tom Fletcher&#39;s sign-in?" in confirm
+    assert "Demo sign-in" in confirm
+    response = post(client, f"/admin/staff/{tom}/unlink", {}, f"/admin/staff/{tom}")
+    assert response.status_code == 303
+    with seeded.app_context():
+        assert not demo("dt_riverside").sign_in_is_linked
+        assert actions("sign_in.unlinked") == ["sign_in.unlinked"]
+
+
+def test_moving_a_caseload_on_the_page_asks_first(client_for, seeded):
+    client = client_for("admin")
+    with seeded.app_context():
+        sam = demo("social_worker")
+        sam_id = sam.id
+        chosen = [str(child("DCC-1101").id), str(child("DCC-1203").id)]
+    path = f"/admin/staff/{sam_id}"
+    token = csrf_token_from(client, path)
+    check = client.post(
+        f"{path}/caseload",
+        data={
+            "csrf_token": token,
+            "to_worker": "Alex",
+            "which": "chosen",
+            "child_id": chosen,
+            "on": "02/11/2026",
+        },
+    )
+    html = check.get_data(as_text=True)
+    assert check.status_code == 200
+    assert "Are you sure you want to move 2 children from Sam Okoro to Alex Morgan?" in html
+    assert "Ella Brown (DCC-1101)" in html and "Grace Taylor (DCC-1203)" in html
+    with seeded.app_context():
+        assert len(staff.caseload_of(db.session, demo("social_worker"))) == SW_CASELOAD  # not yet
+    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', html))
+    ids = re.findall(r'<input type="hidden" name="child_id" value="([^"]*)">', html)
+    moved = client.post(
+        f"{path}/caseload/move",
+        data={
+            "csrf_token": token,
+            "to_worker": fields["to_worker"],
+            "which": fields["which"],
+            "on": fields["on"],
+            "child_id": ids,
+        },
+    )
+    assert moved.status_code == 303
+    with seeded.app_context():
+        assert len(staff.caseload_of(db.session, demo("social_worker"))) == SW_CASELOAD - 2
+        assert len(staff.caseload_of(db.session, demo("reviewer"))) == 2
+
+    unknown = client.post(
+        f"{path}/caseload", data={"csrf_token": token, "to_worker": "nobody", "which": "all"}
+    )
+    assert unknown.status_code == 400
+    assert 'href="#to_worker">No one has the email address or name &#39;nobody&#39;' in (
+        unknown.get_data(as_text=True)
+    )
