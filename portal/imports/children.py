@@ -1,0 +1,819 @@
+"""The children import: the SSDA903 return's own columns, one row per episode of care, plus
+the columns a PEP needs that the return does not carry.
+
+The return's columns: CHILD, SEX (1/2), DOB, ETHNIC, UPN, and for each episode DECOM, RNE, LS,
+CIN, PLACE, PLACE_PROVIDER, DEC, REC, HOME_POST, PL_POST and URN (the placement provider's
+Ofsted URN, not a school's). Added in the same style: FORENAME, SURNAME, SCHOOL_URN (the
+school's DfE URN, already in the schools list), SW_EMAIL (a person with an account; blank leaves
+the social worker as they are), and optionally UASC (Y/N, blank N), PLACED_LA (the authority the
+child lives in when placed out of area, on each episode's row) and NO_SCHOOL_PLACE (why a child
+with no SCHOOL_URN has no place). Dates are dd/mm/yyyy, as the return writes them, or yyyy-mm-dd.
+
+A child's legal status is their latest episode's LS; their date of entering care is the start of
+the current period of care; a latest episode that ended for a reason that leaves care means they
+left care. Re-importing changes only what changed, each change through the same life events an
+admin's change makes (school, social worker, placement, leaving care, legal status), so the
+child's timeline shows it; children not in the file are left alone.
+
+It is fast because it reads everything it needs in a handful of queries before it looks at a
+row, and inserts new children and their episodes, grants and events in bulk.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, TypeVar
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from portal.codes import Ssda903Codes, ssda903
+from portal.imports import Plan, Problem, Progress, RowChange, Rows
+from portal.imports.ssda903_rows import (
+    CareSummary,
+    ChildFacts,
+    EpisodeFacts,
+    ParsedRow,
+    disagreements,
+    episode_problems,
+    parse_row,
+    show_date,
+    summarise_care,
+)
+from portal.models import (
+    AuditEvent,
+    CareEpisode,
+    Child,
+    ChildEvent,
+    ChildEventKind,
+    ImportKind,
+    NoSchoolPlace,
+    RoleGrant,
+    School,
+    User,
+)
+from portal.operations import audit
+from portal.operations.audit import Actor
+from portal.operations.child_events import (
+    change_placement,
+    change_social_worker,
+    move_school,
+    placement_description,
+    record_child_event,
+    record_leaving_care,
+)
+from workflows.roles import Role
+
+# Rows between progress reports, and references or ids in one IN (...) list.
+PROGRESS_EVERY = 250
+CHUNK = 500
+
+# An episode's columns and the CareEpisode attribute each is kept in.
+EPISODE_ATTRIBUTES = {
+    "RNE": "reason_new_episode",
+    "LS": "legal_status",
+    "CIN": "category_of_need",
+    "PLACE": "placement_type",
+    "PLACE_PROVIDER": "placement_provider",
+    "DEC": "ended_on",
+    "REC": "reason_ended",
+    "HOME_POST": "home_postcode",
+    "PL_POST": "placement_postcode",
+    "URN": "provider_ofsted_urn",
+}
+# The child's columns and the Child attribute each is kept in (ChildFacts names them the same;
+# the school, the social worker and what the episodes say are compared on their own).
+CHILD_ATTRIBUTES = {
+    "FORENAME": "first_name",
+    "SURNAME": "last_name",
+    "SEX": "sex",
+    "DOB": "date_of_birth",
+    "ETHNIC": "ethnicity",
+    "UPN": "upn",
+    "UASC": "uasc",
+}
+
+
+@dataclass
+class ChildChange:
+    """What one child in the file becomes, and what that changes."""
+
+    reference: str
+    first_row: int
+    facts: ChildFacts
+    episodes: list[EpisodeFacts]  # the file's, in date order
+    care: CareSummary
+    placed_in_authority: str | None
+    school: School | None
+    worker: User | None  # None: SW_EMAIL blank, the social worker is left as they are
+    existing: Child | None
+    new_episodes: list[EpisodeFacts] = field(default_factory=list)
+    # (the child's episode, {column: (before, after)}) for the file's changes to an episode
+    changed_episodes: list[tuple[CareEpisode, dict[str, tuple[Any, Any]]]] = field(
+        default_factory=list
+    )
+    fields: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
+    school_changes: bool = False
+    worker_changes: bool = False
+
+
+@dataclass
+class ChildrenPlan(Plan):
+    children: list[ChildChange] = field(default_factory=list)
+    today: date = field(default_factory=date.today)
+    # Each existing child's episodes, latest last (read once, in check).
+    episodes_of: dict[uuid.UUID, list[CareEpisode]] = field(default_factory=dict)
+
+
+class ChildrenImporter:
+    kind = ImportKind.CHILDREN
+    # Names with accents must arrive intact: the social-care export is saved as UTF-8.
+    encodings: tuple[str, ...] = ("utf-8-sig",)
+    required_columns: tuple[str, ...] = (
+        "CHILD",
+        "FORENAME",
+        "SURNAME",
+        "SEX",
+        "DOB",
+        "ETHNIC",
+        "UPN",
+        "DECOM",
+        "RNE",
+        "LS",
+        "CIN",
+        "PLACE",
+        "PLACE_PROVIDER",
+        "DEC",
+        "REC",
+        "HOME_POST",
+        "PL_POST",
+        "URN",
+        "SCHOOL_URN",
+        "SW_EMAIL",
+    )
+    optional_columns: tuple[str, ...] = ("UASC", "PLACED_LA", "NO_SCHOOL_PLACE")
+
+    def check(self, session: Session, rows: Rows, progress: Progress) -> ChildrenPlan:
+        codes = ssda903()
+        plan = ChildrenPlan()
+        rows_of: dict[str, list[ParsedRow]] = {}
+        done = 0
+        for number, cells in rows:
+            parsed = parse_row(number, cells, codes, plan.today)
+            plan.problems.extend(parsed.problems)
+            if parsed.reference:
+                rows_of.setdefault(parsed.reference, []).append(parsed)
+            done += 1
+            if done % PROGRESS_EVERY == 0:
+                progress(done)
+        progress(done)
+
+        existing = _children_by_reference(session, list(rows_of))
+        plan.episodes_of = _episodes_by_child(session, [c.id for c in existing.values()])
+        workers_of = _social_workers_by_child(session, [c.id for c in existing.values()])
+        facts_given = [rows[0].child for rows in rows_of.values() if rows[0].child]
+        schools = _schools_by_urn(session, {f.school_urn for f in facts_given if f.school_urn})
+        people = _people_by_email(
+            session, {f.social_worker_email for f in facts_given if f.social_worker_email}
+        )
+
+        for reference, child_rows in rows_of.items():
+            problems = _child_problems(reference, child_rows, schools, people)
+            plan.problems.extend(problems)
+            facts = child_rows[0].child
+            if problems or facts is None or any(row.problems for row in child_rows):
+                continue
+            episodes = sorted(
+                (row.episode for row in child_rows if row.episode), key=lambda e: e.started_on
+            )
+            child = existing.get(reference)
+            change = _work_out(
+                reference,
+                child_rows[0].row,
+                facts,
+                episodes,
+                child,
+                plan.episodes_of.get(child.id, []) if child else [],
+                workers_of.get(child.id, []) if child else [],
+                schools,
+                people,
+                codes,
+            )
+            plan.children.append(change)
+            plan.changes.append(_row_change(change, codes))
+        plan.problems.sort(key=lambda p: (p.row or 0, p.column or ""))
+        plan.changes.sort(key=lambda c: c.row)
+        return plan
+
+    def apply(self, session: Session, actor: Actor, plan: Plan) -> None:
+        assert isinstance(plan, ChildrenPlan)
+        _insert_new_children(
+            session, actor, [c for c in plan.children if c.existing is None], ssda903()
+        )
+        for change in plan.children:
+            if change.existing is not None and _has_changes(change):
+                _update_child(session, actor, change, plan, ssda903())
+
+
+IMPORTER = ChildrenImporter()
+
+
+# ---------------------------------------------------------------------------------- reading
+
+T = TypeVar("T")
+
+
+def _chunks(items: Sequence[T]) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), CHUNK):
+        yield items[start : start + CHUNK]
+
+
+def _children_by_reference(session: Session, references: list[str]) -> dict[str, Child]:
+    found: dict[str, Child] = {}
+    for chunk in _chunks(references):
+        for child in session.scalars(select(Child).where(Child.authority_reference.in_(chunk))):
+            found[child.authority_reference] = child
+    return found
+
+
+def _episodes_by_child(
+    session: Session, child_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, list[CareEpisode]]:
+    found: dict[uuid.UUID, list[CareEpisode]] = {}
+    for chunk in _chunks(child_ids):
+        for episode in session.scalars(
+            select(CareEpisode)
+            .where(CareEpisode.child_id.in_(chunk))
+            .order_by(CareEpisode.child_id, CareEpisode.started_on)
+        ):
+            found.setdefault(episode.child_id, []).append(episode)
+    return found
+
+
+def _social_workers_by_child(
+    session: Session, child_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, list[User]]:
+    found: dict[uuid.UUID, list[User]] = {}
+    for chunk in _chunks(child_ids):
+        for child_id, user in session.execute(
+            select(RoleGrant.child_id, User)
+            .join(User, RoleGrant.user_id == User.id)
+            .where(RoleGrant.role == Role.SOCIAL_WORKER.value, RoleGrant.child_id.in_(chunk))
+        ):
+            found.setdefault(child_id, []).append(user)
+    return found
+
+
+def _schools_by_urn(session: Session, urns: set[str]) -> dict[str, School]:
+    found: dict[str, School] = {}
+    for chunk in _chunks(sorted(urns)):
+        for school in session.scalars(select(School).where(School.urn.in_(chunk))):
+            assert school.urn is not None
+            found[school.urn] = school
+    return found
+
+
+def _people_by_email(session: Session, emails: set[str]) -> dict[str, User]:
+    found: dict[str, User] = {}
+    for chunk in _chunks(sorted(emails)):
+        # Addresses are kept in lower case (User validates them), as the file's are read.
+        for user in session.scalars(select(User).where(User.email.in_(chunk))):
+            found[user.email] = user
+    return found
+
+
+# --------------------------------------------------------------------------------- checking
+
+
+def _child_problems(
+    reference: str,
+    rows: list[ParsedRow],
+    schools: dict[str, School],
+    people: dict[str, User],
+) -> list[Problem]:
+    problems = disagreements(rows)
+    episodes = [row.episode for row in rows if row.episode]
+    if len(episodes) == len(rows):
+        problems.extend(episode_problems(episodes, reference))
+    facts, first_row = rows[0].child, rows[0].row
+    if facts is not None and facts.school_urn and facts.school_urn not in schools:
+        problems.append(
+            Problem(
+                first_row,
+                "SCHOOL_URN",
+                f"There is no school with the URN {facts.school_urn} in the schools list.",
+                "Check the URN in Get Information About Schools. If it is right, import the "
+                "schools file (or add the setting by hand) first, then upload this file again.",
+            )
+        )
+    email = facts.social_worker_email if facts is not None else None
+    if email and email not in people:
+        problems.append(
+            Problem(
+                first_row,
+                "SW_EMAIL",
+                f"No one with the email address {email} has an account.",
+                "Add the social worker as a member of staff first (or correct the address), "
+                "then upload this file again.",
+            )
+        )
+    return problems
+
+
+def _stored_episode(episode: CareEpisode) -> EpisodeFacts:
+    """An episode already held, in the file's terms (its placed authority is not kept)."""
+    return EpisodeFacts(
+        row=0,
+        started_on=episode.started_on,
+        reason_new_episode=episode.reason_new_episode or "",
+        legal_status=episode.legal_status,
+        category_of_need=episode.category_of_need,
+        placement_type=episode.placement_type or "",
+        placement_provider=episode.placement_provider,
+        ended_on=episode.ended_on,
+        reason_ended=episode.reason_ended,
+        home_postcode=episode.home_postcode,
+        placement_postcode=episode.placement_postcode,
+        provider_ofsted_urn=episode.provider_ofsted_urn,
+        placed_in_authority=None,
+    )
+
+
+def _work_out(
+    reference: str,
+    first_row: int,
+    facts: ChildFacts,
+    episodes: list[EpisodeFacts],
+    child: Child | None,
+    held_episodes: list[CareEpisode],
+    held_workers: list[User],
+    schools: dict[str, School],
+    people: dict[str, User],
+    codes: Ssda903Codes,
+) -> ChildChange:
+    in_file = {episode.started_on for episode in episodes}
+    # Episodes held but not in this file (earlier years, say) still count for the child's
+    # period of care; the file's own episodes replace the held ones that start the same day.
+    all_episodes = [_stored_episode(e) for e in held_episodes if e.started_on not in in_file]
+    all_episodes.extend(episodes)
+    all_episodes.sort(key=lambda e: e.started_on)
+    latest = all_episodes[-1]
+    if latest.row or child is None:
+        placed_in = latest.placed_in_authority
+    else:
+        placed_in = child.placed_in_authority
+    change = ChildChange(
+        reference=reference,
+        first_row=first_row,
+        facts=facts,
+        episodes=episodes,
+        care=summarise_care(all_episodes, codes),
+        placed_in_authority=placed_in,
+        school=schools[facts.school_urn] if facts.school_urn else None,
+        worker=people[facts.social_worker_email] if facts.social_worker_email else None,
+        existing=child,
+    )
+    if child is None:
+        change.new_episodes = list(episodes)
+        return change
+
+    held = {episode.started_on: episode for episode in held_episodes}
+    for episode in episodes:
+        stored = held.get(episode.started_on)
+        if stored is None:
+            change.new_episodes.append(episode)
+            continue
+        differences = {
+            column: (getattr(stored, attribute), getattr(episode, attribute))
+            for column, attribute in EPISODE_ATTRIBUTES.items()
+            if getattr(stored, attribute) != getattr(episode, attribute)
+        }
+        if differences:
+            change.changed_episodes.append((stored, differences))
+
+    fields = change.fields
+    for column, attribute in CHILD_ATTRIBUTES.items():
+        before, after = getattr(child, attribute), getattr(facts, attribute)
+        if before != after:
+            fields[column] = (_shown(before), _shown(after))
+    school_before = (child.current_school_id, child.no_school_place)
+    school_after = (
+        change.school.id if change.school else None,
+        facts.no_school_place.value if facts.no_school_place else None,
+    )
+    if school_before != school_after:
+        change.school_changes = True
+        fields["SCHOOL_URN"] = (
+            _setting(child.current_school, child.no_school_place),
+            _setting(change.school, school_after[1]),
+        )
+    if change.worker is not None and [u.id for u in held_workers] != [change.worker.id]:
+        change.worker_changes = True
+        fields["SW_EMAIL"] = (
+            ", ".join(sorted(u.email for u in held_workers)) or None,
+            change.worker.email,
+        )
+    care = change.care
+    if child.legal_status != care.legal_status:
+        fields["LS"] = (child.legal_status, care.legal_status)
+    if child.date_entered_care != care.date_entered_care:
+        fields["Date entered care"] = (
+            show_date(child.date_entered_care),
+            show_date(care.date_entered_care),
+        )
+    if child.placed_in_authority != placed_in:
+        fields["PLACED_LA"] = (child.placed_in_authority, placed_in)
+    if (child.date_left_care, child.reason_left_care) != (
+        care.date_left_care,
+        care.reason_left_care,
+    ):
+        fields["Left care"] = (
+            _left(child.date_left_care, child.reason_left_care),
+            _left(care.date_left_care, care.reason_left_care),
+        )
+    for episode in change.new_episodes:
+        fields[f"Episode from {show_date(episode.started_on)}"] = (None, _episode_words(episode))
+    for stored, differences in change.changed_episodes:
+        for column, (before, after) in differences.items():
+            fields[f"{column} (episode from {show_date(stored.started_on)})"] = (
+                _shown(before),
+                _shown(after),
+            )
+    return change
+
+
+def _shown(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "Y" if value else "N"
+    if isinstance(value, date):
+        return show_date(value)
+    return str(value)
+
+
+def _setting(school: School | None, no_school_place: str | None) -> str | None:
+    if school is not None:
+        return school.urn or school.name
+    if no_school_place:
+        return f"No school place: {NoSchoolPlace(no_school_place).label}"
+    return None
+
+
+def _left(on: date | None, reason: str | None) -> str:
+    return f"{show_date(on)} ({reason})" if on else "In care"
+
+
+def _episode_words(episode: EpisodeFacts) -> str:
+    words = f"LS {episode.legal_status}, PLACE {episode.placement_type}"
+    if episode.placement_provider:
+        words += f", PLACE_PROVIDER {episode.placement_provider}"
+    if episode.ended_on:
+        words += f", ended {show_date(episode.ended_on)} ({episode.reason_ended})"
+    return words
+
+
+def _has_changes(change: ChildChange) -> bool:
+    return bool(change.fields)
+
+
+def _row_change(change: ChildChange, codes: Ssda903Codes) -> RowChange:
+    facts = change.facts
+    name = f"{facts.first_name} {facts.last_name}"
+    if change.existing is None:
+        episodes = len(change.episodes)
+        summary = (
+            f"New child: {name}, {codes.legal_status_label(change.care.legal_status)}, "
+            f"{episodes} episode{'s' if episodes != 1 else ''} of care"
+        )
+        if change.care.date_left_care:
+            summary += f"; left care on {show_date(change.care.date_left_care)}"
+        return RowChange(change.first_row, change.reference, "new", summary)
+    if not change.fields:
+        return RowChange(change.first_row, change.reference, "unchanged", f"No change: {name}")
+    left_now = "Left care" in change.fields and change.care.date_left_care is not None
+    listed = ", ".join(change.fields)
+    if left_now:
+        reason = codes.reasons_episode_ceased[change.care.reason_left_care or ""]
+        summary = (
+            f"{name} left care on {show_date(change.care.date_left_care)}: {reason.label} "
+            f"({reason.code}). Changed: {listed}"
+        )
+        return RowChange(change.first_row, change.reference, "left", summary, change.fields)
+    return RowChange(
+        change.first_row,
+        change.reference,
+        "changed",
+        f"Changed for {name}: {listed}",
+        change.fields,
+    )
+
+
+# --------------------------------------------------------------------------------- applying
+
+
+def _insert_new_children(
+    session: Session, actor: Actor, changes: list[ChildChange], codes: Ssda903Codes
+) -> None:
+    """New children, their episodes, social worker grants, timeline and audit events, each
+    table in one bulk insert."""
+    children: list[dict[str, Any]] = []
+    episodes: list[dict[str, Any]] = []
+    grants: list[dict[str, Any]] = []
+    events: list[dict[str, Any]] = []
+    audits: list[dict[str, Any]] = []
+    actor_id = actor.user.id if actor.user else None
+    for change in changes:
+        child_id = uuid.uuid4()
+        facts, care = change.facts, change.care
+        left = (
+            codes.reasons_episode_ceased[care.reason_left_care] if care.reason_left_care else None
+        )
+        children.append(
+            {
+                "id": child_id,
+                "first_name": facts.first_name,
+                "last_name": facts.last_name,
+                "date_of_birth": facts.date_of_birth,
+                "authority_reference": change.reference,
+                "upn": facts.upn,
+                "legal_status": care.legal_status,
+                "date_entered_care": care.date_entered_care,
+                "current_school_id": change.school.id if change.school else None,
+                "sex": facts.sex,
+                "ethnicity": facts.ethnicity,
+                "uasc": facts.uasc,
+                "placed_in_authority": change.placed_in_authority,
+                "no_school_place": facts.no_school_place.value if facts.no_school_place else None,
+                "date_left_care": care.date_left_care,
+                "reason_left_care": care.reason_left_care,
+                "previously_looked_after": bool(left and left.previously_looked_after),
+            }
+        )
+        episodes.extend(_episode_row(child_id, episode) for episode in change.episodes)
+        if change.worker is not None:
+            grants.append(
+                {
+                    "id": uuid.uuid4(),
+                    "user_id": change.worker.id,
+                    "role": Role.SOCIAL_WORKER.value,
+                    "child_id": child_id,
+                }
+            )
+        latest = change.episodes[-1]
+        entered = {
+            "from": "Not in care",
+            "to": f"In care: {codes.legal_status_label(care.legal_status)}",
+            "legal_status": care.legal_status,
+            "placement": placement_description(
+                latest.placement_type, latest.placement_provider, change.placed_in_authority
+            ),
+            "school": change.school.name if change.school else None,
+            "school_urn": change.school.urn if change.school else None,
+            "no_school_place": facts.no_school_place.value if facts.no_school_place else None,
+            "social_worker": change.worker.display_name if change.worker else None,
+            "source": "children import",
+        }
+        _add_event(
+            events,
+            audits,
+            actor,
+            actor_id,
+            child_id,
+            ChildEventKind.ENTERED_CARE,
+            care.date_entered_care,
+            entered,
+        )
+        if left is not None and care.date_left_care is not None:
+            _add_event(
+                events,
+                audits,
+                actor,
+                actor_id,
+                child_id,
+                ChildEventKind.LEFT_CARE,
+                care.date_left_care,
+                {
+                    "from": "In care",
+                    "to": f"Left care: {left.label} ({left.code})",
+                    "reason": left.code,
+                    "reason_label": left.label,
+                    "previously_looked_after": left.previously_looked_after,
+                    "source": "children import",
+                },
+            )
+    for model, rows in (
+        (Child, children),
+        (CareEpisode, episodes),
+        (RoleGrant, grants),
+        (ChildEvent, events),
+        (AuditEvent, audits),
+    ):
+        if rows:
+            session.execute(insert(model), rows)
+
+
+def _add_event(
+    events: list[dict[str, Any]],
+    audits: list[dict[str, Any]],
+    actor: Actor,
+    actor_id: uuid.UUID | None,
+    child_id: uuid.UUID,
+    kind: ChildEventKind,
+    on: date,
+    details: dict[str, Any],
+) -> None:
+    """A timeline event and its audit event, as `record_child_event` writes them."""
+    plain = {key: value for key, value in details.items() if value is not None}
+    event_id = uuid.uuid4()
+    events.append(
+        {
+            "id": event_id,
+            "child_id": child_id,
+            "kind": kind.value,
+            "occurred_on": on,
+            "details": plain,
+            "recorded_by_id": actor_id,
+            "recorded_by_description": actor.description[:300],
+        }
+    )
+    audits.append(
+        {
+            "id": uuid.uuid4(),
+            "actor_user_id": actor_id,
+            "actor_description": actor.description[:300],
+            "action": f"child.{kind.value}",
+            "object_type": "child",
+            "object_id": str(child_id),
+            "client_address": actor.client_address,
+            "details": {"child_event_id": str(event_id), "occurred_on": on.isoformat(), **plain},
+        }
+    )
+
+
+def _episode_row(child_id: uuid.UUID, episode: EpisodeFacts) -> dict[str, Any]:
+    row: dict[str, Any] = {"id": uuid.uuid4(), "child_id": child_id}
+    row["started_on"] = episode.started_on
+    for attribute in EPISODE_ATTRIBUTES.values():
+        row[attribute] = getattr(episode, attribute)
+    return row
+
+
+def _update_child(
+    session: Session, actor: Actor, change: ChildChange, plan: ChildrenPlan, codes: Ssda903Codes
+) -> None:
+    """One known child's changes, each through the life event it is, so the timeline and the
+    audit trail show it."""
+    child = change.existing
+    assert child is not None
+    facts, care = change.facts, change.care
+    plain_changes = {
+        column: list(change.fields[column])
+        for column in CHILD_ATTRIBUTES
+        if column in change.fields
+    }
+    for column, attribute in CHILD_ATTRIBUTES.items():
+        if column in change.fields:
+            setattr(child, attribute, getattr(facts, attribute))
+
+    for stored, differences in change.changed_episodes:
+        for column, (_before, after) in differences.items():
+            setattr(stored, EPISODE_ATTRIBUTES[column], after)
+
+    held = plan.episodes_of.setdefault(child.id, [])
+    for episode in change.new_episodes:
+        previous = held[-1] if held else None
+        is_latest = previous is None or previous.started_on < episode.started_on
+        moves = (
+            is_latest
+            and previous is not None
+            and (
+                (previous.placement_type, previous.placement_provider, child.placed_in_authority)
+                != (episode.placement_type, episode.placement_provider, episode.placed_in_authority)
+            )
+        )
+        stored = CareEpisode(child_id=child.id, started_on=episode.started_on)
+        for attribute in EPISODE_ATTRIBUTES.values():
+            setattr(stored, attribute, getattr(episode, attribute))
+        if moves:
+            assert previous is not None
+            # Begin with the placement it replaces, so that change_placement corrects this
+            # episode in place and records the move from the old placement to the new one.
+            for attribute in _PLACEMENT_ATTRIBUTES:
+                setattr(stored, attribute, getattr(previous, attribute))
+        session.add(stored)
+        session.flush()
+        if moves:
+            change_placement(
+                session,
+                actor,
+                child,
+                episode.started_on,
+                placement_type=episode.placement_type,
+                placement_provider=episode.placement_provider,
+                placement_postcode=episode.placement_postcode,
+                provider_ofsted_urn=episode.provider_ofsted_urn,
+                placed_in_authority=episode.placed_in_authority,
+            )
+        held.append(stored)
+        held.sort(key=lambda e: e.started_on)
+
+    if child.placed_in_authority != change.placed_in_authority:
+        plain_changes["PLACED_LA"] = [child.placed_in_authority, change.placed_in_authority]
+        child.placed_in_authority = change.placed_in_authority
+
+    if child.legal_status != care.legal_status:
+        record_child_event(
+            session,
+            actor,
+            child,
+            ChildEventKind.LEGAL_STATUS_CHANGED,
+            change.episodes[-1].started_on if change.episodes else plan.today,
+            **{
+                "from": codes.legal_status_label(child.legal_status),
+                "to": codes.legal_status_label(care.legal_status),
+                "from_legal_status": child.legal_status,
+                "legal_status": care.legal_status,
+                "source": "children import",
+            },
+        )
+        child.legal_status = care.legal_status
+
+    back_in_care = child.date_left_care is not None and care.date_left_care is None
+    if child.date_entered_care != care.date_entered_care or back_in_care:
+        plain_changes["Date entered care"] = [
+            show_date(child.date_entered_care),
+            show_date(care.date_entered_care),
+        ]
+        child.date_entered_care = care.date_entered_care
+        if back_in_care:
+            child.date_left_care = None
+            child.reason_left_care = None
+            child.previously_looked_after = False
+            record_child_event(
+                session,
+                actor,
+                child,
+                ChildEventKind.ENTERED_CARE,
+                care.date_entered_care,
+                **{
+                    "from": "Not in care",
+                    "to": f"In care: {codes.legal_status_label(care.legal_status)}",
+                    "legal_status": care.legal_status,
+                    "source": "children import",
+                },
+            )
+    if (
+        care.date_left_care is not None
+        and care.reason_left_care is not None
+        and (
+            (child.date_left_care, child.reason_left_care)
+            != (care.date_left_care, care.reason_left_care)
+        )
+    ):
+        record_leaving_care(session, actor, child, care.date_left_care, care.reason_left_care)
+
+    if change.school_changes:
+        move_school(
+            session,
+            actor,
+            child,
+            change.school,
+            plan.today,
+            no_school_place=facts.no_school_place,
+        )
+    if change.worker_changes:
+        change_social_worker(session, actor, child, change.worker, plan.today)
+
+    if plain_changes or change.changed_episodes:
+        record_fields = {
+            **plain_changes,
+            **{
+                f"{column} (episode from {show_date(stored.started_on)})": [
+                    _shown(before),
+                    _shown(after),
+                ]
+                for stored, differences in change.changed_episodes
+                for column, (before, after) in differences.items()
+            },
+        }
+        audit.record(
+            session,
+            actor,
+            "child.updated",
+            "child",
+            child.id,
+            fields=record_fields,
+            source="children import",
+        )
+
+
+_PLACEMENT_ATTRIBUTES = (
+    "placement_type",
+    "placement_provider",
+    "placement_postcode",
+    "provider_ofsted_urn",
+)

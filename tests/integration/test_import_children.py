@@ -1,0 +1,592 @@
+"""The children import, with real files: what each one checks to, what its commit changes, and
+what a second import of the week after records in each child's timeline."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.imports import Problem
+from portal.imports.children import IMPORTER, ChildrenPlan
+from portal.imports.reading import FileRefused, read_rows
+from portal.models import (
+    AuditEvent,
+    CareEpisode,
+    Child,
+    ChildEvent,
+    ChildEventKind,
+    ImportKind,
+    ImportRun,
+    ImportStatus,
+    RoleGrant,
+    School,
+    User,
+)
+from portal.operations.audit import Actor
+from workflows.roles import Role
+
+FILES = Path(__file__).parents[1] / "fixtures" / "imports" / "children"
+SAM = "sam.okoro@testshire.gov.uk"
+PRIYA = "priya.shah@testshire.gov.uk"
+ADMIN = "ada.admin@testshire.gov.uk"
+V2 = "Single period of accommodation under section 20 (Children Act 1989) (V2)"
+
+
+def add_schools_and_staff() -> None:
+    """The settings and people the files name, as the schools and staff imports leave them."""
+    for urn, name, phase, authority in (
+        ("110001", "Oakfield Primary School", "primary", "Testshire"),
+        ("110002", "Riverside Academy", "secondary", "Testshire"),
+        ("110004", "Northgate College", "post_16", "Testshire"),
+        ("120001", "Hillview School", "secondary", "Herefordshire"),
+    ):
+        db.session.add(School(urn=urn, name=name, phase=phase, local_authority=authority))
+    for email, name in ((SAM, "Sam Okoro"), (PRIYA, "Priya Shah"), (ADMIN, "Ada Admin")):
+        db.session.add(User(email=email, display_name=name))
+    db.session.flush()
+    admin = user(ADMIN)
+    db.session.add(RoleGrant(user_id=admin.id, role=Role.ADMIN.value))
+    db.session.commit()
+
+
+def user(email: str) -> User:
+    return db.session.scalars(select(User).where(User.email == email)).one()
+
+
+def admin_actor() -> Actor:
+    return Actor.for_user(user(ADMIN), "127.0.0.1")
+
+
+def check(name: str) -> ChildrenPlan:
+    _total, rows = read_rows(
+        (FILES / name).read_bytes(),
+        encodings=IMPORTER.encodings,
+        required_columns=IMPORTER.required_columns,
+        optional_columns=IMPORTER.optional_columns,
+    )
+    seen: list[int] = []
+    plan = IMPORTER.check(db.session, rows, seen.append)
+    assert seen and seen[-1] == _total
+    return plan
+
+
+def commit(plan: ChildrenPlan) -> None:
+    assert plan.problems == []
+    IMPORTER.apply(db.session, admin_actor(), plan)
+    db.session.commit()
+
+
+def import_file(name: str) -> ChildrenPlan:
+    plan = check(name)
+    commit(plan)
+    return plan
+
+
+def child(reference: str) -> Child:
+    return db.session.scalars(select(Child).where(Child.authority_reference == reference)).one()
+
+
+def social_workers(reference: str) -> list[str]:
+    return sorted(
+        db.session.scalars(
+            select(User.email)
+            .join(RoleGrant, RoleGrant.user_id == User.id)
+            .where(
+                RoleGrant.child_id == child(reference).id,
+                RoleGrant.role == Role.SOCIAL_WORKER.value,
+            )
+        )
+    )
+
+
+def timeline(reference: str) -> list[ChildEvent]:
+    return list(
+        db.session.scalars(
+            select(ChildEvent)
+            .where(ChildEvent.child_id == child(reference).id)
+            .order_by(ChildEvent.occurred_on, ChildEvent.created_at_utc)
+        )
+    )
+
+
+def episodes(reference: str) -> list[CareEpisode]:
+    return list(
+        db.session.scalars(
+            select(CareEpisode)
+            .where(CareEpisode.child_id == child(reference).id)
+            .order_by(CareEpisode.started_on)
+        )
+    )
+
+
+def counted(model: type) -> int:
+    return db.session.scalar(select(func.count()).select_from(model)) or 0
+
+
+GOOD_CHANGES = [
+    (2, "C001", "new", "New child: Ava Thompson, Full care order (C2), 4 episodes of care"),
+    (6, "C002", "new", "New child: Leo Okafor, Full care order (C2), 3 episodes of care"),
+    (
+        9,
+        "C003",
+        "new",
+        "New child: Maya Kowalska, Placement order granted (E1), 3 episodes of care; "
+        "left care on 15/09/2024",
+    ),
+    (
+        12,
+        "C004",
+        "new",
+        "New child: Noah Ahmed, Freeing order granted (D1), 3 episodes of care; "
+        "left care on 30/06/2025",
+    ),
+    (15, "C005", "new", f"New child: Yonas Tesfay, {V2}, 2 episodes of care"),
+    (17, "C006", "new", "New child: Jade Morris, Full care order (C2), 4 episodes of care"),
+    (21, "C007", "new", f"New child: Jayden Scott, {V2}, 2 episodes of care"),
+    (
+        23,
+        "C008",
+        "new",
+        "New child: Ruby Walker, Accommodated under an agreed series of short-term breaks, "
+        "when individual episodes of care are recorded (V3), 2 episodes of care",
+    ),
+    (25, "C009", "new", "New child: Ethan Clarke, Full care order (C2), 4 episodes of care"),
+]
+
+# reference: legal status, entered care, left care, reason, previously looked after,
+# PEP due, UASC, placed in, no school place, school URN, UPN
+# fmt: off
+GOOD_CHILDREN = {
+    "C001": ("C2", date(2023, 4, 1), None, None, False, True, False, None, None, "110001",
+             "U881200001501"),
+    "C002": ("C2", date(2024, 1, 15), None, None, False, True, False, None, None, "110002",
+             "X881200001202"),
+    "C003": ("E1", date(2022, 2, 10), date(2024, 9, 15), "E11", True, False, False, None, None,
+             "110001", "V881200001903"),
+    "C004": ("D1", date(2020, 5, 1), date(2025, 6, 30), "E45", True, False, False, None, None,
+             "110002", "Y881200000904"),
+    "C005": ("V2", date(2025, 8, 12), None, None, False, True, True, None, None, "110002", None),
+    "C006": ("C2", date(2021, 3, 3), None, None, False, True, False, "Herefordshire", None,
+             "120001", "G88120000110A"),
+    "C007": ("V2", date(2024, 2, 1), None, None, False, True, False, None, "neet", None,
+             "U881200001007"),
+    "C008": ("V3", date(2025, 9, 1), None, None, False, False, False, None, None, "110001",
+             "F881200001408"),
+    "C009": ("C2", date(2023, 10, 10), None, None, False, True, False, None, None, "110004",
+             "U881200000909"),
+}
+# fmt: on
+
+
+def test_a_good_file_brings_in_every_child_with_their_episodes(app: Flask) -> None:
+    with app.app_context():
+        add_schools_and_staff()
+        plan = check("children_good.csv")
+        assert plan.problems == []
+        assert plan.counts() == {"new": 9, "problems": 0}
+        assert [(c.row, c.reference, c.action, c.summary) for c in plan.changes] == GOOD_CHANGES
+        commit(plan)
+
+        for reference, expected in GOOD_CHILDREN.items():
+            found = child(reference)
+            school = found.current_school.urn if found.current_school else None
+            assert (
+                found.legal_status,
+                found.date_entered_care,
+                found.date_left_care,
+                found.reason_left_care,
+                found.previously_looked_after,
+                found.has_pep_duty,
+                found.uasc,
+                found.placed_in_authority,
+                found.no_school_place,
+                school,
+                found.upn,
+            ) == expected, reference
+        assert {reference: len(episodes(reference)) for reference in GOOD_CHILDREN} == {
+            "C001": 4, "C002": 3, "C003": 3, "C004": 3, "C005": 2, "C006": 4, "C007": 2,
+            "C008": 2, "C009": 4,
+        }  # fmt: skip
+        every_legal_status = set(db.session.scalars(select(CareEpisode.legal_status)))
+        assert every_legal_status == {
+            "C1", "C2", "D1", "E1", "J1", "J2", "J3", "L1", "L2", "L3", "V2", "V3", "V4"
+        }  # fmt: skip
+        jade = episodes("C006")[-1]
+        assert (jade.placement_type, jade.placement_provider, jade.placement_postcode) == (
+            "U4", "PR4", "HR1 2ST",
+        )  # fmt: skip
+        assert episodes("C002")[-1].provider_ofsted_urn == "SC123456"  # an Ofsted URN
+        assert episodes("C008")[0].provider_ofsted_urn is None  # XXXXXX: the provider has none
+        assert episodes("C001")[0].home_postcode == "WR5 2"  # the return's partial postcode
+        assert child("C001").sex == "2" and child("C001").ethnicity == "WBRI"
+        assert social_workers("C004") == [PRIYA]
+        assert social_workers("C009") == [SAM]  # the file's Sam.Okoro@... in any case
+
+        assert [(e.kind, e.occurred_on) for e in timeline("C003")] == [
+            (ChildEventKind.ENTERED_CARE.value, date(2022, 2, 10)),
+            (ChildEventKind.LEFT_CARE.value, date(2024, 9, 15)),
+        ]
+        left = timeline("C004")[-1]
+        assert left.details["reason"] == "E45" and left.details["previously_looked_after"]
+        assert left.recorded_by_description.startswith("Ada Admin <ada.admin@testshire.gov.uk>")
+        assert [e.kind for e in timeline("C008")] == [ChildEventKind.ENTERED_CARE.value]
+        assert timeline("C008")[0].details["to"] == (
+            "In care: Accommodated under an agreed series of short-term breaks, when individual "
+            "episodes of care are recorded (V3)"
+        )
+        actions = db.session.execute(
+            select(AuditEvent.action, func.count()).group_by(AuditEvent.action)
+        ).all()
+        assert dict(actions) == {"child.entered_care": 9, "child.left_care": 2}
+
+
+def test_the_same_file_twice_changes_nothing(app: Flask) -> None:
+    with app.app_context():
+        add_schools_and_staff()
+        import_file("children_good.csv")
+        before = [counted(m) for m in (Child, CareEpisode, ChildEvent, AuditEvent, RoleGrant)]
+        plan = check("children_good.csv")
+        assert plan.counts() == {"unchanged": 9, "problems": 0}
+        assert {c.summary for c in plan.changes} == {
+            f"No change: {name}"
+            for name in (
+                "Ava Thompson", "Leo Okafor", "Maya Kowalska", "Noah Ahmed", "Yonas Tesfay",
+                "Jade Morris", "Jayden Scott", "Ruby Walker", "Ethan Clarke",
+            )
+        }  # fmt: skip
+        commit(plan)
+        after = [counted(m) for m in (Child, CareEpisode, ChildEvent, AuditEvent, RoleGrant)]
+        assert after == before
+
+
+CHANGES_A_WEEK_LATER = [
+    (
+        2,
+        "C001",
+        "changed",
+        "Changed for Ava Thompson: SCHOOL_URN",
+        {"SCHOOL_URN": ("110001", "110002")},
+    ),
+    (6, "C002", "changed", "Changed for Leo Okafor: SW_EMAIL", {"SW_EMAIL": (SAM, PRIYA)}),
+    (
+        15,
+        "C005",
+        "changed",
+        "Changed for Yonas Tesfay: LS, Episode from 01/11/2026, DEC (episode from 30/10/2025), "
+        "REC (episode from 30/10/2025)",
+        {
+            "LS": ("V2", "C1"),
+            "Episode from 01/11/2026": (None, "LS C1, PLACE U4, PLACE_PROVIDER PR5"),
+            "DEC (episode from 30/10/2025)": (None, "01/11/2026"),
+            "REC (episode from 30/10/2025)": (None, "X1"),
+        },
+    ),
+    (
+        22,
+        "C007",
+        "left",
+        "Jayden Scott left care on 16/11/2026: Returned home to parents, relatives or others "
+        "with parental responsibility, as part of the care planning process (E4A). Changed: "
+        "Left care, DEC (episode from 02/02/2024), REC (episode from 02/02/2024)",
+        {
+            "Left care": ("In care", "16/11/2026 (E4A)"),
+            "DEC (episode from 02/02/2024)": (None, "16/11/2026"),
+            "REC (episode from 02/02/2024)": (None, "E4A"),
+        },
+    ),
+    (
+        26,
+        "C009",
+        "changed",
+        "Changed for Ethan Clarke: Episode from 15/11/2026, DEC (episode from 01/05/2026), "
+        "REC (episode from 01/05/2026)",
+        {
+            "Episode from 15/11/2026": (None, "LS C2, PLACE K2, PLACE_PROVIDER PR4"),
+            "DEC (episode from 01/05/2026)": (None, "15/11/2026"),
+            "REC (episode from 01/05/2026)": (None, "X1"),
+        },
+    ),
+]
+
+
+def test_a_reimport_reports_each_change_and_records_it_in_the_childs_timeline(
+    app: Flask,
+) -> None:
+    with app.app_context():
+        add_schools_and_staff()
+        import_file("children_good.csv")
+        plan = check("children_changed.csv")
+        assert plan.counts() == {"changed": 4, "left": 1, "unchanged": 4, "problems": 0}
+        changed = [
+            (c.row, c.reference, c.action, c.summary, c.fields)
+            for c in plan.changes
+            if c.action != "unchanged"
+        ]
+        assert changed == CHANGES_A_WEEK_LATER
+        commit(plan)
+        today = date.today()
+
+        ava = timeline("C001")[-1]
+        assert (ava.kind, ava.occurred_on, ava.details["from"], ava.details["to"]) == (
+            ChildEventKind.SCHOOL_CHANGED.value,
+            today,
+            "Oakfield Primary School (URN 110001)",
+            "Riverside Academy (URN 110002)",
+        )
+        assert child("C001").current_school.urn == "110002"
+
+        leo = timeline("C002")[-1]
+        assert (leo.kind, leo.details["from"], leo.details["to"]) == (
+            ChildEventKind.SOCIAL_WORKER_CHANGED.value, "Sam Okoro", "Priya Shah",
+        )  # fmt: skip
+        assert social_workers("C002") == [PRIYA]
+
+        yonas = timeline("C005")[-1]
+        assert (yonas.kind, yonas.occurred_on, yonas.details["from"], yonas.details["to"]) == (
+            ChildEventKind.LEGAL_STATUS_CHANGED.value,
+            date(2026, 11, 1),
+            V2,
+            "Interim care order (C1)",
+        )
+        assert child("C005").legal_status == "C1"
+        assert [(e.started_on, e.ended_on, e.reason_ended) for e in episodes("C005")] == [
+            (date(2025, 8, 12), date(2025, 10, 30), "X1"),
+            (date(2025, 10, 30), date(2026, 11, 1), "X1"),
+            (date(2026, 11, 1), None, None),
+        ]
+
+        jayden = child("C007")
+        assert (jayden.date_left_care, jayden.reason_left_care) == (date(2026, 11, 16), "E4A")
+        assert not jayden.previously_looked_after and not jayden.has_pep_duty
+        left = timeline("C007")[-1]
+        assert (left.kind, left.occurred_on, left.details["reason"]) == (
+            ChildEventKind.LEFT_CARE.value, date(2026, 11, 16), "E4A",
+        )  # fmt: skip
+
+        moved = timeline("C009")[-1]
+        assert (moved.kind, moved.occurred_on) == (
+            ChildEventKind.PLACEMENT_CHANGED.value, date(2026, 11, 15),
+        )  # fmt: skip
+        assert (
+            moved.details["from_placement_type"],
+            moved.details["placement_type"],
+            moved.details["provider_ofsted_urn"],
+        ) == ("H5", "K2", "SC654321")
+        latest = episodes("C009")[-1]
+        assert (
+            latest.started_on,
+            latest.reason_new_episode,
+            latest.legal_status,
+            latest.placement_type,
+            latest.placement_provider,
+            latest.placement_postcode,
+            latest.provider_ofsted_urn,
+        ) == (date(2026, 11, 15), "P", "C2", "K2", "PR4", "WR14 1CD", "SC654321")
+        assert episodes("C009")[-2].reason_ended == "X1"
+
+        assert [e.kind for e in timeline("C004")] == [
+            ChildEventKind.ENTERED_CARE.value, ChildEventKind.LEFT_CARE.value,
+        ]  # fmt: skip
+        updated = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "child.updated")
+        ).all()
+        assert sorted(a.object_id for a in updated) == sorted(
+            str(child(r).id) for r in ("C005", "C007", "C009")
+        )
+
+        events = counted(ChildEvent)
+        again = check("children_changed.csv")
+        assert again.counts() == {"unchanged": 9, "problems": 0}
+        commit(again)
+        assert counted(ChildEvent) == events
+
+
+def test_children_not_in_the_file_are_left_alone(app: Flask) -> None:
+    with app.app_context():
+        add_schools_and_staff()
+        import_file("children_good.csv")
+        events = counted(ChildEvent)
+        plan = import_file("hostile_formula_cells.csv")
+        assert plan.counts() == {"new": 4, "problems": 0}
+        assert counted(Child) == 13
+        assert counted(ChildEvent) == events + 4
+        assert child("C007").no_school_place == "neet"
+
+
+def test_formula_like_cells_are_stored_exactly_as_text(app: Flask) -> None:
+    with app.app_context():
+        add_schools_and_staff()
+        import_file("hostile_formula_cells.csv")
+        names = {
+            reference: (child(reference).first_name, child(reference).last_name)
+            for reference in ("H001", "H002", "H003", "H004")
+        }
+        assert names == {
+            "H001": ('=HYPERLINK("http://x","y")', "Formula"),
+            "H002": ("+1", "-2+3"),
+            "H003": ("@SUM(A1)", "Sum"),
+            "H004": ("\tTabbed", "\rReturn"),
+        }
+
+
+def test_a_file_not_in_utf8_is_refused_whole(app: Flask) -> None:
+    with pytest.raises(FileRefused) as refused:
+        check("cp1252.csv")
+    assert str(refused.value) == (
+        "The file is not saved as UTF-8, so names with accents would be read wrongly. In "
+        "Excel, choose File, Save As, and 'CSV UTF-8 (Comma delimited)', then upload it."
+    )
+
+
+def test_a_file_missing_a_column_is_refused_whole(app: Flask) -> None:
+    with pytest.raises(FileRefused) as refused:
+        check("missing_column.csv")
+    assert str(refused.value).startswith("The file has no column SURNAME.")
+
+
+def test_duplicate_episodes_are_refused_naming_both_rows(app: Flask) -> None:
+    with app.app_context():
+        add_schools_and_staff()
+        plan = check("duplicate_episodes.csv")
+        assert plan.changes == []
+        assert plan.problems == [
+            Problem(
+                6,
+                "DECOM",
+                "Rows 5 and 6 are both the episode of child C001 that started on 01/09/2023.",
+                "Keep one of rows 5 and 6, or correct its DECOM.",
+            ),
+            Problem(
+                10,
+                "DECOM",
+                "Rows 7 and 10 are both the episode of child C002 that started on 15/01/2024.",
+                "Keep one of rows 7 and 10, or correct its DECOM.",
+            ),
+            Problem(
+                11,
+                "DECOM",
+                "Rows 7 and 11 are both the episode of child C002 that started on 15/01/2024.",
+                "Keep one of rows 7 and 11, or correct its DECOM.",
+            ),
+        ]
+
+
+BAD_ROWS = [
+    (2, "DOB", "DOB (the date of birth) is 01/01/2030, which is in the future."),
+    (
+        3,
+        "DECOM",
+        "The episode starts on 01/01/2014, before the child's date of birth (01/01/2015).",
+    ),
+    (4, "CIN", "N9 is not an SSDA903 category of need code."),
+    (4, "ETHNIC", "XXXX is not an SSDA903 ethnicity code."),
+    (4, "LS", "C3 is not an SSDA903 legal status code."),
+    (4, "PLACE", "Q1 is not an SSDA903 placement type code."),
+    (4, "PLACE_PROVIDER", "PR9 is not an SSDA903 placement provider code."),
+    (4, "RNE", "C is not an SSDA903 reason for new episode code."),
+    (4, "SEX", "3 is not an SSDA903 sex code."),
+    (5, "DEC", "The episode ends on 01/04/2024, before it starts (01/05/2024)."),
+    (5, "REC", "The episode has an end date (DEC) but no reason it ended (REC)."),
+    (6, "DEC", "The episode has a reason it ended (REC) but no end date (DEC)."),
+    (7, "HOME_POST", "NOT A PC is not a postcode."),
+    (7, "PL_POST", "12345 is not a postcode."),
+    (7, "UPN", "The UPN A881200001501 has the wrong check letter, so it has been mistyped."),
+    (
+        7,
+        "URN",
+        "123 is not an Ofsted URN. URN here is the placement provider's Ofsted reference (not "
+        "a school's).",
+    ),
+    (8, "SCHOOL_URN", "There is no school with the URN 999999 in the schools list."),
+    (8, "SW_EMAIL", "No one with the email address nobody@testshire.gov.uk has an account."),
+    (
+        10,
+        "DECOM",
+        "This episode starts on 01/03/2024, while the episode on row 9 (01/01/2024 to no end "
+        "date) has not ended.",
+    ),
+    (12, "DOB", "DOB is '02/01/2015' here but '01/01/2015' on row 11, for the same child (B009)."),
+    (12, "FORENAME", "FORENAME is 'Bee' here but 'Bea' on row 11, for the same child (B009)."),
+    (
+        13,
+        "REC",
+        "REC is X1 (a new episode begins the same day), but no episode of child B010 starts on "
+        "01/06/2024.",
+    ),
+    (
+        14,
+        "NO_SCHOOL_PLACE",
+        "The row gives both a school (SCHOOL_URN) and a reason for having no school place.",
+    ),
+    (
+        15,
+        "SCHOOL_URN",
+        "The row gives neither the child's school (SCHOOL_URN) nor why they have none "
+        "(NO_SCHOOL_PLACE).",
+    ),
+    (16, "NO_SCHOOL_PLACE", "home is not a reason for having no school place."),
+    (17, "DECOM", "2024/13/01 is not a date."),
+    (
+        17,
+        "UASC",
+        "UASC is Yes; it says whether the child is an unaccompanied asylum-seeking child.",
+    ),
+    (
+        18,
+        "PLACE_PROVIDER",
+        "A T1 placement has no placement provider, but PLACE_PROVIDER is PR1.",
+    ),
+    (19, "CHILD", "CHILD (the child's reference) is blank."),
+    (19, "FORENAME", "The child's first name is blank."),
+    (20, "SW_EMAIL", "not-an-email is not an email address."),
+]
+
+
+def test_every_problem_of_every_row_is_listed_with_what_to_do(app: Flask) -> None:
+    with app.app_context():
+        add_schools_and_staff()
+        plan = check("bad_rows.csv")
+        assert [(p.row, p.column, p.problem) for p in plan.problems] == BAD_ROWS
+        assert all(p.fix.strip() for p in plan.problems)
+        assert plan.problems[17].fix == (
+            "Add the social worker as a member of staff first (or correct the address), then "
+            "upload this file again."
+        )
+        # Row 20 gives its reason for having no school place by its label, which is read; no
+        # child is free of problems, so none would be imported.
+        assert plan.changes == []
+        assert counted(Child) == 0
+
+
+def test_an_admin_imports_children_through_upload_preview_and_commit(app: Flask) -> None:
+    imports = pytest.importorskip("portal.operations.imports")
+    with app.app_context():
+        add_schools_and_staff()
+        content = (FILES / "children_good.csv").read_bytes()
+        run = imports.upload_import(
+            db.session,
+            admin_actor(),
+            ImportKind.CHILDREN,
+            "children_good.csv",
+            content,
+            max_bytes=10_000_000,
+        )
+        assert isinstance(run, ImportRun)
+        run_id = run.id
+        imports.check_import(db.session, admin_actor(), run_id)
+        previewed = db.session.get(ImportRun, run_id)
+        assert previewed.status == ImportStatus.PREVIEWED.value
+        assert previewed.outcome["counts"] == {"new": 9, "problems": 0}
+        assert (previewed.rows_total, previewed.rows_done) == (27, 27)
+        assert counted(Child) == 0  # the preview changes nothing
+        assert imports.commit_import(db.session, admin_actor(), run_id) is None
+        imports.apply_import(db.session, admin_actor(), run_id)
+        db.session.expire_all()
+        committed = db.session.get(ImportRun, run_id)
+        assert committed.status == ImportStatus.COMMITTED.value
+        assert counted(Child) == 9 and counted(CareEpisode) == 27
