@@ -1,0 +1,2253 @@
+"""Realistic, consistent, anonymised answers to every PEP form: for demo data.
+
+Unlike ``forms.samples`` (which proves every rule can be met), these answers read like a real
+authority's PEPs: varied text chosen per field and phase, a story that holds together within a
+PEP (no "no special educational needs" beside an EHCP review date; attendance, absences and
+suspensions that add up; targets that fit the child's key stage; the child's views in the words
+of a child of their age), and previous targets carried forward and evaluated.
+
+Everything is chosen by a random generator seeded from the child's reference, so the same child
+gets the same answers every time. Pure Python: no Flask, no database.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from forms.answers import voice_answers
+from forms.fields import format_money, format_percentage
+from forms.phases import Phase, VoiceBand
+from forms.schema import (
+    CheckboxesDefinition,
+    ChoiceDefinition,
+    DateDefinition,
+    FieldDefinition,
+    FormDefinition,
+    LongTextDefinition,
+    MoneyDefinition,
+    PercentageDefinition,
+    RepeatingGroupDefinition,
+    SectionDefinition,
+    SectionType,
+    ShortTextDefinition,
+    WholeNumberDefinition,
+    YesNoDefinition,
+)
+
+__all__ = [
+    "ChildStory",
+    "Circumstances",
+    "DemoPeople",
+    "circumstances_of",
+    "key_stage",
+    "realistic_pep_answers",
+    "realistic_section_answers",
+    "realistic_voice_answers",
+]
+
+
+# --------------------------------------------------------------------------------------------
+# Who the child is, and what stays true of them from one PEP to the next
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DemoPeople:
+    """The adults around the child, by the names the demo gives them."""
+
+    designated_teacher: str
+    social_worker: str
+    carer: str
+    carer_role: str = "Foster carer"
+    virtual_school_adviser: str | None = None
+
+
+@dataclass(frozen=True)
+class ChildStory:
+    """What the generator needs to know about the child at the time of the PEP."""
+
+    reference: str
+    first_name: str
+    date_of_birth: date
+    year_group: int | None  # at the PEP meeting; reception 0, nursery -1 and -2
+    sex: str | None = None  # SSDA903: "1" male, "2" female
+    legal_status: str = "C2"  # SSDA903 legal status code
+    school_name: str | None = None
+    school_urn: str | None = None
+    placed_out_of_area: bool = False
+    placed_in_authority: str | None = None
+    uasc: bool = False
+    first_language: str | None = None
+    # The day the child joined their current school, when they changed school in the year.
+    joined_school_on: date | None = None
+    date_entered_care: date | None = None
+    people: DemoPeople | None = None
+
+
+@dataclass(frozen=True)
+class Circumstances:
+    """The child's needs and situation: chosen once from their reference, the same in every PEP."""
+
+    sen_status: str  # none, sen_support, ehc_assessment, ehcp
+    primary_need: str | None
+    attendance_band: str  # strong, steady, concern
+    placement_type: str
+    placements_last_12_months: int
+    school_moves: int
+    reduced_timetable: bool
+    alternative_provision: bool
+    sdq_score: int
+    support_received: tuple[str, ...]
+    interests: tuple[str, ...]
+    aspiration: str
+    carer_names: str
+    birth_parent: str
+    parent_views_sought: bool
+
+
+_PRIMARY_NEEDS_BY_STAGE = {
+    "early": ("slcn", "slcn", "semh", "asd", "pd"),
+    "school": ("semh", "semh", "slcn", "spld", "mld", "asd", "oth"),
+}
+_INTERESTS = (
+    "football",
+    "swimming",
+    "dance",
+    "drama",
+    "gymnastics",
+    "cooking",
+    "art",
+    "music",
+    "cycling",
+    "karate",
+    "basketball",
+    "chess",
+)
+_ASPIRATIONS = (
+    "vet",
+    "footballer",
+    "hairdresser",
+    "police officer",
+    "nurse",
+    "teacher",
+    "mechanic",
+    "chef",
+    "game designer",
+    "paramedic",
+    "builder",
+    "artist",
+)
+_SURNAMES = (
+    "Holloway",
+    "Barker",
+    "Mensah",
+    "Whitfield",
+    "Kaur",
+    "Doyle",
+    "Sutton",
+    "Oduya",
+    "Griffiths",
+    "Bryant",
+    "Lomax",
+    "Farrell",
+)
+_CARER_FIRST_NAMES = (
+    ("Karen", "Steve"),
+    ("Lisa", "Mark"),
+    ("Aisha", "Imran"),
+    ("Denise", "Paul"),
+    ("Helen", None),
+    ("Bev", None),
+    ("Marcia", "Leon"),
+    ("Julie", "Gareth"),
+)
+
+
+def _rng(*parts: object) -> random.Random:
+    # A string seed is hashed the same way in every run (random.seed uses SHA-512 for str).
+    return random.Random(":".join(str(part) for part in parts))  # noqa: S311 - not secrets
+
+
+def key_stage(year_group: int | None, phase: Phase) -> str:
+    """The stage whose targets and attainment suit the child: eyfs, reception, ks1-ks4, post16."""
+    if phase is Phase.POST_16 or (year_group is not None and year_group >= 12):
+        return "post16"
+    if phase is Phase.EARLY_YEARS or year_group is None or year_group < 0:
+        return "eyfs" if phase is not Phase.SCHOOL_AGE else "ks2"
+    if year_group == 0:
+        return "reception"
+    if year_group <= 2:
+        return "ks1"
+    if year_group <= 6:
+        return "ks2"
+    if year_group <= 9:
+        return "ks3"
+    return "ks4"
+
+
+def circumstances_of(story: ChildStory) -> Circumstances:
+    """The child's stable circumstances, chosen from their reference alone."""
+    rng = _rng(story.reference, "circumstances")
+    young = story.year_group is not None and story.year_group < 0
+    roll = rng.random()
+    if roll < 0.42:
+        sen_status = "none"
+    elif roll < 0.72:
+        sen_status = "sen_support"
+    elif roll < 0.80 and not (story.year_group is not None and story.year_group >= 12):
+        sen_status = "ehc_assessment"
+    else:
+        sen_status = "ehcp"
+    needs = _PRIMARY_NEEDS_BY_STAGE["early" if young else "school"]
+    primary_need = rng.choice(needs) if sen_status != "none" else None
+    attendance_band = rng.choices(("strong", "steady", "concern"), (5, 3, 2))[0]
+    if story.legal_status == "E1":
+        placement_type = rng.choice(("placed_for_adoption", "foster_local_authority"))
+    elif story.uasc:
+        placement_type = "foster_agency"
+    else:
+        placement_type = rng.choices(
+            ("foster_local_authority", "foster_agency", "kinship", "childrens_home"),
+            (5, 3, 2, 1 if not young else 0),
+        )[0]
+    placements = rng.choices((1, 2, 3), (6, 3, 1))[0]
+    school_moves = rng.choices((0, 1, 2), (5, 3, 1))[0]
+    if story.joined_school_on is not None:
+        school_moves = max(1, school_moves)
+    reduced = sen_status in ("ehcp", "ehc_assessment") and rng.random() < 0.25 and not young
+    alternative = (
+        not young
+        and story.year_group is not None
+        and 9 <= story.year_group <= 11
+        and rng.random() < 0.3
+    )
+    sdq = rng.randint(6, 14) if attendance_band != "concern" else rng.randint(14, 24)
+    support_pool = ["school_counsellor", "elsa", "camhs", "educational_psychologist"]
+    if primary_need == "slcn":
+        support_pool.append("speech_language_therapy")
+    if primary_need in ("pd", "asd"):
+        support_pool.append("occupational_therapy")
+    support = tuple(
+        option
+        for option in (
+            "school_counsellor",
+            "elsa",
+            "camhs",
+            "educational_psychologist",
+            "speech_language_therapy",
+            "occupational_therapy",
+        )
+        if option in rng.sample(support_pool, rng.randint(1, 2))
+    )
+    first, second = rng.choice(_CARER_FIRST_NAMES)
+    surname = rng.choice(_SURNAMES)
+    carer_names = f"{first} and {second} {surname}" if second else f"{first} {surname}"
+    return Circumstances(
+        sen_status=sen_status,
+        primary_need=primary_need,
+        attendance_band=attendance_band,
+        placement_type=placement_type,
+        placements_last_12_months=placements,
+        school_moves=school_moves,
+        reduced_timetable=reduced,
+        alternative_provision=alternative,
+        sdq_score=sdq,
+        support_received=support,
+        interests=tuple(rng.sample(_INTERESTS, 3)),
+        aspiration=rng.choice(_ASPIRATIONS),
+        carer_names=carer_names,
+        birth_parent=rng.choice(("Mum", "Dad", "Mum and Dad")),
+        parent_views_sought=not story.uasc and rng.random() < 0.7,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# The context one PEP's answers are written in
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Pep:
+    story: ChildStory
+    circumstances: Circumstances
+    phase: Phase
+    band: VoiceBand
+    stage: str
+    meeting_date: date
+    valid_on: date
+    rng: random.Random
+    previous: Mapping[str, Mapping[str, Any]]
+    prefilled: Mapping[str, Mapping[str, Any]]
+    pep_number: int
+    words: dict[str, str] = field(default_factory=dict)
+    # Worked out once, so that the sections that mention them agree.
+    facts: dict[str, Any] = field(default_factory=dict)
+
+    def say(self, text: str) -> str:
+        """Fill in the child's name and pronouns."""
+        return text.format_map(self.words)
+
+    def pick(self, options: Sequence[str]) -> str:
+        return self.say(self.rng.choice(options))
+
+    def people(self) -> DemoPeople:
+        if self.story.people is not None:
+            return self.story.people
+        return DemoPeople(
+            designated_teacher="Mrs K. Ansell",
+            social_worker="Dev Mistry",
+            carer=self.circumstances.carer_names,
+        )
+
+    def after(self, days: int) -> date:
+        """A day this many days after the meeting that is not before the day answers must be
+        valid on (dates that may not be in the past)."""
+        return max(self.meeting_date + timedelta(days=days), self.valid_on + timedelta(days=7))
+
+
+def _pronouns(sex: str | None, name: str) -> dict[str, str]:
+    if sex == "1":
+        he, his, him = "he", "his", "him"
+    elif sex == "2":
+        he, his, him = "she", "her", "her"
+    else:
+        he, his, him = "they", "their", "them"
+    return {
+        "n": name,
+        "he": he,
+        "He": he.capitalize(),
+        "his": his,
+        "His": his.capitalize(),
+        "him": him,
+        "is": "are" if he == "they" else "is",
+        "has": "have" if he == "they" else "has",
+        "s": "" if he == "they" else "s",
+        "es": "" if he == "they" else "es",
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# Targets by key stage: outcome, area per form, why, actions, measure, and how each one ends
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Target:
+    outcome: str
+    area: str  # a value of the area options of the form family the stage uses
+    why: str
+    action_what: str
+    action_who: str
+    how_often: str
+    measure: str
+    cost: int  # pounds of Pupil Premium Plus; 0 for none
+    buys: str
+    achieved: str
+    partly: str
+    not_yet: str
+
+
+_TARGETS: dict[str, tuple[_Target, ...]] = {
+    "eyfs": (
+        _Target(
+            "{n} will use simple sentences of three or four words to ask for what {he} need{s} "
+            "during play.",
+            "communication_language",
+            "Being understood helps {n} manage frustration and join in with other children.",
+            "Daily small-group language sessions (Early Talk Boost) and modelling of new words "
+            "during free play.",
+            "Key person",
+            "Three 15-minute sessions a week",
+            "Key person's observations record {n} using three- or four-word sentences on most "
+            "days.",
+            300,
+            "Early Talk Boost resources and key person time for small-group sessions",
+            '{n} now regularly uses four-word sentences such as "I want the red bike".',
+            "{n} uses three-word phrases with familiar adults but not yet with other children.",
+            "{n} still mostly uses single words and pointing; a speech and language referral "
+            "has been made.",
+        ),
+        _Target(
+            "{n} will settle at drop-off within ten minutes with the support of {his} key person.",
+            "personal_social_emotional",
+            "A calm start lets {n} make the most of each session and builds trust in the setting.",
+            "A consistent goodbye routine with {his} carer, a photo book of home and a "
+            "favourite activity set out on arrival.",
+            "Key person and carer",
+            "Every session",
+            "Settling time recorded daily is under ten minutes on four days out of five.",
+            0,
+            "",
+            "{n} now settles within five minutes and goes straight to the sand tray.",
+            "{n} settles quickly on most days but is still unsettled after weekends.",
+            "{n} is still distressed at drop-off on most days; the routine is being reviewed.",
+        ),
+        _Target(
+            "{n} will take turns in a small group game with an adult's support.",
+            "personal_social_emotional",
+            "Turn-taking is the foundation for friendships and for learning in a group.",
+            "Short turn-taking games (lotto, skittles, sharing a toy with a sand timer) led by "
+            "the key person.",
+            "Key person",
+            "Four short sessions a week",
+            "{n} waits for {his} turn in a game of four children without adult prompting on "
+            "three occasions.",
+            150,
+            "Turn-taking games and sand timers for the room",
+            "{n} waits for {his} turn and cheers the other children on.",
+            "{n} takes turns with one other child but finds a bigger group hard.",
+            "{n} still finds waiting very hard; adult support continues.",
+        ),
+        _Target(
+            "{n} will count reliably to five and match numerals to groups of objects.",
+            "mathematics",
+            "Secure early number sense makes the move into Reception easier.",
+            "Counting songs, number hunts outdoors and a home learning bag of counting "
+            "activities for {his} carer.",
+            "Key person and carer",
+            "Daily, through play",
+            "{n} counts five objects accurately and picks the matching numeral in three "
+            "observations.",
+            120,
+            "A home learning bag of counting games and books",
+            "{n} counts to ten and matches numerals to five confidently.",
+            "{n} counts to five by rote but does not yet match numerals to groups.",
+            "{n} is not yet counting objects reliably; this stays a focus.",
+        ),
+        _Target(
+            "{n} will use both hands together to build, pour and cut with child scissors.",
+            "physical_development",
+            "Strong fine motor skills come before early mark making and dressing {him}self.",
+            "Playdough gym, threading and cutting activities each morning.",
+            "Key person",
+            "Ten minutes every morning",
+            "{n} snips along a thick line with scissors and threads six large beads.",
+            100,
+            "Fine motor resources (playdough, threading sets, child scissors)",
+            "{n} now cuts along a line and loves threading necklaces.",
+            "{n} threads beads well but still needs help with scissors.",
+            "{n} avoids fine motor activities; an occupational therapy view is being sought.",
+        ),
+    ),
+    "reception": (
+        _Target(
+            "{n} will recognise and say the sounds of all Phase 2 and Phase 3 phonemes.",
+            "attainment",
+            "Secure phonics is the key to {n} learning to read in Year 1.",
+            "Daily catch-up phonics in a small group and a phonics game to play at home.",
+            "Reception teaching assistant",
+            "Daily, 10 minutes",
+            "The school's phonics assessment shows all Phase 2 and 3 sounds secure.",
+            250,
+            "Phonics catch-up resources and teaching assistant time",
+            "{n} knows every Phase 3 sound and is blending words to read.",
+            "{n} knows most Phase 2 sounds but Phase 3 digraphs are not yet secure.",
+            "{n} recognises about half of the Phase 2 sounds; catch-up continues daily.",
+        ),
+        _Target(
+            "{n} will write {his} first name and simple words using {his} phonics.",
+            "attainment",
+            "Early writing builds confidence and is part of a good level of development.",
+            "Name writing practice and dough disco every morning; writing in role-play areas.",
+            "Class teacher",
+            "Daily",
+            "{n} writes {his} name unaided and writes three CVC words in an independent task.",
+            0,
+            "",
+            "{n} writes {his} name and simple labels for {his} drawings.",
+            "{n} writes {his} name but words are not yet readable.",
+            "{n} is still forming most letters with help.",
+        ),
+        _Target(
+            "{n} will play alongside other children and join in a game for ten minutes.",
+            "wellbeing",
+            "Friendships in Reception help {n} feel safe and happy at school.",
+            "Nurture group twice a week and a buddy at playtime.",
+            "ELSA",
+            "Two 20-minute sessions a week",
+            "Playground observations show {n} joining a game for ten minutes on most days.",
+            200,
+            "Nurture group sessions with the ELSA",
+            "{n} now has two close friends and joins in games at playtime.",
+            "{n} plays alongside others but rarely joins in a shared game.",
+            "{n} still prefers to play alone; the nurture group continues.",
+        ),
+    ),
+    "ks1": (
+        _Target(
+            "{n} will read a book matched to {his} phonics level with 95% accuracy.",
+            "attainment",
+            "Reading fluently lets {n} access every subject and keep up with {his} class.",
+            "Daily one-to-one reading with an adult and Read Write Inc. catch-up sessions.",
+            "Year {year} teaching assistant",
+            "Every day, 15 minutes",
+            "Running records show 95% accuracy on a book at {his} phonics level.",
+            400,
+            "Teaching assistant time for daily reading and catch-up phonics",
+            "{n} reads {his} phonics book with 97% accuracy and is moving up a colour band.",
+            "{n} reads with about 90% accuracy; fluency is improving but not yet secure.",
+            "{n} is still below 85% accuracy; a reading assessment has been requested.",
+        ),
+        _Target(
+            "{n} will recall number bonds to 10 and use them to add within 20.",
+            "attainment",
+            "Quick recall of number facts frees {n} to solve problems in maths.",
+            "Number bond games (Numicon, Times Tables Rock Stars Jr.) in school and at home.",
+            "Class teacher and carer",
+            "Five minutes a day",
+            "{n} answers 10 number bond questions correctly in under a minute.",
+            150,
+            "A maths intervention licence and Numicon set for home",
+            "{n} recalls all number bonds to 10 instantly.",
+            "{n} knows most bonds to 10 but still counts on fingers to add within 20.",
+            "{n} is still counting all objects to add; maths support continues.",
+        ),
+        _Target(
+            "{n} will tell an adult when {he} feel{s} worried rather than leaving the classroom.",
+            "wellbeing",
+            "Naming feelings keeps {n} safe and in lessons.",
+            "A feelings check-in each morning and a worry box; ELSA sessions weekly.",
+            "ELSA",
+            "Weekly 30-minute session and a daily check-in",
+            "Fewer than two times a half term when {n} leaves the classroom without asking.",
+            300,
+            "ELSA sessions",
+            "{n} now uses {his} feelings card and has not left class this half term.",
+            "{n} uses the check-in most days but still left the classroom four times.",
+            "{n} still leaves class when upset; the plan has been shared with {his} carer.",
+        ),
+    ),
+    "ks2": (
+        _Target(
+            "{n} will know {his} times tables up to 12 x 12 and recall them in under six seconds.",
+            "attainment",
+            "Times tables underpin fractions and the Year {year} maths curriculum.",
+            "Times Tables Rock Stars in school and at home, and a weekly small-group intervention.",
+            "Class teacher and carer",
+            "Daily, 10 minutes, plus one group session a week",
+            "A score of at least 20 out of 25 in the school's multiplication check.",
+            150,
+            "A Times Tables Rock Stars home licence and a weekly maths intervention",
+            "{n} scored 24 out of 25 in the last multiplication check.",
+            "{n} is secure up to the 6 times table; 7, 8 and 12 need more practice.",
+            "{n} still relies on counting up; the intervention continues.",
+        ),
+        _Target(
+            "{n} will read age-appropriate texts fluently and answer inference questions.",
+            "attainment",
+            "Reading comprehension is the biggest barrier to {n} working at the expected standard.",
+            "Reciprocal reading group and one-to-one tutoring with a reading specialist.",
+            "Reading specialist tutor",
+            "Two 30-minute sessions a week",
+            "The reading assessment at the end of next term shows a standardised score of 95 "
+            "or more.",
+            650,
+            "Twelve weeks of one-to-one reading tutoring",
+            "{n}'s standardised reading score rose from 89 to 98.",
+            "{n}'s reading score rose from 86 to 92; inference is still a focus.",
+            "{n}'s reading score has not moved; the tutor is changing the approach.",
+        ),
+        _Target(
+            "{n} will write a paragraph with accurate punctuation and joined handwriting.",
+            "attainment",
+            "Clear writing lets {n} show what {he} know{s} in every subject.",
+            "Handwriting practice and a writing frame for longer pieces.",
+            "Class teacher",
+            "Three times a week",
+            "Two independent pieces of writing marked at the expected standard.",
+            0,
+            "",
+            "{n}'s last two independent pieces were at the expected standard.",
+            "{n}'s punctuation is accurate but handwriting is not yet joined.",
+            "{n} still writes single sentences; a writing assessment is planned.",
+        ),
+        _Target(
+            "{n} will manage unstructured times (break and lunch) without incidents.",
+            "behaviour",
+            "Calm lunchtimes mean {n} comes back to lessons ready to learn.",
+            "A lunchtime club with a trusted adult and a plan for what to do when a game goes "
+            "wrong.",
+            "Learning mentor",
+            "Every lunchtime, with a weekly review",
+            "No more than one recorded lunchtime incident a half term.",
+            350,
+            "Learning mentor time for a lunchtime club",
+            "No lunchtime incidents recorded since the last PEP.",
+            "Incidents have dropped from eight to three a half term.",
+            "Incidents have not reduced; an educational psychologist is advising.",
+        ),
+    ),
+    "ks3": (
+        _Target(
+            "{n} will complete and hand in {his} homework on time in English, maths and science.",
+            "attainment",
+            "Homework consolidates learning and {n} wants to move up a set in maths.",
+            "Homework club three evenings a week and a weekly check of the homework planner "
+            "with {his} carer.",
+            "Form tutor and carer",
+            "Three sessions a week and a weekly check",
+            "At least 90% of homework handed in on time, from the school's tracking.",
+            0,
+            "",
+            "{n} handed in every piece of homework on time this half term.",
+            "{n}'s homework completion rose to 75%; science is still missed.",
+            "Homework completion is still under 50%; homework club attendance is low.",
+        ),
+        _Target(
+            "{n} will reach a reading age within a year of {his} actual age.",
+            "attainment",
+            "Reading underpins every GCSE subject {n} will take.",
+            "Lexia sessions and a reading mentor (a Year 12 student) once a week.",
+            "Literacy coordinator",
+            "Three 20-minute Lexia sessions and one mentor session a week",
+            "The next reading assessment shows a reading age within twelve months of {his} age.",
+            450,
+            "A Lexia licence and reading mentor time",
+            "{n}'s reading age has risen by 18 months and is now in line with {his} age.",
+            "{n}'s reading age has risen by 8 months but is still 15 months behind.",
+            "{n}'s reading age has not improved; a specialist assessment is booked.",
+        ),
+        _Target(
+            "{n} will use {his} exit card and the calm space instead of walking out of lessons.",
+            "behaviour",
+            "Staying in lessons keeps {n} learning and reduces removals and suspensions.",
+            "Weekly mentoring with the pastoral lead and an agreed exit card plan shared with "
+            "all staff.",
+            "Pastoral lead",
+            "Weekly 30-minute mentoring",
+            "Removals from lessons fall to fewer than two a week, from the behaviour log.",
+            500,
+            "Mentoring sessions with the pastoral lead",
+            "Removals have fallen to none in the last four weeks.",
+            "Removals have fallen from five a week to two.",
+            "Removals have not fallen; a referral to the inclusion team has been made.",
+        ),
+        _Target(
+            "{n} will join an after-school club and attend it every week.",
+            "wellbeing",
+            "A club builds friendships and confidence outside lessons.",
+            "The designated teacher will help {n} choose a club and the Virtual School will "
+            "fund any equipment.",
+            "Designated teacher",
+            "Weekly",
+            "{n} attends the club at least 8 out of 10 weeks, from the club register.",
+            120,
+            "Kit and equipment for the club",
+            "{n} has not missed a single session of the club.",
+            "{n} went to the club for the first five weeks then stopped.",
+            "{n} has not yet found a club {he} want{s} to join.",
+        ),
+    ),
+    "ks4": (
+        _Target(
+            "{n} will achieve a grade 4 or above in GCSE English Language.",
+            "attainment",
+            "A grade 4 in English opens the college courses {n} wants to apply for.",
+            "One-to-one tutoring focused on the reading paper, and a revision guide for home.",
+            "English tutor (funded by PP+)",
+            "One hour a week for 12 weeks",
+            "A grade 4 or above in the next mock exam.",
+            720,
+            "Twelve hours of one-to-one English tutoring and revision guides",
+            "{n} achieved a grade 5 in the English mock.",
+            "{n} moved from a grade 3 to a high 3 in the mock; tutoring continues.",
+            "{n} stayed at a grade 3; tutoring has been moved to a time {he} can attend.",
+        ),
+        _Target(
+            "{n} will achieve a grade 4 or above in GCSE Maths.",
+            "attainment",
+            "Maths at grade 4 avoids compulsory resits at college.",
+            "Small-group maths intervention after school and an online revision platform.",
+            "Head of maths",
+            "Weekly group session and 30 minutes online a week",
+            "A grade 4 or above in the next maths mock exam.",
+            480,
+            "Small-group maths intervention and an online revision subscription",
+            "{n} reached a grade 4 in the maths mock.",
+            "{n} is a borderline 3/4; algebra is the focus next term.",
+            "{n} is working at a grade 2; a tutor is being arranged.",
+        ),
+        _Target(
+            "{n} will have a college or apprenticeship application in by the end of January.",
+            "transition",
+            "A planned move after Year 11 avoids {n} becoming NEET.",
+            "Two careers interviews, a college open evening visit with {his} carer and help "
+            "with the application form.",
+            "Careers adviser and designated teacher",
+            "Two interviews and one visit this term",
+            "An application submitted and acknowledged by the college or provider.",
+            60,
+            "Travel to college open evenings",
+            "{n} has applied to two colleges and has an interview date.",
+            "{n} has visited a college but not yet applied.",
+            "{n} has not yet decided what to apply for; careers support is increased.",
+        ),
+        _Target(
+            "{n} will attend at least 95% of sessions this term.",
+            "attendance",
+            "Attendance is the strongest predictor of {n}'s GCSE results.",
+            "A daily morning check-in with {his} mentor and a reward agreed with {his} carer "
+            "for full weeks.",
+            "Attendance officer and carer",
+            "Daily check-in, weekly review",
+            "Attendance of 95% or more on the school register at the end of term.",
+            0,
+            "",
+            "{n}'s attendance this term is 96%.",
+            "{n}'s attendance rose from 86% to 91%.",
+            "{n}'s attendance has not improved; a multi-agency meeting is planned.",
+        ),
+    ),
+    "post16": (
+        _Target(
+            "{n} will achieve a grade 4 in GCSE Maths at the resit in the summer.",
+            "english_maths",
+            "A maths grade 4 is needed for {his} chosen Level 3 course next year.",
+            "Weekly maths tutoring in the college's learning hub and online practice.",
+            "College maths tutor",
+            "One hour a week plus 30 minutes online",
+            "A grade 4 in the college mock in March.",
+            480,
+            "Maths tutoring in the learning hub",
+            "{n} reached a grade 4 in the college mock.",
+            "{n} is now a secure grade 3; tutoring continues.",
+            "{n} stopped going to maths tutoring; a new time has been agreed.",
+        ),
+        _Target(
+            "{n} will complete {his} course assignments by each deadline.",
+            "attainment",
+            "Meeting deadlines keeps {n} on track to pass the year and progress.",
+            "A weekly planning session with {his} personal tutor and a laptop for home study.",
+            "Personal tutor",
+            "Weekly 20-minute session",
+            "All assignments submitted on time this term, from the college tracker.",
+            550,
+            "A laptop for assignments at home",
+            "{n} has submitted every assignment on time this term.",
+            "{n} has submitted four of six assignments on time.",
+            "{n} is behind on three assignments; a catch-up plan is agreed.",
+        ),
+        _Target(
+            "{n} will apply for a Level 3 course or an apprenticeship for next September.",
+            "careers",
+            "A clear next step keeps {n} in education or training after this course.",
+            "Careers guidance interview, help with applications and a mock interview.",
+            "College careers adviser and personal adviser",
+            "Two interviews this term",
+            "At least one application submitted by the end of March.",
+            0,
+            "",
+            "{n} has applied for two apprenticeships and has an interview.",
+            "{n} has an application started but not yet sent.",
+            "{n} has not yet applied; the personal adviser will meet {him} fortnightly.",
+        ),
+        _Target(
+            "{n} will budget for food and travel each week and keep to it.",
+            "independence",
+            "Managing money is a key step towards living independently.",
+            "A budgeting course run by the leaving care team and weekly check-ins with {his} "
+            "personal adviser.",
+            "Personal adviser",
+            "Weekly check-in",
+            "{n} keeps to {his} budget for six weeks running.",
+            0,
+            "",
+            "{n} has kept to {his} budget every week since the course.",
+            "{n} kept to {his} budget in four of the last six weeks.",
+            "{n} has run out of money most weeks; support has been increased.",
+        ),
+    ),
+}
+
+# The same targets fit another family of forms by meaning: area values per form.
+_AREA_FOR_FORM: dict[Phase, dict[str, str]] = {
+    Phase.SCHOOL_AGE: {
+        "communication_language": "communication",
+        "personal_social_emotional": "wellbeing",
+        "physical_development": "other",
+        "mathematics": "attainment",
+        "literacy": "attainment",
+        "english_maths": "attainment",
+        "careers": "transition",
+        "independence": "other",
+    },
+    Phase.EARLY_YEARS: {
+        "attainment": "literacy",
+        "wellbeing": "personal_social_emotional",
+        "behaviour": "personal_social_emotional",
+        "communication": "communication_language",
+    },
+    Phase.POST_16: {
+        "transition": "careers",
+        "behaviour": "wellbeing",
+        "attendance": "attendance",
+    },
+}
+
+
+def _targets_for(stage: str) -> tuple[_Target, ...]:
+    return _TARGETS["ks2" if stage not in _TARGETS else stage]
+
+
+def _find_target(text: object) -> _Target | None:
+    """The bank entry a carried-forward target came from (its words with the name filled)."""
+    if not isinstance(text, str):
+        return None
+    for targets in _TARGETS.values():
+        for target in targets:
+            opening = target.outcome.split("{n}", 1)[-1][:40].split("{")[0].strip()
+            if opening and opening in text:
+                return target
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# Sections
+# --------------------------------------------------------------------------------------------
+
+
+def _term_start(on: date) -> date:
+    if on.month >= 9:
+        return date(on.year, 9, 3)
+    if on.month >= 4:
+        return date(on.year, 4, 15)
+    return date(on.year, 1, 5)
+
+
+# What the child said about coming to their meeting, and how they then took part.
+_PARTICIPATION = {
+    "yes": "whole_meeting",
+    "some_of_it": "part_meeting",
+    "not_sure": "part_meeting",
+    "no": "views_shared",
+}
+
+
+def _meeting_wish(story: ChildStory, pep_number: int) -> str:
+    """The child's answer to "Do you want to come to your meeting?" (young children do not
+    come: their views are shared)."""
+    if story.year_group is None or story.year_group < 3:
+        return "no"
+    return _rng(story.reference, "meeting wish", pep_number).choice(
+        ("yes", "some_of_it", "some_of_it", "no", "not_sure")
+    )
+
+
+def _meeting_details(pep: _Pep) -> dict[str, Any]:
+    people = pep.people()
+    story = pep.story
+    rng = pep.rng
+    venue_options = [
+        f"{story.school_name}, meeting room" if story.school_name else "The carer's home",
+        "The carer's home",
+        "Online (Microsoft Teams)",
+    ]
+    if story.school_name:
+        venue_options.append(f"{story.school_name}, with the social worker joining online")
+    participation = _PARTICIPATION[_meeting_wish(story, pep.pep_number)]
+    attendees = [
+        {
+            "name": people.designated_teacher,
+            "role": "Designated teacher" if pep.phase is not Phase.EARLY_YEARS else "Key person",
+            "attendance": "attended_in_person",
+        },
+        {
+            "name": people.social_worker,
+            "role": "Social worker",
+            "attendance": rng.choice(("attended_in_person", "attended_online")),
+        },
+        {
+            "name": people.carer,
+            "role": people.carer_role,
+            "attendance": rng.choice(("attended_in_person", "attended_in_person", "sent_views")),
+        },
+    ]
+    if people.virtual_school_adviser:
+        attendees.append(
+            {
+                "name": people.virtual_school_adviser,
+                "role": "Virtual School adviser",
+                "attendance": "attended_online",
+            }
+        )
+    if story.year_group is not None and story.year_group >= 7:
+        attendees.append(
+            {"name": story.first_name, "role": "Young person", "attendance": "attended_in_person"}
+        )
+    if pep.circumstances.sen_status in ("ehcp", "ehc_assessment") and rng.random() < 0.5:
+        attendees.append(
+            {
+                "name": "Ruth Calloway",
+                "role": "SENCo",
+                "attendance": rng.choice(("attended_in_person", "sent_views")),
+            }
+        )
+    pep.facts["participation"] = participation
+    next_pep = pep.after(rng.randint(95, 115))
+    return {
+        "meeting_date": pep.meeting_date.isoformat(),
+        "meeting_venue": rng.choice(venue_options),
+        "attendees": attendees,
+        "child_participation": participation,
+        "young_person_participation": participation,
+        "next_pep_date": next_pep.isoformat(),
+    }
+
+
+_PARENTAL_RESPONSIBILITY = {
+    "V2": (
+        "{n}'s parents hold parental responsibility. {n} is accommodated under section 20 "
+        "with their agreement; the local authority does not hold parental responsibility."
+    ),
+    "C1": (
+        "Shared between {n}'s parents and the local authority under an interim care order. "
+        "Final hearing is listed for next term."
+    ),
+    "C2": (
+        "Shared between {n}'s parents and the local authority under a full care order. The "
+        "local authority decides how far the parents may exercise it."
+    ),
+    "E1": (
+        "Shared between {n}'s parents and the local authority; a placement order is in place. "
+        "Prospective adopters will share it once {n} is placed with them."
+    ),
+    "UASC": (
+        "{n}'s parents are not in the UK and cannot be contacted. {n} is accommodated under "
+        "section 20; the local authority acts as a corporate parent and consents where the "
+        "law allows."
+    ),
+}
+
+
+def _about_me(pep: _Pep) -> dict[str, Any]:
+    story, c, rng = pep.story, pep.circumstances, pep.rng
+    placement_start = min(
+        pep.valid_on,
+        pep.meeting_date - timedelta(days=rng.randint(60, 500)),
+    )
+    if story.date_entered_care is not None:
+        placement_start = max(placement_start, min(story.date_entered_care, pep.valid_on))
+    placements = c.placements_last_12_months
+    if story.uasc:
+        responsibility = _PARENTAL_RESPONSIBILITY["UASC"]
+    else:
+        responsibility = _PARENTAL_RESPONSIBILITY.get(
+            story.legal_status, _PARENTAL_RESPONSIBILITY["C2"]
+        )
+    delegated = pep.pick(
+        (
+            "{n}'s carers may agree to school trips in the UK, after-school clubs, school "
+            "photographs and routine medical treatment. Overnight trips and trips abroad need "
+            "the social worker's agreement.",
+            "The carers sign consent for day trips, clubs, photographs and sharing information "
+            "with the school nurse. The social worker agrees residential trips and any change "
+            "of school.",
+        )
+    )
+    if story.uasc:
+        change = (
+            "{n} arrived in the UK as an unaccompanied asylum-seeking child. {His} family are "
+            "not in the UK. {He} {is} settled in supported accommodation and {his} asylum "
+            "claim is being decided; {his} solicitor and the social worker keep the college "
+            "informed of appointments."
+        )
+    elif story.placed_out_of_area:
+        change = (
+            "{n} moved to a placement in {where}, outside the authority's area, this year. "
+            "{He} kept {his} school place where travel allows; transport is arranged by the "
+            "local authority."
+        ).replace("{where}", story.placed_in_authority or "a neighbouring authority")
+    elif placements > 1:
+        change = (
+            "{n} moved placement this year after {his} previous carers retired. The move was "
+            "planned and {he} kept {his} school place."
+        )
+    else:
+        change = "No changes since the last PEP. {n} is settled with {his} carers."
+    living = {
+        "foster_local_authority": "foster_care",
+        "foster_agency": "foster_care",
+        "kinship": "kinship",
+        "childrens_home": "childrens_home",
+        "placed_for_adoption": "foster_care",
+    }.get(c.placement_type, "foster_care")
+    if story.uasc:
+        living = "supported_accommodation"
+    placement_type = c.placement_type
+    if pep.phase is Phase.EARLY_YEARS and placement_type == "childrens_home":
+        placement_type = "foster_local_authority"
+    return {
+        "placement_type": placement_type,
+        "living_arrangement": living,
+        "placement_start_date": placement_start.isoformat(),
+        "placement_outside_authority": story.placed_out_of_area,
+        "placements_last_12_months": placements,
+        "moves_last_12_months": placements - 1,
+        "school_moves_since_care": c.school_moves,
+        "parental_responsibility": pep.say(responsibility),
+        "delegated_authority": delegated,
+        "first_language": story.first_language,
+        "care_changes": pep.say(change),
+    }
+
+
+def _school_start(pep: _Pep) -> date:
+    story = pep.story
+    if story.joined_school_on is not None:
+        return min(story.joined_school_on, pep.valid_on)
+    year = story.year_group or 0
+    first_year = 7 if year >= 7 else 0
+    if year >= 12:
+        first_year = 12
+    start_year = pep.meeting_date.year - (1 if pep.meeting_date.month < 9 else 0)
+    start_year -= year - first_year
+    return min(date(start_year, 9, 4), pep.valid_on)
+
+
+def _education_setting(pep: _Pep) -> dict[str, Any]:
+    story, c = pep.story, pep.circumstances
+    urn = story.school_urn if story.school_urn and len(story.school_urn) == 6 else None
+    answers: dict[str, Any] = {
+        "urn": urn or f"{pep.rng.randint(100000, 149999)}",
+        "setting_type": "mainstream",
+        "date_joined_school": _school_start(pep).isoformat(),
+        "timetable": "reduced" if c.reduced_timetable else "full_time",
+        "alternative_provision": c.alternative_provision,
+    }
+    if c.reduced_timetable:
+        answers["reduced_timetable_details"] = pep.say(
+            "{n} attends mornings only (9am to 12.30pm, 16 hours a week) while {his} needs "
+            "assessment is completed. The plan adds one afternoon every two weeks, reviewed at "
+            "each review meeting, with full time expected by the end of next term."
+        )
+    if c.alternative_provision:
+        answers["alternative_provision_details"] = pep.say(
+            "{n} spends Wednesdays and Friday afternoons at a motor vehicle skills centre "
+            "(registered alternative provision), 9 hours a week. Attendance there is "
+            "reported to the school daily."
+        )
+    return answers
+
+
+_NEED_SUPPORT = {
+    "semh": "a daily check-in with a trusted adult, a calm space and weekly ELSA sessions",
+    "slcn": "speech and language therapy targets delivered three times a week by a "
+    "teaching assistant, visual timetables and pre-teaching of new vocabulary",
+    "spld": "coloured overlays, a reader in exams, extra time and a structured spelling programme",
+    "mld": "a differentiated curriculum in English and maths and small-group teaching for literacy",
+    "asd": "a visual timetable, warnings before changes, a quiet place at lunchtime and "
+    "a sensory circuit each morning",
+    "pd": "a physiotherapy programme, adapted PE and a laptop for longer writing",
+    "oth": "a personalised support plan reviewed with {his} carers each half term",
+    "sld": "a highly personalised curriculum and one-to-one support",
+    "pmld": "a sensory curriculum and one-to-one care",
+    "hi": "a radio aid and seating near the teacher",
+    "vi": "enlarged print and a specialist teacher visit each half term",
+    "msi": "a specialist multi-sensory teacher and intervenor",
+}
+
+
+def _special_educational_needs(pep: _Pep) -> dict[str, Any]:
+    c, story = pep.circumstances, pep.story
+    status = c.sen_status
+    if pep.phase is Phase.POST_16 and status == "ehc_assessment":
+        status = "sen_support"
+    answers: dict[str, Any] = {"sen_status": status}
+    if status == "none":
+        answers["support_in_place"] = pep.pick(
+            (
+                "No special educational needs identified. {n} has quality first teaching "
+                "and the school's usual pastoral support; the designated teacher checks in "
+                "with {him} every fortnight.",
+                "No additional needs identified at present. {n} benefits from the same "
+                "check-ins and catch-up sessions the school offers every child in care.",
+            )
+        )
+        if pep.phase is Phase.EARLY_YEARS:
+            answers["inclusion_funding"] = False
+        return answers
+    support = _NEED_SUPPORT[c.primary_need or "semh"]
+    answers["primary_need"] = c.primary_need
+    if status == "sen_support":
+        text = "{n} is on the SEN support register. Support in place: " + support + "."
+    elif status == "ehc_assessment":
+        text = (
+            "An education, health and care needs assessment was agreed this term and the "
+            "educational psychologist has visited. Meanwhile: " + support + "."
+        )
+    else:
+        last_review = pep.meeting_date - timedelta(days=pep.rng.randint(40, 200))
+        last_review = min(last_review, pep.valid_on)
+        answers["ehcp_local_authority"] = (
+            "Demo County Council"
+            if not story.placed_out_of_area
+            else "Demo County Council (the home authority)"
+        )
+        answers["last_annual_review"] = last_review.isoformat()
+        answers["next_annual_review"] = (last_review + timedelta(days=364)).isoformat()
+        text = "{n} has an EHCP. Provision in the plan: " + support + "."
+    if pep.phase is Phase.EARLY_YEARS:
+        answers["inclusion_funding"] = (
+            status in ("ehcp", "ehc_assessment") or pep.rng.random() < 0.5
+        )
+        answers["referrals"] = pep.pick(
+            (
+                "Referred to the speech and language therapy service; first appointment booked.",
+                "Portage home visits started this term; the area SENCo has observed {n} in "
+                "the setting.",
+            )
+        )
+    answers["support_in_place"] = pep.say(text)
+    return answers
+
+
+def _sessions_possible(pep: _Pep) -> int:
+    days = max(15, min(65, (pep.meeting_date - _term_start(pep.meeting_date)).days * 5 // 7))
+    return days * 2
+
+
+def _attendance_figures(pep: _Pep) -> dict[str, Any]:
+    """Absences, suspensions and the attendance figure worked out from them, so they agree."""
+    if "attendance" in pep.facts:
+        return pep.facts["attendance"]
+    c, rng = pep.circumstances, pep.rng
+    rng = _rng(pep.story.reference, "attendance", pep.pep_number)
+    possible = _sessions_possible(pep)
+    band = c.attendance_band
+    share = {"strong": (0.0, 0.04), "steady": (0.04, 0.09), "concern": (0.1, 0.2)}[band]
+    absent = round(possible * rng.uniform(*share))
+    suspensions = 0
+    suspension_days = 0
+    if band == "concern" and pep.stage in ("ks3", "ks4") and rng.random() < 0.6:
+        suspensions = rng.randint(1, 2)
+        suspension_days = suspensions * rng.randint(1, 2)
+    absent = max(absent, suspension_days * 2)
+    other_absent = absent - suspension_days * 2
+    unauthorised = rng.randint(0, other_absent // 2) if band != "strong" else 0
+    this_term = (Decimal(possible - absent) * 100 / Decimal(possible)).quantize(Decimal("0.1"))
+    previous = pep.previous.get("attendance_exclusions") or pep.previous.get("attendance") or {}
+    last = previous.get("attendance_this_term")
+    if not isinstance(last, str):
+        last_value = this_term + Decimal(rng.randint(-30, 30)) / 10
+        last = format_percentage(max(Decimal(70), min(Decimal(100), last_value)))
+    figures = {
+        "possible": possible,
+        "absent": absent,
+        "unauthorised": unauthorised,
+        "suspensions": suspensions,
+        "suspension_days": suspension_days,
+        "this_term": format_percentage(this_term),
+        "last_term": last,
+    }
+    pep.facts["attendance"] = figures
+    return figures
+
+
+def _attendance_exclusions(pep: _Pep) -> dict[str, Any]:
+    figures = _attendance_figures(pep)
+    this_term = Decimal(figures["this_term"])
+    answers: dict[str, Any] = {
+        "attendance_this_term": figures["this_term"],
+        "attendance_last_term": figures["last_term"],
+        "unauthorised_sessions": figures["unauthorised"],
+        "suspensions_this_term": figures["suspensions"],
+        "permanently_excluded": False,
+    }
+    if this_term < 90:
+        support = (
+            f"Attendance is {figures['this_term']}% ({figures['absent']} sessions missed out "
+            f"of {figures['possible']}), below the 90% persistent absence line. "
+            "{n} has a daily morning check-in with {his} mentor, the attendance officer "
+            "phones the carer by 9.30am on any day {he} is not in, and a reward is agreed for "
+            "full weeks."
+        )
+    elif this_term < 96:
+        support = (
+            f"Attendance is {figures['this_term']}% ({figures['absent']} sessions missed out "
+            f"of {figures['possible']}), mostly for medical appointments and contact. "
+            "Appointments are booked after school where possible."
+        )
+    else:
+        support = (
+            f"Attendance is {figures['this_term']}%: no concerns. The carers make sure "
+            "appointments and family time are outside the school day."
+        )
+    answers["attendance_support"] = pep.say(support)
+    if figures["suspensions"]:
+        answers["suspension_days_this_term"] = figures["suspension_days"]
+        answers["exclusion_details"] = pep.say(
+            f"{figures['suspensions']} suspension(s) this term, "
+            f"{figures['suspension_days']} school day(s) in all, after incidents of "
+            "physical aggression at lunchtime. A reintegration meeting was held each time; "
+            "{n} now has a lunchtime plan and a key adult, and the Virtual School has "
+            "advised on alternatives to suspension."
+        )
+    else:
+        answers["suspension_days_this_term"] = 0
+    return answers
+
+
+def _post_16_attendance(pep: _Pep) -> dict[str, Any]:
+    figures = _attendance_figures(pep)
+    answers: dict[str, Any] = {
+        "attendance_this_term": figures["this_term"],
+        "attendance_last_term": figures["last_term"],
+    }
+    if Decimal(figures["this_term"]) < 90:
+        answers["attendance_concerns"] = pep.say(
+            f"Attendance is {figures['this_term']}%, below the college's 90% expectation. "
+            "{n} misses mostly Monday mornings; {his} personal tutor texts {him} on Sunday "
+            "evenings and a later start on Mondays has been agreed for the next six weeks."
+        )
+    return answers
+
+
+_SCALE = {
+    "ks1": (
+        "Working towards the expected standard",
+        "Working at the expected standard",
+        "Working at greater depth",
+    ),
+    "ks2": (
+        "Working towards the expected standard",
+        "Working at the expected standard",
+        "Working at greater depth",
+    ),
+    "ks3": ("Emerging", "Developing", "Secure", "Mastering"),
+    "ks4": ("Grade 2", "Grade 3", "Grade 4", "Grade 5", "Grade 6"),
+    "reception": (
+        "Emerging",
+        "Expected (on track for the early learning goal)",
+        "Exceeding",
+    ),
+}
+_SUBJECTS = {
+    "reception": (
+        "Communication and language",
+        "Personal, social and emotional development",
+        "Literacy",
+        "Mathematics",
+    ),
+    "ks1": ("Reading", "Writing", "Maths", "Phonics"),
+    "ks2": ("Reading", "Writing", "Maths", "Science"),
+    "ks3": ("English", "Maths", "Science", "History", "Art"),
+    "ks4": ("English Language", "Maths", "Combined Science", "History", "Food preparation"),
+}
+
+
+def _in_words(items: Sequence[str]) -> str:
+    """English, Maths and Science."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _attainment_progress(pep: _Pep) -> dict[str, Any]:
+    stage, rng = pep.stage, pep.rng
+    if stage not in _SUBJECTS:
+        stage = "ks2"
+    scale = _SCALE[stage]
+    subjects = _SUBJECTS[stage][: 3 + rng.randint(0, 1)]
+    rows = []
+    behind = pep.circumstances.sen_status != "none"
+    for subject in subjects:
+        expected_index = min(len(scale) - 1, 1 if stage != "ks4" else 2 + rng.randint(0, 1))
+        drift = rng.choices((-2, -1, 0, 1), (1 if behind else 0, 4 if behind else 2, 5, 1))[0]
+        current_index = max(0, min(len(scale) - 1, expected_index + drift))
+        difference = current_index - expected_index
+        progress = (
+            "above_expected"
+            if difference > 0
+            else "expected"
+            if difference == 0
+            else "below_expected"
+            if difference == -1
+            else "well_below_expected"
+        )
+        rows.append(
+            {
+                "subject": subject,
+                "current_attainment": scale[current_index],
+                "expected_attainment": scale[expected_index],
+                "progress": progress,
+            }
+        )
+    points = {
+        9: "Autumn 2 data drop",
+        10: "Autumn 2 data drop",
+        11: "Autumn 2 data drop",
+        1: "Spring 1 data drop",
+        2: "Spring 2 data drop",
+        3: "Spring 2 data drop",
+        4: "Summer 1 data drop",
+        5: "Summer 1 data drop",
+        6: "End of year assessment",
+    }
+    strong = [row["subject"] for row in rows if row["progress"] in ("expected", "above_expected")]
+    weak = [row["subject"] for row in rows if row["progress"] not in ("expected", "above_expected")]
+    summary = "{n} is making expected progress in " + (
+        _in_words(strong) if strong else "none of the core subjects yet"
+    )
+    summary += "."
+    if weak:
+        summary += " Progress in " + _in_words(weak) + " is behind what is expected; "
+        summary += "this is the focus of the targets below."
+    if stage == "ks2" and pep.story.year_group == 6:
+        summary += " {n} will take the Key Stage 2 national assessments in May."
+    if stage == "ks4":
+        summary += " Mock exams are in January; predicted grades are based on the autumn data."
+    return {
+        "assessment_point": points.get(pep.meeting_date.month, "Autumn 2 data drop"),
+        "subjects": rows,
+        "progress_summary": pep.say(summary),
+        "strengths": pep.say(
+            "{n} enjoys "
+            + pep.circumstances.interests[0]
+            + " and practical lessons. {He} {is} kind to younger pupils and works hard when "
+            "{he} feel{s} confident."
+        ),
+        "barriers_to_learning": pep.pick(
+            (
+                "Gaps from time out of school before coming into care, especially in reading.",
+                "{n} finds it hard to concentrate after family time and can be tired on "
+                "Monday mornings.",
+                'Low confidence: {n} says {he} is "rubbish" at maths and gives up quickly.',
+                "Anxiety about changes of routine, supply teachers and unstructured times.",
+            )
+        ),
+    }
+
+
+def _health_wellbeing(pep: _Pep) -> dict[str, Any]:
+    c, rng = pep.circumstances, pep.rng
+    assessment = min(pep.valid_on, pep.meeting_date - timedelta(days=rng.randint(20, 160)))
+    answers: dict[str, Any] = {
+        "emotional_wellbeing": pep.pick(
+            (
+                "{n} is settled with {his} carers and sleeping well. {He} can be anxious "
+                "before family time and talks this through with {his} carer.",
+                "{n} has had a difficult term after a change of contact arrangements. "
+                "{He} is more tearful at home; the carers and school are sharing what helps.",
+                "{n} is happy and confident at home and at school. {He} is proud of {his} "
+                "progress and talks about the future.",
+            )
+        ),
+        "health_needs": pep.pick(
+            (
+                "No health needs that affect learning. Glasses for reading; eye check due in "
+                "the spring.",
+                "Mild asthma: an inhaler is kept in school and for PE.",
+                "Eczema that flares in hot weather; cream kept in the school office.",
+            )
+        ),
+        "health_assessment_date": assessment.isoformat(),
+    }
+    if pep.phase is Phase.EARLY_YEARS:
+        concern = c.primary_need == "slcn"
+        answers["speech_language_concern"] = concern
+        professionals = ["health_visitor"]
+        if concern:
+            professionals.append("speech_language_therapist")
+        if c.sen_status in ("ehcp", "ehc_assessment"):
+            professionals.append("paediatrician")
+        answers["professionals_involved"] = professionals
+        return answers
+    if pep.story.year_group is not None and pep.story.year_group >= 2:
+        answers["sdq_score"] = c.sdq_score
+        answers["sdq_date"] = min(pep.valid_on, assessment + timedelta(days=7)).isoformat()
+    answers["support_received"] = list(c.support_received)
+    answers["other_agencies"] = pep.pick(
+        (
+            "Looked-after children's nurse; CAMHS looked-after children team (consultation "
+            "with the carers).",
+            "School nurse; a mentoring charity (weekly sessions) funded by the local authority.",
+            "Youth service worker (weekly); the children in care council.",
+        )
+    )
+    return answers
+
+
+def _carers_views(pep: _Pep) -> dict[str, Any]:
+    c = pep.circumstances
+    answers: dict[str, Any] = {
+        "going_well": pep.pick(
+            (
+                "{n} is much happier going to school this term and talks about {his} friends "
+                "at tea time.",
+                "{His} reading has come on a lot; {he} now reads to us most evenings without "
+                "being asked.",
+                "The school keep in touch every week and {n} likes {his} new teacher.",
+            )
+        ),
+        "concerns": pep.pick(
+            (
+                "Homework causes arguments some evenings; we would like more help with how "
+                "to support it.",
+                "{n} gets anxious on Sunday nights before school. We would like the school to "
+                "let us know about changes of teacher in advance.",
+                "No worries at the moment.",
+            )
+        ),
+        "support_at_home": pep.say(
+            "We read together most nights, help with homework at the kitchen table and take "
+            "{n} to " + c.interests[1] + " every week. We go to every parents' evening."
+        ),
+        "support_given": pep.say(
+            "We help {n} plan the week, get up in time for college and budget for travel and "
+            "lunches. We drive {him} to college when the bus is late."
+        ),
+    }
+    if c.parent_views_sought:
+        answers["parent_views"] = _parent_words(pep)
+    return answers
+
+
+def _parent_words(pep: _Pep) -> str:
+    parent = pep.circumstances.birth_parent
+    return pep.say(
+        pep.rng.choice(
+            (
+                parent + " is pleased {n} is going to school every day and would like to see "
+                "{his} school reports.",
+                parent + " would like {n} to stay at the same school whatever happens with "
+                "placements.",
+                parent + " was not able to join the meeting but said {he} should keep going "
+                "with " + pep.circumstances.interests[0] + ".",
+            )
+        )
+    )
+
+
+def _parents_views(pep: _Pep) -> dict[str, Any]:
+    c = pep.circumstances
+    if not c.parent_views_sought:
+        return {"may_share_with_parent": False}
+    return {"parent_views": _parent_words(pep), "may_share_with_parent": pep.rng.random() < 0.7}
+
+
+def _targets(pep: _Pep, form_phase: Phase) -> list[_Target]:
+    bank = list(_targets_for(pep.stage))
+    rng = _rng(pep.story.reference, "targets", pep.pep_number)
+    rng.shuffle(bank)
+    count = 2 if len(bank) < 4 else rng.choice((2, 3))
+    chosen = bank[:count]
+    pep.facts["targets"] = chosen
+    return chosen
+
+
+def _area(target: _Target, phase: Phase, options: Sequence[str]) -> str:
+    if target.area in options:
+        return target.area
+    mapped = _AREA_FOR_FORM.get(phase, {}).get(target.area)
+    if mapped in options:
+        return mapped
+    return "other" if "other" in options else options[0]
+
+
+def _smart_targets(pep: _Pep, definition: RepeatingGroupDefinition) -> dict[str, Any]:
+    area_options = definition.column("area")
+    assert isinstance(area_options, ChoiceDefinition)
+    rows = []
+    by_when = pep.after(pep.rng.randint(85, 110))
+    year = str(pep.story.year_group or 0)
+    for target in _targets(pep, pep.phase):
+        words = {**pep.words, "year": year}
+        row: dict[str, Any] = {
+            "outcome": target.outcome.format_map(words),
+            "area": _area(target, pep.phase, area_options.option_values),
+            "why_it_matters": target.why.format_map(words),
+            "action_what": target.action_what.format_map(words),
+            "action_who": target.action_who.format_map(words),
+            "action_how_often": target.how_often,
+            "success_measure": target.measure.format_map(words),
+            "by_when": by_when.isoformat(),
+        }
+        if target.cost:
+            row["pp_plus_amount"] = format_money(Decimal(target.cost))
+        rows.append(row)
+    return {"targets": rows}
+
+
+def _pupil_premium(pep: _Pep) -> dict[str, Any]:
+    targets: list[_Target] = pep.facts.get("targets") or _targets(pep, pep.phase)
+    costed = [(number, t) for number, t in enumerate(targets, start=1) if t.cost]
+    total = sum((Decimal(t.cost) for _, t in costed), Decimal(0))
+    answers: dict[str, Any] = {"amount_requested": format_money(total)}
+    if costed:
+        numbers = [str(number) for number, _ in costed]
+        served = (
+            f"Target {numbers[0]}"
+            if len(numbers) == 1
+            else "Targets " + ", ".join(numbers[:-1]) + " and " + numbers[-1]
+        )
+        bought = "; ".join(f"{t.buys} (£{t.cost:,})" for _, t in costed)
+        answers["what_it_buys"] = bought[0].upper() + bought[1:] + "."
+        answers["targets_served"] = served + "."
+    else:
+        answers["what_it_buys"] = (
+            "Nothing is requested this term: the targets need staff time the school already funds."
+        )
+        answers["targets_served"] = "None this term."
+    if pep.pep_number == 0:
+        answers["impact_last_term"] = pep.say(
+            "This is {n}'s first PEP here, so there was no spend last term."
+        )
+    else:
+        answers["impact_last_term"] = pep.pick(
+            (
+                "Last term's tutoring raised {n}'s reading score by 7 points; the tutor's "
+                "report is on file.",
+                "The mentoring sessions last term cut removals from lessons by half.",
+                "Last term's resources are used every day; {n}'s confidence in maths has "
+                "grown and {he} now answers questions in class.",
+            )
+        )
+    if pep.phase is Phase.EARLY_YEARS:
+        answers["eypp_claimed"] = True
+    return answers
+
+
+def _review_previous_targets(pep: _Pep) -> dict[str, Any]:
+    prefilled = pep.prefilled.get("review_previous_targets", {}).get("previous_targets")
+    rows: list[dict[str, Any]] = []
+    rng = _rng(pep.story.reference, "review", pep.pep_number)
+    counts = {"achieved": 0, "partly_achieved": 0, "not_yet_achieved": 0}
+    for row in prefilled if isinstance(prefilled, list) else []:
+        if not isinstance(row, Mapping):
+            continue
+        outcome = rng.choices(("achieved", "partly_achieved", "not_yet_achieved"), (5, 3, 1))[0]
+        counts[outcome] += 1
+        found = _find_target(row.get("target"))
+        if found is not None:
+            evidence = {
+                "achieved": found.achieved,
+                "partly_achieved": found.partly,
+                "not_yet_achieved": found.not_yet,
+            }[outcome]
+            evidence = pep.say(evidence)
+        else:
+            evidence = {
+                "achieved": "Met: the teacher's assessment and the carer's report agree.",
+                "partly_achieved": "Good progress, but not yet consistent; carried forward.",
+                "not_yet_achieved": "Not met; the actions have been changed for next term.",
+            }[outcome]
+        rows.append({**row, "outcome": outcome, "evidence": evidence})
+    answers: dict[str, Any] = {}
+    if rows:
+        answers["previous_targets"] = rows
+        summary = (
+            f"{counts['achieved']} of {len(rows)} targets from the last PEP were achieved"
+            f", {counts['partly_achieved']} partly achieved"
+            f" and {counts['not_yet_achieved']} not yet achieved. "
+        )
+        summary += pep.pick(
+            (
+                "Targets partly achieved continue in a new form below.",
+                "The new targets build on what worked last term.",
+            )
+        )
+        answers["review_summary"] = pep.say(summary)
+    else:
+        answers["review_summary"] = pep.say(
+            "This is {n}'s first PEP, so there are no previous targets to review."
+        )
+    return answers
+
+
+def _transitions_aspirations(pep: _Pep) -> dict[str, Any]:
+    year = pep.story.year_group or 0
+    c = pep.circumstances
+    if year == 6:
+        transition = "phase"
+    elif year == 11:
+        transition = "post_16"
+    else:
+        transition = "none"
+    answers: dict[str, Any] = {
+        "upcoming_transition": transition,
+        "aspirations": pep.say(
+            "{n} would like to be a "
+            + c.aspiration
+            + ". {He} enjoy{s} "
+            + c.interests[0]
+            + " and "
+            + c.interests[2]
+            + "."
+        ),
+        "enrichment": pep.say(
+            "{n} goes to " + c.interests[1] + " club every week and has joined the school choir."
+        ),
+    }
+    if transition == "phase":
+        answers["transition_plan"] = pep.say(
+            "Secondary school place to be confirmed in March. Three extra transition visits "
+            "in the summer term with {his} teaching assistant; the designated teachers of "
+            "both schools will meet before July."
+        )
+    elif transition == "post_16":
+        answers["transition_plan"] = pep.say(
+            "College application in by January with the careers adviser's help; a taster day "
+            "in the spring and a handover meeting with the college's designated person."
+        )
+    if year >= 8:
+        answers["careers_guidance"] = pep.say(
+            "{n} had a careers interview this term and took part in the Year "
+            + str(year)
+            + " careers fair. A work-related day is planned for the summer."
+        )
+    return answers
+
+
+def _actions_agreed(pep: _Pep) -> dict[str, Any]:
+    people = pep.people()
+    actions = [
+        {
+            "action": pep.say("Share this PEP's targets with {n}'s teachers."),
+            "owner": people.designated_teacher,
+            "deadline": pep.after(10).isoformat(),
+        },
+        {
+            "action": pep.say("Send the Pupil Premium Plus request to the Virtual School."),
+            "owner": people.designated_teacher,
+            "deadline": pep.after(14).isoformat(),
+        },
+        {
+            "action": pep.say("Update the care plan with the education targets."),
+            "owner": people.social_worker,
+            "deadline": pep.after(20).isoformat(),
+        },
+    ]
+    if pep.circumstances.sen_status == "ehc_assessment":
+        actions.append(
+            {
+                "action": pep.say("Chase the educational psychologist's report for {n}."),
+                "owner": people.designated_teacher,
+                "deadline": pep.after(28).isoformat(),
+            }
+        )
+    return {"actions": actions}
+
+
+# Early years ---------------------------------------------------------------------------------
+
+
+def _age_in_months(born: date, on: date) -> int:
+    return (on.year - born.year) * 12 + on.month - born.month - (on.day < born.day)
+
+
+def _early_years_setting(pep: _Pep) -> dict[str, Any]:
+    story, rng = pep.story, pep.rng
+    months = _age_in_months(story.date_of_birth, pep.meeting_date)
+    funding = ["two_year_old"] if months < 36 else ["universal"]
+    if months >= 36 and rng.random() < 0.6:
+        funding.append("extended")
+    hours = 15 if funding == ["two_year_old"] or funding == ["universal"] else 30
+    started = max(
+        min(pep.valid_on, pep.meeting_date - timedelta(days=rng.randint(60, 300))),
+        story.date_of_birth + timedelta(days=730),
+    )
+    started = min(started, pep.valid_on)
+    attended = hours - rng.choice((0, 0, 1, 2, 3))
+    figures = _attendance_figures(pep)
+    return {
+        "setting_name": story.school_name or "Little Acorns Nursery",
+        "setting_type": rng.choice(("nursery_school", "private_nursery")),
+        "ofsted_urn": f"EY{rng.randint(400000, 599999)}",
+        "date_started": started.isoformat(),
+        "key_person": _key_person(pep),
+        "funded_hours": hours,
+        "funding_type": funding,
+        "hours_attended": attended,
+        "attendance_this_term": figures["this_term"],
+    }
+
+
+_KEY_PEOPLE = ("Sophie Green", "Aaliyah Begum", "Hannah Moss", "Claire Dunne", "Megan Price")
+
+
+def _key_person(pep: _Pep) -> str:
+    return _rng(pep.story.reference, "key person").choice(_KEY_PEOPLE)
+
+
+def _eyfs_development(pep: _Pep) -> dict[str, Any]:
+    rng = pep.rng
+    behind = pep.circumstances.sen_status != "none"
+    areas = (
+        "communication_language",
+        "personal_social_emotional",
+        "physical_development",
+        "literacy",
+        "mathematics",
+        "understanding_world",
+        "expressive_arts_design",
+    )
+    answers: dict[str, Any] = {}
+    for area in areas:
+        answers[area] = rng.choices(
+            ("well_below", "below", "typical", "above"),
+            (2 if behind else 0, 4 if behind else 2, 5, 1),
+        )[0]
+    if pep.circumstances.primary_need == "slcn":
+        answers["communication_language"] = "below"
+    below = [area for area in areas if answers[area] in ("below", "well_below")]
+    if below:
+        summary = (
+            "{n} is developing well in most areas. {His} key person's assessment puts {him} "
+            "below the typical range in "
+            + ", ".join(area.replace("_", " ") for area in below)
+            + ", which the targets focus on."
+        )
+    else:
+        summary = "{n} is developing within the typical range in every area and loves to learn."
+    answers["development_summary"] = pep.say(summary)
+    return answers
+
+
+def _two_year_check(pep: _Pep) -> dict[str, Any]:
+    born = pep.story.date_of_birth
+    check_day = born + timedelta(days=30 * 28)
+    if check_day > min(pep.meeting_date, pep.valid_on):
+        return {
+            "check_done": False,
+            "check_summary": pep.say(
+                "{n} is not yet old enough for the progress check at two; the health visitor "
+                "and key person will complete it together next term."
+            ),
+        }
+    return {
+        "check_done": True,
+        "check_date": check_day.isoformat(),
+        "check_summary": pep.say(
+            "Completed with the health visitor (integrated review). {n} was developing well in "
+            "physical development; speech was a little behind and is now a target."
+        ),
+    }
+
+
+def _key_person_observations(pep: _Pep) -> dict[str, Any]:
+    return {
+        "observations": pep.say(
+            "{n} heads straight for the "
+            + pep.rng.choice(("sand tray", "home corner", "bikes", "water tray"))
+            + " each morning. {He} watch{es} the other children before joining in and "
+            "looks for {his} key person when a new adult comes into the room."
+        ),
+        "how_child_learns_best": pep.say(
+            "Through play and repetition, with one familiar adult nearby. "
+            + pep.rng.choice(("Songs and stories", "Messy play", "Anything with water"))
+            + " hold{s} {his} attention best."
+        ),
+        "next_steps": pep.say(
+            "Build {his} confidence to join group times; model new words during play; share "
+            "a weekly photo diary with {his} carer."
+        ),
+    }
+
+
+# Post-16 -----------------------------------------------------------------------------------
+
+
+_COURSES = (
+    ("A levels in Psychology, Sociology and English Literature", "level_3"),
+    ("BTEC Level 3 Extended Diploma in Sport", "level_3"),
+    ("T Level in Digital Production, Design and Development", "level_3"),
+    ("Level 2 Diploma in Hair and Beauty", "level_2"),
+    ("Level 2 Certificate in Professional Cookery", "level_2"),
+    ("Level 1 Study Programme: Construction Multi-skills", "level_1"),
+)
+
+
+def _course_provider(pep: _Pep) -> dict[str, Any]:
+    story, rng = pep.story, pep.rng
+    if story.uasc:
+        title, level = ("ESOL Entry Level 3 with Functional Skills Maths", "entry")
+    else:
+        title, level = _rng(story.reference, "course").choice(_COURSES)
+    start_year = pep.meeting_date.year - (1 if pep.meeting_date.month < 9 else 0)
+    if story.year_group == 13 and level == "level_3":
+        start_year -= 1  # the second year of a two-year course
+    start = date(start_year, 9, 8)
+    years = 2 if level == "level_3" else 1
+    at_risk = pep.circumstances.attendance_band == "concern"
+    if level in ("entry", "level_1"):
+        english_maths = ["functional_skills_english", "functional_skills_maths"]
+    elif pep.circumstances.sen_status == "none" and rng.random() < 0.5:
+        english_maths = ["none_needed"]
+    else:
+        english_maths = ["gcse_maths"]
+    progress = (
+        "{n} is behind on two assignments and has missed several Monday sessions; {his} "
+        "tutor is worried {he} may not complete the year without more support."
+        if at_risk
+        else "{n} is on track: {his} tutor reports merit grades so far and good "
+        "relationships with staff and other students."
+    )
+    return {
+        "provider_name": story.school_name or "Northgate College",
+        "ukprn": f"1{_rng(story.school_urn or story.reference, 'ukprn').randint(1000000, 9999999)}",
+        "provider_type": "further_education_college",
+        "course_title": title,
+        "course_level": level,
+        "start_date": start.isoformat(),
+        "end_date": date(start_year + years, 6, 26).isoformat(),
+        "hours_per_week": 16 if level != "level_3" else 18,
+        "english_maths": english_maths,
+        "progress_on_course": pep.say(progress),
+        "at_risk_of_leaving": at_risk,
+    }
+
+
+def _careers_next_steps(pep: _Pep) -> dict[str, Any]:
+    last = min(pep.valid_on, pep.meeting_date - timedelta(days=pep.rng.randint(10, 60)))
+    applications = ["apprenticeship"] if pep.story.year_group == 13 else ["none_yet"]
+    answers: dict[str, Any] = {
+        "careers_adviser": "Lorraine Achebe (college careers service)",
+        "last_careers_guidance": last.isoformat(),
+        "aspirations": pep.say(
+            "{n} wants to work as a " + pep.circumstances.aspiration + " and to live "
+            "independently near {his} friends."
+        ),
+        "applications": applications,
+        "next_steps_plan": pep.say(
+            "Finish this year's course, then progress to the next level at college or an "
+            "apprenticeship. {His} personal adviser will help with applications in the spring."
+        ),
+    }
+    if applications != ["none_yet"]:
+        answers["application_details"] = pep.say(
+            "Applied for two Level 3 apprenticeships through Find an apprenticeship; one "
+            "interview booked."
+        )
+    return answers
+
+
+def _finance(pep: _Pep) -> dict[str, Any]:
+    amount = 1200 if pep.story.uasc or pep.rng.random() < 0.7 else 0
+    answers: dict[str, Any] = {"bursary_awarded": bool(amount)}
+    if amount:
+        answers["bursary_amount"] = format_money(Decimal(amount))
+        answers["other_funding"] = "Free college meals and a travel pass from the college."
+    else:
+        answers["funding_concerns"] = pep.say(
+            "The bursary application is waiting for evidence of {n}'s care status; the "
+            "social worker will send the letter this week."
+        )
+    return answers
+
+
+def _work_experience(pep: _Pep) -> dict[str, Any]:
+    done = pep.rng.random() < 0.5
+    answers: dict[str, Any] = {"work_experience_done": done}
+    if done:
+        answers["work_experience_details"] = pep.say(
+            "One week at a local "
+            + pep.rng.choice(("garage", "leisure centre", "primary school", "hotel kitchen"))
+            + " in the summer; the employer's report was very positive."
+        )
+    answers["work_experience_planned"] = pep.say(
+        "A week's industry placement is planned for the spring, linked to {his} course."
+    )
+    return answers
+
+
+def _pathway_plan(pep: _Pep) -> dict[str, Any]:
+    age_months = _age_in_months(pep.story.date_of_birth, pep.meeting_date)
+    if age_months < 16 * 12:
+        return {"pathway_plan_in_place": False}
+    plan_date = min(pep.valid_on, pep.meeting_date - timedelta(days=pep.rng.randint(20, 120)))
+    return {
+        "pathway_plan_in_place": True,
+        "pathway_plan_date": plan_date.isoformat(),
+        "personal_adviser": "Tariq Hussein (leaving care team)",
+        "pathway_plan_link": pep.say(
+            "The pathway plan's education section uses this PEP's targets; {his} personal "
+            "adviser attends PEP meetings from Year 12."
+        ),
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# The child's voice, in the words of a child of their age
+# --------------------------------------------------------------------------------------------
+
+_VOICE: dict[VoiceBand, dict[str, tuple[str, ...]]] = {
+    VoiceBand.EARLY_YEARS: {
+        "enjoys": (
+            '{n} loves the bikes and the sandpit. {He} said "Me go fast!" on the red bike.',
+            "Painting, water play and bubbles. {n} sings along to every song at group time.",
+            'Dinosaurs and the mud kitchen. {n} brought {his} carer a "cake" made of mud.',
+        ),
+        "upsets": (
+            "Loud noises and when {his} carer leaves in the morning.",
+            "When another child takes {his} toy, and changes to the routine.",
+        ),
+        "shows_feelings": (
+            "{n} goes quiet and holds {his} comfort blanket when worried, and claps and "
+            "laughs when happy.",
+            "{He} point{s} to the faces on the feelings board and comes for a cuddle.",
+        ),
+        "important_people": (
+            "{His} foster carers, {his} key person and {his} big sister, whom {he} sees at "
+            "family time.",
+            "{His} carer, the dog at home, and {his} friend at nursery.",
+        ),
+        "good_at": (
+            "Climbing, puzzles and helping tidy up.",
+            "Building towers and remembering the words to songs.",
+        ),
+        "helps_learning": (
+            "Short activities with lots of praise, and an adult {he} know{s} well nearby.",
+            "Pictures of what comes next in the day, and songs.",
+        ),
+        "extra_help": (
+            "Books and puzzles to share at home, and a trip to the farm with {his} class.",
+            "Speech and language games, and sensory toys for calm times.",
+        ),
+        "own_words": (
+            '"I like my bike. I go fast."',
+            '"Nursery is fun. I got a sticker!"',
+            '"Bubbles! More bubbles!"',
+        ),
+    },
+    VoiceBand.PRIMARY: {
+        "going_well": (
+            "I got a star of the week for my writing. I like playtime with my friends.",
+            "Maths is going good. I know my 5 times tables now.",
+            "I like my teacher because she is kind and funny.",
+        ),
+        "hard": (
+            "Reading big words is hard. And when people are loud in class.",
+            "Sometimes I get cross at dinner time when people don't let me play.",
+            "Spellings are hard.",
+        ),
+        "who_helps": (
+            "Miss in my class and my foster mum. And my friend helps me.",
+            "My carer helps with my homework and Mr Singh helps me when I am sad.",
+        ),
+        "make_school_better": (
+            "More PE and a longer playtime.",
+            "If there was a quiet place I could go when it's too noisy.",
+            "More trips. And a football club on Fridays.",
+        ),
+        "good_at": (
+            "Drawing and football. I am good at being a friend.",
+            "Running fast and art.",
+        ),
+        "helps_learning": (
+            "When someone shows me first and I can use the number line.",
+            "Working with my friend and having a break.",
+        ),
+        "extra_help": (
+            "Reading books about football for home.",
+            "A tablet for maths games and going to swimming lessons.",
+        ),
+        "grow_up": (
+            "A vet because I love animals.",
+            "A footballer or a police officer.",
+            "A teacher like Miss.",
+        ),
+        "helped_by": (
+            "My foster carer wrote what I said.",
+            "The teaching assistant helped me write it.",
+        ),
+    },
+    VoiceBand.SECONDARY: {
+        "going_well": (
+            "I'm getting on better with my teachers this year and I've got a good group of mates.",
+            "Art and PE are going well. I got a merit for my art project.",
+            "I'm actually going to all my lessons now and it feels better.",
+        ),
+        "hard": (
+            "Maths is hard and I don't like being asked questions in front of everyone.",
+            "Getting up in the morning. And some teachers don't get it when I'm having a bad day.",
+            "Homework, because there's loads and I forget what it is.",
+        ),
+        "want_better": (
+            "I want to move up a set in maths and stop getting detentions.",
+            "I want my attendance to be better so I can go on the trip.",
+            "Better grades in English so I can get into college.",
+        ),
+        "good_at": (
+            "Sport, drawing and making people laugh.",
+            "Cooking and fixing things.",
+        ),
+        "helps_learning": (
+            "When teachers explain it one to one and don't rush me.",
+            "Having my music on when I revise and a quiet place at home.",
+        ),
+        "extra_help": (
+            "A laptop for homework and revision, and driving lessons when I'm old enough.",
+            "Tutoring for maths and money for football boots.",
+        ),
+        "hopes_dreams": (
+            "I want to go to college and do mechanics, then have my own garage.",
+            "To be a paramedic. Or work with animals.",
+            "Get good GCSEs, get a job and get my own flat.",
+        ),
+        "who_helps": (
+            "My carer, my social worker and my form tutor.",
+            "Mr Okafor, my mentor, and my foster family.",
+        ),
+        "anything_else": (
+            "I'd like the meeting to be at lunchtime so I don't miss PE.",
+            "Please don't take me out of lessons in front of my friends.",
+            "Nothing else.",
+        ),
+        "helped_by": (
+            "Nobody, I did it myself.",
+            "My social worker read out the questions.",
+        ),
+    },
+}
+_UASC_VOICE = {
+    "going_well": "My English is better now. I like my college and my teachers are kind.",
+    "hard": "Writing in English is hard. Sometimes I cannot sleep and I am tired in class.",
+    "want_better": "I want to learn English quickly so I can do a proper course.",
+    "hopes_dreams": "I want to be an electrician and to help my family one day.",
+    "extra_help": "A laptop and English classes in the holidays.",
+    "helped_by": "The interpreter helped me with some words.",
+}
+
+
+def realistic_voice_answers(
+    band_section: SectionDefinition, story: ChildStory, *, pep_number: int = 0
+) -> dict[str, Any]:
+    """Answers to one band's section of the child's-voice form, in the child's own words."""
+    band = band_section.band or VoiceBand.PRIMARY
+    rng = _rng(story.reference, "voice", band.value, pep_number)
+    words = _pronouns(story.sex, story.first_name)
+    bank = _VOICE[band]
+    answers: dict[str, Any] = {}
+    for definition in band_section.answer_fields:
+        key = definition.key
+        if key == "gathered_by":
+            if story.school_name:
+                key_person = _rng(story.reference, "key person").choice(_KEY_PEOPLE)
+                answers[key] = f"{key_person}, key person at {story.school_name}"
+            else:
+                carer = story.people.carer if story.people else "The foster carer"
+                answers[key] = f"{carer}, carer"
+        elif key == "how_gathered":
+            ways = ("play", "pictures", "talking", "observation")
+            chosen = rng.sample(ways, 2)
+            answers[key] = [way for way in ways if way in chosen]
+        elif key.startswith("feel_about"):
+            answers[key] = rng.choice(("very_happy", "happy", "happy", "okay", "sad"))
+        elif key == "come_to_meeting":
+            answers[key] = _meeting_wish(story, pep_number)
+        elif story.uasc and key in _UASC_VOICE:
+            answers[key] = _UASC_VOICE[key]
+        elif key in bank:
+            answers[key] = rng.choice(bank[key]).format_map(words)
+        else:
+            answers[key] = _fallback(definition, rng, words, story)
+    return answers
+
+
+# --------------------------------------------------------------------------------------------
+# Putting it together
+# --------------------------------------------------------------------------------------------
+
+
+def _fallback(
+    definition: FieldDefinition, rng: random.Random, words: Mapping[str, str], story: ChildStory
+) -> Any:
+    """A plausible answer for a field no writer above knows (a key added in a later version)."""
+    match definition:
+        case ShortTextDefinition() if definition.pattern:
+            return definition.example
+        case ShortTextDefinition() | LongTextDefinition():
+            text = "Discussed at the meeting; nothing further to add this term."
+            return text[: definition.max_length]
+        case WholeNumberDefinition():
+            low = definition.min_value or 0
+            high = definition.max_value if definition.max_value is not None else low + 5
+            return rng.randint(low, min(high, low + 5))
+        case PercentageDefinition():
+            return "95"
+        case MoneyDefinition():
+            return format_money(definition.min_value)
+        case DateDefinition():
+            return None
+        case YesNoDefinition():
+            return False
+        case CheckboxesDefinition():
+            return [definition.option_values[0]]
+        case ChoiceDefinition():
+            return rng.choice(definition.option_values)
+    return None
+
+
+_Writer = Callable[[_Pep], dict[str, Any]]
+_SECTION_WRITERS: dict[str, _Writer] = {
+    "meeting_details": _meeting_details,
+    "about_me": _about_me,
+    "education_setting": _education_setting,
+    "special_educational_needs": _special_educational_needs,
+    "support_needs": _special_educational_needs,
+    "attendance_exclusions": _attendance_exclusions,
+    "attendance": _post_16_attendance,
+    "attainment_progress": _attainment_progress,
+    "health_wellbeing": _health_wellbeing,
+    "carers_views": _carers_views,
+    "parents_views": _parents_views,
+    "review_previous_targets": _review_previous_targets,
+    "pupil_premium_plus": _pupil_premium,
+    "early_years_pupil_premium": _pupil_premium,
+    "transitions_aspirations": _transitions_aspirations,
+    "actions_agreed": _actions_agreed,
+    "setting": _early_years_setting,
+    "eyfs_development": _eyfs_development,
+    "two_year_check": _two_year_check,
+    "key_person_observations": _key_person_observations,
+    "course_provider": _course_provider,
+    "careers_next_steps": _careers_next_steps,
+    "finance": _finance,
+    "work_experience": _work_experience,
+    "pathway_plan": _pathway_plan,
+}
+
+
+def _keep_only_fields(
+    section: SectionDefinition, written: Mapping[str, Any], pep: _Pep
+) -> dict[str, Any]:
+    """What the writer said, for the fields this section has; a fallback for any it lacks."""
+    answers: dict[str, Any] = {}
+    for definition in section.answer_fields:
+        if definition.read_only:
+            continue
+        if definition.key in written:
+            value = written[definition.key]
+        elif definition.required or isinstance(definition, RepeatingGroupDefinition):
+            value = (
+                None
+                if isinstance(definition, RepeatingGroupDefinition)
+                else _fallback(definition, pep.rng, pep.words, pep.story)
+            )
+        else:
+            continue
+        if value is None or value == "" or value == []:
+            continue
+        answers[definition.key] = value
+    return answers
+
+
+def _new_pep(
+    definition: FormDefinition,
+    story: ChildStory,
+    *,
+    band: VoiceBand,
+    meeting_date: date,
+    valid_on: date,
+    pep_number: int,
+    previous_answers: Mapping[str, Mapping[str, Any]] | None,
+    prefilled: Mapping[str, Mapping[str, Any]] | None,
+) -> _Pep:
+    return _Pep(
+        story=story,
+        circumstances=circumstances_of(story),
+        phase=definition.phase,
+        band=band,
+        stage=key_stage(story.year_group, definition.phase),
+        meeting_date=meeting_date,
+        valid_on=max(valid_on, meeting_date),
+        rng=_rng(story.reference, definition.key, pep_number),
+        previous=previous_answers or {},
+        prefilled=prefilled or {},
+        pep_number=pep_number,
+        words=_pronouns(story.sex, story.first_name),
+    )
+
+
+def _section_answers(section: SectionDefinition, pep: _Pep) -> dict[str, Any]:
+    # Each section draws from its own generator, so one section's answers never depend on
+    # which other sections were written first.
+    pep.rng = _rng(pep.story.reference, pep.phase.value, pep.pep_number, section.key)
+    if section.section_type is SectionType.CHILD_VOICE:
+        band_section = section.voice_section(pep.band)
+        return voice_answers(
+            pep.band, realistic_voice_answers(band_section, pep.story, pep_number=pep.pep_number)
+        )
+    if section.key == "smart_targets":
+        group = section.get_field("targets")
+        assert isinstance(group, RepeatingGroupDefinition)
+        written = _smart_targets(pep, group)
+    elif section.key in _SECTION_WRITERS:
+        written = _SECTION_WRITERS[section.key](pep)
+    else:
+        written = {}
+    return _keep_only_fields(section, written, pep)
+
+
+def realistic_pep_answers(
+    definition: FormDefinition,
+    story: ChildStory,
+    *,
+    band: VoiceBand,
+    meeting_date: date,
+    valid_on: date | None = None,
+    pep_number: int = 0,
+    previous_answers: Mapping[str, Mapping[str, Any]] | None = None,
+    prefilled: Mapping[str, Mapping[str, Any]] | None = None,
+    sections: Sequence[str] | None = None,
+) -> dict[str, dict[str, Any]]:
+    """Answers to every section of a PEP but quality assurance (or only ``sections``).
+
+    ``valid_on`` is the day the answers must be valid on (dates that may not be in the past or
+    future are judged against it): the day the PEP is submitted. ``pep_number`` counts the
+    child's earlier PEPs. ``previous_answers`` are the last PEP's answers by section (last
+    term's attendance comes from them); ``prefilled`` the new PEP's starting answers by section
+    (its previous targets, to be evaluated).
+    """
+    pep = _new_pep(
+        definition,
+        story,
+        band=band,
+        meeting_date=meeting_date,
+        valid_on=valid_on or meeting_date,
+        pep_number=pep_number,
+        previous_answers=previous_answers,
+        prefilled=prefilled,
+    )
+    # Targets first: the Pupil Premium Plus request is worked out from them.
+    ordered = sorted(definition.sections, key=lambda section: section.key != "smart_targets")
+    answers: dict[str, dict[str, Any]] = {}
+    for section in ordered:
+        if section.section_type is SectionType.QUALITY_ASSURANCE:
+            continue
+        if sections is not None and section.key not in sections:
+            continue
+        answers[section.key] = _section_answers(section, pep)
+    return {
+        section.key: answers[section.key]
+        for section in definition.sections
+        if section.key in answers
+    }
+
+
+def realistic_section_answers(
+    definition: FormDefinition,
+    section_key: str,
+    story: ChildStory,
+    *,
+    band: VoiceBand,
+    meeting_date: date,
+    valid_on: date | None = None,
+    pep_number: int = 0,
+    previous_answers: Mapping[str, Mapping[str, Any]] | None = None,
+    prefilled: Mapping[str, Mapping[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """One section's answers, the same as :func:`realistic_pep_answers` gives for it."""
+    return realistic_pep_answers(
+        definition,
+        story,
+        band=band,
+        meeting_date=meeting_date,
+        valid_on=valid_on,
+        pep_number=pep_number,
+        previous_answers=previous_answers,
+        prefilled=prefilled,
+    )[section_key]
