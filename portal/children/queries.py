@@ -4,26 +4,39 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import Select, false, func, or_, select
+from sqlalchemy import Select, and_, false, func, or_, select
 from sqlalchemy.orm import Session
 
-from portal.models import AuditEvent, Child, ContributionInvite, Pep, User
+from portal.models import AuditEvent, Child, ChildEvent, ContributionInvite, Pep, User
 from workflows.roles import AUTHORITY_ROLES, CASE_ROLES, SCHOOL_ROLES, Role
+
+# Case roles that end when the child leaves care; the Virtual School adviser's does not.
+CARE_TEAM_ROLES = CASE_ROLES - {Role.VS_ADVISER}
 
 
 def visible_children(user: User) -> Select[tuple[Child]]:
-    """Designated teachers: children on roll at their school; social workers, carers and
-    advisers: their case assignments; reviewers and admins: the authority's whole cohort."""
+    """Designated teachers: children in care on roll at their school; social workers and
+    carers: the children in care they are assigned; Virtual School advisers: their assigned
+    children, in care or not; reviewers and admins: the authority's whole cohort.
+
+    A child who has left care stays readable by the Virtual School (their records are kept
+    and a previously looked-after child is advised), and by no one else."""
     grants = user.grants
     if any(Role(grant.role) in AUTHORITY_ROLES for grant in grants):
         return select(Child)
     school_ids = {g.school_id for g in grants if Role(g.role) in SCHOOL_ROLES and g.school_id}
-    child_ids = {g.child_id for g in grants if Role(g.role) in CASE_ROLES and g.child_id}
+    while_in_care_ids = {
+        g.child_id for g in grants if Role(g.role) in CARE_TEAM_ROLES and g.child_id
+    }
+    adviser_ids = {g.child_id for g in grants if Role(g.role) is Role.VS_ADVISER and g.child_id}
+    in_care = Child.date_left_care.is_(None)
     conditions = []
     if school_ids:
-        conditions.append(Child.current_school_id.in_(school_ids))
-    if child_ids:
-        conditions.append(Child.id.in_(child_ids))
+        conditions.append(and_(in_care, Child.current_school_id.in_(school_ids)))
+    if while_in_care_ids:
+        conditions.append(and_(in_care, Child.id.in_(while_in_care_ids)))
+    if adviser_ids:
+        conditions.append(Child.id.in_(adviser_ids))
     return select(Child).where(or_(*conditions) if conditions else false())
 
 
@@ -38,16 +51,25 @@ def find_visible_child(session: Session, user: User, child_id: uuid.UUID) -> Chi
 
 
 def roles_for_child(user: User, child: Child) -> frozenset[Role]:
-    """The roles this user holds in relation to this particular child."""
+    """The roles this user holds in relation to this particular child.
+
+    The school's designated teacher and the child's social worker and carer hold theirs only
+    while the child is in care. For a child with no school place there is no designated
+    teacher: the Virtual School adviser assigned to the child completes the setting's
+    sections and submits the PEP in their place, so they also act as the designated teacher."""
     held = set()
+    in_care = child.in_care
     for grant in user.grants:
         role = Role(grant.role)
         if (
             role in AUTHORITY_ROLES
-            or (role in SCHOOL_ROLES and grant.school_id == child.current_school_id)
-            or (role in CASE_ROLES and grant.child_id == child.id)
+            or (in_care and role in SCHOOL_ROLES and grant.school_id == child.current_school_id)
+            or (in_care and role in CARE_TEAM_ROLES and grant.child_id == child.id)
+            or (role is Role.VS_ADVISER and grant.child_id == child.id)
         ):
             held.add(role)
+    if Role.VS_ADVISER in held and in_care and child.current_school_id is None:
+        held.add(Role.DESIGNATED_TEACHER)
     return frozenset(held)
 
 
@@ -77,3 +99,20 @@ def child_history_page(
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     events = list(session.scalars(query.limit(per_page).offset((page - 1) * per_page)))
     return events, total or 0
+
+
+def child_timeline_page(
+    session: Session, child: Child, page: int, per_page: int
+) -> tuple[list[ChildEvent], int]:
+    """One page of the changes in the child's life, newest first, and how many there are."""
+    total = session.scalar(
+        select(func.count()).select_from(ChildEvent).where(ChildEvent.child_id == child.id)
+    )
+    events = session.scalars(
+        select(ChildEvent)
+        .where(ChildEvent.child_id == child.id)
+        .order_by(ChildEvent.occurred_on.desc(), ChildEvent.created_at_utc.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+    return list(events), total or 0

@@ -11,10 +11,12 @@ from portal.children.history import history_csv, history_row
 from portal.children.queries import (
     child_history_page,
     child_history_query,
+    child_timeline_page,
     find_visible_child,
     list_visible_children,
     roles_for_child,
 )
+from portal.codes import ssda903
 from portal.extensions import db
 from portal.models import Child
 from portal.operations.audit import Actor
@@ -24,12 +26,18 @@ from portal.operations.views_audit import (
     record_child_history_exported,
     record_child_history_viewed,
 )
-from portal.peps.permissions import may_read_pep, may_start_pep, reads_everything
+from portal.peps.permissions import (
+    may_read_pep,
+    may_start_pep,
+    pep_start_refusal,
+    reads_everything,
+)
 from workflows.roles import Role
 
 blueprint = Blueprint("children", __name__)
 
 HISTORY_PAGE_SIZE = 50
+TIMELINE_PAGE_SIZE = 20
 
 
 @blueprint.get("/children")
@@ -43,23 +51,43 @@ def list_children() -> str:
 @blueprint.get("/children/<uuid:child_id>")
 @access.signed_in
 def show_child(child_id: uuid.UUID) -> str:
-    """One child's details and PEP history; 404 for a child this person may not see."""
+    """One child's details, PEP history and timeline; 404 for a child this person may not see."""
     child = find_visible_child(db.session, g.user, child_id)
     if child is None:
         abort(404)
     record_child_record_viewed(db.session, Actor.for_user(g.user, request.remote_addr), child)
     roles = roles_for_child(g.user, child)
+    staff = reads_everything(roles)
+    page = _page_number()
+    # The timeline is care history (placements, legal status): staff only, like the care details.
+    events, total = (
+        child_timeline_page(db.session, child, page, TIMELINE_PAGE_SIZE) if staff else ([], 0)
+    )
     return render_template(
         "children/show.html",
         child=child,
         # A carer sees the PEPs from the start of the placement on, and not the care details.
         peps=[pep for pep in child.peps if may_read_pep(g.user, pep, roles)],
-        staff=reads_everything(roles),
+        staff=staff,
         is_admin=Role.ADMIN in roles,
         my_roles=roles,
-        may_start=may_start_pep(roles),
+        may_start=may_start_pep(roles, child),
+        start_refusal=pep_start_refusal(child, roles) if staff else None,
         open_pep=open_pep_of(db.session, child),
+        left_care_reason=_left_care_reason(child),
+        timeline=events,
+        timeline_total=total,
+        timeline_page=page,
+        timeline_pages=max(1, -(-total // TIMELINE_PAGE_SIZE)),
     )
+
+
+def _left_care_reason(child: Child) -> str | None:
+    if child.reason_left_care is None:
+        return None
+    reason = ssda903().reasons_episode_ceased.get(child.reason_left_care)
+    label = reason.label if reason else "Reason"
+    return f"{label} ({child.reason_left_care})"
 
 
 def _child_or_404(child_id: uuid.UUID) -> Child:

@@ -9,13 +9,15 @@ nothing changed, so running the same change twice records it once.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from portal.codes import ssda903
+from forms.fields import format_date_for_people
+from portal.codes import LeavingCareReason, ssda903
 from portal.models import (
     CareEpisode,
     Child,
@@ -379,3 +381,278 @@ def record_leaving_care(
             "previously_looked_after": reason.previously_looked_after,
         },
     )
+
+
+# --------------------------------------------------------------------------------------------
+# The admin's changes: each reads what the admin sent, checks it, makes the change and commits,
+# or changes nothing and says what to put right, field by field (the error summary's links).
+# --------------------------------------------------------------------------------------------
+
+Problems = dict[str, str]  # the form field's id -> a sentence saying what to do
+
+DATE_FIELD = "on"
+SCHOOL_FIELD = "school_id"
+NO_SCHOOL_REASON_FIELD = "no_school_place"
+PLACEMENT_TYPE_FIELD = "placement_type"
+PLACEMENT_PROVIDER_FIELD = "placement_provider"
+PERSON_FIELD = "email"
+REASON_FIELD = "reason"
+NO_SCHOOL = "none"
+
+
+def read_date(form: Mapping[str, str], what: str) -> tuple[date | None, str | None]:
+    """The date from a GOV.UK date input named ``on`` (on-day, on-month, on-year), or the
+    sentence saying what is wrong with it; ``what`` finishes "Enter the date ..."."""
+    parts = {
+        name: (form.get(f"{DATE_FIELD}-{name}") or "").strip() for name in ("day", "month", "year")
+    }
+    if not any(parts.values()):
+        return None, f"Enter the date {what}"
+    missing = [name for name, value in parts.items() if not value]
+    if missing:
+        return None, f"The date {what} must include a {' and '.join(missing)}"
+    if not all(value.isascii() and value.isdigit() for value in parts.values()):
+        return None, f"The date {what} must be a real date, in numbers"
+    if len(parts["year"]) != 4:
+        return None, f"The year {what} must include 4 numbers"
+    try:
+        return date(int(parts["year"]), int(parts["month"]), int(parts["day"])), None
+    except ValueError:
+        return None, f"The date {what} must be a real date"
+
+
+def _date_problem(child: Child, on: date, today: date, what: str) -> str | None:
+    if on > today:
+        return f"The date {what} must be today or in the past"
+    if on < child.date_entered_care:
+        entered = format_date_for_people(child.date_entered_care)
+        return (
+            f"The date {what} must be on or after the day {child.first_name} entered care "
+            f"({entered})"
+        )
+    return None
+
+
+def _checked_date(
+    child: Child, form: Mapping[str, str], today: date, what: str, problems: Problems
+) -> date | None:
+    on, problem = read_date(form, what)
+    if on is not None:
+        problem = _date_problem(child, on, today, what)
+    if problem:
+        problems[f"{DATE_FIELD}-day"] = problem
+        return None
+    return on
+
+
+def _left_care_problem(child: Child) -> Problems:
+    if child.date_left_care is None:
+        return {}
+    left_on = format_date_for_people(child.date_left_care)
+    return {
+        f"{DATE_FIELD}-day": f"{child.full_name} left care on {left_on}. Changes after leaving "
+        "care are not recorded here."
+    }
+
+
+def _commit(session: Session, event: ChildEvent | None, field: str, same: str) -> Problems:
+    """Commit the change, or say that it was already so (nothing is recorded twice)."""
+    if event is None:
+        return {field: same}
+    session.commit()
+    return {}
+
+
+def change_school_of_child(
+    session: Session, actor: Actor, child: Child, form: Mapping[str, str], today: date
+) -> Problems:
+    """Record a move to another school or setting, or to no school place with its reason."""
+    problems = _left_care_problem(child)
+    if problems:
+        return problems
+    on = _checked_date(child, form, today, "of the change", problems)
+    chosen = (form.get(SCHOOL_FIELD) or "").strip()
+    school: School | None = None
+    reason: NoSchoolPlace | None = None
+    if not chosen:
+        problems[SCHOOL_FIELD] = "Select the new school or setting, or no school place"
+    elif chosen == NO_SCHOOL:
+        try:
+            reason = NoSchoolPlace(form.get(NO_SCHOOL_REASON_FIELD) or "")
+        except ValueError:
+            problems[NO_SCHOOL_REASON_FIELD] = "Select why the child has no school place"
+    else:
+        school = _school_by_id(session, chosen)
+        if school is None:
+            problems[SCHOOL_FIELD] = "Select a school or setting from the list"
+        elif school.is_closed:
+            problems[SCHOOL_FIELD] = (
+                f"{school.name} is closed. Select the school or setting the child goes to now"
+            )
+    if problems or on is None:
+        return problems
+    event = move_school(session, actor, child, school, on, no_school_place=reason)
+    return _commit(
+        session,
+        event,
+        SCHOOL_FIELD,
+        "This is already the child's school or setting. Select another, or go back",
+    )
+
+
+def _school_by_id(session: Session, text: str) -> School | None:
+    try:
+        return session.get(School, uuid.UUID(text))
+    except ValueError:
+        return None
+
+
+def find_schools(session: Session, search: str, limit: int = 20) -> list[School]:
+    """Schools and settings whose URN is ``search`` or whose name contains it, open ones
+    first: the choices on the change of school page."""
+    search = search.strip()
+    if not search:
+        return []
+    pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    query = (
+        select(School)
+        .where(or_(School.urn == search, School.name.ilike(pattern, escape="\\")))
+        .order_by((School.status == "Closed"), School.name)
+        .limit(limit)
+    )
+    return list(session.scalars(query))
+
+
+def change_placement_of_child(
+    session: Session, actor: Actor, child: Child, form: Mapping[str, str], today: date
+) -> Problems:
+    """Record a move to another placement: its SSDA903 type and provider, and the authority
+    the child lives in when out of area."""
+    problems = _left_care_problem(child)
+    if problems:
+        return problems
+    codes = ssda903()
+    on = _checked_date(child, form, today, "the placement began", problems)
+    placement_type = (form.get(PLACEMENT_TYPE_FIELD) or "").strip()
+    provider = (form.get(PLACEMENT_PROVIDER_FIELD) or "").strip()
+    if placement_type not in codes.placement_types:
+        problems[PLACEMENT_TYPE_FIELD] = "Select the type of placement"
+    if provider not in codes.placement_providers:
+        problems[PLACEMENT_PROVIDER_FIELD] = "Select who provides the placement"
+    postcode = (form.get("placement_postcode") or "").strip().upper() or None
+    if postcode and len(postcode) > 10:
+        problems["placement_postcode"] = "Enter a postcode of 10 characters or fewer"
+    ofsted_urn = (form.get("provider_ofsted_urn") or "").strip() or None
+    if ofsted_urn and len(ofsted_urn) > 10:
+        problems["provider_ofsted_urn"] = "Enter an Ofsted URN of 10 characters or fewer"
+    authority = (form.get("placed_in_authority") or "").strip() or None
+    if authority and len(authority) > 120:
+        problems["placed_in_authority"] = "Enter the authority's name in 120 characters or fewer"
+    if problems or on is None:
+        return problems
+    event = change_placement(
+        session,
+        actor,
+        child,
+        on,
+        placement_type=placement_type,
+        placement_provider=provider,
+        placement_postcode=postcode,
+        provider_ofsted_urn=ofsted_urn,
+        placed_in_authority=authority,
+    )
+    return _commit(
+        session,
+        event,
+        PLACEMENT_TYPE_FIELD,
+        "This is already the child's placement. Change something, or go back",
+    )
+
+
+def _person_by_email(
+    session: Session, form: Mapping[str, str], role: Role, problems: Problems
+) -> User | None:
+    address = (form.get(PERSON_FIELD) or "").strip().lower()
+    if not address:
+        problems[PERSON_FIELD] = f"Enter the email address of the new {role.label.lower()}"
+        return None
+    person = session.scalars(select(User).where(func.lower(User.email) == address)).first()
+    if person is None:
+        problems[PERSON_FIELD] = (
+            f"No one has an account with the email address {address}. "
+            "Check it, or add them under Staff first"
+        )
+    elif not person.active:
+        problems[PERSON_FIELD] = (
+            f"{person.display_name}'s account is switched off. Switch it on under Staff first"
+        )
+    return person
+
+
+def change_carer_of_child(
+    session: Session, actor: Actor, child: Child, form: Mapping[str, str], today: date
+) -> Problems:
+    """Record that the child lives with another carer (who has an account) from a date."""
+    return _change_case_holder(session, actor, child, form, today, Role.CARER)
+
+
+def change_social_worker_of_child(
+    session: Session, actor: Actor, child: Child, form: Mapping[str, str], today: date
+) -> Problems:
+    """Record that another social worker (who has an account) holds the child's case."""
+    return _change_case_holder(session, actor, child, form, today, Role.SOCIAL_WORKER)
+
+
+def _change_case_holder(
+    session: Session,
+    actor: Actor,
+    child: Child,
+    form: Mapping[str, str],
+    today: date,
+    role: Role,
+) -> Problems:
+    problems = _left_care_problem(child)
+    if problems:
+        return problems
+    what = (
+        "the new carer began looking after the child"
+        if role is Role.CARER
+        else ("the new social worker took on the case")
+    )
+    on = _checked_date(child, form, today, what, problems)
+    person = _person_by_email(session, form, role, problems)
+    if problems or on is None or person is None:
+        return problems
+    change = change_carer if role is Role.CARER else change_social_worker
+    event = change(session, actor, child, person, on)
+    return _commit(
+        session,
+        event,
+        PERSON_FIELD,
+        f"{person.display_name} is already the child's {role.label.lower()}. "
+        "Enter someone else, or go back",
+    )
+
+
+def record_leaving_care_of_child(
+    session: Session, actor: Actor, child: Child, form: Mapping[str, str], today: date
+) -> Problems:
+    """Record that the child left care, on a date, for one of the return's reasons (REC)."""
+    if child.date_left_care is not None:
+        left_on = format_date_for_people(child.date_left_care)
+        return {REASON_FIELD: f"{child.full_name} already left care on {left_on}"}
+    problems: Problems = {}
+    on = _checked_date(child, form, today, "the child left care", problems)
+    code = (form.get(REASON_FIELD) or "").strip()
+    reason = ssda903().reasons_episode_ceased.get(code)
+    if reason is None or not reason.leaves_care:
+        problems[REASON_FIELD] = "Select why the child left care"
+    if problems or on is None:
+        return problems
+    event = record_leaving_care(session, actor, child, on, code)
+    return _commit(session, event, REASON_FIELD, "This is already recorded")
+
+
+def leaving_care_reasons() -> list[LeavingCareReason]:
+    """The return's reasons an episode ends that mean the child left care (not X1)."""
+    return [reason for reason in ssda903().reasons_episode_ceased.values() if reason.leaves_care]

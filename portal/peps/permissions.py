@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from forms.fields import format_date_for_people
 from forms.schema import (
     STAFF_READERS,
     FormDefinition,
@@ -12,7 +13,7 @@ from forms.schema import (
     section_readers,
 )
 from portal.academic import Term
-from portal.models import Pep, User
+from portal.models import Child, Pep, User
 from workflows.pep import PepState
 from workflows.roles import Role
 
@@ -39,7 +40,34 @@ def may_edit_section(pep: Pep, section: SectionDefinition, roles: frozenset[Role
     return section_refusal(pep, section, roles) is None
 
 
-def may_start_pep(roles: frozenset[Role]) -> bool:
+def pep_start_refusal(child: Child, roles: frozenset[Role]) -> str | None:
+    """Why no PEP can be started for this child by this person, or None when it can."""
+    if child.date_left_care is not None:
+        left_on = format_date_for_people(child.date_left_care)
+        if child.previously_looked_after:
+            return (
+                f"{child.full_name} left care on {left_on} and is previously looked after. "
+                "The Virtual School advises on their education; no new PEP is due."
+            )
+        return f"{child.full_name} left care on {left_on}, so no new PEP is due."
+    if not child.has_pep_duty:
+        return (
+            f"{child.full_name}'s legal status is {child.legal_status_label}: a child on "
+            "short breaks has no care plan of which a PEP is part, so no PEP is due."
+        )
+    if not roles & STARTING_ROLES:
+        return (
+            "Only the child's social worker, designated teacher or a Virtual School admin "
+            "can start a PEP."
+        )
+    return None
+
+
+def may_start_pep(roles: frozenset[Role], child: Child | None = None) -> bool:
+    """Whether this person may start a PEP; with the child, whether one is due at all (not
+    after the child left care, nor on a short-break legal status)."""
+    if child is not None:
+        return pep_start_refusal(child, roles) is None
     return bool(roles & STARTING_ROLES)
 
 

@@ -3,12 +3,17 @@ sees the child."""
 
 from __future__ import annotations
 
-from datetime import date
+import uuid
+from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from portal.children.queries import roles_for_child
+from portal.codes import ssda903
 from portal.extensions import db
 from portal.models import (
     AuditEvent,
@@ -17,12 +22,23 @@ from portal.models import (
     ChildEvent,
     ChildEventKind,
     NoSchoolPlace,
+    Pep,
     RoleGrant,
     School,
     User,
 )
 from portal.operations import child_events
 from portal.operations.audit import Actor
+from portal.peps.permissions import may_start_pep, pep_start_refusal
+from tests.conftest import csrf_token_from
+from tests.integration.pep_helpers import (
+    form_fields,
+    open_pep_id,
+    post_form,
+    replace_field,
+    section_url,
+    stored_section,
+)
 from workflows.roles import Role
 
 ON = date(2026, 11, 2)
@@ -205,10 +221,9 @@ def test_a_change_of_placement_starts_a_new_episode_with_labels(seeded: Flask) -
         assert event is not None
         assert event.details["from_placement_type"] == "U4"
         assert event.details["placement_type"] == "U6"
-        assert event.details["placement_type_label"] == (
-            "Foster placement with other foster carer, not long term or fostering for adoption"
-        )
-        assert event.details["placement_provider_label"] == "Private provision"
+        codes = ssda903()
+        assert event.details["placement_type_label"] == codes.placement_types["U6"]
+        assert event.details["placement_provider_label"] == codes.placement_providers["PR4"]
         assert event.details["placed_in_authority"] == "Birmingham City Council"
         db.session.commit()
 
@@ -296,3 +311,406 @@ def test_a_change_of_legal_status_is_an_event(seeded: Flask) -> None:
         assert event.details["legal_status"] == "V3"
         db.session.commit()
         assert not child_by_reference("DCC-1101").has_pep_duty
+
+
+# --- Through the admin pages, and what each change means for who sees what ---------------
+
+OLIVER = "DCC-1102"  # Oakfield; the social worker's and the carer's; a submitted PEP and 3 earlier
+HARRY = "DCC-1106"  # Oakfield; a draft PEP
+ELLA = "DCC-1101"  # Oakfield; the social worker's; a draft PEP
+
+
+def child_id_of(app: Flask, reference: str) -> uuid.UUID:
+    with app.app_context():
+        return child_by_reference(reference).id
+
+
+def pep_ids_of(app: Flask, reference: str) -> list[uuid.UUID]:
+    with app.app_context():
+        child = child_by_reference(reference)
+        return list(db.session.scalars(select(Pep.id).where(Pep.child_id == child.id)))
+
+
+def date_fields(on: date) -> dict[str, str]:
+    return {"on-day": str(on.day), "on-month": str(on.month), "on-year": str(on.year)}
+
+
+def post_change(client: FlaskClient, child_id: uuid.UUID, page: str, **fields: str) -> Any:
+    path = f"/admin/children/{child_id}/{page}"
+    return client.post(path, data={"csrf_token": csrf_token_from(client, path), **fields})
+
+
+def school_id_of(app: Flask, urn: str) -> str:
+    with app.app_context():
+        return str(school_by_urn(urn).id)
+
+
+def sees(client: FlaskClient, child_id: uuid.UUID, pep_ids: list[uuid.UUID]) -> list[int]:
+    """The answers to the child's page and each of their PEPs' pages."""
+    paths = [f"/children/{child_id}", *(f"/peps/{pep_id}" for pep_id in pep_ids)]
+    return [client.get(path).status_code for path in paths]
+
+
+def test_a_new_school_sees_the_child_and_every_earlier_pep_and_the_old_one_nothing(
+    client_for: Any, seeded: Flask
+) -> None:
+    child_id = child_id_of(seeded, OLIVER)
+    pep_ids = pep_ids_of(seeded, OLIVER)
+    assert len(pep_ids) >= 4
+    oakfield, riverside, admin = (
+        client_for("dt_oakfield"),
+        client_for("dt_riverside"),
+        client_for("admin"),
+    )
+    assert set(sees(oakfield, child_id, pep_ids)) == {200}
+    assert set(sees(riverside, child_id, pep_ids)) == {404}
+
+    response = post_change(
+        admin,
+        child_id,
+        "school",
+        school_id=school_id_of(seeded, "900301"),
+        **date_fields(date.today()),
+    )
+    assert response.status_code == 303
+    assert response.headers["Location"] == f"/children/{child_id}"
+
+    assert set(sees(riverside, child_id, pep_ids)) == {200}
+    assert set(sees(oakfield, child_id, pep_ids)) == {404}
+    assert OLIVER not in oakfield.get("/children").get_data(as_text=True)
+    assert OLIVER in riverside.get("/children").get_data(as_text=True)
+
+    page = admin.get(f"/children/{child_id}").get_data(as_text=True)
+    timeline = page[page.index('id="timeline"') :]
+    assert "Changed school or setting" in timeline
+    assert "Oakfield Primary School (URN 900201)" in timeline
+    assert "Riverside Academy (URN 900301)" in timeline
+    assert "Chris Byrne" in timeline
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "message"),
+    [
+        ({}, "on-day", "Enter the date of the change"),
+        ({"on-day": "31", "on-month": "2", "on-year": "2026"}, "on-day", "must be a real date"),
+        ({"on-day": "1", "on-month": "1"}, "on-day", "must include a year"),
+        ("future", "on-day", "must be today or in the past"),
+        ("before care", "on-day", "must be on or after the day Oliver entered care"),
+        ("closed", "school_id", "Oakfield Primary School is closed"),
+        ("no reason", "no_school_place", "Select why the child has no school place"),
+        ("same", "school_id", "This is already the child&#39;s school or setting"),
+    ],
+)
+def test_a_change_of_school_is_refused_in_plain_words_and_changes_nothing(
+    fields: Any, field: str, message: str, client_for: Any, seeded: Flask
+) -> None:
+    child_id = child_id_of(seeded, OLIVER)
+    oakfield_id = school_id_of(seeded, "900201")
+    riverside_id = school_id_of(seeded, "900301")
+    with seeded.app_context():
+        entered_care = child_by_reference(OLIVER).date_entered_care
+    posted: dict[str, str] = {"school_id": riverside_id, **date_fields(date.today())}
+    if fields == "future":
+        posted.update(date_fields(date.today() + timedelta(days=1)))
+    elif fields == "before care":
+        posted.update(date_fields(entered_care - timedelta(days=1)))
+    elif fields == "closed":
+        with seeded.app_context():
+            school_by_urn("900201").status = "Closed"
+            db.session.commit()
+        posted["school_id"] = oakfield_id
+    elif fields == "no reason":
+        posted["school_id"] = "none"
+    elif fields == "same":
+        posted["school_id"] = oakfield_id
+    else:
+        posted = {"school_id": riverside_id, **fields}
+    response = post_change(client_for("admin"), child_id, "school", **posted)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "There is a problem" in page
+    assert f'href="#{field}"' in page
+    assert message in page
+    assert f'id="{field}"' in page
+    with seeded.app_context():
+        child = child_by_reference(OLIVER)
+        assert child.current_school_id == uuid.UUID(oakfield_id)
+        assert events_of(child) == []
+
+
+def test_the_school_page_finds_schools_by_urn_or_name_and_records_no_school_place(
+    client_for: Any, seeded: Flask
+) -> None:
+    admin = client_for("admin")
+    child_id = child_id_of(seeded, OLIVER)
+    by_name = admin.get(f"/admin/children/{child_id}/school?search=riverside")
+    assert "Riverside Academy (URN 900301)" in by_name.get_data(as_text=True)
+    by_urn = admin.get(f"/admin/children/{child_id}/school?search=900302").get_data(as_text=True)
+    assert "Hillview School (URN 900302)" in by_urn
+    assert "Riverside Academy" not in by_urn
+    assert "No school or setting matches" in admin.get(
+        f"/admin/children/{child_id}/school?search=nowhere"
+    ).get_data(as_text=True)
+
+    response = post_change(
+        admin,
+        child_id,
+        "school",
+        school_id="none",
+        no_school_place="education_otherwise",
+        **date_fields(date.today()),
+    )
+    assert response.status_code == 303
+    page = admin.get(f"/children/{child_id}").get_data(as_text=True)
+    assert "No school place: Receiving education otherwise than at school" in page
+    assert "Left their school or setting with no new place" in page
+    assert OLIVER not in client_for("dt_oakfield").get("/children").get_data(as_text=True)
+
+
+def test_placement_carer_and_social_worker_pages_record_their_changes(
+    client_for: Any, seeded: Flask
+) -> None:
+    admin = client_for("admin")
+    child_id = child_id_of(seeded, OLIVER)
+    with seeded.app_context():
+        db.session.add(User(email="kim.carer@example.test", display_name="Kim Carer"))
+        db.session.add(User(email="nia.worker@example.test", display_name="Nia Worker"))
+        db.session.commit()
+    today = date.today()
+
+    refused = post_change(admin, child_id, "placement", **date_fields(today))
+    assert refused.status_code == 400
+    assert "Select the type of placement" in refused.get_data(as_text=True)
+    assert "Select who provides the placement" in refused.get_data(as_text=True)
+    placed = post_change(
+        admin,
+        child_id,
+        "placement",
+        placement_type="K2",
+        placement_provider="PR4",
+        placement_postcode="ls1 4ab",
+        placed_in_authority="Leeds City Council",
+        **date_fields(today),
+    )
+    assert placed.status_code == 303
+
+    unknown = post_change(
+        admin, child_id, "carer", email="nobody@example.test", **date_fields(today)
+    )
+    assert unknown.status_code == 400
+    assert "No one has an account with the email address nobody@example.test" in (
+        unknown.get_data(as_text=True)
+    )
+    assert (
+        post_change(admin, child_id, "carer", email="Kim.Carer@example.test", **date_fields(today))
+    ).status_code == 303
+    assert (
+        post_change(
+            admin, child_id, "social-worker", email="nia.worker@example.test", **date_fields(today)
+        )
+    ).status_code == 303
+
+    with seeded.app_context():
+        child = child_by_reference(OLIVER)
+        assert child.placed_in_authority == "Leeds City Council"
+        assert case_holders(child, Role.CARER) == ["kim.carer@example.test"]
+        assert case_holders(child, Role.SOCIAL_WORKER) == ["nia.worker@example.test"]
+        assert [event.kind for event in events_of(child)] == [
+            "placement_changed",
+            "carer_changed",
+            "social_worker_changed",
+        ]
+    page = admin.get(f"/children/{child_id}").get_data(as_text=True)
+    codes = ssda903()
+    expected = (
+        f"{codes.placement_types['K2']} (K2), {codes.placement_providers['PR4']} (PR4), "
+        "placed in Leeds City Council"
+    )
+    assert expected in page.replace("&#39;", "'")
+    assert "Placed out of area, in" in page and "Jo Marsh" in page and "Kim Carer" in page
+    # The previous carer and social worker no longer see Oliver.
+    assert client_for("carer").get(f"/children/{child_id}").status_code == 404
+    assert client_for("social_worker").get(f"/children/{child_id}").status_code == 404
+
+
+def test_a_carer_sees_neither_the_timeline_nor_the_care_details(
+    client_for: Any, seeded: Flask
+) -> None:
+    child_id = child_id_of(seeded, OLIVER)
+    with seeded.app_context():
+        child = child_by_reference(OLIVER)
+        child.uasc = True
+        child_events.change_placement(
+            db.session,
+            admin_actor(),
+            child,
+            date.today(),
+            placement_type="U4",
+            placement_provider="PR1",
+            placement_postcode=None,
+            provider_ofsted_urn=None,
+            placed_in_authority="Leeds City Council",
+        )
+        db.session.commit()
+    carer_page = client_for("carer").get(f"/children/{child_id}").get_data(as_text=True)
+    assert "Oakfield Primary School" in carer_page
+    for care_detail in (
+        "Changes in Oliver",
+        "Leeds City Council",
+        "Changed placement",
+        "Legal status",
+        "asylum",
+        "Record a change",
+    ):
+        assert care_detail not in carer_page
+    worker_page = client_for("social_worker").get(f"/children/{child_id}").get_data(as_text=True)
+    assert "Leeds City Council" in worker_page and "Changed placement" in worker_page
+    assert "Unaccompanied asylum-seeking child" in worker_page
+    assert "Full care order (C2)" in worker_page
+    assert "Record a change" not in worker_page  # the links are for admins
+
+
+def make_adviser(app: Flask, email: str, *references: str) -> None:
+    with app.app_context():
+        adviser = User(email=email, display_name="Val Adviser")
+        db.session.add(adviser)
+        db.session.flush()
+        for reference in references:
+            db.session.add(
+                RoleGrant(
+                    user_id=adviser.id,
+                    role=Role.VS_ADVISER.value,
+                    child_id=child_by_reference(reference).id,
+                )
+            )
+        db.session.commit()
+
+
+def adviser_client(app: Flask, sign_in: Any, email: str) -> FlaskClient:
+    client = app.test_client()
+    assert sign_in(client, email).status_code == 302
+    return client
+
+
+@pytest.mark.parametrize("reason", ["E11", "E13"])
+def test_after_leaving_care_only_the_virtual_school_sees_the_child_and_no_pep_starts(
+    reason: str, client_for: Any, seeded: Flask, sign_in: Any
+) -> None:
+    child_id = child_id_of(seeded, OLIVER)
+    pep_ids = pep_ids_of(seeded, OLIVER)
+    make_adviser(seeded, "val.adviser@example.test", OLIVER)
+    admin = client_for("admin")
+    refused = post_change(admin, child_id, "leaving-care", reason="X1", **date_fields(date.today()))
+    assert refused.status_code == 400
+    assert "Select why the child left care" in refused.get_data(as_text=True)
+    response = post_change(
+        admin, child_id, "leaving-care", reason=reason, **date_fields(date.today())
+    )
+    assert response.status_code == 303
+
+    for who in ("dt_oakfield", "social_worker", "carer"):
+        assert set(sees(client_for(who), child_id, pep_ids)) == {404}, who
+        assert OLIVER not in client_for(who).get("/children").get_data(as_text=True)
+    adviser = adviser_client(seeded, sign_in, "val.adviser@example.test")
+    for client in (admin, client_for("reviewer"), adviser):
+        assert set(sees(client, child_id, pep_ids)) == {200}
+
+    page = admin.get(f"/children/{child_id}").get_data(as_text=True)
+    label = ssda903().reasons_episode_ceased[reason].label
+    assert f"Left care on {date.today():%-d %B %Y}: {label} ({reason})." in page.replace(
+        "&#39;", "'"
+    )
+    assert ("Previously looked after" in page) is (reason == "E11")
+    assert "Start a PEP" not in page
+    assert "no new PEP is due" in page
+    assert "Record a change" not in page
+    with seeded.app_context():
+        child = child_by_reference(OLIVER)
+        admin_user = user_by_email("admin@demo.openpep.test")
+        roles = roles_for_child(admin_user, child)
+        assert not may_start_pep(roles, child)
+        assert "left care" in (pep_start_refusal(child, roles) or "")
+
+
+def test_a_child_on_short_breaks_cannot_have_a_pep_started(client_for: Any, seeded: Flask) -> None:
+    child_id = child_id_of(seeded, "DCC-1501")  # no PEP yet
+    admin = client_for("admin")
+    assert "Start a PEP" in admin.get(f"/children/{child_id}").get_data(as_text=True)
+    with seeded.app_context():
+        child = db.session.get(Child, child_id)
+        child_events.change_legal_status(db.session, admin_actor(), child, "V4", date.today())
+        db.session.commit()
+    page = admin.get(f"/children/{child_id}").get_data(as_text=True).replace("&#39;", "'")
+    assert "Start a PEP" not in page
+    assert "a child on short breaks has no care plan of which a PEP is part" in page
+    with seeded.app_context():
+        child = db.session.get(Child, child_id)
+        roles = roles_for_child(user_by_email("admin@demo.openpep.test"), child)
+        assert not may_start_pep(roles, child)
+
+
+def dt_section_post(client: FlaskClient, pep_id: uuid.UUID) -> Any:
+    section = section_url(pep_id, "attendance_exclusions")
+    data = form_fields(client.get(section).get_data(as_text=True))
+    if not any(name == "csrf_token" for name, _ in data):
+        data.append(("csrf_token", csrf_token_from(client, f"/peps/{pep_id}")))
+    data = replace_field(data, "attendance_this_term", "88.0")
+    data = replace_field(data, "suspensions_this_term", "0")
+    data = replace_field(data, "permanently_excluded", "no")
+    return post_form(client, pep_id, "attendance_exclusions", [*data, ("action", "save")])
+
+
+def test_for_a_child_with_no_school_place_the_adviser_completes_the_settings_sections(
+    seeded: Flask, sign_in: Any
+) -> None:
+    make_adviser(seeded, "val.adviser@example.test", HARRY, ELLA)
+    with seeded.app_context():
+        harry = child_by_reference(HARRY)
+        child_events.move_school(
+            db.session,
+            admin_actor(),
+            harry,
+            None,
+            date.today(),
+            no_school_place=NoSchoolPlace.NOT_ON_ROLL,
+        )
+        db.session.commit()
+    harry_pep = open_pep_id(seeded, HARRY)
+    ella_pep = open_pep_id(seeded, ELLA)
+    adviser = adviser_client(seeded, sign_in, "val.adviser@example.test")
+
+    assert 'id="section-form"' in adviser.get(
+        section_url(harry_pep, "attendance_exclusions")
+    ).get_data(as_text=True)
+    assert dt_section_post(adviser, harry_pep).status_code == 303
+    assert (
+        stored_section(seeded, harry_pep, "attendance_exclusions").answers["attendance_this_term"]
+        == "88"
+    )
+    assert "Submit PEP" in adviser.get(f"/peps/{harry_pep}").get_data(as_text=True)
+
+    # Ella is on roll at Oakfield: her designated teacher completes these sections, not the adviser.
+    ella_section = adviser.get(section_url(ella_pep, "attendance_exclusions")).get_data(
+        as_text=True
+    )
+    assert 'id="section-form"' not in ella_section
+    assert "Only the designated teacher can change this section." in ella_section
+    assert dt_section_post(adviser, ella_pep).status_code == 403
+    assert "Submit PEP" not in adviser.get(f"/peps/{ella_pep}").get_data(as_text=True)
+
+
+def test_the_change_pages_are_for_admins_only(client_for: Any, seeded: Flask) -> None:
+    child_id = child_id_of(seeded, OLIVER)
+    client = client_for("dt_oakfield")
+    response = client.post(
+        f"/admin/children/{child_id}/school",
+        data={
+            "csrf_token": csrf_token_from(client, "/children"),
+            "school_id": school_id_of(seeded, "900301"),
+            **date_fields(date.today()),
+        },
+    )
+    assert response.status_code == 403
+    with seeded.app_context():
+        assert events_of(child_by_reference(OLIVER)) == []
+    assert client_for("admin").get(f"/admin/children/{uuid.uuid4()}/carer").status_code == 404
