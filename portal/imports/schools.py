@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from portal.imports import Plan, Problem, Progress, RowChange, Rows
@@ -406,10 +406,25 @@ class GiasImporter:
         """Write the plan in batches; the import's own audit event and commit are the
         caller's (the import run keeps every change)."""
         assert isinstance(plan, SchoolsPlan)
-        for start in range(0, len(plan.updates), BATCH_SIZE):
-            session.execute(update(School), plan.updates[start : start + BATCH_SIZE])
+        # Core statements on the table, not ORM bulk operations: the same executemany at a
+        # quarter of the cost per row (the ORM's per-row bookkeeping buys nothing here).
+        table = School.__table__
+        by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for values in plan.updates:
+            columns = tuple(sorted(column for column in values if column != "id"))
+            by_columns.setdefault(columns, []).append(
+                {"school_id": values["id"], **{f"new_{c}": values[c] for c in columns}}
+            )
+        for columns, parameters in by_columns.items():
+            statement = (
+                update(table)
+                .where(table.c.id == bindparam("school_id"))
+                .values({column: bindparam(f"new_{column}") for column in columns})
+            )
+            for start in range(0, len(parameters), BATCH_SIZE):
+                session.execute(statement, parameters[start : start + BATCH_SIZE])
         for start in range(0, len(plan.inserts), BATCH_SIZE):
-            session.execute(insert(School), plan.inserts[start : start + BATCH_SIZE])
+            session.execute(insert(table), plan.inserts[start : start + BATCH_SIZE])
 
 
 IMPORTER = GiasImporter()
