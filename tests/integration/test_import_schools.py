@@ -263,3 +263,49 @@ def test_whole_files_are_refused_in_plain_english(file_name, refusal):
             required_columns=IMPORTER.required_columns,
             optional_columns=IMPORTER.optional_columns,
         )
+
+
+def test_the_real_extract_goes_through_the_import_lifecycle(app, client_for):
+    """Upload, preview, commit through the admin's pages; then the changed extract."""
+    from io import BytesIO
+
+    from tests.conftest import csrf_token_from
+
+    app.config["IMPORTS_IN_BACKGROUND"] = False
+    admin = client_for("admin")
+
+    def upload(file_name: str) -> str:
+        response = admin.post(
+            "/admin/imports",
+            data={
+                "csrf_token": csrf_token_from(admin, "/admin/imports"),
+                "kind": "schools",
+                "file": (BytesIO((FIXTURES / file_name).read_bytes()), file_name),
+            },
+            content_type="multipart/form-data",
+        )
+        assert response.status_code == 303, response.get_data(as_text=True)
+        return response.headers["Location"].rsplit("/", 1)[1]
+
+    def commit(run_id: str) -> None:
+        token = csrf_token_from(admin, f"/admin/imports/{run_id}")
+        response = admin.post(f"/admin/imports/{run_id}/commit", data={"csrf_token": token})
+        assert response.status_code == 303
+
+    run_id = upload("gias_extract.csv")
+    preview = admin.get(f"/admin/imports/{run_id}").get_data(as_text=True)
+    assert "École Française Jacques Prévert" in preview
+    with app.app_context():
+        assert db.session.scalar(select(School).where(School.urn == "116202")) is None
+    commit(run_id)
+    with app.app_context():
+        assert schools_by_urn()["101222"].name == "École Française Jacques Prévert"
+
+    run_id = upload("gias_extract_changed.csv")
+    preview = admin.get(f"/admin/imports/{run_id}?show=changed").get_data(as_text=True)
+    assert "Herefordshire, County of" in preview and "GL20 7HJ" in preview
+    commit(run_id)
+    with app.app_context():
+        schools = schools_by_urn()
+        assert schools["116209"].is_closed
+        assert schools["139223"].local_authority == "Worcestershire"
