@@ -1,4 +1,5 @@
-"""`flask --app portal ...` commands: migrate, seed the demo, provision users."""
+"""`flask --app portal ...` commands: migrate, seed the demo, and look after staff and their
+roles (the same operations as the admin pages, audited as the command that ran)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,10 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.models import User
+from portal.models import Child, School, User
+from portal.operations.audit import Actor
+from portal.operations.staff import Outcome
+from workflows.roles import Role
 
 
 def init_app(app: Flask) -> None:
@@ -58,12 +62,16 @@ def init_app(app: Flask) -> None:
     @click.argument("email")
     def switch_off_command(email: str) -> None:
         """Switch an account off: it cannot sign in, and its sessions end at once."""
-        from portal.operations.audit import Actor
-        from portal.operations.sessions import switch_off_account
+        from portal.operations import staff
+        from portal.operations.sessions import open_sessions_of
 
         address = email.strip().lower()
         user = _user_by_address(address)
-        ended = switch_off_account(db.session, Actor.system(f"flask switch-off {address}"), user)
+        if not user.active:
+            click.echo(f"The account {address} was already switched off: nothing changed.")
+            return
+        ended = len(open_sessions_of(db.session, user))
+        _refuse(staff.switch_off(db.session, Actor.system(f"flask switch-off {address}"), user))
         click.echo(
             f"The account {address} is switched off: it cannot sign in, and "
             f"{ended} open session{'' if ended == 1 else 's'} ended."
@@ -73,7 +81,6 @@ def init_app(app: Flask) -> None:
     @click.argument("email")
     def switch_on_command(email: str) -> None:
         """Switch an account back on, so that it can sign in again."""
-        from portal.operations.audit import Actor
         from portal.operations.sessions import switch_on_account
 
         address = email.strip().lower()
@@ -82,6 +89,153 @@ def init_app(app: Flask) -> None:
             click.echo(f"The account {address} is switched on: it can sign in again.")
         else:
             click.echo(f"The account {address} was not switched off: nothing changed.")
+
+    @app.cli.command("add-person")
+    @click.argument("email")
+    @click.argument("name")
+    def add_person_command(email: str, name: str) -> None:
+        """Add a person who can sign in with EMAIL, named NAME; give them a role next."""
+        from portal.operations import staff
+
+        address = email.strip().lower()
+        actor = Actor.system(f"flask add-person {address}")
+        outcome = _refuse(staff.add_person(db.session, actor, email, name))
+        click.echo(outcome.message + f" Give them a role: flask grant-role {address} ROLE")
+
+    @app.cli.command("grant-role")
+    @click.argument("email")
+    @click.argument("role")
+    @click.option("--school", "schools", multiple=True, help="A setting's URN (repeatable).")
+    @click.option("--child", "children", multiple=True, help="A child's reference (repeatable).")
+    @click.option("--starts-on", help="A carer's placement start: dd/mm/yyyy or yyyy-mm-dd.")
+    def grant_role_command(
+        email: str,
+        role: str,
+        schools: tuple[str, ...],
+        children: tuple[str, ...],
+        starts_on: str | None,
+    ) -> None:
+        """Give EMAIL a ROLE (its value or label): designated_teacher --school URN,
+        social_worker / carer / vs_adviser --child REF, reviewer or admin."""
+        from portal.operations import staff
+
+        address = email.strip().lower()
+        user = _user_by_address(address)
+        chosen = _role(role)
+        found_schools = _settings(schools)
+        found_children = _children(children)
+        day = None
+        if starts_on is not None:
+            day = staff.parse_day(starts_on)
+            if day is None:
+                raise click.ClickException(
+                    f"'{starts_on}' is not a date. Give --starts-on as dd/mm/yyyy or yyyy-mm-dd."
+                )
+        actor = Actor.system(f"flask grant-role {address} {chosen.value}")
+        outcome = _refuse(
+            staff.grant_role(
+                db.session,
+                actor,
+                user,
+                chosen,
+                schools=found_schools,
+                children=found_children,
+                starts_on=day,
+            )
+        )
+        click.echo(outcome.message)
+
+    @app.cli.command("revoke-role")
+    @click.argument("email")
+    @click.argument("role")
+    @click.option("--school", "schools", multiple=True, help="Only for this URN (repeatable).")
+    @click.option("--child", "children", multiple=True, help="Only for this child (repeatable).")
+    def revoke_role_command(
+        email: str, role: str, schools: tuple[str, ...], children: tuple[str, ...]
+    ) -> None:
+        """Take ROLE away from EMAIL: for the settings or children named, or all of it."""
+        from portal.operations import staff
+
+        address = email.strip().lower()
+        user = _user_by_address(address)
+        chosen = _role(role)
+        grants = staff.grants_matching(
+            user, chosen, schools=_settings(schools), children=_children(children)
+        )
+        if not grants:
+            raise click.ClickException(
+                f"{user.display_name} ({address}) does not hold the role {chosen.label} for "
+                "what you named. Nothing changed."
+            )
+        actor = Actor.system(f"flask revoke-role {address} {chosen.value}")
+        click.echo(_refuse(staff.revoke_grants(db.session, actor, user, grants)).message)
+
+    @app.cli.command("move-caseload")
+    @click.argument("from_email")
+    @click.argument("to_email")
+    @click.option("--child", "children", multiple=True, help="Only this child (repeatable).")
+    @click.option("--on", "on", help="The day of the change: dd/mm/yyyy or yyyy-mm-dd (today).")
+    def move_caseload_command(
+        from_email: str, to_email: str, children: tuple[str, ...], on: str | None
+    ) -> None:
+        """Move FROM_EMAIL's children (all, or each --child) to the social worker TO_EMAIL."""
+        from portal.operations import staff
+
+        from_address, to_address = from_email.strip().lower(), to_email.strip().lower()
+        from_worker, to_worker = _user_by_address(from_address), _user_by_address(to_address)
+        day = None
+        if on is not None:
+            day = staff.parse_day(on)
+            if day is None:
+                raise click.ClickException(
+                    f"'{on}' is not a date. Give --on as dd/mm/yyyy or yyyy-mm-dd."
+                )
+        actor = Actor.system(f"flask move-caseload {from_address} {to_address}")
+        outcome = staff.move_caseload(
+            db.session,
+            actor,
+            from_worker,
+            to_worker,
+            children=_children(children) or None,
+            on=day,
+        )
+        click.echo(_refuse(outcome).message)
+
+
+def _refuse(outcome: Outcome) -> Outcome:
+    """A refusal ends the command with its sentence and a non-zero exit status."""
+    if outcome.refused:
+        message = outcome.message if outcome.message.endswith(".") else outcome.message + "."
+        raise click.ClickException(message + " Nothing changed.")
+    return outcome
+
+
+def _role(text: str) -> Role:
+    from portal.operations.staff import GRANTABLE_ROLES, parse_role
+
+    role = parse_role(text)
+    if role is None:
+        roles = ", ".join(role.value for role in GRANTABLE_ROLES)
+        raise click.ClickException(f"'{text}' is not a role. Give one of: {roles}.")
+    return role
+
+
+def _settings(urns: tuple[str, ...]) -> list[School]:
+    from portal.operations.staff import find_settings
+
+    found = find_settings(db.session, urns)
+    if found.problems:
+        raise click.ClickException(" ".join(found.problems))
+    return found.found
+
+
+def _children(references: tuple[str, ...]) -> list[Child]:
+    from portal.operations.staff import find_children
+
+    found = find_children(db.session, references)
+    if found.problems:
+        raise click.ClickException(" ".join(found.problems))
+    return found.found
 
 
 def _user_by_address(address: str) -> User:
