@@ -151,7 +151,17 @@ class SchoolsPlan(Plan):
     updates: list[dict[str, Any]] = field(default_factory=list)
 
 
+GIAS_DATE = re.compile(r"([0-9]{2})-([0-9]{2})-([0-9]{4})")
+
+
 def parse_date(text: str) -> date | None:
+    match = GIAS_DATE.fullmatch(text)
+    if match:  # GIAS's own form, read without strptime: a third of the rows have a date
+        day, month, year = (int(part) for part in match.groups())
+        try:
+            return date(year, month, day)
+        except ValueError:
+            return None
     for date_format in DATE_FORMATS:
         try:
             return datetime.strptime(text, date_format).date()

@@ -305,3 +305,32 @@ def test_only_admins_reach_the_schools_pages(client_for):
         assert client.get("/admin/schools").status_code == 403, who
         assert client.get("/admin/schools.csv").status_code == 403, who
         assert client.get("/admin/schools/new").status_code == 403, who
+
+
+def test_the_schools_pages_meet_the_page_checks(app, client_for):
+    from tests.integration.test_page_accessibility import assert_accessible
+
+    import_fixture(app, "gias_extract.csv")
+    client = client_for("admin")
+    client.post("/admin/schools/new", data=new_setting_form(client))
+    setting = school_named(app, "Little Sparrows Day Nursery")
+    gias_school = school_named(app, "Heart of Worcestershire College")
+    pages = {
+        "the list": client.get("/admin/schools"),
+        "a filtered list": client.get("/admin/schools?phase=post_16&sort=local_authority"),
+        "an empty list": client.get("/admin/schools?q=nothing+like+this"),
+        "the new setting form": client.get("/admin/schools/new"),
+        "the new setting form with errors": client.post(
+            "/admin/schools/new",
+            data=new_setting_form(client, name="", ukprn="2", status="Closed"),
+        ),
+        "a school from GIAS": client.get(f"/admin/schools/{gias_school.id}"),
+        "a setting added by hand": client.get(f"/admin/schools/{setting.id}"),
+        "a setting with errors": client.post(
+            f"/admin/schools/{setting.id}",
+            data=new_setting_form(client, local_authority="", **{"closed_on-day": "x"}),
+        ),
+    }
+    for where, response in pages.items():
+        assert response.status_code in (200, 400), where
+        assert_accessible(response.get_data(as_text=True), where)
