@@ -291,8 +291,8 @@ class GiasImporter:
         if phase is None:
             problem(
                 TYPE,
-                f"Neither the type '{type_name}' nor the phase of education '{phase_name}' "
-                "is one OpenPEP knows, so the school's phase cannot be worked out.",
+                f"The school's phase cannot be worked out: the type '{type_name}' is not one "
+                f"OpenPEP knows, and the phase of education '{phase_name}' does not say it.",
                 "Check the row came from Get Information About Schools unchanged; if GIAS has "
                 "a new type, add it to portal/codes/gias.yaml.",
             )
@@ -343,7 +343,14 @@ class GiasImporter:
             elif ukprn is not None:
                 holder = by_ukprn.get(ukprn)
                 other_row_urn = first_urn_of_ukprn.setdefault(ukprn, urn)
-                if holder is not None and holder.values["source"] == SettingSource.MANUAL.value:
+                is_this_school = (
+                    holder is not None and existing is not None and (holder.id == existing.id)
+                )
+                if (
+                    holder is not None
+                    and not is_this_school
+                    and holder.values["source"] == SettingSource.MANUAL.value
+                ):
                     problem(
                         UKPRN,
                         f"UKPRN {ukprn} belongs to '{holder.values['name']}', a setting added "
@@ -351,16 +358,13 @@ class GiasImporter:
                         "If they are the same place, remove the UKPRN from the setting added "
                         "by hand (Admin, Schools and settings), then upload the file again.",
                     )
-                elif other_row_urn != urn or (
-                    holder is not None and (existing is None or holder.id != existing.id)
-                ):
+                elif other_row_urn != urn or (holder is not None and not is_this_school):
                     # GIAS itself gives one UKPRN to more than one establishment now and then
                     # (a closed school and its successor): the first keeps it.
                     kept = existing.values["ukprn"] if existing else None
+                    if kept != ukprn:
+                        notes.append(f"UKPRN {ukprn} left off: another school already has it")
                     ukprn = kept
-                    notes.append(
-                        f"UKPRN {row[UKPRN].strip()} left off: another school already has it"
-                    )
             values["ukprn"] = ukprn
         return (None if problems else values), problems, notes
 

@@ -309,3 +309,53 @@ def test_the_real_extract_goes_through_the_import_lifecycle(app, client_for):
         schools = schools_by_urn()
         assert schools["116209"].is_closed
         assert schools["139223"].local_authority == "Worcestershire"
+
+
+def check_rows(*rows: list[str]) -> SchoolsPlan:
+    from benchmarks.imports.gias_extract import extract_bytes
+
+    _, read = read_rows(
+        extract_bytes(rows),
+        encodings=IMPORTER.encodings,
+        required_columns=IMPORTER.required_columns,
+        optional_columns=IMPORTER.optional_columns,
+    )
+    return IMPORTER.check(db.session, read, lambda done: None)
+
+
+def test_a_ukprn_on_two_rows_stays_with_the_first_and_is_noted(app):
+    from benchmarks.imports.gias_extract import school_row
+
+    with app.app_context():
+        plan = check_rows(
+            school_row(urn="116601", name="Old College", type_name="Further education",
+                       phase="16 plus", status="Closed", ukprn="10099999"),
+            school_row(urn="116602", name="New College", type_name="Further education",
+                       phase="16 plus", ukprn="10099999"),
+        )  # fmt: skip
+        assert plan.problems == []
+        assert [c.summary for c in plan.changes] == [
+            "New school: Old College (URN 116601)",
+            "New school: New College (URN 116602) "
+            "(UKPRN 10099999 left off: another school already has it)",
+        ]
+        IMPORTER.apply(db.session, ACTOR, plan)
+        db.session.commit()
+        schools = schools_by_urn()
+        assert (schools["116601"].ukprn, schools["116602"].ukprn) == ("10099999", None)
+
+
+def test_a_setting_added_by_hand_with_the_urn_and_ukprn_is_taken_over_without_a_problem(app):
+    from benchmarks.imports.gias_extract import school_row
+
+    with app.app_context():
+        db.session.add(School(urn="116603", ukprn="10088888", name="Skills Hub", phase="post_16",
+                              local_authority="Worcestershire", source="manual"))  # fmt: skip
+        db.session.commit()
+        plan = check_rows(
+            school_row(urn="116603", name="Skills Hub College", type_name="Further education",
+                       phase="16 plus", ukprn="10088888"),
+        )  # fmt: skip
+        assert plan.problems == []
+        assert plan.changes[0].fields["Source"] == ("Added by hand", "From GIAS")
+        assert "UKPRN" not in plan.changes[0].fields
