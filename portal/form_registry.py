@@ -5,13 +5,18 @@ from __future__ import annotations
 from datetime import date
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from flask import current_app, has_app_context
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 from wtforms import Form
 
 from forms import FormRegistry, build_section_form, load_definitions
 from forms.schema import DEFAULT_DIRECTORY, FormDefinition, SectionDefinition
-from portal.models import Child, Pep
+from portal.models import Child, Pep, RoleGrant, User
+from workflows.pep import PepState
+from workflows.roles import Role
 
 
 @cache
@@ -37,17 +42,80 @@ def definition_for(pep: Pep) -> FormDefinition:
 
 
 def child_facts(child: Child, on: date | None = None) -> dict[str, object]:
-    """Facts from the child's record, keyed by the forms' fact sources."""
+    """Facts from the child's record as they are today, keyed by the forms' fact sources."""
     return {
         "child_name": child.full_name,
         "date_of_birth": child.date_of_birth,
-        "school_name": child.current_school.name if child.current_school else "No school place",
+        "school_name": _setting_in_words(
+            child.current_school.name if child.current_school else None,
+            child.no_school_place_label,
+        ),
         "year_group": child.year_group_label(on),
         "legal_status": child.legal_status_label,
         "date_entered_care": child.date_entered_care,
         "upn": child.upn or "Not recorded",
         "local_authority_reference": child.authority_reference,
     }
+
+
+def _setting_in_words(school_name: str | None, no_school_place_label: str | None) -> str:
+    if school_name:
+        return school_name
+    return (
+        f"No school place: {no_school_place_label}" if no_school_place_label else "No school place"
+    )
+
+
+# A PEP in these states shows the facts fixed when it was signed off, not today's.
+FIXED_FACTS_STATES = frozenset({PepState.SIGNED_OFF.value, PepState.SUPERSEDED.value})
+
+
+def pep_year_start(pep: Pep) -> date:
+    """The first day of the PEP's academic year: the year group is the one the PEP was for."""
+    return date(pep.academic_year, 9, 1)
+
+
+def snapshot_child_facts(session: Session, pep: Pep) -> dict[str, Any]:
+    """The child's facts as they are now, to be kept on the PEP when it is signed off: its
+    page and record go on showing them after the child moves school or their status changes."""
+    child = pep.child
+    school = child.current_school
+    holders: dict[str, list[str]] = {Role.SOCIAL_WORKER.value: [], Role.CARER.value: []}
+    for role, name in session.execute(
+        select(RoleGrant.role, User.display_name)
+        .join(User, User.id == RoleGrant.user_id)
+        .where(RoleGrant.child_id == child.id, RoleGrant.role.in_(list(holders)))
+        .order_by(User.display_name)
+    ):
+        holders[role].append(name)
+    return {
+        "taken_on": date.today().isoformat(),
+        "school_name": school.name if school else None,
+        "school_urn": school.urn if school else None,
+        "no_school_place": child.no_school_place,
+        "no_school_place_label": child.no_school_place_label,
+        "year_group": child.year_group_label(pep_year_start(pep)),
+        "legal_status": child.legal_status,
+        "legal_status_label": child.legal_status_label,
+        "placed_in_authority": child.placed_in_authority,
+        "uasc": child.uasc,
+        "social_worker": ", ".join(holders[Role.SOCIAL_WORKER.value]) or None,
+        "carer": ", ".join(holders[Role.CARER.value]) or None,
+    }
+
+
+def pep_child_facts(pep: Pep, on: date | None = None) -> dict[str, object]:
+    """The facts a PEP shows: those fixed at sign-off for a signed-off or superseded PEP,
+    today's otherwise (``on``: the day the year group is worked out for)."""
+    facts = child_facts(pep.child, on)
+    snapshot = pep.snapshot
+    if snapshot and pep.state in FIXED_FACTS_STATES:
+        facts["school_name"] = _setting_in_words(
+            snapshot.get("school_name"), snapshot.get("no_school_place_label")
+        )
+        facts["year_group"] = snapshot.get("year_group") or facts["year_group"]
+        facts["legal_status"] = snapshot.get("legal_status_label") or facts["legal_status"]
+    return facts
 
 
 def age_in_years(date_of_birth: date, on: date) -> int:

@@ -18,7 +18,8 @@ from portal.children.queries import (
 )
 from portal.codes import ssda903
 from portal.extensions import db
-from portal.models import Child
+from portal.form_registry import pep_child_facts, pep_year_start
+from portal.models import Child, Pep
 from portal.operations.audit import Actor
 from portal.operations.children import record_child_record_viewed
 from portal.operations.peps import open_pep_of
@@ -88,6 +89,18 @@ def _left_care_reason(child: Child) -> str | None:
     reason = ssda903().reasons_episode_ceased.get(child.reason_left_care)
     label = reason.label if reason else "Reason"
     return f"{label} ({child.reason_left_care})"
+
+
+@blueprint.app_template_global("pep_caption_facts")
+def pep_caption_facts(pep: Pep) -> list[str]:
+    """The child's facts a PEP's pages show under its name: fixed at sign-off for a
+    signed-off PEP, today's otherwise; the legal status (a care detail) for staff only."""
+    facts = pep_child_facts(pep, on=pep_year_start(pep))
+    shown = [str(facts["school_name"]), str(facts["year_group"])]
+    user = g.get("user")
+    if user is not None and reads_everything(roles_for_child(user, pep.child)):
+        shown.append(str(facts["legal_status"]))
+    return shown
 
 
 def _child_or_404(child_id: uuid.UUID) -> Child:

@@ -26,7 +26,7 @@ from forms.schema import (
 )
 from portal.academic import Term
 from portal.exports.trail import TrailEntry
-from portal.form_registry import child_facts, definition_for
+from portal.form_registry import definition_for, pep_child_facts, pep_year_start
 from portal.models import Pep
 from portal.peps.presenters import NOT_ANSWERED, display_value
 from workflows.pep import PepEvent, PepState
@@ -326,8 +326,9 @@ def gather_content(
     trail = [entry for entry in trail if entry.occurred_at <= generated_at]
     definition = definition_for(pep)
     child = pep.child
-    # Year group as it was in the PEP's own academic year, not on the day of rebuilding.
-    facts = child_facts(child, on=date(pep.academic_year, 9, 1))
+    # Year group as it was in the PEP's own academic year, not on the day of rebuilding; a
+    # signed-off PEP keeps the school, year group and legal status it was signed off with.
+    facts = pep_child_facts(pep, on=pep_year_start(pep))
     answers = {section.section_key: dict(section.answers or {}) for section in pep.sections}
     sections = []
     for section in definition.sections:
@@ -349,6 +350,8 @@ def gather_content(
         ("Local authority reference", child.authority_reference),
         ("School or setting", str(facts["school_name"])),
         ("Year group", str(facts["year_group"])),
+        # A care detail: in the staff's whole record, not in a carer's draft.
+        *((("Legal status", str(facts["legal_status"])),) if readable is None else ()),
         ("Term", term),
         ("PEP meeting date", _meeting_date(pep, answers)),
         ("Status", _state_label(pep, trail, draft)),

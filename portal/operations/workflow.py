@@ -16,7 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from forms.completeness import SectionStatus, has_answers, pep_completeness
 from forms.fields import format_date_for_people
 from forms.schema import SectionType
-from portal.form_registry import definition_for
+from portal.form_registry import definition_for, snapshot_child_facts
 from portal.invites.rate_limit import REFUSED_TRANSITIONS, Limit, count_hit
 from portal.models import AuditEvent, Pep, PepSection, User
 from portal.models.base import utc_now
@@ -294,6 +294,8 @@ def _stage_transition(
         reason=outcome.reason,
     )
     if outcome.target is PepState.SIGNED_OFF:
+        # The child's facts as they are now, fixed on the PEP before its record is made.
+        pep.snapshot = snapshot_child_facts(session, pep)
         _supersede_earlier_records(session, pep)
         from portal.operations.records import store_signed_off_record
 
