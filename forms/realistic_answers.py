@@ -86,6 +86,8 @@ class ChildStory:
     # The day the child joined their current school, when they changed school in the year.
     joined_school_on: date | None = None
     date_entered_care: date | None = None
+    # The day the current placement began, when the child's record knows it.
+    placement_started_on: date | None = None
     people: DemoPeople | None = None
 
 
@@ -932,6 +934,8 @@ def _about_me(pep: _Pep) -> dict[str, Any]:
     )
     if story.date_entered_care is not None:
         placement_start = max(placement_start, min(story.date_entered_care, pep.valid_on))
+    if story.placement_started_on is not None and story.placement_started_on <= pep.valid_on:
+        placement_start = story.placement_started_on
     placements = c.placements_last_12_months
     if story.uasc:
         responsibility = _PARENTAL_RESPONSIBILITY["UASC"]

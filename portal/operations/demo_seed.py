@@ -1,8 +1,16 @@
-"""Demo data: schools, children, users and PEPs for trying the portal. Idempotent."""
+"""Demo data: schools, children, users and PEPs that look like a real authority's. Idempotent.
+
+Every PEP is started, answered and moved through its sign-off by the portal's own operations,
+acted by the demo users: the designated teacher submits, the social worker approves (or
+returns), the Virtual School reviewer quality-assures and signs off. So each record carries the
+real sign-off table and history, and the audit trail says who did what. Answers come from
+``forms.realistic_answers``, seeded from the child's reference: the same every run.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import random
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -11,21 +19,52 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from forms import choose_voice_band
-from forms.phases import VoiceBand
-from forms.samples import sample_answers
+from forms.completeness import has_answers
+from forms.realistic_answers import (
+    ChildStory,
+    DemoPeople,
+    circumstances_of,
+    realistic_pep_answers,
+)
 from forms.schema import FormDefinition, SectionType
-from portal.academic import academic_year_start, current_term, previous_term
-from portal.form_registry import age_in_years
-from portal.models import Child, Pep, RoleGrant, School, SchoolPhase, User
+from portal.academic import Term, current_term, previous_term
+from portal.form_registry import age_in_years, definition_for
+from portal.models import (
+    CareEpisode,
+    Child,
+    ChildEventKind,
+    NoSchoolPlace,
+    Pep,
+    RoleGrant,
+    School,
+    SchoolPhase,
+    User,
+)
+from portal.models.base import utc_now
 from portal.operations import audit
 from portal.operations.audit import Actor
-from portal.operations.peps import choose_form, create_pep
-from portal.operations.records import store_signed_off_record
-from workflows.pep import PepState
+from portal.operations.child_events import (
+    change_placement,
+    move_school,
+    record_child_event,
+    record_leaving_care,
+)
+from portal.operations.peps import start_pep
+from portal.operations.workflow import (
+    QaEntry,
+    qa_scale,
+    record_quality_assurance,
+    transition_pep,
+)
+from workflows.engine import Accepted
+from workflows.pep import PepEvent, PepState
+from workflows.quality import Judgement, load_qa_criteria
 from workflows.roles import Role
 
 DEMO_DOMAIN = "demo.openpep.test"
 HOME_AUTHORITY = "Demo County Council"
+NEIGHBOURING_AUTHORITY = "Neighbouring Borough Council"
+OUT_OF_AREA_AUTHORITY = "Northshire County Council"
 
 
 @dataclass(frozen=True)
@@ -34,6 +73,8 @@ class DemoSchool:
     name: str
     phase: SchoolPhase
     local_authority: str = HOME_AUTHORITY
+    establishment_type: str = "Academy converter"
+    postcode: str = ""
 
 
 @dataclass(frozen=True)
@@ -43,7 +84,7 @@ class DemoChild:
     last_name: str
     year_group: int  # reception is 0, nursery -1, two-year-olds -2
     birth_month: int
-    school_urn: str | None
+    school_urn: str | None  # the school the child is on roll at now
     legal_status: str  # the SSDA903 code
     years_in_care: int
     current_pep: PepState | None  # this term's PEP, if one has been started
@@ -51,11 +92,25 @@ class DemoChild:
 
 
 SCHOOLS = (
-    DemoSchool("900101", "Little Acorns Nursery", SchoolPhase.EARLY_YEARS),
+    DemoSchool(
+        "900101", "Little Acorns Nursery", SchoolPhase.EARLY_YEARS, establishment_type="Nursery"
+    ),
     DemoSchool("900201", "Oakfield Primary School", SchoolPhase.PRIMARY),
     DemoSchool("900301", "Riverside Academy", SchoolPhase.SECONDARY),
-    DemoSchool("900302", "Hillview School", SchoolPhase.SECONDARY, "Neighbouring Borough Council"),
-    DemoSchool("900401", "Northgate College", SchoolPhase.POST_16),
+    DemoSchool("900302", "Hillview School", SchoolPhase.SECONDARY, NEIGHBOURING_AUTHORITY),
+    DemoSchool(
+        "900401",
+        "Northgate College",
+        SchoolPhase.POST_16,
+        establishment_type="Further education",
+    ),
+    DemoSchool(
+        "900202",
+        "St Anne's CE Primary School",
+        SchoolPhase.PRIMARY,
+        establishment_type="Voluntary aided school",
+    ),
+    DemoSchool("900501", "Westbrook Academy", SchoolPhase.SECONDARY, OUT_OF_AREA_AUTHORITY),
 )
 
 # SSDA903 legal statuses: section 20, interim care order, full care order, placement order.
@@ -103,9 +158,63 @@ CHILDREN = (
     DemoChild("DCC-1403", "Hannah", "Price", 13, 6, "900401", _S20, 2, _OFF, 4),
     DemoChild("DCC-1404", "Samuel", "Adeyemi", 13, 1, "900401", _FCO, 4, _RET, 5),
     DemoChild("DCC-1405", "Mia", "Bennett", 12, 8, "900401", _ICO, 1, _APP, 1),
+    # An unaccompanied asylum-seeking young person
+    DemoChild("DCC-1406", "Dawit", "Tesfaye", 12, 2, "900401", _S20, 1, _SUB, 1),
     # Just entered care; no school place yet
     DemoChild("DCC-1501", "Jayden", "Scott", 5, 7, None, _S20, 0, None, 0),
+    # Left care this term by adoption: previously looked after, earlier PEPs kept
+    DemoChild("DCC-1601", "Poppy", "Harris", 2, 5, "900202", _PO, 2, None, 2),
+    # Placed out of the authority's area, at a school there
+    DemoChild("DCC-1602", "Alfie", "Ward", 8, 12, "900501", _FCO, 2, _APP, 2),
+    # Changed school this year: Riverside to Hillview
+    DemoChild("DCC-1603", "Erin", "Doyle", 10, 4, "900302", _FCO, 3, _D, 2),
 )
+
+# SSDA903 SEX (1 male, 2 female) and ETHNIC codes.
+SEX_AND_ETHNICITY: dict[str, tuple[str, str]] = {
+    "DCC-1001": ("2", "WBRI"),
+    "DCC-1002": ("1", "BAFR"),
+    "DCC-1003": ("2", "WOTH"),
+    "DCC-1004": ("1", "APKN"),
+    "DCC-1101": ("2", "WBRI"),
+    "DCC-1102": ("1", "WBRI"),
+    "DCC-1103": ("2", "ABAN"),
+    "DCC-1104": ("1", "WBRI"),
+    "DCC-1105": ("2", "WOTH"),
+    "DCC-1106": ("1", "WBRI"),
+    "DCC-1107": ("2", "WBRI"),
+    "DCC-1108": ("1", "MWBC"),
+    "DCC-1201": ("2", "WBRI"),
+    "DCC-1202": ("1", "APKN"),
+    "DCC-1203": ("2", "WBRI"),
+    "DCC-1204": ("1", "WBRI"),
+    "DCC-1205": ("2", "MWBC"),
+    "DCC-1206": ("1", "WIRI"),
+    "DCC-1207": ("2", "AIND"),
+    "DCC-1208": ("1", "WBRI"),
+    "DCC-1301": ("2", "WBRI"),
+    "DCC-1302": ("1", "WBRI"),
+    "DCC-1303": ("2", "WBRI"),
+    "DCC-1304": ("1", "WROM"),
+    "DCC-1401": ("2", "WBRI"),
+    "DCC-1402": ("1", "WBRI"),
+    "DCC-1403": ("2", "MOTH"),
+    "DCC-1404": ("1", "BAFR"),
+    "DCC-1405": ("2", "WBRI"),
+    "DCC-1406": ("1", "BAFR"),
+    "DCC-1501": ("1", "MWBC"),
+    "DCC-1601": ("2", "WBRI"),
+    "DCC-1602": ("1", "WBRI"),
+    "DCC-1603": ("2", "WIRT"),
+}
+UASC = {"DCC-1406": "Tigrinya"}
+FIRST_LANGUAGES = {"DCC-1003": "Polish", "DCC-1105": "Polish", "DCC-1202": "Urdu"}
+
+# Events in the demo children's lives, recorded through the life-event operations.
+NO_SCHOOL_PLACE = {"DCC-1501": NoSchoolPlace.NOT_ON_ROLL}
+LEFT_CARE = {"DCC-1601": "E11"}  # adopted: previously looked after
+PLACED_OUT_OF_AREA = {"DCC-1602": OUT_OF_AREA_AUTHORITY}
+CHANGED_SCHOOL = {"DCC-1603": "900301"}  # the school they left this year
 
 SOCIAL_WORKER_CASELOAD = (
     "DCC-1002",
@@ -121,8 +230,15 @@ SOCIAL_WORKER_CASELOAD = (
     "DCC-1402",
     "DCC-1501",
 )
+# Every other child's social worker.
+SECOND_SOCIAL_WORKER_CASELOAD = tuple(
+    child.reference for child in CHILDREN if child.reference not in SOCIAL_WORKER_CASELOAD
+)
 # Siblings living with the same foster carer.
 CARER_CHILDREN = ("DCC-1102", "DCC-1201")
+# The Virtual School adviser's children: no school place, previously looked after, out of
+# area, and the unaccompanied young person.
+ADVISER_CHILDREN = ("DCC-1501", "DCC-1601", "DCC-1602", "DCC-1406")
 
 
 @dataclass(frozen=True)
@@ -145,17 +261,47 @@ USERS = (
     DemoUser("carer", "Jo Marsh", Role.CARER, child_references=CARER_CHILDREN),
     DemoUser("reviewer", "Alex Morgan", Role.REVIEWER),
     DemoUser("admin", "Chris Byrne", Role.ADMIN),
+    DemoUser("vs.adviser", "Nadia Rahman", Role.VS_ADVISER, child_references=ADVISER_CHILDREN),
+    DemoUser(
+        "sw.north",
+        "Rachel Dunn",
+        Role.SOCIAL_WORKER,
+        child_references=SECOND_SOCIAL_WORKER_CASELOAD,
+    ),
+    DemoUser("dt.littleacorns", "Karen Lloyd", Role.DESIGNATED_TEACHER, school_urn="900101"),
+    DemoUser("dt.hillview", "Mark Ellison", Role.DESIGNATED_TEACHER, school_urn="900302"),
+    DemoUser("dt.northgate", "Fiona Grant", Role.DESIGNATED_TEACHER, school_urn="900401"),
+    DemoUser("dt.stannes", "Helen Carter", Role.DESIGNATED_TEACHER, school_urn="900202"),
+    DemoUser("dt.westbrook", "Daniel Osei", Role.DESIGNATED_TEACHER, school_urn="900501"),
 )
 
-
 SEED_ACTOR = Actor.system("demo seed")
+# The child's views come through their own link; the seed stands in for the child.
+CHILD_ACTOR = Actor.system("demo seed: the child's views, as given through their link")
+
+# A form's placement answer as the SSDA903 return codes it: (PLACE, PLACE_PROVIDER).
+PLACEMENT_CODES = {
+    "foster_local_authority": ("U6", "PR1"),
+    "foster_agency": ("U4", "PR4"),
+    "kinship": ("U3", "PR1"),
+    "childrens_home": ("K2", "PR4"),
+    "placed_for_adoption": ("A5", "PR1"),
+}
+SUPPORTED_ACCOMMODATION = ("H5", "PR4")
 
 
 def date_of_birth_for(year_group: int, birth_month: int, today: date) -> date:
     """A birthday that puts the child in `year_group` this academic year."""
+    from portal.academic import academic_year_start
+
     cohort_start = academic_year_start(today) - 5 - year_group
     birth_year = cohort_start if birth_month >= 9 else cohort_start + 1
     return date(birth_year, birth_month, 14)
+
+
+# --------------------------------------------------------------------------------------------
+# The seed
+# --------------------------------------------------------------------------------------------
 
 
 def seed_demo_data(
@@ -163,7 +309,8 @@ def seed_demo_data(
 ) -> str:
     """Create whatever demo records are missing, identified by URN, reference and email."""
     today = today or date.today()
-    created = {"schools": 0, "children": 0, "users": 0, "peps": 0}
+    settings = dict(settings or {})
+    created = {"schools": 0, "children": 0, "users": 0, "role grants": 0, "peps": 0}
 
     schools = {s.urn: s for s in session.scalars(select(School))}
     for demo in SCHOOLS:
@@ -173,124 +320,622 @@ def seed_demo_data(
                 name=demo.name,
                 phase=demo.phase.value,
                 local_authority=demo.local_authority,
+                establishment_type=demo.establishment_type,
             )
             session.add(school)
             schools[demo.urn] = school
             created["schools"] += 1
-    session.flush()
-
-    children = {c.authority_reference: c for c in session.scalars(select(Child))}
-    for demo in CHILDREN:
-        if demo.reference in children:
-            continue
-        child = Child(
-            first_name=demo.first_name,
-            last_name=demo.last_name,
-            date_of_birth=date_of_birth_for(demo.year_group, demo.birth_month, today),
-            authority_reference=demo.reference,
-            upn=f"A{900000000000 + int(demo.reference[-4:])}" if demo.year_group >= 0 else None,
-            legal_status=demo.legal_status,
-            date_entered_care=today - timedelta(days=365 * demo.years_in_care + 40),
-            current_school_id=schools[demo.school_urn].id if demo.school_urn else None,
-        )
-        session.add(child)
-        session.flush()
-        children[demo.reference] = child
-        created["children"] += 1
-        created["peps"] += _seed_peps(session, child, demo, today, settings or {})
 
     users = {u.email: u for u in session.scalars(select(User))}
     for demo in USERS:
-        if demo.email in users:
-            continue
-        user = User(email=demo.email, display_name=demo.display_name, active=True)
-        session.add(user)
-        session.flush()
-        if demo.role in (Role.REVIEWER, Role.ADMIN):
-            session.add(RoleGrant(user_id=user.id, role=demo.role.value))
-        elif demo.school_urn:
-            school_id = schools[demo.school_urn].id
-            session.add(RoleGrant(user_id=user.id, role=demo.role.value, school_id=school_id))
-        for reference in demo.child_references:
-            child_id = children[reference].id
-            session.add(RoleGrant(user_id=user.id, role=demo.role.value, child_id=child_id))
-        created["users"] += 1
+        if demo.email not in users:
+            user = User(email=demo.email, display_name=demo.display_name, active=True)
+            session.add(user)
+            users[demo.email] = user
+            created["users"] += 1
+    session.flush()
 
+    children = {c.authority_reference: c for c in session.scalars(select(Child))}
+    new_children: list[tuple[DemoChild, Child]] = []
+    for demo in CHILDREN:
+        if demo.reference in children:
+            continue
+        child = _create_child(session, demo, schools, today)
+        children[demo.reference] = child
+        new_children.append((demo, child))
+        created["children"] += 1
+    session.flush()
+
+    created["role grants"] = _grant_roles(session, users, schools, children)
     if not any(created.values()):
         return "Demo data is already in place; nothing changed."
-    audit.record(
-        session, Actor.system("demo seed"), "demo.seeded", "database", None, created=created
-    )
+    audit.record(session, SEED_ACTOR, "demo.seeded", "database", None, created=created)
+    session.commit()
+
+    # Each PEP goes through the portal's operations, which commit as they go.
+    cast = _Cast(users, schools, settings, today)
+    for demo, child in new_children:
+        created["peps"] += _live_the_childs_year(session, cast, demo, child, today)
+    audit.record(session, SEED_ACTOR, "demo.peps_seeded", "database", None, peps=created["peps"])
     session.commit()
     return "Demo data created: " + ", ".join(f"{count} {name}" for name, count in created.items())
 
 
-def _seed_peps(
+def _create_child(
+    session: Session, demo: DemoChild, schools: Mapping[str, School], today: date
+) -> Child:
+    """The child as the social-care system knows them: SSDA903 facts and episodes of care."""
+    sex, ethnicity = SEX_AND_ETHNICITY.get(demo.reference, (None, None))
+    # A child who changed school this year starts on roll at the school they left.
+    school_urn = CHANGED_SCHOOL.get(demo.reference, demo.school_urn)
+    entered_care = today - timedelta(days=365 * demo.years_in_care + 40)
+    child = Child(
+        first_name=demo.first_name,
+        last_name=demo.last_name,
+        date_of_birth=date_of_birth_for(demo.year_group, demo.birth_month, today),
+        authority_reference=demo.reference,
+        upn=_upn(demo) if demo.year_group >= 0 else None,
+        legal_status=demo.legal_status,
+        date_entered_care=entered_care,
+        current_school_id=schools[school_urn].id if school_urn else None,
+        sex=sex,
+        ethnicity=ethnicity,
+        uasc=demo.reference in UASC,
+    )
+    session.add(child)
+    session.flush()
+    record_child_event(
+        session,
+        SEED_ACTOR,
+        child,
+        ChildEventKind.ENTERED_CARE,
+        entered_care,
+        legal_status=demo.legal_status,
+    )
+    for episode in _care_episodes(demo, child, entered_care, today):
+        session.add(episode)
+    return child
+
+
+def _upn(demo: DemoChild) -> str:
+    return f"A{900000000000 + int(demo.reference[-4:])}"
+
+
+def _care_episodes(
+    demo: DemoChild, child: Child, entered_care: date, today: date
+) -> list[CareEpisode]:
+    """One episode from coming into care; a second from a planned placement move, for a child
+    who has moved placement in the last year."""
+    circumstances = circumstances_of(_story(demo, child, today))
+    place, provider = PLACEMENT_CODES.get(circumstances.placement_type, ("U6", "PR1"))
+    if demo.reference in UASC:
+        place, provider = SUPPORTED_ACCOMMODATION
+    need = "N8" if demo.reference in UASC else ("N1", "N4", "N5")[int(demo.reference[-1]) % 3]
+    first = CareEpisode(
+        child_id=child.id,
+        started_on=entered_care,
+        reason_new_episode="S",
+        legal_status=demo.legal_status,
+        category_of_need=need,
+        placement_type=place,
+        placement_provider=provider,
+        home_postcode="DC1 4",
+        placement_postcode="DC3 2",
+    )
+    moved_on = today - timedelta(days=200)
+    if circumstances.placements_last_12_months < 2 or moved_on <= entered_care:
+        return [first]
+    first.placement_type, first.placement_provider = ("U6", "PR1")
+    first.ended_on, first.reason_ended = moved_on, "X1"
+    second = CareEpisode(
+        child_id=child.id,
+        started_on=moved_on,
+        reason_new_episode="P",
+        legal_status=demo.legal_status,
+        category_of_need=need,
+        placement_type=place,
+        placement_provider=provider,
+        home_postcode="DC1 4",
+        placement_postcode="DC5 7",
+    )
+    return [first, second]
+
+
+def _grant_roles(
     session: Session,
-    child: Child,
-    demo: DemoChild,
-    today: date,
-    settings: Mapping[str, Any],
+    users: Mapping[str, User],
+    schools: Mapping[str, School],
+    children: Mapping[str, Child],
 ) -> int:
-    """Earlier terms' PEPs (the newest signed off, older ones superseded), then this term's,
-    each made by the same code that starts a real PEP, with example answers."""
-    definition = choose_form(child, today)
-    band = choose_voice_band(age_in_years(child.date_of_birth, today), child.year_group(today))
+    """Each demo user's roles, added where missing (so a later demo child gets its grants)."""
+    added = 0
+    for demo in USERS:
+        user = users[demo.email]
+        held = {(grant.role, grant.school_id, grant.child_id) for grant in user.grants}
+        wanted: list[tuple[str, Any, Any]] = []
+        if demo.role in (Role.REVIEWER, Role.ADMIN):
+            wanted.append((demo.role.value, None, None))
+        elif demo.school_urn:
+            wanted.append((demo.role.value, schools[demo.school_urn].id, None))
+        for reference in demo.child_references:
+            wanted.append((demo.role.value, None, children[reference].id))
+        for role, school_id, child_id in wanted:
+            if (role, school_id, child_id) in held:
+                continue
+            grant = RoleGrant(role=role, school_id=school_id, child_id=child_id)
+            user.grants.append(grant)
+            session.add(grant)
+            audit.record(
+                session,
+                SEED_ACTOR,
+                "role.granted",
+                "user",
+                user.id,
+                role=role,
+                school_id=str(school_id) if school_id else None,
+                child_id=str(child_id) if child_id else None,
+            )
+            added += 1
+    return added
+
+
+# --------------------------------------------------------------------------------------------
+# A child's PEPs, through the real workflow
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Cast:
+    """The demo users who act on PEPs, found by role and school or child."""
+
+    users: Mapping[str, User]
+    schools: Mapping[str, School]
+    settings: dict[str, Any]
+    today: date
+
+    def by_email(self, local_part: str) -> User:
+        return self.users[f"{local_part}@{DEMO_DOMAIN}"]
+
+    def designated_teacher(self, school_urn: str | None) -> User:
+        for demo in USERS:
+            if demo.role is Role.DESIGNATED_TEACHER and demo.school_urn == school_urn:
+                return self.by_email(demo.email_local_part)
+        # No school place: the Virtual School adviser completes the setting's part.
+        return self.by_email("vs.adviser")
+
+    def social_worker(self, reference: str) -> User:
+        return self.by_email("sw" if reference in SOCIAL_WORKER_CASELOAD else "sw.north")
+
+    def carer(self, reference: str) -> User | None:
+        return self.by_email("carer") if reference in CARER_CHILDREN else None
+
+    def reviewer(self) -> User:
+        return self.by_email("reviewer")
+
+
+def _story(
+    demo: DemoChild,
+    child: Child,
+    on: date,
+    *,
+    out_of_area: bool = False,
+    school: School | None = None,
+    joined_school_on: date | None = None,
+    people: DemoPeople | None = None,
+    placement_started_on: date | None = None,
+) -> ChildStory:
+    return ChildStory(
+        reference=demo.reference,
+        first_name=demo.first_name,
+        date_of_birth=child.date_of_birth,
+        year_group=child.year_group(on),
+        sex=child.sex,
+        legal_status=demo.legal_status,
+        school_name=school.name if school else None,
+        school_urn=school.urn if school else None,
+        placed_out_of_area=out_of_area,
+        placed_in_authority=PLACED_OUT_OF_AREA.get(demo.reference) if out_of_area else None,
+        uasc=demo.reference in UASC,
+        first_language=UASC.get(demo.reference) or FIRST_LANGUAGES.get(demo.reference),
+        joined_school_on=joined_school_on,
+        date_entered_care=child.date_entered_care,
+        placement_started_on=placement_started_on,
+        people=people,
+    )
+
+
+def _term_starts(academic_year: int, term: Term) -> date:
+    """The first day of a term, as `portal.academic.current_term` divides the year."""
+    return {
+        Term.AUTUMN: date(academic_year, 9, 1),
+        Term.SPRING: date(academic_year + 1, 1, 1),
+        Term.SUMMER: date(academic_year + 1, 4, 1),
+    }[term]
+
+
+@dataclass(frozen=True)
+class _Meeting:
+    academic_year: int
+    term: Term
+    meeting_date: date
+    # The days the people act on it (the submission, approval and sign-off), for the rules
+    # that judge dates "not in the past" and the meeting "not in the future".
+    acted_on: date
+
+
+def _meetings(demo: DemoChild, today: date) -> list[_Meeting]:
+    """Earlier terms' PEP meetings, oldest first, then this term's (if a PEP is started)."""
+    rng = random.Random(f"{demo.reference}:meetings")  # noqa: S311 - not secrets
+    terms: list[tuple[int, Term]] = []
     year, term = current_term(today)
-    earlier = []
     for _ in range(demo.earlier_signed_off_peps):
         year, term = previous_term(year, term)
-        earlier.append((year, term))
-    previous: Pep | None = None
-    for pep_year, pep_term in reversed(earlier):
-        pep = create_pep(session, child, pep_year, pep_term, definition, PepState.SIGNED_OFF)
-        _answer_sections(pep, definition, today, band, owners=None)
-        # The record is made at sign-off, by the same code as a real sign-off, before any
-        # later PEP supersedes it.
-        store_signed_off_record(session, SEED_ACTOR, pep, settings)
-        if previous is not None:
-            previous.state = PepState.SUPERSEDED.value
-        session.flush()
-        previous = pep
+        terms.append((year, term))
+    meetings = []
+    for year, term in reversed(terms):
+        meeting = _term_starts(year, term) + timedelta(days=rng.randint(28, 60))
+        meetings.append(_Meeting(year, term, meeting, meeting + timedelta(days=rng.randint(3, 8))))
     if demo.current_pep is not None:
-        this_year, this_term = current_term(today)
-        pep = create_pep(session, child, this_year, this_term, definition, demo.current_pep)
-        # A draft has only the designated teacher's first sections; later states are complete.
-        owners = {Role.DESIGNATED_TEACHER} if demo.current_pep == PepState.DRAFT else None
-        _answer_sections(pep, definition, today, band, owners=owners, limit=3 if owners else None)
-        if demo.current_pep == PepState.SIGNED_OFF:
-            store_signed_off_record(session, SEED_ACTOR, pep, settings)
-            if previous is not None:
-                previous.state = PepState.SUPERSEDED.value
-        session.flush()
-    return len(earlier) + (demo.current_pep is not None)
+        year, term = current_term(today)
+        start = _term_starts(year, term)
+        meeting = min(start + timedelta(days=rng.randint(28, 60)), today - timedelta(days=7))
+        if demo.reference in CHANGED_SCHOOL:
+            # A new PEP soon after the change of school, at the new school.
+            meeting = min(_move_day(today) + timedelta(days=14), today - timedelta(days=1))
+        # This term's open PEPs must still be valid today, when people next act on them.
+        meetings.append(_Meeting(year, term, max(start, meeting), today))
+    return meetings
 
 
-def _answer_sections(
+def _live_the_childs_year(
+    session: Session, cast: _Cast, demo: DemoChild, child: Child, today: date
+) -> int:
+    """The child's PEPs term by term, with the changes in their life on the days they happened."""
+    meetings = _meetings(demo, today)
+    changes = sorted(_life_changes(demo, today), key=lambda change: change[0])
+    previous_answers: dict[str, dict[str, Any]] = {}
+    for number, meeting in enumerate(meetings):
+        while changes and changes[0][0] <= meeting.meeting_date:
+            _on, change = changes.pop(0)
+            change(session, cast, child)
+        is_current = number == len(meetings) - 1 and demo.current_pep is not None
+        state = demo.current_pep if is_current and demo.current_pep else PepState.SIGNED_OFF
+        previous_answers = _one_pep(
+            session,
+            cast,
+            demo,
+            child,
+            meeting,
+            state,
+            pep_number=number,
+            previous_answers=previous_answers,
+        )
+    for _on, change in changes:
+        change(session, cast, child)
+    session.commit()
+    return len(meetings)
+
+
+_Change = Callable[[Session, "_Cast", Child], object]
+
+
+def _life_changes(demo: DemoChild, today: date) -> list[tuple[date, _Change]]:
+    """The demo child's changes of school, placement and care, each by its life-event
+    operation, with the day it happened."""
+    reference = demo.reference
+    changes: list[tuple[date, _Change]] = []
+    if reference in CHANGED_SCHOOL:
+        moved_on = _move_day(today)
+        changes.append(
+            (
+                moved_on,
+                lambda session, cast, child: move_school(
+                    session, SEED_ACTOR, child, cast.schools[demo.school_urn or ""], moved_on
+                ),
+            )
+        )
+    if reference in PLACED_OUT_OF_AREA:
+        placed_on = _out_of_area_day(today)
+        place, provider = PLACEMENT_CODES["foster_agency"]
+        changes.append(
+            (
+                placed_on,
+                lambda session, _cast, child: change_placement(
+                    session,
+                    SEED_ACTOR,
+                    child,
+                    placed_on,
+                    placement_type=place,
+                    placement_provider=provider,
+                    placement_postcode="NS4 1",
+                    provider_ofsted_urn="SC482913",
+                    placed_in_authority=PLACED_OUT_OF_AREA[reference],
+                ),
+            )
+        )
+    if reference in NO_SCHOOL_PLACE:
+        changes.append(
+            (
+                today - timedelta(days=40),
+                lambda session, _cast, child: move_school(
+                    session,
+                    SEED_ACTOR,
+                    child,
+                    None,
+                    child.date_entered_care,
+                    no_school_place=NO_SCHOOL_PLACE[reference],
+                ),
+            )
+        )
+    if reference in LEFT_CARE:
+        left_on = today - timedelta(days=30)
+        changes.append(
+            (
+                left_on,
+                lambda session, _cast, child: record_leaving_care(
+                    session, SEED_ACTOR, child, left_on, LEFT_CARE[reference]
+                ),
+            )
+        )
+    return changes
+
+
+def _out_of_area_day(today: date) -> date:
+    return today - timedelta(days=150)
+
+
+def _move_day(today: date) -> date:
+    """The day the child who changed school this year moved: early in the autumn term."""
+    year, _term = current_term(today)
+    return date(year, 10, 5) if date(year, 10, 5) < today else today - timedelta(days=20)
+
+
+def _one_pep(
+    session: Session,
+    cast: _Cast,
+    demo: DemoChild,
+    child: Child,
+    meeting: _Meeting,
+    state: PepState,
+    *,
+    pep_number: int,
+    previous_answers: Mapping[str, Mapping[str, Any]],
+) -> dict[str, dict[str, Any]]:
+    """Start one PEP, answer it as its people would, and take it to ``state``."""
+    school = child.current_school
+    school_urn = school.urn if school else None
+    joined_on = _move_day(cast.today) if demo.reference in CHANGED_SCHOOL else None
+    if joined_on is not None and (
+        school_urn != demo.school_urn or joined_on > meeting.meeting_date
+    ):
+        joined_on = None  # still at the school they will leave
+    teacher = cast.designated_teacher(school_urn)
+    social_worker = cast.social_worker(demo.reference)
+    carer = cast.carer(demo.reference)
+    started_by = Actor.for_user(social_worker, None)
+    pep = start_pep(
+        session,
+        started_by,
+        child,
+        frozenset({Role.SOCIAL_WORKER}),
+        meeting.academic_year,
+        meeting.term,
+        today=meeting.meeting_date,
+    )
+    definition = definition_for(pep)
+    people = DemoPeople(
+        designated_teacher=teacher.display_name,
+        social_worker=social_worker.display_name,
+        carer=carer.display_name if carer else _carer_name(demo),
+        virtual_school_adviser=(
+            cast.by_email("vs.adviser").display_name if demo.reference in ADVISER_CHILDREN else None
+        ),
+    )
+    episode_start = _placement_start(session, child)
+    story = _story(
+        demo,
+        child,
+        meeting.meeting_date,
+        out_of_area=(
+            demo.reference in PLACED_OUT_OF_AREA
+            and meeting.meeting_date >= _out_of_area_day(cast.today)
+        ),
+        school=school,
+        joined_school_on=joined_on,
+        people=people,
+        placement_started_on=episode_start,
+    )
+    band = choose_voice_band(
+        age_in_years(child.date_of_birth, meeting.meeting_date),
+        child.year_group(meeting.meeting_date),
+    )
+    prefilled = {section.section_key: dict(section.answers) for section in pep.sections}
+    answers = realistic_pep_answers(
+        definition,
+        story,
+        band=band,
+        meeting_date=meeting.meeting_date,
+        valid_on=meeting.acted_on,
+        pep_number=pep_number,
+        previous_answers=previous_answers,
+        prefilled=prefilled,
+    )
+    if state is PepState.DRAFT:
+        # A draft has only the designated teacher's first sections.
+        owned = [s.key for s in definition.sections if s.owner is Role.DESIGNATED_TEACHER]
+        answers = {key: value for key, value in answers.items() if key in owned[:3]}
+    owners = {Role.DESIGNATED_TEACHER: teacher, Role.SOCIAL_WORKER: social_worker}
+    if carer is not None:
+        owners[Role.CARER] = carer
+    _save_answers(session, pep, definition, answers, owners)
+    _take_to(session, cast, pep, state, teacher, social_worker, meeting, demo)
+    return answers
+
+
+def _carer_name(demo: DemoChild) -> str:
+    if demo.reference in UASC:
+        return "Key worker, supported accommodation"
+    return circumstances_of(
+        ChildStory(demo.reference, demo.first_name, date(2000, 1, 1), demo.year_group)
+    ).carer_names
+
+
+def _placement_start(session: Session, child: Child) -> date | None:
+    return session.scalar(
+        select(CareEpisode.started_on)
+        .where(CareEpisode.child_id == child.id)
+        .order_by(CareEpisode.started_on.desc())
+        .limit(1)
+    )
+
+
+def _save_answers(
+    session: Session,
     pep: Pep,
     definition: FormDefinition,
-    today: date,
-    band: VoiceBand,
-    *,
-    owners: set[Role] | None,
-    limit: int | None = None,
+    answers: Mapping[str, Mapping[str, Any]],
+    owners: Mapping[Role, User],
 ) -> None:
-    answered = 0
+    """Each section's answers, saved as its owner would save them, with its audit event."""
     for section in definition.sections:
-        if section.section_type is SectionType.QUALITY_ASSURANCE:
+        if section.key not in answers:
             continue
-        if owners is not None and section.owner not in owners:
-            continue
-        if limit is not None and answered >= limit:
-            break
         stored = pep.section(section.key)
-        answers = sample_answers(section, today=today, band=band)
-        carried = stored.answers
-        # Rows carried over from the previous PEP (its targets) stay, and are evaluated: the
-        # teacher marks each one achieved, partly or not yet, with evidence.
-        for key, rows in carried.items():
-            example = (answers.get(key) or [{}])[0]
-            if isinstance(rows, list) and isinstance(example, dict):
-                answers[key] = [{**example, **row} for row in rows]
-        stored.answers = answers
-        answered += 1
+        values = dict(answers[section.key])
+        if not has_answers(section, values):
+            continue
+        owner = owners.get(section.owner)
+        stored.answers = values
+        stored.answer_versions = {key: stored.version + 1 for key in values}
+        stored.last_saved_by_id = owner.id if owner else None
+        stored.last_saved_at_utc = utc_now()
+        if section.section_type is SectionType.CHILD_VOICE:
+            actor = CHILD_ACTOR
+        elif owner is not None:
+            actor = Actor.for_user(owner, None)
+        else:
+            actor = Actor.system(f"demo seed: the {section.owner.label.lower()}'s answers")
+        audit.record(
+            session,
+            actor,
+            "pep.section_saved",
+            "pep",
+            pep.id,
+            section=section.key,
+            version=stored.version + 1,
+            fields=sorted(values),
+            autosave=False,
+        )
+    session.commit()
+
+
+_RETURN_REASONS = {
+    "DCC-1103": (
+        "Please add Amira's reading and phonics assessment results to the attainment table, "
+        "and make the speech and language target measurable."
+    ),
+    "DCC-1404": (
+        "The targets need dates and the careers section should say what Samuel applied for. "
+        "Please update and resubmit."
+    ),
+}
+_QA_RETURN_FEEDBACK = (
+    "The child's voice is strong, but the targets are not yet SMART: say how often each "
+    "intervention happens and what success will look like. Please link the Pupil Premium Plus "
+    "request to the targets it serves."
+)
+
+
+def _take_to(
+    session: Session,
+    cast: _Cast,
+    pep: Pep,
+    state: PepState,
+    teacher: User,
+    social_worker: User,
+    meeting: _Meeting,
+    demo: DemoChild,
+) -> None:
+    """Move the PEP through the sign-off process to ``state``, acted by its people."""
+    if state is PepState.DRAFT:
+        return
+    teacher_roles = frozenset({Role.DESIGNATED_TEACHER})
+    day = meeting.acted_on
+    _act(session, cast, teacher, pep, teacher_roles, PepEvent.SUBMITTED, day)
+    if state is PepState.SUBMITTED:
+        return
+    social_worker_roles = frozenset({Role.SOCIAL_WORKER})
+    if state is PepState.RETURNED and demo.reference in _RETURN_REASONS:
+        reason = _RETURN_REASONS[demo.reference]
+        _act(session, cast, social_worker, pep, social_worker_roles, PepEvent.RETURNED, day, reason)
+        return
+    _act(session, cast, social_worker, pep, social_worker_roles, PepEvent.APPROVED, day)
+    if state is PepState.APPROVED:
+        return
+    reviewer = cast.reviewer()
+    scale, threshold = qa_scale(cast.settings)
+    passing = [key for key in scale.keys if scale.passes(key, threshold)]
+    failing = [key for key in scale.keys if key not in passing]
+    criteria = load_qa_criteria().criteria
+    rng = random.Random(f"{demo.reference}:{pep.term_label}:qa")  # noqa: S311 - not secrets
+    if state is PepState.RETURNED:
+        judgements = {c.key: Judgement.PARTLY_MET.value for c in criteria}
+        entry = QaEntry(failing[0] if failing else None, judgements, _QA_RETURN_FEEDBACK)
+        decision = PepEvent.QA_RETURNED
+    else:
+        judgements = {
+            c.key: rng.choice(
+                (Judgement.MET.value, Judgement.MET.value, Judgement.PARTLY_MET.value)
+            )
+            for c in criteria
+        }
+        rating = passing[0] if rng.random() < 0.6 or len(passing) == 1 else passing[1]
+        feedback = rng.choice(
+            (
+                "A good plan: the child's views clearly shape the targets.",
+                "Clear, measurable targets linked to Pupil Premium Plus. Next time, record "
+                "the careers advice given.",
+                "Well evidenced review of last term's targets. Please invite the carer to "
+                "contribute earlier next term.",
+            )
+        )
+        entry = QaEntry(rating, judgements, feedback)
+        decision = PepEvent.SIGNED_OFF
+    outcome = record_quality_assurance(
+        session,
+        Actor.for_user(reviewer, None),
+        reviewer,
+        pep,
+        frozenset({Role.REVIEWER}),
+        entry,
+        scale,
+        cast.settings,
+        decision=decision,
+    )
+    if not isinstance(outcome, Accepted):
+        raise RuntimeError(f"The demo seed could not {decision.action}: {outcome}")
+
+
+def _act(
+    session: Session,
+    cast: _Cast,
+    user: User,
+    pep: Pep,
+    roles: frozenset[Role],
+    event: PepEvent,
+    day: date,
+    reason: str | None = None,
+) -> None:
+    outcome = transition_pep(
+        session,
+        Actor.for_user(user, None),
+        user,
+        pep,
+        roles,
+        event,
+        cast.settings,
+        reason=reason,
+        today=day,
+    )
+    if not isinstance(outcome, Accepted):
+        raise RuntimeError(f"The demo seed could not {event.action}: {outcome}")

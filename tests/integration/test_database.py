@@ -44,12 +44,12 @@ def test_migrations_also_build_an_empty_sqlite_database(tmp_path):
 
 
 def test_the_demo_seed_is_idempotent(seeded):
-    from portal.operations.demo_seed import seed_demo_data
+    from portal.operations.demo_seed import CHILDREN, seed_demo_data
 
     with seeded.app_context():
         children = db.session.scalar(select(db_count(Child)))
         peps = db.session.scalar(select(db_count(Pep)))
-        assert children == 30
+        assert children == len(CHILDREN)
         assert "nothing changed" in seed_demo_data(db.session)
         assert db.session.scalar(select(db_count(Child))) == children
         assert db.session.scalar(select(db_count(Pep))) == peps

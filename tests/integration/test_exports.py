@@ -113,16 +113,23 @@ def test_after_sign_off_the_document_shows_who_signed_and_libreoffice_shows_the_
     data = reviewer.get(draft_url(pep_id)).data
     document = open_docx(data)
     rows = table_rows(table_after_heading(document, "Sign-off"))
+    # The demo's designated teacher submitted it through the workflow, so it stands too.
     assert [row[:2] for row in rows[1:]] == [
+        ["Designated teacher", "Priya Shah"],
         ["Social worker", "Sam Okoro"],
         ["Virtual School reviewer", "Alex Morgan"],
     ]
-    assert rows[1][3] == "I have checked this PEP and approve it."
+    assert rows[2][3] == "I have checked this PEP and approve it."
     text = all_text(document)
     assert "Green: Meets every criterion; a good plan." in text
     assert "A strong plan for Oliver." in text
     history = table_rows(table_after_heading(document, "Appendix: history of this PEP"))
-    assert [row[0] for row in history[1:]] == ["Approved by social worker", "Signed off"]
+    assert [row[0] for row in history[1:]] == [
+        "Started",
+        "Submitted",
+        "Approved by social worker",
+        "Signed off",
+    ]
     targets = table_rows(table_after_heading(document, "Targets"))
     with seeded.app_context():
         stored = next(
