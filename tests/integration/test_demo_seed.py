@@ -1,0 +1,220 @@
+"""The demo looks like a real authority's: PEPs signed off through the workflow by the demo
+users, realistic answers, SSDA903 facts, and children whose lives have changed."""
+
+import itertools
+import re
+
+from sqlalchemy import func, select
+
+from forms.completeness import pep_missing_answers
+from portal.codes import ssda903
+from portal.extensions import db
+from portal.form_registry import definition_for
+from portal.models import AuditEvent, CareEpisode, Child, ChildEvent, Pep, PepRecord, User
+from portal.operations.demo_seed import CHILDREN, USERS, seed_demo_data
+from workflows.pep import OPEN_STATES
+
+PLACEHOLDERS = re.compile(r"\bexample\b|lorem|\btest\b", re.IGNORECASE)
+
+
+def child_by_reference(reference):
+    return db.session.scalar(select(Child).where(Child.authority_reference == reference))
+
+
+def transitions_of(pep):
+    """(event, the acting user's name) for each step of the PEP's sign-off, oldest first."""
+    rows = db.session.execute(
+        select(AuditEvent, User.display_name)
+        .outerjoin(User, User.id == AuditEvent.actor_user_id)
+        .where(AuditEvent.object_id == str(pep.id), AuditEvent.action == "pep.transition")
+        .order_by(AuditEvent.occurred_at_utc)
+    )
+    return [(event.details["event"], name) for event, name in rows]
+
+
+def test_every_signed_off_pep_got_there_through_the_workflow_by_the_demo_users(seeded):
+    with seeded.app_context():
+        once_signed_off = db.session.scalars(
+            select(Pep).where(Pep.state.in_(["signed_off", "superseded"]))
+        ).all()
+        assert len(once_signed_off) > 40
+        for pep in once_signed_off:
+            steps = transitions_of(pep)
+            events = [event for event, _name in steps]
+            assert events[:3] == ["submitted", "approved", "signed_off"], (pep.term_label, steps)
+            names = dict(steps[:3])
+            assert names["signed_off"] == "Alex Morgan"
+            assert names["approved"] in {"Sam Okoro", "Rachel Dunn"}
+            assert names["submitted"]  # a named designated teacher, not the system
+            if pep.state == "superseded":
+                assert events[3:] == ["superseded"]
+            assert db.session.scalar(select(PepRecord.id).where(PepRecord.pep_id == pep.id))
+
+
+def test_open_peps_are_in_their_state_by_the_right_peoples_actions(seeded):
+    expected_steps = {
+        "draft": [],
+        "submitted": ["submitted"],
+        "approved": ["submitted", "approved"],
+    }
+    with seeded.app_context():
+        open_peps = db.session.scalars(
+            select(Pep).where(Pep.state.in_([state.value for state in OPEN_STATES]))
+        ).all()
+        for pep in open_peps:
+            events = [event for event, _name in transitions_of(pep)]
+            if pep.state == "returned":
+                assert events in (
+                    ["submitted", "returned"],
+                    ["submitted", "approved", "qa_returned"],
+                ), events
+            else:
+                assert events == expected_steps[pep.state], (pep.state, events)
+        returned_by = {
+            tuple(event for event, _ in transitions_of(pep))[-1]
+            for pep in open_peps
+            if pep.state == "returned"
+        }
+        assert returned_by == {"returned", "qa_returned"}
+
+
+def test_complete_open_peps_still_meet_every_rule_today(seeded):
+    with seeded.app_context():
+        for pep in db.session.scalars(
+            select(Pep).where(Pep.state.in_(["submitted", "approved", "returned"]))
+        ):
+            answers = {section.section_key: section.answers for section in pep.sections}
+            assert pep_missing_answers(definition_for(pep), answers) == {}, pep.term_label
+
+
+def test_no_answer_is_placeholder_text(seeded):
+    with seeded.app_context():
+        for pep in db.session.scalars(select(Pep)):
+            for section in pep.sections:
+                text = repr(section.answers)
+                assert "Example" not in text and not PLACEHOLDERS.search(text), text[:300]
+
+
+def test_every_child_has_ssda903_facts_and_episodes_of_care(seeded):
+    codes = ssda903()
+    with seeded.app_context():
+        children = db.session.scalars(select(Child)).all()
+        assert len(children) == len(CHILDREN)
+        for child in children:
+            assert child.sex in codes.sexes
+            assert child.ethnicity in codes.ethnicities
+            episodes = db.session.scalars(
+                select(CareEpisode)
+                .where(CareEpisode.child_id == child.id)
+                .order_by(CareEpisode.started_on)
+            ).all()
+            assert episodes, child.authority_reference
+            assert episodes[0].started_on == child.date_entered_care
+            assert episodes[0].reason_new_episode == "S"
+            for episode in episodes:
+                assert episode.placement_type in codes.placement_types
+                assert episode.placement_provider in codes.placement_providers
+            for earlier, later in itertools.pairwise(episodes):
+                assert earlier.ended_on == later.started_on and earlier.reason_ended == "X1"
+        unaccompanied = [child for child in children if child.uasc]
+        assert [child.year_group() >= 12 for child in unaccompanied] == [True]
+
+
+def test_a_child_with_no_school_place_has_a_virtual_school_adviser(seeded, sign_in):
+    with seeded.app_context():
+        jayden = child_by_reference("DCC-1501")
+        assert jayden.current_school_id is None
+        assert jayden.no_school_place == "not_on_roll"
+        kinds = set(
+            db.session.scalars(select(ChildEvent.kind).where(ChildEvent.child_id == jayden.id))
+        )
+        assert {"entered_care", "no_school_place"} <= kinds
+        jayden_id = jayden.id
+    adviser = seeded.test_client()
+    sign_in(adviser, "vs.adviser@demo.openpep.test")
+    page = adviser.get(f"/children/{jayden_id}")
+    assert page.status_code == 200
+    assert "Jayden Scott" in page.get_data(as_text=True)
+
+
+def test_a_child_adopted_this_term_is_previously_looked_after_with_records_kept(seeded, sign_in):
+    with seeded.app_context():
+        poppy = child_by_reference("DCC-1601")
+        assert poppy.previously_looked_after and not poppy.in_care
+        assert poppy.reason_left_care == "E11"
+        states = sorted(db.session.scalars(select(Pep.state).where(Pep.child_id == poppy.id)))
+        assert states == ["signed_off", "superseded"]
+        left = db.session.scalar(
+            select(ChildEvent).where(
+                ChildEvent.child_id == poppy.id, ChildEvent.kind == "left_care"
+            )
+        )
+        assert left.occurred_on == poppy.date_left_care
+        poppy_id = poppy.id
+    adviser = seeded.test_client()
+    sign_in(adviser, "vs.adviser@demo.openpep.test")
+    assert adviser.get(f"/children/{poppy_id}").status_code == 200
+    teacher = seeded.test_client()
+    sign_in(teacher, "dt.stannes@demo.openpep.test")
+    assert teacher.get(f"/children/{poppy_id}").status_code == 404
+
+
+def test_a_child_placed_out_of_area_has_the_placement_and_a_school_there(seeded):
+    with seeded.app_context():
+        alfie = child_by_reference("DCC-1602")
+        assert alfie.placed_in_authority == "Northshire County Council"
+        assert alfie.current_school.local_authority == "Northshire County Council"
+        event = db.session.scalar(
+            select(ChildEvent).where(
+                ChildEvent.child_id == alfie.id, ChildEvent.kind == "placement_changed"
+            )
+        )
+        assert event.details["placed_in_authority"] == "Northshire County Council"
+        latest = db.session.scalars(
+            select(CareEpisode)
+            .where(CareEpisode.child_id == alfie.id)
+            .order_by(CareEpisode.started_on.desc())
+        ).first()
+        assert latest.started_on == event.occurred_on and latest.reason_new_episode == "P"
+
+
+def test_a_child_who_changed_school_is_seen_by_the_new_teacher_only(seeded, sign_in, client_for):
+    with seeded.app_context():
+        erin = child_by_reference("DCC-1603")
+        assert erin.current_school.name == "Hillview School"
+        moved = db.session.scalar(
+            select(ChildEvent).where(
+                ChildEvent.child_id == erin.id, ChildEvent.kind == "school_changed"
+            )
+        )
+        assert moved.details["from_school"] == "Riverside Academy"
+        assert moved.details["to_school"] == "Hillview School"
+        submitted_by = {
+            name
+            for pep in db.session.scalars(select(Pep).where(Pep.child_id == erin.id))
+            for event, name in transitions_of(pep)
+            if event == "submitted"
+        }
+        # Her earlier PEPs were her old school's; this term's is the new school's draft.
+        assert submitted_by == {"Tom Fletcher"}
+        erin_id = erin.id
+    assert client_for("dt_riverside").get(f"/children/{erin_id}").status_code == 404
+    new_teacher = seeded.test_client()
+    sign_in(new_teacher, "dt.hillview@demo.openpep.test")
+    page = new_teacher.get(f"/children/{erin_id}").get_data(as_text=True)
+    assert "Erin Doyle" in page and "Superseded" in page
+
+
+def test_every_demo_user_exists_with_their_role(seeded):
+    with seeded.app_context():
+        for demo in USERS:
+            user = db.session.scalar(select(User).where(User.email == demo.email))
+            assert user.display_name == demo.display_name
+            assert demo.role in user.roles()
+
+
+def test_seeding_again_changes_nothing_at_all(seeded):
+    with seeded.app_context():
+        before = db.session.scalar(select(func.count(AuditEvent.id)))
+        assert seed_demo_data(db.session) == "Demo data is already in place; nothing changed."
+        assert db.session.scalar(select(func.count(AuditEvent.id))) == before
