@@ -725,23 +725,6 @@ def _update_child(
         plain_changes["PLACED_LA"] = [child.placed_in_authority, change.placed_in_authority]
         child.placed_in_authority = change.placed_in_authority
 
-    if child.legal_status != care.legal_status:
-        record_child_event(
-            session,
-            actor,
-            child,
-            ChildEventKind.LEGAL_STATUS_CHANGED,
-            change.episodes[-1].started_on if change.episodes else plan.today,
-            **{
-                "from": codes.legal_status_label(child.legal_status),
-                "to": codes.legal_status_label(care.legal_status),
-                "from_legal_status": child.legal_status,
-                "legal_status": care.legal_status,
-                "source": "children import",
-            },
-        )
-        child.legal_status = care.legal_status
-
     back_in_care = child.date_left_care is not None and care.date_left_care is None
     if child.date_entered_care != care.date_entered_care or back_in_care:
         plain_changes["Date entered care"] = [
@@ -766,6 +749,25 @@ def _update_child(
                     "source": "children import",
                 },
             )
+    if child.legal_status != care.legal_status:
+        # Coming back into care, the new legal status is part of entering care (above).
+        if not back_in_care:
+            record_child_event(
+                session,
+                actor,
+                child,
+                ChildEventKind.LEGAL_STATUS_CHANGED,
+                change.episodes[-1].started_on if change.episodes else plan.today,
+                **{
+                    "from": codes.legal_status_label(child.legal_status),
+                    "to": codes.legal_status_label(care.legal_status),
+                    "from_legal_status": child.legal_status,
+                    "legal_status": care.legal_status,
+                    "source": "children import",
+                },
+            )
+        child.legal_status = care.legal_status
+
     if (
         care.date_left_care is not None
         and care.reason_left_care is not None

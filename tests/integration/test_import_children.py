@@ -279,6 +279,13 @@ CHANGES_A_WEEK_LATER = [
     ),
     (6, "C002", "changed", "Changed for Leo Okafor: SW_EMAIL", {"SW_EMAIL": (SAM, PRIYA)}),
     (
+        9,
+        "C003",
+        "changed",
+        "Changed for Maya Kowalska-Nowak: SURNAME",
+        {"SURNAME": ("Kowalska", "Kowalska-Nowak")},
+    ),
+    (
         15,
         "C005",
         "changed",
@@ -326,7 +333,7 @@ def test_a_reimport_reports_each_change_and_records_it_in_the_childs_timeline(
         add_schools_and_staff()
         import_file("children_good.csv")
         plan = check("children_changed.csv")
-        assert plan.counts() == {"changed": 4, "left": 1, "unchanged": 4, "problems": 0}
+        assert plan.counts() == {"changed": 5, "left": 1, "unchanged": 3, "problems": 0}
         changed = [
             (c.row, c.reference, c.action, c.summary, c.fields)
             for c in plan.changes
@@ -401,14 +408,49 @@ def test_a_reimport_reports_each_change_and_records_it_in_the_childs_timeline(
             select(AuditEvent).where(AuditEvent.action == "child.updated")
         ).all()
         assert sorted(a.object_id for a in updated) == sorted(
-            str(child(r).id) for r in ("C005", "C007", "C009")
+            str(child(r).id) for r in ("C003", "C005", "C007", "C009")
         )
+        renamed = child("C003")
+        assert (renamed.last_name, renamed.previously_looked_after) == ("Kowalska-Nowak", True)
 
         events = counted(ChildEvent)
         again = check("children_changed.csv")
         assert again.counts() == {"unchanged": 9, "problems": 0}
         commit(again)
         assert counted(ChildEvent) == events
+
+
+def test_a_child_who_comes_back_into_care_starts_a_new_period_of_care(app: Flask) -> None:
+    with app.app_context():
+        add_schools_and_staff()
+        import_file("children_good.csv")
+        import_file("children_changed.csv")
+        assert not child("C007").has_pep_duty
+        plan = check("children_back_in_care.csv")
+        assert plan.counts() == {"changed": 1, "unchanged": 8, "problems": 0}
+        [back] = [c for c in plan.changes if c.action != "unchanged"]
+        assert (back.row, back.reference, back.fields) == (
+            22,
+            "C007",
+            {
+                "LS": ("V2", "C1"),
+                "Date entered care": ("01/02/2024", "20/11/2026"),
+                "Left care": ("16/11/2026 (E4A)", "In care"),
+                "Episode from 20/11/2026": (None, "LS C1, PLACE U6, PLACE_PROVIDER PR1"),
+            },
+        )
+        commit(plan)
+        jayden = child("C007")
+        assert (jayden.date_entered_care, jayden.date_left_care, jayden.reason_left_care) == (
+            date(2026, 11, 20), None, None,
+        )  # fmt: skip
+        assert jayden.has_pep_duty and jayden.legal_status == "C1"
+        assert [(e.kind, e.occurred_on) for e in timeline("C007")] == [
+            (ChildEventKind.ENTERED_CARE.value, date(2024, 2, 1)),
+            (ChildEventKind.LEFT_CARE.value, date(2026, 11, 16)),
+            (ChildEventKind.ENTERED_CARE.value, date(2026, 11, 20)),
+        ]
+        assert timeline("C007")[-1].details["to"] == "In care: Interim care order (C1)"
 
 
 def test_children_not_in_the_file_are_left_alone(app: Flask) -> None:
@@ -624,7 +666,7 @@ def test_an_admin_uploads_previews_and_commits_children_and_then_the_week_after(
     later = upload(admin, "children_changed.csv")
     assert run_status(app, later) == (
         ImportStatus.PREVIEWED.value,
-        {"changed": 4, "left": 1, "unchanged": 4, "problems": 0},
+        {"changed": 5, "left": 1, "unchanged": 3, "problems": 0},
     )
     page = admin.get(f"/admin/imports/{later}").get_data(as_text=True)
     assert "Jayden Scott left care on 16/11/2026" in page
