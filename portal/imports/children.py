@@ -28,7 +28,7 @@ from datetime import date
 from typing import Any, TypeVar
 
 from sqlalchemy import insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from portal.codes import Ssda903Codes, ssda903
 from portal.imports import Plan, Problem, Progress, RowChange, Rows
@@ -253,17 +253,25 @@ def _episodes_by_child(
     return found
 
 
+@dataclass(frozen=True)
+class CaseHolder:
+    """A child's social worker as the check compares them (not the whole account)."""
+
+    user_id: uuid.UUID
+    email: str
+
+
 def _social_workers_by_child(
     session: Session, child_ids: list[uuid.UUID]
-) -> dict[uuid.UUID, list[User]]:
-    found: dict[uuid.UUID, list[User]] = {}
+) -> dict[uuid.UUID, list[CaseHolder]]:
+    found: dict[uuid.UUID, list[CaseHolder]] = {}
     for chunk in _chunks(child_ids):
-        for child_id, user in session.execute(
-            select(RoleGrant.child_id, User)
+        for child_id, user_id, email in session.execute(
+            select(RoleGrant.child_id, User.id, User.email)
             .join(User, RoleGrant.user_id == User.id)
             .where(RoleGrant.role == Role.SOCIAL_WORKER.value, RoleGrant.child_id.in_(chunk))
         ):
-            found.setdefault(child_id, []).append(user)
+            found.setdefault(child_id, []).append(CaseHolder(user_id, email))
     return found
 
 
@@ -280,7 +288,11 @@ def _people_by_email(session: Session, emails: set[str]) -> dict[str, User]:
     found: dict[str, User] = {}
     for chunk in _chunks(sorted(emails)):
         # Addresses are kept in lower case (User validates them), as the file's are read.
-        for user in session.scalars(select(User).where(User.email.in_(chunk))):
+        # A social worker's grants (one per child on their caseload) load only if a change
+        # to this child's social worker needs them.
+        for user in session.scalars(
+            select(User).where(User.email.in_(chunk)).options(lazyload(User.grants))
+        ):
             found[user.email] = user
     return found
 
@@ -349,7 +361,7 @@ def _work_out(
     episodes: list[EpisodeFacts],
     child: Child | None,
     held_episodes: list[CareEpisode],
-    held_workers: list[User],
+    held_workers: list[CaseHolder],
     schools: dict[str, School],
     people: dict[str, User],
     codes: Ssda903Codes,
@@ -410,7 +422,7 @@ def _work_out(
             _setting(child.current_school, child.no_school_place),
             _setting(change.school, school_after[1]),
         )
-    if change.worker is not None and [u.id for u in held_workers] != [change.worker.id]:
+    if change.worker is not None and [u.user_id for u in held_workers] != [change.worker.id]:
         change.worker_changes = True
         fields["SW_EMAIL"] = (
             ", ".join(sorted(u.email for u in held_workers)) or None,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from itertools import pairwise
 
 from portal.codes import Ssda903Codes
@@ -70,14 +70,27 @@ LONGEST_AUTHORITY = 120
 
 
 def parse_date(text: str) -> date:
-    """A date as the return writes it (dd/mm/yyyy) or as ISO 8601 (yyyy-mm-dd)."""
+    """A date as the return writes it (dd/mm/yyyy; a spreadsheet may drop the leading zeros)
+    or as ISO 8601 (yyyy-mm-dd).
+
+    Read by hand rather than with strptime, which costs a second over a 10,000-row file."""
     cleaned = text.strip()
-    for pattern in ("%d/%m/%Y", "%Y-%m-%d"):
-        try:
-            return datetime.strptime(cleaned, pattern).date()
-        except ValueError:
-            continue
-    raise ValueError(cleaned)
+    parts = cleaned.split("/")
+    if len(parts) == 3:
+        day, month, year = parts
+    else:
+        parts = cleaned.split("-")
+        if len(parts) != 3:
+            raise ValueError(cleaned)
+        year, month, day = parts
+    if not (
+        len(year) == 4
+        and 1 <= len(month) <= 2
+        and 1 <= len(day) <= 2
+        and all(part.isascii() and part.isdigit() for part in (day, month, year))
+    ):
+        raise ValueError(cleaned)
+    return date(int(year), int(month), int(day))  # raises ValueError for 31/02/2026
 
 
 def show_date(day: date | None) -> str | None:

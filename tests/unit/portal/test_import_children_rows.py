@@ -28,7 +28,18 @@ TODAY = date(2026, 11, 28)
 def test_dates_are_read_as_the_return_writes_them_or_as_iso() -> None:
     assert parse_date("31/03/2026") == date(2026, 3, 31)
     assert parse_date(" 2026-03-31 ") == date(2026, 3, 31)
-    for wrong in ("03/31/2026", "2026/03/31", "31-03-2026", "", "yesterday"):
+    assert parse_date("1/4/2026") == date(2026, 4, 1)  # as a spreadsheet may save it
+    for wrong in (
+        "03/31/2026",
+        "2026/03/31",
+        "31-03-2026",
+        "31/02/2026",
+        "31/03/26",
+        "",
+        "yesterday",
+        "+1/03/2026",
+        "٣١/03/2026",
+    ):
         with pytest.raises(ValueError):
             parse_date(wrong)
 
