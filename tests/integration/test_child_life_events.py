@@ -4,13 +4,13 @@ sees the child."""
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from portal.children.queries import roles_for_child
 from portal.codes import ssda903
@@ -27,6 +27,7 @@ from portal.models import (
     School,
     User,
 )
+from portal.models.base import utc_now
 from portal.operations import child_events
 from portal.operations.audit import Actor
 from portal.peps.permissions import may_start_pep, pep_start_refusal
@@ -41,7 +42,15 @@ from tests.integration.pep_helpers import (
 )
 from workflows.roles import Role
 
-ON = date(2026, 11, 2)
+ON = date.today()
+# When the test began: the demo seed gives children a history of their own, and the tests
+# look at what they themselves recorded.
+started_at: list[datetime] = []
+
+
+@pytest.fixture(autouse=True)
+def remember_the_start() -> None:
+    started_at[:] = [utc_now()]
 
 
 def child_by_reference(reference: str) -> Child:
@@ -61,10 +70,11 @@ def admin_actor() -> Actor:
 
 
 def events_of(child: Child) -> list[ChildEvent]:
+    """The events recorded for the child since the test began."""
     return list(
         db.session.scalars(
             select(ChildEvent)
-            .where(ChildEvent.child_id == child.id)
+            .where(ChildEvent.child_id == child.id, ChildEvent.created_at_utc >= started_at[0])
             .order_by(ChildEvent.created_at_utc)
         )
     )
@@ -74,7 +84,10 @@ def audit_actions_for(child: Child) -> list[str]:
     return list(
         db.session.scalars(
             select(AuditEvent.action)
-            .where(AuditEvent.object_id == str(child.id))
+            .where(
+                AuditEvent.object_id == str(child.id),
+                AuditEvent.occurred_at_utc >= started_at[0],
+            )
             .order_by(AuditEvent.occurred_at_utc)
         )
     )
@@ -195,18 +208,26 @@ def test_a_new_carer_starts_on_the_day_of_the_change(seeded: Flask) -> None:
 def test_a_change_of_placement_starts_a_new_episode_with_labels(seeded: Flask) -> None:
     with seeded.app_context():
         child = child_by_reference("DCC-1101")
-        db.session.add(
-            CareEpisode(
-                child_id=child.id,
-                started_on=date(2025, 1, 6),
-                reason_new_episode="S",
-                legal_status="C2",
-                category_of_need="N1",
-                placement_type="U4",
-                placement_provider="PR1",
+        if child_events.current_care_episode(db.session, child) is None:
+            db.session.add(
+                CareEpisode(
+                    child_id=child.id,
+                    started_on=child.date_entered_care,
+                    reason_new_episode="S",
+                    legal_status="C2",
+                    category_of_need="N1",
+                    placement_type="U4",
+                    placement_provider="PR1",
+                )
             )
+            db.session.commit()
+        before = child_events.current_care_episode(db.session, child)
+        assert before is not None and before.started_on < ON and before.ended_on is None
+        before_id, before_type, before_status = (
+            before.id,
+            before.placement_type,
+            before.legal_status,
         )
-        db.session.commit()
         event = child_events.change_placement(
             db.session,
             admin_actor(),
@@ -219,7 +240,7 @@ def test_a_change_of_placement_starts_a_new_episode_with_labels(seeded: Flask) -
             placed_in_authority="Birmingham City Council",
         )
         assert event is not None
-        assert event.details["from_placement_type"] == "U4"
+        assert event.details["from_placement_type"] == before_type
         assert event.details["placement_type"] == "U6"
         codes = ssda903()
         assert event.details["placement_type_label"] == codes.placement_types["U6"]
@@ -229,19 +250,12 @@ def test_a_change_of_placement_starts_a_new_episode_with_labels(seeded: Flask) -
 
         child = child_by_reference("DCC-1101")
         assert child.placed_in_authority == "Birmingham City Council"
-        episodes = list(
-            db.session.scalars(
-                select(CareEpisode)
-                .where(CareEpisode.child_id == child.id)
-                .order_by(CareEpisode.started_on)
-            )
-        )
-        assert [(e.started_on, e.ended_on, e.reason_ended) for e in episodes] == [
-            (date(2025, 1, 6), ON, "X1"),
-            (ON, None, None),
-        ]
-        assert (episodes[1].legal_status, episodes[1].placement_type) == ("C2", "U6")
-        assert episodes[1].reason_new_episode == "P"
+        ended = db.session.get(CareEpisode, before_id)
+        assert (ended.ended_on, ended.reason_ended) == (ON, "X1")
+        current = child_events.current_care_episode(db.session, child)
+        assert current is not None and current.id != before_id
+        assert (current.started_on, current.ended_on, current.reason_new_episode) == (ON, None, "P")
+        assert (current.legal_status, current.placement_type) == (before_status, "U6")
 
         unchanged = child_events.change_placement(
             db.session,
@@ -299,7 +313,7 @@ def test_leaving_care_refuses_a_code_that_does_not_leave_care(seeded: Flask, rea
             child_events.record_leaving_care(db.session, admin_actor(), child, ON, reason)
         db.session.rollback()
         assert child_by_reference("DCC-1101").date_left_care is None
-        assert db.session.scalar(select(func.count()).select_from(ChildEvent)) == 0
+        assert events_of(child_by_reference("DCC-1101")) == []
 
 
 def test_a_change_of_legal_status_is_an_event(seeded: Flask) -> None:
