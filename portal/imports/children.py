@@ -625,7 +625,9 @@ def _insert_new_children(
         (AuditEvent, audits),
     ):
         if rows:
-            session.execute(insert(model), rows)
+            # A Core executemany: one statement per table (the ORM's bulk insert groups rows
+            # by which values are None, and sent thousands of statements).
+            session.execute(insert(model.__table__), rows)
 
 
 def _add_event(
