@@ -468,7 +468,7 @@ def _grant_roles(
             audit.record(
                 session,
                 SEED_ACTOR,
-                "role.granted",
+                "demo.role_granted",
                 "user",
                 user.id,
                 role=role,
@@ -809,22 +809,17 @@ def _save_answers(
         stored.answer_versions = {key: stored.version + 1 for key in values}
         stored.last_saved_by_id = owner.id if owner else None
         stored.last_saved_at_utc = utc_now()
-        if section.section_type is SectionType.CHILD_VOICE:
-            actor = CHILD_ACTOR
-        elif owner is not None:
-            actor = Actor.for_user(owner, None)
-        else:
-            actor = Actor.system(f"demo seed: the {section.owner.label.lower()}'s answers")
+        # Recorded as the seed's own action, on the owner's behalf: these answers were not
+        # typed by the person, and the portal's own section saves stay distinguishable.
         audit.record(
             session,
-            actor,
-            "pep.section_saved",
+            CHILD_ACTOR if section.section_type is SectionType.CHILD_VOICE else SEED_ACTOR,
+            "demo.section_answered",
             "pep",
             pep.id,
             section=section.key,
-            version=stored.version + 1,
+            on_behalf_of=owner.display_name if owner else section.owner.label,
             fields=sorted(values),
-            autosave=False,
         )
     session.commit()
 

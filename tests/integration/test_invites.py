@@ -450,6 +450,8 @@ def test_a_stopped_link_tried_from_many_addresses_is_limited_per_token(client_fo
 
 def test_the_note_and_the_absent_reason_are_saved_and_audited(client_for, seeded):
     pep_id = open_pep_id(seeded, HARRY)
+    # The demo seed's own history of this PEP (started, answers entered) is not this test's.
+    seeded_history = {e.id for e in audit_actions(seeded, object_id=str(pep_id))}
     dt = client_for("dt_oakfield")
     saved = staff_post(dt, pep_id, "/note", {"note": "Talked with Harry and his key adult"})
     assert saved.status_code == 303
@@ -464,7 +466,11 @@ def test_the_note_and_the_absent_reason_are_saved_and_audited(client_for, seeded
     assert staff_post(dt, pep_id, "/absent-reason", {"absent_reason": "  "}).status_code == 303
     with seeded.app_context():
         assert db.session.get(Pep, pep_id).child_voice_absent_reason is None
-    changes = [e for e in audit_actions(seeded, object_id=str(pep_id)) if e.action != "pep.viewed"]
+    changes = [
+        e
+        for e in audit_actions(seeded, object_id=str(pep_id))
+        if e.action != "pep.viewed" and e.id not in seeded_history
+    ]
     assert [e.action for e in changes] == [
         "pep.child_voice_note_saved",
         "pep.child_voice_absent_reason_recorded",

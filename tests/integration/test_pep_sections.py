@@ -454,7 +454,11 @@ def test_starting_a_pep_chooses_the_form_from_age_and_an_admin_can_override(seed
             Pep, __import__("uuid").UUID(response.headers["Location"].rsplit("/", 1)[-1])
         )
         assert pep.form_key == "post_16"
-        started = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "pep.started"))
+        started = db.session.scalar(
+            select(AuditEvent).where(
+                AuditEvent.action == "pep.started", AuditEvent.object_id == str(pep.id)
+            )
+        )
         assert started.details["form_chosen_by_admin"] is True
 
 
