@@ -3,6 +3,7 @@ sees the child."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -728,3 +729,32 @@ def test_the_change_pages_are_for_admins_only(client_for: Any, seeded: Flask) ->
     with seeded.app_context():
         assert events_of(child_by_reference(OLIVER)) == []
     assert client_for("admin").get(f"/admin/children/{uuid.uuid4()}/carer").status_code == 404
+
+
+def test_the_change_pages_and_a_childs_timeline_pass_the_page_checks(
+    client_for: Any, seeded: Flask
+) -> None:
+    from tests.integration.test_page_accessibility import assert_accessible
+
+    admin = client_for("admin")
+    child_id = child_id_of(seeded, OLIVER)
+    for page in ("school?search=school", "placement", "carer", "social-worker", "leaving-care"):
+        path = f"/admin/children/{child_id}/{page}"
+        response = admin.get(path)
+        assert response.status_code == 200, path
+        assert_accessible(response.get_data(as_text=True), path)
+        refused = admin.post(path, data={"csrf_token": csrf_token_from(admin, path)})
+        assert refused.status_code == 400, path
+        html = refused.get_data(as_text=True)
+        assert_accessible(html, f"{path} with problems")
+        for target in re.findall(r"govuk-error-summary__list.*?</ul>", html, re.S):
+            for href in re.findall(r'href="#([^"]+)"', target):
+                assert f'id="{href}"' in html, (path, href)
+    post_change(
+        admin,
+        child_id,
+        "school",
+        school_id=school_id_of(seeded, "900301"),
+        **date_fields(date.today()),
+    )
+    assert_accessible(admin.get(f"/children/{child_id}").get_data(as_text=True), "timeline")
