@@ -22,7 +22,7 @@ from flask import (
     url_for,
 )
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session, load_only, raiseload
+from sqlalchemy.orm import Session, load_only, raiseload, selectinload
 from werkzeug.wrappers import Response as BaseResponse
 
 from portal.admin import blueprint
@@ -288,7 +288,15 @@ def add_person() -> BaseResponse | tuple[str, int]:
 
 
 def _person_or_404(user_id: uuid.UUID) -> User:
-    user = db.session.get(User, user_id)
+    # The person's grants with the setting or child each covers, in two queries, not one a row.
+    user = db.session.get(
+        User,
+        user_id,
+        options=[
+            selectinload(User.grants).selectinload(RoleGrant.school),
+            selectinload(User.grants).selectinload(RoleGrant.child),
+        ],
+    )
     if user is None:
         abort(404)
     return user

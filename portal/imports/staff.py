@@ -72,6 +72,8 @@ class StaffPlan(Plan):
     renames: dict[str, tuple[int, str]] = field(default_factory=dict)
     grants: list[PlannedGrant] = field(default_factory=list)
     start_changes: list[tuple[int, Any, date]] = field(default_factory=list)  # row, grant id
+    # (email, role, school id, child id) of every grant planned, so no grant is planned twice.
+    planned: set[tuple[str, Role, Any, Any]] = field(default_factory=set)
 
 
 class StaffImporter:
@@ -178,30 +180,36 @@ class StaffImporter:
         assert isinstance(plan, StaffPlan)
         emails = {*plan.new_people, *plan.renames, *(grant.email for grant in plan.grants)}
         people = _people(session, emails)
-        for email, (row, name) in plan.new_people.items():
-            people[email] = staff.create_person(
-                session, actor, email, name, source="staff import", import_row=row
-            )
-        for email, (row, name) in plan.renames.items():
-            staff.rename(session, actor, people[email], name, source="staff import", import_row=row)
-        for grant in plan.grants:
-            staff.add_grant(
-                session,
-                actor,
-                people[grant.email],
-                grant.role,
-                school=session.get(School, grant.school_id) if grant.school_id else None,
-                child=session.get(Child, grant.child_id) if grant.child_id else None,
-                starts_on=grant.starts_on,
-                source="staff import",
-                import_row=grant.row,
-            )
-        for row, grant_id, starts_on in plan.start_changes:
-            held = session.get(RoleGrant, grant_id)
-            if held is not None:
-                staff.change_grant_start(
-                    session, actor, held, starts_on, source="staff import", import_row=row
+        # Every setting and child the grants name, read once (not a query, and a flush, a row).
+        schools = _by_id(session, School, {g.school_id for g in plan.grants if g.school_id})
+        children = _by_id(session, Child, {g.child_id for g in plan.grants if g.child_id})
+        with session.no_autoflush:
+            for email, (row, name) in plan.new_people.items():
+                people[email] = staff.create_person(
+                    session, actor, email, name, source="staff import", import_row=row
                 )
+            for email, (row, name) in plan.renames.items():
+                staff.rename(
+                    session, actor, people[email], name, source="staff import", import_row=row
+                )
+            for grant in plan.grants:
+                staff.add_grant(
+                    session,
+                    actor,
+                    people[grant.email],
+                    grant.role,
+                    school=schools.get(grant.school_id),
+                    child=children.get(grant.child_id),
+                    starts_on=grant.starts_on,
+                    source="staff import",
+                    import_row=grant.row,
+                )
+            for row, grant_id, starts_on in plan.start_changes:
+                held = session.get(RoleGrant, grant_id)
+                if held is not None:
+                    staff.change_grant_start(
+                        session, actor, held, starts_on, source="staff import", import_row=row
+                    )
         session.flush()
 
 
@@ -411,14 +419,12 @@ def _change(
 def _planned(
     plan: StaffPlan, row: StaffRow, role: Role, school: School | None, child: Child | None
 ) -> bool:
-    """An earlier row of this file already gives the same role (a duplicate, reported)."""
-    return any(
-        grant.email == row.email
-        and grant.role is role
-        and grant.school_id == (school.id if school else None)
-        and grant.child_id == (child.id if child else None)
-        for grant in plan.grants
-    )
+    """Whether an earlier row already plans this grant; notes this one if not."""
+    key = (row.email, role, school.id if school else None, child.id if child else None)
+    if key in plan.planned:
+        return True
+    plan.planned.add(key)
+    return False
 
 
 def _chunks(values: Iterable[str]) -> Iterable[list[str]]:
@@ -440,6 +446,17 @@ def _by_key(session: Session, column: Any, keys: set[str]) -> dict[str, School]:
     for chunk in _chunks(keys):
         for school in session.scalars(select(School).where(column.in_(chunk))):
             found[str(school.urn)] = school
+    return found
+
+
+def _by_id(session: Session, model: Any, ids: set[Any]) -> dict[Any, Any]:
+    found: dict[Any, Any] = {}
+    unique = list(ids)
+    for start in range(0, len(unique), LOOKUP_CHUNK):
+        chunk = unique[start : start + LOOKUP_CHUNK]
+        found.update(
+            (row.id, row) for row in session.scalars(select(model).where(model.id.in_(chunk)))
+        )
     return found
 
 
