@@ -671,3 +671,49 @@ def test_moving_a_caseload_on_the_page_asks_first(client_for, seeded):
     assert 'href="#to_worker">No one has the email address or name &#39;nobody&#39;' in (
         unknown.get_data(as_text=True)
     )
+
+
+def test_the_staff_pages_meet_the_page_checks(client_for, seeded):
+    from tests.integration.test_page_accessibility import assert_accessible
+
+    client = client_for("admin")
+    client_for("social_worker")  # linked, so the unlink button shows
+    with seeded.app_context():
+        add_people(30)
+        admin = demo("admin")
+        admin_id, admin_grant = admin.id, staff.grants_matching(admin, Role.ADMIN)[0].id
+    sam = user_id_of(seeded, "social_worker")
+    token = csrf_token_from(client, "/admin/staff")
+    pages = {
+        "the list": client.get("/admin/staff"),
+        "a filtered list": client.get("/admin/staff?role=social_worker&sort=last_signed_in"),
+        "an empty list": client.get("/admin/staff?q=nothing+like+this"),
+        "the new person form": client.get("/admin/staff/new"),
+        "the new person form with errors": client.post(
+            "/admin/staff/new", data={"csrf_token": token, "email": "x", "name": ""}
+        ),
+        "a social worker's page": client.get(f"/admin/staff/{sam}"),
+        "a role refused": client.post(
+            f"/admin/staff/{sam}/roles",
+            data={"csrf_token": token, "role": "carer", "children": "brown", "starts_on": "x"},
+        ),
+        "a caseload move refused": client.post(
+            f"/admin/staff/{sam}/caseload",
+            data={"csrf_token": token, "to_worker": "", "which": "chosen", "on": "x"},
+        ),
+        "the caseload move to confirm": client.post(
+            f"/admin/staff/{sam}/caseload",
+            data={"csrf_token": token, "to_worker": DEMO_EMAILS["reviewer"], "which": "all"},
+        ),
+        "switching off to confirm": client.get(f"/admin/staff/{sam}/switch-off"),
+        "unlinking to confirm": client.get(f"/admin/staff/{sam}/unlink"),
+        "the last admin refused": client.post(
+            f"/admin/staff/{admin_id}/roles/{admin_grant}/take-away", data={"csrf_token": token}
+        ),
+        "the last admin not switched off": client.post(
+            f"/admin/staff/{admin_id}/switch-off", data={"csrf_token": token}
+        ),
+    }
+    for where, response in pages.items():
+        assert response.status_code in (200, 400), where
+        assert_accessible(response.get_data(as_text=True), where)
