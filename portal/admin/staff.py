@@ -541,6 +541,9 @@ def check_caseload_move(user_id: uuid.UUID) -> str | tuple[str, int]:
         "child_ids": set(request.form.getlist("child_id")),
         "on": request.form.get("on", ""),
     }
+    refusal = operations.caseload_receiver_refusal(user, to_worker) if to_worker else None
+    if refusal is not None:
+        errors.append(FieldError("to_worker", refusal.message))
     if errors or to_worker is None or on is None:
         return _render_person(user, errors, values), 400
     moving = children or operations.caseload_of(db.session, user)

@@ -335,9 +335,7 @@ def _read_row(number: int, cells: dict[str, str], problems: list[Problem]) -> St
 
 
 def _a_role(role: Role) -> str:
-    """'A social worker', 'A Virtual School adviser': the role as a sentence starts it."""
-    label = role.label if role.label.startswith("Virtual School") else role.label.lower()
-    return f"A {label}"
+    return f"A {staff.role_in_a_sentence(role.label)}"
 
 
 def _change(

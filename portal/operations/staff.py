@@ -491,7 +491,7 @@ def grant_role(
     if role in CASE_ROLES and not children:
         return Outcome.refusal(
             f"Enter at least one child, by reference or name, this person is the "
-            f"{role.label.lower()} for",
+            f"{role_in_a_sentence(role.label)} for",
             "children",
         )
     scopes: list[tuple[School | None, Child | None]]
@@ -538,10 +538,16 @@ def grant_role(
     parts = []
     if added:
         covered = f" for {_listed(added)}" if any(added) else ""
-        parts.append(f"{user.display_name} is now {_article(label)} {label.lower()}{covered}.")
+        words = role_in_a_sentence(label)
+        parts.append(f"{user.display_name} is now {_article(words)} {words}{covered}.")
     if corrected:
         parts.append(f"The placement start was changed for {_listed(corrected)}.")
     return Outcome.done(" ".join(parts), user)
+
+
+def role_in_a_sentence(label: str) -> str:
+    """'social worker', but 'Virtual School adviser': the team's name keeps its capitals."""
+    return label if label.startswith("Virtual School") else label.lower()
 
 
 def _article(label: str) -> str:
@@ -692,6 +698,21 @@ def _refuse_losing_last_admin(
     )
 
 
+def caseload_receiver_refusal(from_worker: User, to_worker: User) -> Outcome | None:
+    """Why `to_worker` cannot take `from_worker`'s children, if they cannot."""
+    if to_worker.id == from_worker.id:
+        return Outcome.refusal(
+            "Choose a different social worker to move the children to", "to_worker"
+        )
+    if not to_worker.active:
+        return Outcome.refusal(
+            f"{to_worker.display_name}'s account is switched off. Switch it on first, or "
+            "choose another social worker",
+            "to_worker",
+        )
+    return None
+
+
 def move_caseload(
     session: Session,
     actor: Actor,
@@ -706,16 +727,9 @@ def move_caseload(
     from portal.operations.child_events import change_social_worker
 
     on = on or date.today()
-    if to_worker.id == from_worker.id:
-        return Outcome.refusal(
-            "Choose a different social worker to move the children to", "to_worker"
-        )
-    if not to_worker.active:
-        return Outcome.refusal(
-            f"{to_worker.display_name}'s account is switched off. Switch it on first, or "
-            "choose another social worker",
-            "to_worker",
-        )
+    refusal = caseload_receiver_refusal(from_worker, to_worker)
+    if refusal is not None:
+        return refusal
     caseload = caseload_of(session, from_worker)
     if not caseload:
         return Outcome.refusal(f"{from_worker.display_name} has no children to move.", "children")

@@ -31,6 +31,7 @@ ACTOR = Actor.system("test")
 SW_CASELOAD = len(SOCIAL_WORKER_CASELOAD)
 # What the demo seed did is not what a test did.
 NOT_THE_SEED = "System: demo seed%"
+SAM_EMAIL = DEMO_EMAILS["social_worker"]
 
 
 def person(email):
@@ -664,6 +665,11 @@ def test_moving_a_caseload_on_the_page_asks_first(client_for, seeded):
         assert len(staff.caseload_of(db.session, demo("social_worker"))) == SW_CASELOAD - 2
         assert len(staff.caseload_of(db.session, demo("reviewer"))) == 2
 
+    themselves = client.post(
+        f"{path}/caseload", data={"csrf_token": token, "to_worker": SAM_EMAIL, "which": "all"}
+    )
+    assert themselves.status_code == 400
+    assert 'href="#to_worker">Choose a different social worker' in themselves.get_data(as_text=True)
     unknown = client.post(
         f"{path}/caseload", data={"csrf_token": token, "to_worker": "nobody", "which": "all"}
     )

@@ -144,7 +144,8 @@ def test_the_last_admin_cannot_be_removed_from_the_command_line(seeded):
     with seeded.app_context():
         chris = person(CHRIS)
         assert chris.active and staff.grants_matching(chris, staff.Role.ADMIN)
-    assert run(seeded, "grant-role", ALEX, "Admin").exit_code == 0
+    second = run(seeded, "grant-role", ALEX, "Admin")
+    assert second.exit_code == 0 and "Alex Morgan is now a Virtual School admin." in second.output
     assert run(seeded, "revoke-role", CHRIS, "admin").exit_code == 0
 
 
