@@ -796,14 +796,13 @@ def _targets_for(stage: str) -> tuple[_Target, ...]:
     return _TARGETS["ks2" if stage not in _TARGETS else stage]
 
 
-def _find_target(text: object) -> _Target | None:
-    """The bank entry a carried-forward target came from (its words with the name filled)."""
+def _find_target(text: object, words: Mapping[str, str]) -> _Target | None:
+    """The bank entry a carried-forward target came from: its outcome in the child's words."""
     if not isinstance(text, str):
         return None
     for targets in _TARGETS.values():
         for target in targets:
-            opening = target.outcome.split("{n}", 1)[-1][:40].split("{")[0].strip()
-            if opening and opening in text:
+            if target.outcome.format_map(words) == text:
                 return target
     return None
 
@@ -1475,6 +1474,44 @@ def _smart_targets(pep: _Pep, definition: RepeatingGroupDefinition) -> dict[str,
     return {"targets": rows}
 
 
+# What last term's Pupil Premium Plus did, in words that fit the child's stage.
+_IMPACT = {
+    "early": (
+        "Last term's key person sessions helped {n} settle: {he} now separates from {his} "
+        "carer calmly most mornings.",
+        "The home learning bag is used most evenings; {n} now joins in counting songs at "
+        "group time.",
+    ),
+    "primary": (
+        "Last term's tutoring raised {n}'s reading score by 7 points; the tutor's report is "
+        "on file.",
+        "Last term's resources are used every day; {n}'s confidence in maths has grown and "
+        "{he} now answers questions in class.",
+        "The ELSA sessions last term helped {n} name {his} feelings; incidents at lunchtime "
+        "have halved.",
+    ),
+    "secondary": (
+        "The mentoring sessions last term cut removals from lessons by half.",
+        "Last term's English tutoring lifted {n}'s mock result by a grade.",
+        "The revision guides and laptop bought last term are used for homework every week.",
+    ),
+    "post16": (
+        "Last term's laptop means {n} now submits assignments from home on time.",
+        "The maths tutoring last term moved {n} from a grade 2 to a secure grade 3.",
+    ),
+}
+
+
+def _stage_group(stage: str) -> str:
+    if stage == "eyfs":
+        return "early"
+    if stage in ("ks3", "ks4"):
+        return "secondary"
+    if stage == "post16":
+        return "post16"
+    return "primary"
+
+
 def _pupil_premium(pep: _Pep) -> dict[str, Any]:
     targets: list[_Target] = pep.facts.get("targets") or _targets(pep, pep.phase)
     costed = [(number, t) for number, t in enumerate(targets, start=1) if t.cost]
@@ -1500,15 +1537,7 @@ def _pupil_premium(pep: _Pep) -> dict[str, Any]:
             "This is {n}'s first PEP here, so there was no spend last term."
         )
     else:
-        answers["impact_last_term"] = pep.pick(
-            (
-                "Last term's tutoring raised {n}'s reading score by 7 points; the tutor's "
-                "report is on file.",
-                "The mentoring sessions last term cut removals from lessons by half.",
-                "Last term's resources are used every day; {n}'s confidence in maths has "
-                "grown and {he} now answers questions in class.",
-            )
-        )
+        answers["impact_last_term"] = pep.pick(_IMPACT[_stage_group(pep.stage)])
     if pep.phase is Phase.EARLY_YEARS:
         answers["eypp_claimed"] = True
     return answers
@@ -1524,7 +1553,7 @@ def _review_previous_targets(pep: _Pep) -> dict[str, Any]:
             continue
         outcome = rng.choices(("achieved", "partly_achieved", "not_yet_achieved"), (5, 3, 1))[0]
         counts[outcome] += 1
-        found = _find_target(row.get("target"))
+        found = _find_target(row.get("target"), pep.words)
         if found is not None:
             evidence = {
                 "achieved": found.achieved,
@@ -2013,6 +2042,8 @@ _UASC_VOICE = {
     "hopes_dreams": "I want to be an electrician and to help my family one day.",
     "extra_help": "A laptop and English classes in the holidays.",
     "helped_by": "The interpreter helped me with some words.",
+    "who_helps": "My key worker, my social worker and my ESOL teacher.",
+    "good_at": "Football and maths. I learn languages quickly.",
 }
 
 

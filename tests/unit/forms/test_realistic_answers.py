@@ -13,6 +13,7 @@ from forms.answers import VOICE_ANSWERS_KEY, VOICE_BAND_KEY
 from forms.completeness import missing_answers, pep_missing_answers
 from forms.phases import Phase, VoiceBand, choose_voice_band
 from forms.realistic_answers import (
+    _TARGETS,
     ChildStory,
     DemoPeople,
     key_stage,
@@ -323,7 +324,7 @@ def test_how_the_child_took_part_matches_what_they_said_about_the_meeting(regist
 
 def test_previous_targets_are_carried_forward_and_evaluated(registry):
     definition = registry.latest("school_age")
-    child = story(7, 4)
+    child = story(8, 4)
     first = realistic_pep_answers(
         definition, child, band=VoiceBand.PRIMARY, meeting_date=MEETING, valid_on=SUBMITTED_ON
     )
@@ -343,9 +344,22 @@ def test_previous_targets_are_carried_forward_and_evaluated(registry):
     review = second["review_previous_targets"]
     carried = [row["target"] for row in review["previous_targets"]]
     assert carried == [row["outcome"] for row in first["smart_targets"]["targets"]]
+    words = {"n": "Noah", "he": "he", "his": "his", "him": "him", "s": "s", "es": "es"}
     for row in review["previous_targets"]:
         assert row["outcome"] in ("achieved", "partly_achieved", "not_yet_achieved")
-        assert row["evidence"] and row["evidence"] != row["target"]
+        # The evidence is about this target, and says what its outcome says.
+        source = next(
+            target
+            for targets in _TARGETS.values()
+            for target in targets
+            if target.outcome.format_map({**words, "He": "He", "His": "His"}) == row["target"]
+        )
+        expected = {
+            "achieved": source.achieved,
+            "partly_achieved": source.partly,
+            "not_yet_achieved": source.not_yet,
+        }[row["outcome"]]
+        assert row["evidence"] == expected.format_map({**words, "He": "He", "His": "His"})
     assert f"of {len(carried)} targets" in review["review_summary"]
     assert pep_missing_answers(definition, second, today=later) == {}
 
