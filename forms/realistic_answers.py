@@ -970,6 +970,15 @@ def _about_me(pep: _Pep) -> dict[str, Any]:
             "{n} moved placement this year after {his} previous carers retired. The move was "
             "planned and {he} kept {his} school place."
         )
+    elif story.joined_school_on is not None and story.joined_school_on <= pep.meeting_date:
+        change = (
+            "{n} moved to "
+            + (story.school_name or "a new school")
+            + " on "
+            + f"{story.joined_school_on.day} {story.joined_school_on:%B %Y}"
+            + " after a planned move of placement made the journey to {his} old school too "
+            "long. This PEP was held within 20 school days of the move."
+        )
     else:
         change = "No changes since the last PEP. {n} is settled with {his} carers."
     living = {
@@ -1584,9 +1593,17 @@ def _review_previous_targets(pep: _Pep) -> dict[str, Any]:
         )
         answers["review_summary"] = pep.say(summary)
     else:
-        answers["review_summary"] = pep.say(
-            "This is {n}'s first PEP, so there are no previous targets to review."
-        )
+        entered = pep.story.date_entered_care
+        if entered is not None and (pep.meeting_date - entered).days > 120:
+            # In care for a while: their earlier PEPs were kept before this portal was used.
+            first = (
+                "This is {n}'s first PEP in this portal; earlier PEPs are held on the "
+                "previous system, so no targets were carried over. The previous targets were "
+                "discussed at the meeting and carried into the new ones where still relevant."
+            )
+        else:
+            first = "This is {n}'s first PEP, so there are no previous targets to review."
+        answers["review_summary"] = pep.say(first)
     return answers
 
 

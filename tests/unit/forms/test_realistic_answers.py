@@ -417,3 +417,16 @@ def test_the_repeating_groups_keep_within_their_row_limits(registry):
                 ):
                     rows = answers[section.key][field.key]
                     assert field.min_rows <= len(rows) <= field.max_rows
+
+
+def test_a_child_who_changed_school_has_a_plan_that_says_so(registry):
+    definition = registry.latest("school_age")
+    moved = date(2026, 10, 5)
+    child = story(4, 10, school_name="Hillview School", school_urn="900302", joined_school_on=moved)
+    answers = realistic_pep_answers(
+        definition, child, band=VoiceBand.SECONDARY, meeting_date=MEETING, valid_on=SUBMITTED_ON
+    )
+    assert answers["education_setting"]["date_joined_school"] == "2026-10-05"
+    assert answers["education_setting"]["urn"] == "900302"
+    assert answers["about_me"]["school_moves_since_care"] >= 1
+    assert "moved to Hillview School on 5 October 2026" in answers["about_me"]["care_changes"]
