@@ -965,11 +965,6 @@ def _about_me(pep: _Pep) -> dict[str, Any]:
             "{He} kept {his} school place where travel allows; transport is arranged by the "
             "local authority."
         ).replace("{where}", story.placed_in_authority or "a neighbouring authority")
-    elif placements > 1:
-        change = (
-            "{n} moved placement this year after {his} previous carers retired. The move was "
-            "planned and {he} kept {his} school place."
-        )
     elif story.joined_school_on is not None and story.joined_school_on <= pep.meeting_date:
         change = (
             "{n} moved to "
@@ -978,6 +973,11 @@ def _about_me(pep: _Pep) -> dict[str, Any]:
             + f"{story.joined_school_on.day} {story.joined_school_on:%B %Y}"
             + " after a planned move of placement made the journey to {his} old school too "
             "long. This PEP was held within 20 school days of the move."
+        )
+    elif placements > 1:
+        change = (
+            "{n} moved placement this year after {his} previous carers retired. The move was "
+            "planned and {he} kept {his} school place."
         )
     else:
         change = "No changes since the last PEP. {n} is settled with {his} carers."
