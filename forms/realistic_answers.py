@@ -961,9 +961,9 @@ def _about_me(pep: _Pep) -> dict[str, Any]:
         )
     elif story.placed_out_of_area:
         change = (
-            "{n} moved to a placement in {where}, outside the authority's area, this year. "
-            "{He} kept {his} school place where travel allows; transport is arranged by the "
-            "local authority."
+            "{n} moved to a long-term foster placement in {where}, outside the authority's "
+            "area, this year, and attends a school there. The Virtual School keeps in touch "
+            "with the school's designated teacher and the local Virtual School."
         ).replace("{where}", story.placed_in_authority or "a neighbouring authority")
     elif story.joined_school_on is not None and story.joined_school_on <= pep.meeting_date:
         change = (
