@@ -356,6 +356,9 @@ def _render_person(
 
 def _done(outcome: Outcome, user: User) -> BaseResponse:
     flash(outcome.message)
+    if user.id == g.user.id and not (user.active and user.has_authority_role(Role.ADMIN)):
+        # An admin who stepped down (or switched themselves off) can no longer see this page.
+        return redirect(url_for("pages.home"), 303)
     return redirect(url_for("admin.show_person", user_id=user.id), 303)
 
 

@@ -723,3 +723,17 @@ def test_the_staff_pages_meet_the_page_checks(client_for, seeded):
     for where, response in pages.items():
         assert response.status_code in (200, 400), where
         assert_accessible(response.get_data(as_text=True), where)
+
+
+def test_an_admin_who_steps_down_goes_home_not_to_a_page_they_cannot_see(client_for, seeded):
+    with seeded.app_context():
+        make_admin("reviewer")
+        admin = demo("admin")
+        admin_id, grant_id = admin.id, staff.grants_matching(admin, Role.ADMIN)[0].id
+    client = client_for("admin")
+    path = f"/admin/staff/{admin_id}"
+    response = post(client, f"{path}/roles/{grant_id}/take-away", {}, path)
+    assert response.status_code == 303 and response.headers["Location"] == "/"
+    assert client.get("/admin/staff").status_code == 403
+    with seeded.app_context():
+        assert not demo("admin").has_authority_role(Role.ADMIN)
