@@ -174,7 +174,9 @@ def settings_from_environment(environ: Mapping[str, str], instance_path: Path) -
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         # An import file may be larger than any form (GIAS's full extract is tens of MB).
-        "IMPORT_MAX_BYTES": int(_positive_number(environ, "OPENPEP_IMPORT_MAX_MB", 100) * 1_000_000),
+        "IMPORT_MAX_BYTES": int(
+            _positive_number(environ, "OPENPEP_IMPORT_MAX_MB", 100) * 1_000_000
+        ),
         # Checking and committing imports happen in a background thread while the admin's
         # page shows progress; the CLI runs them in place.
         "IMPORTS_IN_BACKGROUND": True,

@@ -31,10 +31,10 @@ from portal.children.queries import roles_for_child
 from portal.extensions import db
 from portal.form_registry import (
     age_in_years,
-    child_facts,
     definition_for,
     draft_form_class,
     keep_saved_values_where_invalid,
+    pep_child_facts,
 )
 from portal.invites.queries import find_invite_by_token, invites_for_pep
 from portal.invites.rate_limit import (
@@ -508,7 +508,7 @@ def contribute(token: str | None, invite_id: uuid.UUID | None) -> Response | tup
         return done
     page = HolderPage.of(found)
     form = form_from_answers(
-        page.form_class, page.form_section, page.saved_answers, facts=child_facts(found.pep.child)
+        page.form_class, page.form_section, page.saved_answers, facts=pep_child_facts(found.pep)
     )
     return _render_holder(page, form, [])
 
@@ -527,7 +527,7 @@ def _save_posted_answers(invite_id: uuid.UUID, *, send: bool) -> Response | tupl
         page.form_class,
         page.form_section,
         saved,
-        facts=child_facts(invite.pep.child),
+        facts=pep_child_facts(invite.pep),
         formdata=request.form,
     )
     valid = form.validate()

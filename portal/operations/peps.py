@@ -26,7 +26,7 @@ from portal.form_registry import age_in_years, form_registry
 from portal.models import Child, Pep, PepSection, Term, User
 from portal.operations import audit
 from portal.operations.audit import Actor
-from portal.peps.permissions import may_choose_form, may_start_pep, section_refusal
+from portal.peps.permissions import may_choose_form, pep_start_refusal, section_refusal
 from workflows.pep import OPEN_STATES, PepState
 from workflows.roles import Role
 
@@ -116,11 +116,10 @@ def start_pep(
 ) -> Pep:
     """Start this term's PEP on the form that suits the child (an admin may choose another)."""
     today = today or date.today()
-    if not may_start_pep(roles):
-        raise PepRefused(
-            "Only the child's social worker, designated teacher or a Virtual School admin "
-            "can start a PEP."
-        )
+    # Not after the child left care, nor on a short-break status, nor by someone else.
+    refusal = pep_start_refusal(child, roles)
+    if refusal is not None:
+        raise PepRefused(refusal)
     existing = open_pep_of(session, child)
     if existing is not None:
         raise PepRefused(

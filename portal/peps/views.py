@@ -30,10 +30,10 @@ from portal.children.queries import find_visible_child, roles_for_child
 from portal.extensions import db, htmx
 from portal.form_registry import (
     age_in_years,
-    child_facts,
     definition_for,
     draft_form_class,
     form_registry,
+    pep_child_facts,
 )
 from portal.models import Pep, PepRecord, PepSection, Term
 from portal.operations.audit import Actor
@@ -51,6 +51,7 @@ from portal.peps.permissions import (
     may_download_record,
     may_read_section,
     may_start_pep,
+    pep_start_refusal,
     reads_everything,
     section_refusal,
 )
@@ -188,7 +189,7 @@ def _render_section(
 ) -> tuple[str, int]:
     roles = roles_for_child(g.user, pep.child)
     stored = _stored(pep, section.key)
-    facts = child_facts(pep.child)
+    facts = pep_child_facts(pep)
     if form is not None:
         give_new_rows_ids(form)  # every row on the page travels with its id
     context: dict[str, Any] = {
@@ -268,7 +269,7 @@ def show_section(pep_id: uuid.UUID, section_key: str) -> tuple[str, int]:
     if section.section_type is SectionType.STANDARD:
         form_class = draft_form_class(section)
         form = form_from_answers(
-            form_class, section, _stored(pep, section.key).answers, facts=child_facts(pep.child)
+            form_class, section, _stored(pep, section.key).answers, facts=pep_child_facts(pep)
         )
     return _render_section(pep, section, form)
 
@@ -288,7 +289,7 @@ def save_section_answers(pep_id: uuid.UUID, section_key: str) -> Response | tupl
     based_on = _posted_version(request.form.get("version", ""))
 
     form_class = draft_form_class(section)
-    facts = child_facts(pep.child)
+    facts = pep_child_facts(pep)
     stored_answers = _stored(pep, section.key).answers
     form = form_from_answers(
         form_class, section, stored_answers, facts=facts, formdata=request.form
@@ -375,7 +376,8 @@ def new_pep(child_id: uuid.UUID) -> tuple[str, int]:
     roles = roles_for_child(g.user, child)
     if not may_start_pep(roles):
         abort(403)
-    return _render_start(child, roles)
+    # A child who left care, or on a short-break status, has no PEP due: say so.
+    return _render_start(child, roles, error=pep_start_refusal(child, roles))
 
 
 def _render_start(child: Any, roles: Any, error: str | None = None) -> tuple[str, int]:
