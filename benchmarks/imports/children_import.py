@@ -43,11 +43,11 @@ from benchmarks.imports.ssda903_file import (
     generated_rows,
 )
 from devtools.postgres import running_postgres
-from portal.imports.children import IMPORTER, ChildrenPlan
 from portal.imports.reading import read_rows
 from portal.migrate import upgrade_to_latest
 from portal.models import CareEpisode, Child, ChildEvent, School, User
 from portal.operations.audit import Actor
+from portal.operations.importers.children import IMPORTER, ChildrenPlan
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS-children.md"
 ACTOR = Actor.system("children import benchmark")

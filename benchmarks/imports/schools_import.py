@@ -39,10 +39,10 @@ from sqlalchemy.orm import Session
 from benchmarks.imports.gias_extract import GIAS_COLUMNS, extract_bytes, generated_rows
 from devtools.postgres import running_postgres
 from portal.imports.reading import read_rows
-from portal.imports.schools import IMPORTER, SchoolsPlan
 from portal.migrate import upgrade_to_latest
 from portal.models import School
 from portal.operations.audit import Actor
+from portal.operations.importers.schools import IMPORTER, SchoolsPlan
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS-schools.md"
 ACTOR = Actor.system("schools import benchmark")

@@ -8,9 +8,9 @@ from portal.imports import Importer
 from portal.models import ImportKind
 
 _MODULES = {
-    ImportKind.STAFF: "portal.imports.staff",
-    ImportKind.SCHOOLS: "portal.imports.schools",
-    ImportKind.CHILDREN: "portal.imports.children",
+    ImportKind.STAFF: "portal.operations.importers.staff",
+    ImportKind.SCHOOLS: "portal.operations.importers.schools",
+    ImportKind.CHILDREN: "portal.operations.importers.children",
 }
 
 

@@ -37,15 +37,6 @@ from portal.form_registry import (
     pep_child_facts,
 )
 from portal.invites.queries import find_invite_by_token, invites_for_pep
-from portal.invites.rate_limit import (
-    INVITE_FAILURES_BY_ADDRESS,
-    INVITE_FAILURES_BY_TOKEN,
-    MAX_FAILURES,
-    WINDOW_SECONDS,
-    Limit,
-    count_hit,
-    is_limited,
-)
 from portal.invites.tokens import hash_token
 from portal.models import ContributionInvite, Pep, PepSection
 from portal.operations.audit import Actor
@@ -66,6 +57,15 @@ from portal.operations.invites import (
     revoke_invite,
     save_through_invite,
     send_through_invite,
+)
+from portal.operations.rate_limit import (
+    INVITE_FAILURES_BY_ADDRESS,
+    INVITE_FAILURES_BY_TOKEN,
+    MAX_FAILURES,
+    WINDOW_SECONDS,
+    Limit,
+    count_hit,
+    is_limited,
 )
 from portal.peps.permissions import EDITABLE_STATES, reads_everything
 from portal.peps.queries import find_visible_pep

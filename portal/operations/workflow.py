@@ -17,11 +17,11 @@ from forms.completeness import SectionStatus, has_answers, pep_completeness
 from forms.fields import format_date_for_people
 from forms.schema import SectionType
 from portal.form_registry import definition_for, snapshot_child_facts
-from portal.invites.rate_limit import REFUSED_TRANSITIONS, Limit, count_hit
 from portal.models import AuditEvent, Pep, PepSection, User
 from portal.models.base import utc_now
 from portal.operations import audit
 from portal.operations.audit import Actor
+from portal.operations.rate_limit import REFUSED_TRANSITIONS, Limit, count_hit
 from portal.presentation import UK, local_time
 from workflows.engine import Accepted, Refused, apply, find_transition
 from workflows.pep import SYSTEM_ACTOR, TRANSITIONS, PepEvent, PepFacts, PepState

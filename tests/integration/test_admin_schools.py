@@ -12,9 +12,9 @@ from sqlalchemy import event, func, select
 
 from portal.extensions import db
 from portal.imports.reading import read_rows
-from portal.imports.schools import IMPORTER
 from portal.models import AuditEvent, Child, School
 from portal.operations.audit import Actor
+from portal.operations.importers.schools import IMPORTER
 from tests.conftest import csrf_token_from
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "imports" / "schools"

@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from portal import create_app
 from portal.config import DEVELOPMENT_SECRET_KEY, ConfigurationError, settings_from_environment
 from portal.extensions import db
-from portal.invites.rate_limit import Limit, count_hit, hits_so_far
 from portal.models import AuditEvent, RateLimitCounter
+from portal.operations.rate_limit import Limit, count_hit, hits_so_far
 from portal.operations.workflow import REFUSAL_AUDIT_MAX
 from tests.conftest import portal_config
 from tests.integration.pep_helpers import open_pep_id

@@ -16,7 +16,6 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.imports import Problem
-from portal.imports.children import IMPORTER, ChildrenPlan
 from portal.imports.reading import FileRefused, read_rows
 from portal.models import (
     AuditEvent,
@@ -32,6 +31,7 @@ from portal.models import (
     User,
 )
 from portal.operations.audit import Actor
+from portal.operations.importers.children import IMPORTER, ChildrenPlan
 from tests.conftest import csrf_token_from
 from workflows.roles import Role
 

@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.imports.reading import FileRefused, read_rows
-from portal.imports.schools import IMPORTER, SchoolsPlan
 from portal.models import School
 from portal.operations.audit import Actor
+from portal.operations.importers.schools import IMPORTER, SchoolsPlan
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "imports" / "schools"
 ACTOR = Actor.system("schools import test")

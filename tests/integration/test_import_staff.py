@@ -9,10 +9,10 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.imports.reading import FileRefused, read_rows
-from portal.imports.staff import IMPORTER
 from portal.models import AuditEvent, Child, ImportRun, ImportStatus, User
 from portal.operations import staff
 from portal.operations.audit import Actor
+from portal.operations.importers.staff import IMPORTER
 from tests.conftest import DEMO_EMAILS, csrf_token_from
 from workflows.roles import Role
 

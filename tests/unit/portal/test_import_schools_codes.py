@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 
 from benchmarks.imports.gias_extract import ESTABLISHMENT_TYPES, PHASES, STATUSES
-from portal.imports.schools import IMPORTER, gias_codes, parse_date
 from portal.models import SchoolPhase
+from portal.operations.importers.schools import IMPORTER, gias_codes, parse_date
 
 
 def test_every_gias_type_is_known():

@@ -49,7 +49,7 @@ DATE_FORMATS = ("%d-%m-%Y", "%d/%m/%Y", "%Y-%m-%d")
 # Longest text each column holds (portal.models.school).
 MOST_CHARACTERS = {NAME: 200, TYPE: 120, LOCAL_AUTHORITY: 120, POSTCODE: 10}
 
-GIAS_CODES_FILE = Path(__file__).resolve().parent.parent / "codes" / "gias.yaml"
+GIAS_CODES_FILE = Path(__file__).resolve().parents[2] / "codes" / "gias.yaml"
 
 
 @dataclass(frozen=True)
