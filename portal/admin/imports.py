@@ -47,7 +47,8 @@ CHANGE_FILTERS = ("new", "changed", "closed", "left")
 # What each kind of file looks like, for the upload page.
 FILE_GUIDANCE = {
     ImportKind.STAFF: "A CSV file (UTF-8), one row for each role a person holds: Email, Name, "
-    "Role, School URN, Child reference, Starts on.",
+    "Role, School URN, Child reference, Starts on. It adds people and roles and never takes a "
+    "role away: take a role away on the person's page.",
     ImportKind.SCHOOLS: "The establishment extract from Get Information About Schools, as you "
     "downloaded it (all schools in England, or a filtered extract).",
     ImportKind.CHILDREN: "A CSV file (UTF-8) in the shape of the SSDA903 return, one row for "

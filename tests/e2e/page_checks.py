@@ -88,11 +88,27 @@ def reflow_problems(page: Page) -> list[str]:
     page.set_viewport_size({"width": REFLOW_WIDTH, "height": viewport["height"]})
     try:
         width = page.evaluate("() => document.documentElement.scrollWidth")
+        culprits = page.evaluate(WIDEST_ELEMENTS, REFLOW_WIDTH) if width > REFLOW_WIDTH else []
     finally:
         page.set_viewport_size(viewport)
     if width > REFLOW_WIDTH:
-        return [f"wider than {REFLOW_WIDTH} px at {REFLOW_WIDTH} px: {width} px"]
+        return [f"wider than {REFLOW_WIDTH} px at {REFLOW_WIDTH} px: {width} px ({culprits})"]
     return []
+
+
+# The innermost elements that reach past the edge: what to fix, named in the failure.
+WIDEST_ELEMENTS = """(edge) => {
+  // Past the edge themselves, or holding text that runs past their own box.
+  const past = [...document.body.querySelectorAll('*')].filter(
+    (el) => el.getBoundingClientRect().right > edge + 1
+      || (el.clientWidth > 1 && el.scrollWidth > el.clientWidth + 1
+          && getComputedStyle(el).overflowX === 'visible'));
+  const innermost = past.filter((el) => !past.some((other) => other !== el && el.contains(other)));
+  return innermost.slice(0, 3).map((el) => el.tagName.toLowerCase()
+    + (el.id ? '#' + el.id : '') + (el.className && typeof el.className === 'string'
+      ? '.' + el.className.trim().split(/\\s+/).join('.') : '')
+    + ' "' + (el.textContent || '').trim().slice(0, 40) + '"');
+}"""
 
 
 def assert_accessible(page: Page) -> None:
