@@ -565,7 +565,7 @@ class _Meeting:
 
 def _meetings(demo: DemoChild, today: date) -> list[_Meeting]:
     """Earlier terms' PEP meetings, oldest first, then this term's (if a PEP is started)."""
-    rng = random.Random(f"{demo.reference}:meetings")  # noqa: S311 - not secrets
+    rng = random.Random(f"{demo.reference}:meetings")  # noqa: S311  # nosec B311
     terms: list[tuple[int, Term]] = []
     year, term = current_term(today)
     for _ in range(demo.earlier_signed_off_peps):
@@ -872,7 +872,7 @@ def _take_to(
     passing = [key for key in scale.keys if scale.passes(key, threshold)]
     failing = [key for key in scale.keys if key not in passing]
     criteria = load_qa_criteria().criteria
-    rng = random.Random(f"{demo.reference}:{pep.term_label}:qa")  # noqa: S311 - not secrets
+    rng = random.Random(f"{demo.reference}:{pep.term_label}:qa")  # noqa: S311  # nosec B311
     if state is PepState.RETURNED:
         judgements = {c.key: Judgement.PARTLY_MET.value for c in criteria}
         entry = QaEntry(failing[0] if failing else None, judgements, _QA_RETURN_FEEDBACK)
