@@ -52,6 +52,9 @@ EPISODE_COLUMNS = (
 UPN_NOT_KNOWN = frozenset({"UN1", "UN2", "UN3", "UN4", "UN5"})
 # The UPN check letter alphabet: the letters I, O and S are never used.
 _UPN_LETTERS = "ABCDEFGHJKLMNPQRTUVWXYZ"
+# Only these: str.isdigit() also accepts "²" (which int() refuses) and Arabic-Indic digits
+# (which int() reads), neither of which a UPN can hold.
+_ASCII_DIGITS = frozenset("0123456789")
 # The return writes XXXXXX in URN for a placement whose provider has no Ofsted URN.
 NO_OFSTED_URN = "XXXXXX"
 # Placements that have no provider (temporary moves and "other"): PLACE_PROVIDER stays blank.
@@ -104,7 +107,7 @@ def upn_check_letter(twelve_characters: str) -> str:
     without I, O and S, the sum modulo 23 read in that alphabet."""
     total = 0
     for position, character in enumerate(twelve_characters, start=2):
-        value = int(character) if character.isdigit() else _UPN_LETTERS.index(character)
+        value = int(character) if character in _ASCII_DIGITS else _UPN_LETTERS.index(character)
         total += value * position
     return _UPN_LETTERS[total % 23]
 
@@ -114,7 +117,9 @@ def upn_problem(upn: str) -> str | None:
     if len(upn) != 13:
         return f"The UPN {upn} has {len(upn)} characters; a UPN has 13."
     body = upn[1:]
-    if not body[:-1].isdigit() or not (body[-1].isdigit() or body[-1] in _UPN_LETTERS):
+    if not _is_ascii_digits(body[:-1]) or not (
+        body[-1] in _ASCII_DIGITS or body[-1] in _UPN_LETTERS
+    ):
         return (
             f"The UPN {upn} is not a UPN: after its first letter come 11 digits and then a "
             "digit or a letter."
@@ -122,6 +127,10 @@ def upn_problem(upn: str) -> str | None:
     if upn[0] not in _UPN_LETTERS or upn_check_letter(body) != upn[0]:
         return f"The UPN {upn} has the wrong check letter, so it has been mistyped."
     return None
+
+
+def _is_ascii_digits(text: str) -> bool:
+    return bool(text) and all(character in _ASCII_DIGITS for character in text)
 
 
 def normalise_postcode(text: str) -> str:

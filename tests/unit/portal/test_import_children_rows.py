@@ -77,6 +77,29 @@ def test_postcodes_are_plausible_in_full_or_in_part(postcode: str, plausible: bo
     assert is_plausible_postcode(normalise_postcode(postcode)) is plausible
 
 
+# Digits str.isdigit() accepts that a UPN cannot hold: "\u00b2" (superscript two), which int()
+# refuses, and the Arabic-Indic digits, which int() reads as 0 to 9.
+ARABIC_INDIC = str.maketrans("0123456789", "".join(chr(0x0660 + n) for n in range(10)))
+SUPERSCRIPT_UPN = "A\u00b22345678901B"
+ARABIC_INDIC_UPN = "B" + "801200005001".translate(ARABIC_INDIC)  # B801200005001, a valid UPN
+
+
+def test_a_upn_holds_only_ascii_digits() -> None:
+    assert upn_problem(SUPERSCRIPT_UPN) == (
+        f"The UPN {SUPERSCRIPT_UPN} is not a UPN: after its first letter come 11 digits and "
+        "then a digit or a letter."
+    )
+    assert upn_problem(ARABIC_INDIC_UPN) is not None
+    assert upn_problem("B80120000500" + "1".translate(ARABIC_INDIC)) is not None
+
+
+@pytest.mark.parametrize("upn", [SUPERSCRIPT_UPN, ARABIC_INDIC_UPN])
+def test_a_upn_with_digits_that_are_not_ascii_is_a_problem_of_its_row(upn: str) -> None:
+    parsed = parse_row(2, cells(UPN=upn), ssda903(), TODAY)
+    assert [(p.row, p.column) for p in parsed.problems] == [(2, "UPN")]
+    assert parsed.child is None
+
+
 def test_no_school_place_is_read_by_value_or_by_label() -> None:
     assert no_school_place_from("neet") is NoSchoolPlace.NEET
     assert no_school_place_from("Not in education, employment or training") is NoSchoolPlace.NEET
