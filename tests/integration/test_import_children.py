@@ -31,6 +31,7 @@ from portal.models import (
     User,
 )
 from portal.operations.audit import Actor
+from portal.operations.child_events import record_leaving_care
 from portal.operations.importers.children import IMPORTER, ChildrenPlan
 from tests.conftest import csrf_token_from
 from workflows.roles import Role
@@ -451,6 +452,80 @@ def test_a_child_who_comes_back_into_care_starts_a_new_period_of_care(app: Flask
             (ChildEventKind.ENTERED_CARE.value, date(2026, 11, 20)),
         ]
         assert timeline("C007")[-1].details["to"] == "In care: Interim care order (C1)"
+
+
+def left_care(reference: str) -> tuple[date | None, str | None, bool]:
+    found = child(reference)
+    return found.date_left_care, found.reason_left_care, found.previously_looked_after
+
+
+def test_an_out_of_date_file_does_not_undo_leaving_care_recorded_by_hand(app: Flask) -> None:
+    with app.app_context():
+        add_schools_and_staff()
+        import_file("children_good.csv")
+        # Ava is adopted; an admin records it before the social-care system's next export.
+        record_leaving_care(db.session, admin_actor(), child("C001"), date(2026, 10, 3), "E11")
+        db.session.commit()
+        events = counted(ChildEvent)
+
+        plan = check("children_good.csv")
+        [problem] = [p for p in plan.problems if p.row in (2, 3, 4, 5)]
+        assert problem == Problem(
+            5,
+            "DEC",
+            "The child left care on 3 October 2026 (recorded in OpenPEP, reason E11); this "
+            "file still shows them in care, in the episode of child C001 that started on "
+            "01/09/2023.",
+            "Correct the episode in the social-care system (its DEC and REC), or, if the "
+            "child has come back into care, add the episode that began then; then upload "
+            "this file again.",
+        )
+        assert "C001" not in [change.reference for change in plan.changes]
+        assert left_care("C001") == (date(2026, 10, 3), "E11", True)
+        assert social_workers("C001") == [SAM]
+        assert counted(ChildEvent) == events
+
+
+def test_an_out_of_date_file_does_not_undo_leaving_care_an_earlier_file_recorded(
+    app: Flask,
+) -> None:
+    with app.app_context():
+        add_schools_and_staff()
+        import_file("children_good.csv")
+        import_file("children_changed.csv")
+        assert left_care("C007") == (date(2026, 11, 16), "E4A", False)
+
+        plan = check("children_good.csv")  # last month's file, uploaded again
+        assert [(p.row, p.column) for p in plan.problems] == [(22, "DEC")]
+        assert plan.problems[0].problem.startswith(
+            "The child left care on 16 November 2026 (recorded in OpenPEP, reason E4A); "
+            "this file still shows them in care"
+        )
+        assert "C007" not in [change.reference for change in plan.changes]
+        assert left_care("C007") == (date(2026, 11, 16), "E4A", False)
+
+
+def test_a_social_worker_whose_account_is_switched_off_is_a_problem_of_the_row(
+    app: Flask,
+) -> None:
+    with app.app_context():
+        add_schools_and_staff()
+        user(SAM).active = False
+        db.session.commit()
+        plan = check("children_good.csv")
+        assert (
+            Problem(
+                2,
+                "SW_EMAIL",
+                f"Sam Okoro's account ({SAM}) is switched off, so they cannot be this child's "
+                "social worker.",
+                "Give the email address of the child's social worker now, or switch the account "
+                "on from the staff pages if they are back at work, then upload this file again.",
+            )
+            in plan.problems
+        )
+        assert "C001" not in [change.reference for change in plan.changes]
+        assert {p.column for p in plan.problems} == {"SW_EMAIL"}
 
 
 def test_children_not_in_the_file_are_left_alone(app: Flask) -> None:

@@ -190,6 +190,11 @@ class ChildrenImporter:
                 (row.episode for row in child_rows if row.episode), key=lambda e: e.started_on
             )
             child = existing.get(reference)
+            if child is not None:
+                left_problems = _leaving_care_problems(reference, child, episodes)
+                if left_problems:
+                    plan.problems.extend(left_problems)
+                    continue
             change = _work_out(
                 reference,
                 child_rows[0].row,
@@ -332,7 +337,54 @@ def _child_problems(
                 "then upload this file again.",
             )
         )
+    elif email and not people[email].active:
+        # As on the admin pages: a switched-off account cannot sign in, so it cannot hold a
+        # child's case.
+        worker = people[email]
+        problems.append(
+            Problem(
+                first_row,
+                "SW_EMAIL",
+                f"{worker.display_name}'s account ({email}) is switched off, so they cannot "
+                "be this child's social worker.",
+                "Give the email address of the child's social worker now, or switch the "
+                "account on from the staff pages if they are back at work, then upload this "
+                "file again.",
+            )
+        )
     return problems
+
+
+def long_date(day: date) -> str:
+    """3 October 2026."""
+    return f"{day.day} {day:%B %Y}"
+
+
+def _leaving_care_problems(
+    reference: str, child: Child, episodes: list[EpisodeFacts]
+) -> list[Problem]:
+    """A file out of date with a child's leaving care (recorded by hand, or by an earlier
+    file) must not put them back in care, which would give their old school and social
+    worker access again. Only an episode that starts on or after the day they left brings
+    them back; an episode from before it that the file shows still open (a newer DEC and REC
+    missing) is a problem of its row."""
+    left = child.date_left_care
+    if left is None or any(episode.started_on >= left for episode in episodes):
+        return []
+    return [
+        Problem(
+            episode.row,
+            "DEC",
+            f"The child left care on {long_date(left)} (recorded in OpenPEP, reason "
+            f"{child.reason_left_care}); this file still shows them in care, in the episode "
+            f"of child {reference} that started on {show_date(episode.started_on)}.",
+            "Correct the episode in the social-care system (its DEC and REC), or, if the child "
+            "has come back into care, add the episode that began then; then upload this file "
+            "again.",
+        )
+        for episode in episodes
+        if episode.ended_on is None
+    ]
 
 
 def _stored_episode(episode: CareEpisode) -> EpisodeFacts:
