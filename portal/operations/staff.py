@@ -425,6 +425,51 @@ def existing_grant(
     return None
 
 
+def social_workers_of(session: Session, child: Child) -> list[User]:
+    """Who holds the child's case now (one person, unless old data gave it to more)."""
+    return list(
+        session.scalars(
+            select(User)
+            .join(RoleGrant, RoleGrant.user_id == User.id)
+            .where(RoleGrant.child_id == child.id, RoleGrant.role == Role.SOCIAL_WORKER.value)
+            .order_by(User.display_name)
+        )
+    )
+
+
+def make_social_worker(
+    session: Session, actor: Actor, user: User, child: Child, on: date, **details: object
+) -> list[User] | None:
+    """``user`` becomes the child's social worker, in the caller's transaction: a child has
+    one, so whoever held the case loses it, and the child's timeline shows the change (as when
+    a caseload moves, or an admin changes it on the child's page). Returns the people it
+    replaced, or None when ``user`` already held the case alone (nothing changes)."""
+    from portal.operations.child_events import change_social_worker
+
+    previous = social_workers_of(session, child)
+    if change_social_worker(session, actor, child, user, on) is None:
+        return None
+    replaced = [holder for holder in previous if holder.id != user.id]
+    audit.record(
+        session,
+        actor,
+        "role.granted",
+        "user",
+        user.id,
+        role=Role.SOCIAL_WORKER.value,
+        role_label=Role.SOCIAL_WORKER.label,
+        child_id=str(child.id),
+        child_reference=child.authority_reference,
+        replacing=[holder.email for holder in replaced],
+        **details,
+    )
+    return replaced
+
+
+def replacing_words(replaced: Sequence[User]) -> str:
+    return f", replacing {_listed([p.display_name for p in replaced])}" if replaced else ""
+
+
 # ---------------------------------------------------------------------------------------------
 # Operations: each commits, or changes nothing and says why.
 
@@ -479,7 +524,9 @@ def grant_role(
 ) -> Outcome:
     """Give a role: for settings (designated teacher or lead), for children (social worker,
     carer, Virtual School adviser), or across the authority (reviewer, admin). A carer's grant
-    starts on the day given, or else on the day the child's current placement began."""
+    starts on the day given, or else on the day the child's current placement began. A child
+    has one social worker, so giving that role replaces the one they had (see
+    `make_social_worker`); carers add up (a foster couple are two carers)."""
     if role not in GRANTABLE_ROLES:
         return Outcome.refusal("Choose a role", "role")
     if role in SCHOOL_ROLES and not schools:
@@ -494,6 +541,8 @@ def grant_role(
             f"{role_in_a_sentence(role.label)} for",
             "children",
         )
+    if role is Role.SOCIAL_WORKER:
+        return _give_cases(session, actor, user, children)
     scopes: list[tuple[School | None, Child | None]]
     if role in SCHOOL_ROLES:
         scopes = [(school, None) for school in schools]
@@ -543,6 +592,35 @@ def grant_role(
     if corrected:
         parts.append(f"The placement start was changed for {_listed(corrected)}.")
     return Outcome.done(" ".join(parts), user)
+
+
+def _give_cases(session: Session, actor: Actor, user: User, children: Sequence[Child]) -> Outcome:
+    """``user`` becomes the social worker of each child, replacing whoever held the case."""
+    given: list[str] = []
+    for child in children:
+        replaced = make_social_worker(session, actor, user, child, date.today())
+        if replaced is not None:
+            given.append(child_description(child) + replacing_words(replaced))
+    if not given:
+        return Outcome.done(
+            f"{user.display_name} is already the social worker for "
+            f"{_listed([child_description(child) for child in children])}: nothing changed.",
+            user,
+        )
+    try:
+        session.commit()
+    except (IntegrityError, StaleDataError):
+        session.rollback()
+        return Outcome.refusal(
+            "Someone changed these children's social workers at the same moment. Check their "
+            "roles, and try again.",
+            "role",
+        )
+    return Outcome.done(
+        f"{user.display_name} is now the social worker for {'; '.join(given)}. Each child's "
+        "timeline shows the change.",
+        user,
+    )
 
 
 def role_in_a_sentence(label: str) -> str:

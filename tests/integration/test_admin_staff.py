@@ -217,6 +217,82 @@ def test_a_carers_grant_starts_when_the_childs_placement_began(seeded):
         assert staff.existing_grant(carer, Role.CARER, child=unplaced).starts_on is None
 
 
+def social_workers_of(reference):
+    return [user.email for user in staff.social_workers_of(db.session, child(reference))]
+
+
+def test_giving_a_child_a_social_worker_replaces_the_one_they_had_on_their_timeline(seeded):
+    with seeded.app_context():
+        sam, alex = demo("social_worker"), demo("reviewer")
+        assert social_workers_of("DCC-1101") == [sam.email]
+        outcome = staff.grant_role(
+            db.session, ACTOR, alex, Role.SOCIAL_WORKER, children=[child("DCC-1101")]
+        )
+        assert not outcome.refused, outcome.message
+        assert outcome.message == (
+            "Alex Morgan is now the social worker for Ella Brown (DCC-1101), replacing Sam "
+            "Okoro. Each child's timeline shows the change."
+        )
+        # One social worker, and the old one no longer holds the child.
+        assert social_workers_of("DCC-1101") == [alex.email]
+        assert "DCC-1101" not in [c.authority_reference for c in staff.caseload_of(db.session, sam)]
+        [changed] = new_child_events("social_worker_changed")
+        assert changed.child_id == child("DCC-1101").id
+        assert (changed.details["from"], changed.details["to"]) == ("Sam Okoro", "Alex Morgan")
+        granted = db.session.scalars(
+            select(AuditEvent).where(
+                AuditEvent.action == "role.granted",
+                AuditEvent.actor_description.not_like(NOT_THE_SEED),
+            )
+        ).one()
+        assert granted.details["replacing"] == [sam.email]
+        # Giving it to the person who already holds it changes nothing.
+        again = staff.grant_role(
+            db.session, ACTOR, alex, Role.SOCIAL_WORKER, children=[child("DCC-1101")]
+        )
+        assert not again.refused and again.message == (
+            "Alex Morgan is already the social worker for Ella Brown (DCC-1101): nothing changed."
+        )
+        assert len(new_child_events("social_worker_changed")) == 1
+        assert len(actions("role.granted")) == 1
+
+
+def test_carers_add_up_a_foster_couple_are_two_carers(seeded):
+    with seeded.app_context():
+        jo = demo("carer")
+        partner = staff.add_person(db.session, ACTOR, "partner@example.org", "Kim Marsh").user
+        outcome = staff.grant_role(
+            db.session, ACTOR, partner, Role.CARER, children=[child("DCC-1102")]
+        )
+        assert not outcome.refused, outcome.message
+        carers = db.session.scalars(
+            select(RoleGrant.user_id).where(
+                RoleGrant.child_id == child("DCC-1102").id, RoleGrant.role == Role.CARER.value
+            )
+        ).all()
+        assert sorted(carers) == sorted([jo.id, partner.id])
+        assert new_child_events("carer_changed") == []
+
+
+def test_the_staff_page_says_a_social_worker_replaces_the_childs_one(client_for, seeded):
+    client = client_for("admin")
+    reviewer = user_id_of(seeded, "reviewer")
+    path = f"/admin/staff/{reviewer}"
+    page = client.get(path).get_data(as_text=True)
+    assert (
+        "A child has one social worker: this person replaces the one the child has now, and "
+        "the child's timeline shows the change." in page
+    )
+    response = post(
+        client, f"{path}/roles", {"role": "social_worker", "children": "DCC-1101"}, path
+    )
+    assert response.status_code == 303
+    shown = client.get(path).get_data(as_text=True)
+    assert "Alex Morgan is now the social worker for Ella Brown (DCC-1101), replacing Sam" in shown
+    with seeded.app_context():
+        assert social_workers_of("DCC-1101") == [demo("reviewer").email]
+
+
 def make_admin(who):
     user = demo(who)
     staff.grant_role(db.session, ACTOR, user, Role.ADMIN)
