@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.imports.reading import FileRefused, read_rows
-from portal.models import AuditEvent, Child, ImportRun, ImportStatus, User
+from portal.models import AuditEvent, Child, ChildEvent, ImportRun, ImportStatus, RoleGrant, User
 from portal.operations import staff
 from portal.operations.audit import Actor
 from portal.operations.importers.staff import IMPORTER
@@ -60,6 +60,27 @@ def roles_of(email):
     )
 
 
+def social_workers_of(reference):
+    return list(
+        db.session.scalars(
+            select(User.email)
+            .join(RoleGrant, RoleGrant.user_id == User.id)
+            .join(Child, RoleGrant.child_id == Child.id)
+            .where(Child.authority_reference == reference, RoleGrant.role == "social_worker")
+        )
+    )
+
+
+def check_text(content):
+    _total, rows = read_rows(
+        content,
+        encodings=IMPORTER.encodings,
+        required_columns=IMPORTER.required_columns,
+        optional_columns=IMPORTER.optional_columns,
+    )
+    return IMPORTER.check(db.session, rows, lambda _done: None)
+
+
 GOOD_CHANGES = [
     (
         2,
@@ -76,14 +97,14 @@ GOOD_CHANGES = [
     (
         4,
         "new",
-        "New person: Zoë Ødegaard <zoe.odegaard@demo-council.gov.uk>, Social worker for "
-        "Ava Thompson (DCC-1001)",
+        "New person: Zoë Ødegaard <zoe.odegaard@demo-council.gov.uk>, who becomes the social "
+        "worker of Ava Thompson (DCC-1001), replacing Rachel Dunn",
     ),
     (
         5,
         "changed",
-        "Zoë Ødegaard <zoe.odegaard@demo-council.gov.uk>: new role: Social worker "
-        "for Leo Okafor (DCC-1002)",
+        "Zoë Ødegaard <zoe.odegaard@demo-council.gov.uk>: becomes the social worker of "
+        "Leo Okafor (DCC-1002), replacing Sam Okoro",
     ),
     (
         6,
@@ -111,7 +132,8 @@ GOOD_CHANGES = [
     (
         11,
         "changed",
-        "Sam Okoro <sw@demo.openpep.test>: new role: Social worker for Ava Thompson (DCC-1001)",
+        "Sam Okoro <sw@demo.openpep.test>: becomes the social worker of Maya Kowalska "
+        "(DCC-1003), replacing Rachel Dunn",
     ),
     (
         12,
@@ -155,7 +177,22 @@ def test_a_good_file_adds_people_and_roles_exactly_as_previewed(seeded):
             ("reviewer", None, None, None),
             ("vs_adviser", None, "DCC-1501", None),
         ]
-        assert ("social_worker", None, "DCC-1001", None) in roles_of(DEMO_EMAILS["social_worker"])
+        assert ("social_worker", None, "DCC-1003", None) in roles_of(DEMO_EMAILS["social_worker"])
+        # A child has one social worker: each row replaced the one the child had.
+        assert social_workers_of("DCC-1001") == ["zoe.odegaard@demo-council.gov.uk"]
+        assert social_workers_of("DCC-1002") == ["zoe.odegaard@demo-council.gov.uk"]
+        assert social_workers_of("DCC-1003") == [DEMO_EMAILS["social_worker"]]
+        changed = db.session.scalars(
+            select(ChildEvent).where(
+                ChildEvent.kind == "social_worker_changed",
+                ChildEvent.recorded_by_description.not_like("System: demo seed%"),
+            )
+        ).all()
+        assert sorted((e.details["from"], e.details["to"]) for e in changed) == [
+            ("Rachel Dunn", "Sam Okoro"),
+            ("Rachel Dunn", "Zoë Ødegaard"),
+            ("Sam Okoro", "Zoë Ødegaard"),
+        ]
         assert roles_of("boss@demo-council.gov.uk") == [("admin", None, None, None)]
         granted = db.session.scalars(
             select(AuditEvent).where(
@@ -202,8 +239,8 @@ def test_a_changed_file_renames_adds_and_moves_a_carers_start_but_takes_nothing_
             (
                 6,
                 "changed",
-                "Zoë Ødegaard <zoe.odegaard@demo-council.gov.uk>: new role: Social "
-                "worker for Chloe Brown (DCC-1201)",
+                "Zoë Ødegaard <zoe.odegaard@demo-council.gov.uk>: becomes the social worker "
+                "of Chloe Brown (DCC-1201), replacing Sam Okoro",
             ),
             (
                 8,
@@ -350,3 +387,53 @@ def test_an_admin_imports_staff_through_the_preview_and_commit(app, client_for):
         assert run.status == ImportStatus.COMMITTED.value
         assert run.outcome["counts"] == {"new": 6, "changed": 5, "unchanged": 1, "problems": 0}
         assert len(roles_of("helen.adams@oakfield.sch.uk")) == 2
+
+
+def test_a_social_worker_row_replaces_the_childs_social_worker_and_a_later_import_agrees(seeded):
+    with seeded.app_context():
+        assert social_workers_of("DCC-1101") == [DEMO_EMAILS["social_worker"]]
+        content = (
+            "Email,Name,Role,Child reference\r\n"
+            "new.sw@example.org,Noor Ali,social worker,DCC-1101\r\n"
+        )
+        plan = check_text(content.encode())
+        assert changes(plan) == [
+            (
+                2,
+                "new",
+                "New person: Noor Ali <new.sw@example.org>, who becomes the social worker of "
+                "Ella Brown (DCC-1101), replacing Sam Okoro",
+            )
+        ]
+        assert plan.changes[0].fields["Social worker"] == ("Sam Okoro", "Noor Ali")
+        commit(plan)
+        assert social_workers_of("DCC-1101") == ["new.sw@example.org"]
+        # The same file again changes nothing (and adds no second social worker back).
+        events = audit_count()
+        again = check_text(content.encode())
+        assert again.counts() == {"unchanged": 1, "problems": 0}
+        commit(again)
+        assert audit_count() == events
+        assert social_workers_of("DCC-1101") == ["new.sw@example.org"]
+
+
+def test_two_rows_giving_one_child_two_social_workers_are_a_problem(seeded):
+    with seeded.app_context():
+        plan = check_text(
+            b"Email,Name,Role,Child reference\r\n"
+            b"one@example.org,One Worker,social worker,DCC-1101\r\n"
+            b"two@example.org,Two Worker,social worker,dcc-1101\r\n"
+            b"carer.one@example.org,Carer One,carer,DCC-1101\r\n"
+            b"carer.two@example.org,Carer Two,carer,DCC-1101\r\n"
+        )
+        assert [(p.row, p.column, p.problem, p.fix) for p in plan.problems] == [
+            (
+                3,
+                "Child reference",
+                "Row 2 makes one@example.org the social worker of Ella Brown (DCC-1101); a "
+                "child has one social worker.",
+                "Keep the row for the child's social worker, and delete the other.",
+            )
+        ]
+        # Carers add up: a foster couple are two carers.
+        assert [c[:2] for c in changes(plan)] == [(2, "new"), (4, "new"), (5, "new")]

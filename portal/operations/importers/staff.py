@@ -4,7 +4,9 @@ Columns: `Email`, `Name`, `Role` (the role's value or label, any case), `School 
 designated teacher or lead), `Child reference` (a social worker, carer or Virtual School
 adviser), `Starts on` (a carer's placement start, dd/mm/yyyy or yyyy-mm-dd). It adds people
 and roles and corrects names and a carer's start; it never takes a role away (that is done
-person by person, on their page), so importing the same file twice changes nothing.
+person by person, on their page), so importing the same file twice changes nothing. The one
+exception: a child has one social worker, so a row making someone a child's social worker
+replaces the one the child had (the child's timeline shows it), as the staff page does.
 """
 
 from __future__ import annotations
@@ -64,6 +66,14 @@ class PlannedGrant:
     starts_on: date | None = None
 
 
+@dataclass(frozen=True)
+class CaseHolder:
+    """A child's social worker now, as the check compares and names them."""
+
+    user_id: Any
+    name: str
+
+
 @dataclass
 class StaffPlan(Plan):
     """What `apply` does: people to add, names to correct, roles to give, starts to move."""
@@ -93,6 +103,14 @@ class StaffImporter:
         people = _people(session, {row.email for row in read if row.email})
         schools = _by_key(session, School.urn, {row.urn for row in read if row.urn})
         children = _children(session, {row.reference for row in read if row.reference})
+        case_holders = _case_holders(
+            session,
+            [
+                children[row.reference.lower()].id
+                for row in read
+                if row.role is Role.SOCIAL_WORKER and row.reference.lower() in children
+            ],
+        )
         placement_starts = _placement_starts(
             session,
             [
@@ -105,6 +123,7 @@ class StaffImporter:
         rows_with_problems = {problem.row for problem in plan.problems}
         first_name_row: dict[str, StaffRow] = {}
         first_grant_row: dict[tuple[str, Role, str, str], StaffRow] = {}
+        first_social_worker_row: dict[Any, StaffRow] = {}  # child id -> first row giving it
         for row in read:
             problems_before = len(plan.problems)
             school = schools.get(row.urn) if row.urn else None
@@ -159,6 +178,19 @@ class StaffImporter:
                             else "Keep the row with the right start date, and delete the other.",
                         )
                     )
+            if row.role is Role.SOCIAL_WORKER and child is not None and row.email:
+                first_worker = first_social_worker_row.setdefault(child.id, row)
+                if first_worker.email != row.email:
+                    plan.problems.append(
+                        Problem(
+                            row.row,
+                            CHILD,
+                            f"Row {first_worker.row} makes {first_worker.email} the social "
+                            f"worker of {staff.child_description(child)}; a child has one "
+                            "social worker.",
+                            "Keep the row for the child's social worker, and delete the other.",
+                        )
+                    )
             if len(plan.problems) > problems_before or row.row in rows_with_problems:
                 continue
             if row.role is None or not row.email:
@@ -168,7 +200,15 @@ class StaffImporter:
             if row.role in SCHOOL_ROLES and school is None:
                 continue
             plan.changes.append(
-                _change(plan, row, people.get(row.email), school, child, placement_starts)
+                _change(
+                    plan,
+                    row,
+                    people.get(row.email),
+                    school,
+                    child,
+                    placement_starts,
+                    case_holders.get(child.id, []) if child is not None else [],
+                )
             )
         progress(len(read))
         # Row by row, each row's problems in the file's column order.
@@ -193,6 +233,19 @@ class StaffImporter:
                     session, actor, people[email], name, source="staff import", import_row=row
                 )
             for grant in plan.grants:
+                if grant.role is Role.SOCIAL_WORKER:
+                    # The child's one social worker: replaces the one they had, on their
+                    # timeline.
+                    staff.make_social_worker(
+                        session,
+                        actor,
+                        people[grant.email],
+                        children[grant.child_id],
+                        date.today(),
+                        source="staff import",
+                        import_row=grant.row,
+                    )
+                    continue
                 staff.add_grant(
                     session,
                     actor,
@@ -345,6 +398,7 @@ def _change(
     school: School | None,
     child: Child | None,
     placement_starts: dict[Any, date],
+    case_holders: list[CaseHolder],
 ) -> RowChange:
     """What this row does, and the plan's part of it."""
     assert row.role is not None
@@ -368,6 +422,8 @@ def _change(
     else:
         new_person = False
         held = staff.existing_grant(user, role, school, child)
+        if role is Role.SOCIAL_WORKER and [h.user_id for h in case_holders] != [user.id]:
+            held = None  # the case is held by someone else too: this row makes it theirs alone
         if user.display_name != row.name and row.email not in plan.renames:
             plan.renames[row.email] = (row.row, row.name)
             fields[NAME] = (user.display_name, row.name)
@@ -387,6 +443,12 @@ def _change(
             )
         )
         fields[ROLE] = (None, role_words)
+        if role is Role.SOCIAL_WORKER and child is not None:
+            replaced = [h.name for h in case_holders if user is None or h.user_id != user.id]
+            role_words = f"becomes the social worker of {staff.child_description(child)}"
+            if replaced:
+                role_words += f", replacing {', '.join(replaced)}"
+                fields["Social worker"] = (", ".join(replaced), row.name)
         if starts_on is not None:
             fields[STARTS_ON] = (None, starts_on.strftime("%d/%m/%Y"))
     elif (
@@ -401,14 +463,15 @@ def _change(
 
     who = f"{row.name} <{row.email}>"
     if new_person:
-        return RowChange(row.row, row.email, "new", f"New person: {who}, {role_words}", fields)
+        joined = f"who {role_words}" if role_words.startswith("becomes") else role_words
+        return RowChange(row.row, row.email, "new", f"New person: {who}, {joined}", fields)
     if not fields:
         return RowChange(row.row, row.email, "unchanged", f"Unchanged: {who}, {role_words}")
     what = []
     if NAME in fields:
         what.append(f"name changed from '{fields[NAME][0]}'")
     if ROLE in fields:
-        what.append(f"new role: {role_words}")
+        what.append(role_words if role_words.startswith("becomes") else f"new role: {role_words}")
     elif STARTS_ON in fields:
         what.append(f"placement start changed for {role_words}")
     return RowChange(row.row, row.email, "changed", f"{who}: {'; '.join(what)}", fields)
@@ -468,6 +531,22 @@ def _children(session: Session, references: set[str]) -> dict[str, Child]:
         ):
             found[child.authority_reference.lower()] = child
     return found
+
+
+def _case_holders(session: Session, child_ids: list[Any]) -> dict[Any, list[CaseHolder]]:
+    """Each child's social workers now."""
+    holders: dict[Any, list[CaseHolder]] = {}
+    unique = list(dict.fromkeys(child_ids))
+    for start in range(0, len(unique), LOOKUP_CHUNK):
+        chunk = unique[start : start + LOOKUP_CHUNK]
+        for child_id, user_id, name in session.execute(
+            select(RoleGrant.child_id, User.id, User.display_name)
+            .join(User, RoleGrant.user_id == User.id)
+            .where(RoleGrant.role == Role.SOCIAL_WORKER.value, RoleGrant.child_id.in_(chunk))
+            .order_by(User.display_name)
+        ):
+            holders.setdefault(child_id, []).append(CaseHolder(user_id, name))
+    return holders
 
 
 def _placement_starts(session: Session, child_ids: list[Any]) -> dict[Any, date]:
