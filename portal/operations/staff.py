@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -25,6 +25,7 @@ from portal.operations import audit
 from portal.operations.audit import Actor
 from portal.operations.sessions import switch_off_account, switch_on_account
 from portal.operations.sign_in import unlink_sign_in
+from portal.operations.workflow import lost_race
 from workflows.roles import AUTHORITY_ROLES, CASE_ROLES, SCHOOL_ROLES, Role
 
 # Roles an admin gives to staff (a child never has an account role).
@@ -699,8 +700,10 @@ def revoke_grants(
         session.delete(grant)
     try:
         session.commit()
-    except (IntegrityError, StaleDataError):
+    except (IntegrityError, StaleDataError, OperationalError) as error:
         session.rollback()
+        if not lost_race(error):
+            raise
         return Outcome.refusal(
             "Someone changed this person's roles at the same moment. Check their roles, "
             "and try again."
@@ -716,7 +719,13 @@ def switch_off(session: Session, actor: Actor, user: User) -> Outcome:
     refusal = _refuse_losing_last_admin(session, actor, user, taking_role=False)
     if refusal is not None:
         return refusal
-    ended = switch_off_account(session, actor, user)
+    try:
+        ended = switch_off_account(session, actor, user)
+    except OperationalError as error:
+        session.rollback()
+        if not lost_race(error):
+            raise
+        return Outcome.refusal(_ADMINS_CHANGED)
     sessions = f"{ended} open session{'' if ended == 1 else 's'} ended"
     return Outcome.done(
         f"{user.display_name}'s account is switched off: they cannot sign in, and {sessions}.",
@@ -748,17 +757,26 @@ def _refuse_losing_last_admin(
 ) -> Outcome | None:
     """Someone must always be able to look after staff: the last active admin stays one.
 
-    The other active admins are read with their rows locked (PostgreSQL), so two admins
-    removing each other at the same moment cannot both succeed."""
+    Every active admin's rows, this person's included, are read locked in id order
+    (PostgreSQL), so two admins removing each other at the same moment queue on the same first
+    row rather than each locking the other (a deadlock): the second reads what the first did
+    and is refused. A deadlock the database still chooses to break is refused the same way."""
     if not user.active or not user.has_authority_role(Role.ADMIN):
         return None
-    others = session.scalars(
-        select(User.id)
-        .join(RoleGrant, RoleGrant.user_id == User.id)
-        .where(RoleGrant.role == Role.ADMIN.value, User.active.is_(True), User.id != user.id)
-        .with_for_update()
-    ).all()
-    if others:
+    try:
+        admins = session.scalars(
+            select(User.id)
+            .join(RoleGrant, RoleGrant.user_id == User.id)
+            .where(RoleGrant.role == Role.ADMIN.value, User.active.is_(True))
+            .order_by(User.id)
+            .with_for_update()
+        ).all()
+    except OperationalError as error:
+        session.rollback()
+        if not lost_race(error):
+            raise
+        return Outcome.refusal(_ADMINS_CHANGED, "role" if taking_role else None)
+    if any(admin_id != user.id for admin_id in admins):
         return None
     themselves = actor.user is not None and actor.user.id == user.id
     if taking_role:
@@ -774,6 +792,12 @@ def _refuse_losing_last_admin(
         f"You cannot {what}: {who} the only active admin. Give another person the admin role first",
         "role" if taking_role else None,
     )
+
+
+_ADMINS_CHANGED = (
+    "Someone changed who the admins are at the same moment, so nothing changed. Check the "
+    "staff list, and try again"
+)
 
 
 def caseload_receiver_refusal(from_worker: User, to_worker: User) -> Outcome | None:

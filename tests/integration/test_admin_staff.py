@@ -1,9 +1,11 @@
 """Staff and their roles: the operations, and the admin pages over them. Each refusal is a
 sentence and changes nothing; the last active admin can never be removed."""
 
+import contextlib
 import csv
 import io
 import re
+import threading
 import uuid
 from datetime import date
 
@@ -813,3 +815,82 @@ def test_an_admin_who_steps_down_goes_home_not_to_a_page_they_cannot_see(client_
     assert client.get("/admin/staff").status_code == 403
     with seeded.app_context():
         assert not demo("admin").has_authority_role(Role.ADMIN)
+
+
+def test_two_admins_removing_each_other_at_once_leave_one_admin_and_a_sentence(
+    client_for, seeded, database_backend
+):
+    """Each request waits, after reading the admins, until the other has read them too (or
+    3 seconds have passed): the moment two requests that each lock only the other admin
+    deadlock. Locking every admin in id order, the second waits for the first, then is
+    refused."""
+    if database_backend != "postgresql":
+        pytest.skip("row locks and deadlocks are PostgreSQL's; SQLite runs one writer at a time")
+    chris, alex = client_for("admin"), client_for("reviewer")
+    with seeded.app_context():
+        make_admin("reviewer")
+        chris_id, alex_id = demo("admin").id, demo("reviewer").id
+        chris_grant = staff.grants_matching(demo("admin"), Role.ADMIN)[0].id
+        alex_grant = staff.grants_matching(demo("reviewer"), Role.ADMIN)[0].id
+        engine = db.engine
+    chris_page, alex_page = f"/admin/staff/{alex_id}", f"/admin/staff/{chris_id}"
+    chris_token = csrf_token_from(chris, chris_page)
+    alex_token = csrf_token_from(alex, alex_page)
+    both_read = threading.Barrier(2, timeout=3)
+
+    def after_reading_the_admins(_conn, _cursor, statement, *_args):
+        if "FOR UPDATE" in statement and "role_grants" in statement:
+            with contextlib.suppress(threading.BrokenBarrierError):
+                both_read.wait()
+
+    requests = [
+        lambda: chris.post(
+            f"{chris_page}/roles/{alex_grant}/take-away", data={"csrf_token": chris_token}
+        ),
+        lambda: alex.post(
+            f"{alex_page}/roles/{chris_grant}/take-away", data={"csrf_token": alex_token}
+        ),
+    ]
+    event.listen(engine, "after_cursor_execute", after_reading_the_admins)
+    try:
+        answers = all_at_once(requests)
+    finally:
+        event.remove(engine, "after_cursor_execute", after_reading_the_admins)
+
+    assert not [answer for answer in answers if isinstance(answer, Exception)], answers
+    assert sorted(answer.status_code for answer in answers) == [303, 400], answers
+    refused = next(answer for answer in answers if answer.status_code == 400)
+    html = refused.get_data(as_text=True)
+    assert "govuk-error-summary" in html and "Traceback" not in html
+    assert re.search(
+        r"You cannot (take the admin role from|give up the admin role)|Someone changed who the "
+        r"admins are at the same moment",
+        html,
+    )
+    with seeded.app_context():
+        admins = [
+            user.email
+            for user in (demo("admin"), demo("reviewer"))
+            if user.active and user.has_authority_role(Role.ADMIN)
+        ]
+        assert len(admins) == 1
+
+
+def all_at_once(requests):
+    """Each request in its own thread, released together; what each answered (or raised)."""
+    start = threading.Barrier(len(requests))
+    answers = [None] * len(requests)
+
+    def run(index):
+        start.wait()
+        try:
+            answers[index] = requests[index]()
+        except Exception as error:  # a 500 re-raised by the test client is reported, not lost
+            answers[index] = error
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(requests))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return answers
