@@ -4,11 +4,9 @@ and a form for the settings added by hand."""
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import Select, func, select
@@ -16,13 +14,14 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as BaseResponse
 
 from portal.admin import blueprint
+from portal.admin.listing import ListFilters, csv_download, page_count, page_number
 from portal.auth import access
-from portal.children.history import neutralise_cell
 from portal.extensions import db
 from portal.models import Child, School, SchoolPhase, SettingSource
 from portal.operations import schools as operations
 from portal.operations.audit import Actor
 from portal.operations.schools import CLOSED, OPEN, SETTING_KINDS, FieldError
+from portal.text_search import LIKE_ESCAPE, contains_pattern
 from workflows.roles import Role
 
 PAGE_SIZE = 25
@@ -36,7 +35,7 @@ CSV_HEADERS = (
 
 
 @dataclass(frozen=True)
-class SchoolFilters:
+class SchoolFilters(ListFilters):
     text: str = ""
     local_authority: str = ""
     phase: str = ""
@@ -44,39 +43,28 @@ class SchoolFilters:
     source: str = ""
     sort: str = "name"
 
-    @classmethod
-    def from_args(cls, args: Any) -> SchoolFilters:
-        phase = args.get("phase", "")
-        status = args.get("status", "")
-        source = args.get("source", "")
-        sort = args.get("sort", "name")
-        return cls(
-            text=args.get("q", "").strip()[:200],
-            local_authority=args.get("la", "").strip()[:120],
-            phase=phase if phase in {p.value for p in SchoolPhase} else "",
-            status=status if status in STATUSES else "",
-            source=source if source in SOURCES else "",
-            sort=sort if sort in SORTS else "name",
-        )
+    ARGUMENTS: ClassVar[dict[str, str]] = {
+        "text": "q",
+        "local_authority": "la",
+        "phase": "phase",
+        "status": "status",
+        "source": "source",
+        "sort": "sort",
+    }
+    LONGEST: ClassVar[dict[str, int]] = {"local_authority": 120}
 
-    def query_args(self, **changes: Any) -> dict[str, Any]:
-        values = {
-            "q": self.text,
-            "la": self.local_authority,
-            "phase": self.phase,
-            "status": self.status,
-            "source": self.source,
-            "sort": self.sort if self.sort != "name" else "",
-        }
-        values.update(changes)
-        return {key: value for key, value in values.items() if value}
+    @classmethod
+    def allowed(cls, field: str) -> Any:
+        return {
+            "phase": {phase.value for phase in SchoolPhase},
+            "status": STATUSES,
+            "source": SOURCES,
+            "sort": SORTS,
+        }.get(field)
 
     @property
     def narrowed(self) -> bool:
         return bool(self.text or self.local_authority or self.phase or self.status or self.source)
-
-    def audit_details(self) -> dict[str, str]:
-        return {f"filter_{key}": value for key, value in self.query_args().items()}
 
 
 @dataclass(frozen=True)
@@ -121,18 +109,13 @@ _ROW_COLUMNS = (
 )
 
 
-def _like(text: str) -> str:
-    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def _filtered(filters: SchoolFilters) -> Select[Any]:
     query = select(*_ROW_COLUMNS)
     if filters.text:
-        pattern = _like(filters.text)
+        pattern = contains_pattern(filters.text.lower())
         query = query.where(
-            func.lower(School.name).like(pattern, escape="\\")
-            | func.lower(School.urn).like(pattern, escape="\\")
+            func.lower(School.name).like(pattern, escape=LIKE_ESCAPE)
+            | func.lower(School.urn).like(pattern, escape=LIKE_ESCAPE)
         )
     if filters.local_authority:
         query = query.where(School.local_authority == filters.local_authority)
@@ -178,8 +161,7 @@ def schools_page(
     """One page of the filtered list, how many it holds in all, and the page shown."""
     query = _filtered(filters)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    pages = max(1, -(-total // PAGE_SIZE))
-    page = min(page, pages)
+    page = min(page, page_count(total, PAGE_SIZE))
     ordered = _ordered(query, filters.sort).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
     return [_row(values) for values in session.execute(ordered)], total, page
 
@@ -188,13 +170,6 @@ def local_authorities(session: Session) -> list[str]:
     return list(
         session.scalars(select(School.local_authority).distinct().order_by(School.local_authority))
     )
-
-
-def _page_number() -> int:
-    text = request.args.get("page", "1")
-    if not text.isascii() or not text.isdigit() or len(text) > 6 or int(text) < 1:
-        return 1
-    return int(text)
 
 
 def _actor() -> Actor:
@@ -206,13 +181,13 @@ def _actor() -> Actor:
 def list_schools() -> str:
     """Every school and setting: find them by name or URN, authority, phase, status, source."""
     filters = SchoolFilters.from_args(request.args)
-    rows, total, page = schools_page(db.session, filters, _page_number())
+    rows, total, page = schools_page(db.session, filters, page_number())
     return render_template(
         "admin/schools/list.html",
         rows=rows,
         total=total,
         page=page,
-        pages=max(1, -(-total // PAGE_SIZE)),
+        pages=page_count(total, PAGE_SIZE),
         filters=filters,
         local_authorities=local_authorities(db.session),
         phases=list(SchoolPhase),
@@ -227,24 +202,21 @@ def list_schools() -> str:
 def export_schools() -> Response:
     """The filtered list as CSV, every cell safe to open in a spreadsheet."""
     filters = SchoolFilters.from_args(request.args)
-    output = io.StringIO()
-    writer = csv.writer(output, lineterminator="\r\n")
-    writer.writerow(CSV_HEADERS)
-    count = 0
-    for values in db.session.execute(_ordered(_filtered(filters), filters.sort)):
-        row = _row(values)
-        cells = (
-            row.name, row.urn or "", row.ukprn or "", row.phase_label,
-            row.establishment_type or "", row.local_authority, row.postcode or "", row.status,
-            row.closed_on, row.source_label,
-        )  # fmt: skip
-        writer.writerow([neutralise_cell(cell) for cell in cells])
-        count += 1
-    operations.record_schools_exported(db.session, _actor(), count, filters.audit_details())
-    response = Response(output.getvalue(), mimetype="text/csv")
-    response.headers["Content-Disposition"] = 'attachment; filename="schools.csv"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    query = _ordered(_filtered(filters), filters.sort)
+    rows = [_row(values) for values in db.session.execute(query)]
+    operations.record_schools_exported(db.session, _actor(), len(rows), filters.audit_details())
+    return csv_download(
+        "schools.csv",
+        CSV_HEADERS,
+        (_csv_cells(row) for row in rows),
+    )
+
+
+def _csv_cells(row: SchoolRow) -> tuple[str, ...]:
+    return (
+        row.name, row.urn or "", row.ukprn or "", row.phase_label, row.establishment_type or "",
+        row.local_authority, row.postcode or "", row.status, row.closed_on, row.source_label,
+    )  # fmt: skip
 
 
 def _render_form_page(

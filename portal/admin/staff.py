@@ -3,12 +3,10 @@ for every change, and confirmation before switching off, unlinking or moving a c
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, ClassVar
 
 from flask import (
     Response,
@@ -26,14 +24,15 @@ from sqlalchemy.orm import Session, load_only, raiseload, selectinload
 from werkzeug.wrappers import Response as BaseResponse
 
 from portal.admin import blueprint
+from portal.admin.listing import ListFilters, csv_download, page_count, page_number
 from portal.auth import access
-from portal.children.history import neutralise_cell
 from portal.extensions import db
 from portal.models import Child, RoleGrant, User
 from portal.operations import staff as operations
 from portal.operations.audit import Actor
 from portal.operations.staff import GRANTABLE_ROLES, Outcome, parse_day, role_label
 from portal.presentation import local_datetime
+from portal.text_search import LIKE_ESCAPE, contains_pattern
 from workflows.roles import AUTHORITY_ROLES, CASE_ROLES, SCHOOL_ROLES, Role
 
 PAGE_SIZE = 25
@@ -47,31 +46,26 @@ CSV_HEADERS = ("Name", "Email", "Roles", "Account", "Sign-in linked", "Last sign
 
 
 @dataclass(frozen=True)
-class StaffFilters:
+class StaffFilters(ListFilters):
     text: str = ""
     role: str = ""
     status: str = ""
     sort: str = "name"
 
+    ARGUMENTS: ClassVar[dict[str, str]] = {
+        "text": "q",
+        "role": "role",
+        "status": "status",
+        "sort": "sort",
+    }
+
     @classmethod
-    def from_args(cls, args: Any) -> StaffFilters:
-        role = args.get("role", "")
-        status = args.get("status", "")
-        sort = args.get("sort", "name")
-        return cls(
-            text=args.get("q", "").strip()[:200],
-            role=role if role in {r.value for r in GRANTABLE_ROLES} else "",
-            status=status if status in STATUSES else "",
-            sort=sort if sort in SORTS else "name",
-        )
-
-    def query_args(self, **changes: Any) -> dict[str, Any]:
-        values = {"q": self.text, "role": self.role, "status": self.status, "sort": self.sort}
-        values.update(changes)
-        return {key: value for key, value in values.items() if value}
-
-    def audit_details(self) -> dict[str, str]:
-        return {f"filter_{key}": value for key, value in self.query_args().items()}
+    def allowed(cls, field: str) -> Any:
+        return {
+            "role": {role.value for role in GRANTABLE_ROLES},
+            "status": STATUSES,
+            "sort": SORTS,
+        }.get(field)
 
 
 @dataclass(frozen=True)
@@ -88,14 +82,10 @@ class StaffRow:
 def _filtered(filters: StaffFilters) -> Select[Any]:
     query = select(User)
     if filters.text:
-        pattern = (
-            "%"
-            + filters.text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            + "%"
-        )
+        pattern = contains_pattern(filters.text.lower())
         query = query.where(
-            func.lower(User.display_name).like(pattern, escape="\\")
-            | func.lower(User.email).like(pattern, escape="\\")
+            func.lower(User.display_name).like(pattern, escape=LIKE_ESCAPE)
+            | func.lower(User.email).like(pattern, escape=LIKE_ESCAPE)
         )
     if filters.role:
         query = query.where(
@@ -181,19 +171,11 @@ def staff_page(
     """One page of the filtered list, the number of people it holds, and the page shown."""
     query = _filtered(filters)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    pages = max(1, -(-total // PAGE_SIZE))
-    page = min(page, pages)
+    page = min(page, page_count(total, PAGE_SIZE))
     rows = _rows(
         session, _ordered(query, filters.sort).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
     )
     return rows, total, page
-
-
-def _page_number() -> int:
-    text = request.args.get("page", "1")
-    if not text.isascii() or not text.isdigit() or len(text) > 6 or int(text) < 1:
-        return 1
-    return int(text)
 
 
 def _actor() -> Actor:
@@ -205,13 +187,13 @@ def _actor() -> Actor:
 def list_staff() -> str:
     """Everyone with an account: find people by name or address, role and status."""
     filters = StaffFilters.from_args(request.args)
-    rows, total, page = staff_page(db.session, filters, _page_number())
+    rows, total, page = staff_page(db.session, filters, page_number())
     return render_template(
         "admin/staff/list.html",
         rows=rows,
         total=total,
         page=page,
-        pages=max(1, -(-total // PAGE_SIZE)),
+        pages=page_count(total, PAGE_SIZE),
         filters=filters,
         roles=GRANTABLE_ROLES,
         statuses=STATUSES,
@@ -225,24 +207,22 @@ def export_staff() -> Response:
     """The filtered list as CSV, every cell safe to open in a spreadsheet."""
     filters = StaffFilters.from_args(request.args)
     rows = _rows(db.session, _ordered(_filtered(filters), filters.sort))
-    output = io.StringIO()
-    writer = csv.writer(output, lineterminator="\r\n")
-    writer.writerow(CSV_HEADERS)
-    for row in rows:
-        cells = (
-            row.name,
-            row.email,
-            "; ".join(row.roles),
-            "Switched on" if row.active else "Switched off",
-            "Yes" if row.sign_in_linked else "No",
-            row.last_signed_in,
-        )
-        writer.writerow([neutralise_cell(cell) for cell in cells])
     operations.record_staff_list_exported(db.session, _actor(), len(rows), filters.audit_details())
-    response = Response(output.getvalue(), mimetype="text/csv")
-    response.headers["Content-Disposition"] = 'attachment; filename="staff.csv"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return csv_download(
+        "staff.csv",
+        CSV_HEADERS,
+        (
+            (
+                row.name,
+                row.email,
+                "; ".join(row.roles),
+                "Switched on" if row.active else "Switched off",
+                "Yes" if row.sign_in_linked else "No",
+                row.last_signed_in,
+            )
+            for row in rows
+        ),
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -532,18 +512,23 @@ def _caseload_choice(user: User) -> tuple[User | None, list[Child], date | None,
     return to_worker, children, on, errors
 
 
+def _caseload_values() -> dict[str, Any]:
+    """What was chosen for a caseload move, to show again beside an error."""
+    return {
+        "to_worker": request.form.get("to_worker", ""),
+        "which": request.form.get("which", "all"),
+        "child_ids": set(request.form.getlist("child_id")),
+        "on": request.form.get("on", ""),
+    }
+
+
 @blueprint.post("/staff/<uuid:user_id>/caseload")
 @access.roles(Role.ADMIN)
 def check_caseload_move(user_id: uuid.UUID) -> str | tuple[str, int]:
     """Are you sure: the move, named child by child, before it is made."""
     user = _person_or_404(user_id)
     to_worker, children, on, errors = _caseload_choice(user)
-    values = {
-        "to_worker": request.form.get("to_worker", ""),
-        "which": request.form.get("which", "all"),
-        "child_ids": set(request.form.getlist("child_id")),
-        "on": request.form.get("on", ""),
-    }
+    values = _caseload_values()
     refusal = operations.caseload_receiver_refusal(user, to_worker) if to_worker else None
     if refusal is not None:
         errors.append(FieldError("to_worker", refusal.message))
@@ -578,12 +563,7 @@ def move_caseload(user_id: uuid.UUID) -> BaseResponse | tuple[str, int]:
     """Move the children to the other worker in one step."""
     user = _person_or_404(user_id)
     to_worker, children, on, errors = _caseload_choice(user)
-    values = {
-        "to_worker": request.form.get("to_worker", ""),
-        "which": request.form.get("which", "all"),
-        "child_ids": set(request.form.getlist("child_id")),
-        "on": request.form.get("on", ""),
-    }
+    values = _caseload_values()
     if errors or to_worker is None or on is None:
         return _render_person(user, errors, values), 400
     outcome = operations.move_caseload(

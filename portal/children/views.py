@@ -6,6 +6,7 @@ import uuid
 
 from flask import Blueprint, Response, abort, g, render_template, request
 
+from portal.admin.listing import page_count, page_number
 from portal.auth import access
 from portal.children.history import history_csv, history_row
 from portal.children.queries import (
@@ -59,7 +60,7 @@ def show_child(child_id: uuid.UUID) -> str:
     record_child_record_viewed(db.session, Actor.for_user(g.user, request.remote_addr), child)
     roles = roles_for_child(g.user, child)
     staff = reads_everything(roles)
-    page = _page_number()
+    page = page_number()
     # The timeline is care history (placements, legal status): staff only, like the care details.
     events, total = (
         child_timeline_page(db.session, child, page, TIMELINE_PAGE_SIZE) if staff else ([], 0)
@@ -79,7 +80,7 @@ def show_child(child_id: uuid.UUID) -> str:
         timeline=events,
         timeline_total=total,
         timeline_page=page,
-        timeline_pages=max(1, -(-total // TIMELINE_PAGE_SIZE)),
+        timeline_pages=page_count(total, TIMELINE_PAGE_SIZE),
     )
 
 
@@ -110,22 +111,15 @@ def _child_or_404(child_id: uuid.UUID) -> Child:
     return child
 
 
-def _page_number() -> int:
-    text = request.args.get("page", "1")
-    if not text.isascii() or not text.isdigit() or len(text) > 6 or int(text) < 1:
-        return 1
-    return int(text)
-
-
 @blueprint.get("/children/<uuid:child_id>/history")
 @access.roles(Role.ADMIN)
 def child_history(child_id: uuid.UUID) -> str:
     """Everything that happened to this child's records, newest first (subject access)."""
     child = _child_or_404(child_id)
-    page = _page_number()
+    page = page_number()
     events, total = child_history_page(db.session, child, page, HISTORY_PAGE_SIZE)
     rows = [history_row(event) for event in events]
-    pages = max(1, -(-total // HISTORY_PAGE_SIZE))
+    pages = page_count(total, HISTORY_PAGE_SIZE)
     actor = Actor.for_user(g.user, request.remote_addr)
     record_child_history_viewed(db.session, actor, child, page)
     return render_template(

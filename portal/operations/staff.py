@@ -26,6 +26,7 @@ from portal.operations.audit import Actor
 from portal.operations.sessions import switch_off_account, switch_on_account
 from portal.operations.sign_in import unlink_sign_in
 from portal.operations.workflow import lost_race
+from portal.text_search import contains_pattern
 from workflows.roles import AUTHORITY_ROLES, CASE_ROLES, SCHOOL_ROLES, Role
 
 # Roles an admin gives to staff (a child never has an account role).
@@ -181,8 +182,7 @@ class Lookup:
 
 
 def _like(text: str) -> str:
-    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
+    return contains_pattern(text.lower())
 
 
 def find_settings(session: Session, lines: Iterable[str]) -> Lookup:
