@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from forms.dates import read_date_boxes
 from forms.fields import format_date_for_people
 from portal.codes import LeavingCareReason, ssda903
 from portal.models import (
@@ -30,6 +31,7 @@ from portal.models import (
 )
 from portal.operations import audit
 from portal.operations.audit import Actor
+from portal.text_search import LIKE_ESCAPE, contains_pattern
 from workflows.roles import Role
 
 # The REC code that ends an episode without the child leaving care (a new one starts the
@@ -403,22 +405,8 @@ NO_SCHOOL = "none"
 def read_date(form: Mapping[str, str], what: str) -> tuple[date | None, str | None]:
     """The date from a GOV.UK date input named ``on`` (on-day, on-month, on-year), or the
     sentence saying what is wrong with it; ``what`` finishes "Enter the date ..."."""
-    parts = {
-        name: (form.get(f"{DATE_FIELD}-{name}") or "").strip() for name in ("day", "month", "year")
-    }
-    if not any(parts.values()):
-        return None, f"Enter the date {what}"
-    missing = [name for name, value in parts.items() if not value]
-    if missing:
-        return None, f"The date {what} must include a {' and '.join(missing)}"
-    if not all(value.isascii() and value.isdigit() for value in parts.values()):
-        return None, f"The date {what} must be a real date, in numbers"
-    if len(parts["year"]) != 4:
-        return None, f"The year {what} must include 4 numbers"
-    try:
-        return date(int(parts["year"]), int(parts["month"]), int(parts["day"])), None
-    except ValueError:
-        return None, f"The date {what} must be a real date"
+    reading = read_date_boxes(form, DATE_FIELD, what)
+    return reading.on, reading.problem
 
 
 def _date_problem(child: Child, on: date, today: date, what: str) -> str | None:
@@ -513,10 +501,10 @@ def find_schools(session: Session, search: str, limit: int = 20) -> list[School]
     search = search.strip()
     if not search:
         return []
-    pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    pattern = contains_pattern(search)
     query = (
         select(School)
-        .where(or_(School.urn == search, School.name.ilike(pattern, escape="\\")))
+        .where(or_(School.urn == search, School.name.ilike(pattern, escape=LIKE_ESCAPE)))
         .order_by((School.status == "Closed"), School.name)
         .limit(limit)
     )

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from forms.dates import read_date_boxes
 from portal.models import School, SchoolPhase, SettingSource
 from portal.operations import audit
 from portal.operations.audit import Actor
@@ -101,15 +102,12 @@ def form_values(school: School) -> dict[str, str]:
 
 
 def _closed_on(values: dict[str, str]) -> tuple[date | None, str | None]:
-    parts = [values.get(f"closed_on-{part}", "").strip() for part in ("day", "month", "year")]
-    if not any(parts):
+    """The date a setting closed, or what is wrong with it; none typed is no date (a setting
+    that is open has none)."""
+    reading = read_date_boxes(values, "closed_on", "the setting closed")
+    if reading.blank:
         return None, None
-    if not all(part.isascii() and part.isdigit() for part in parts) or len(parts[2]) != 4:
-        return None, "Enter the date it closed as a day, month and year, for example 31 8 2025."
-    try:
-        return date(int(parts[2]), int(parts[1]), int(parts[0])), None
-    except ValueError:
-        return None, "The date it closed must be a real date, for example 31 8 2025."
+    return reading.on, f"{reading.problem}." if reading.problem else None
 
 
 def check_setting(values: dict[str, str]) -> tuple[SettingDetails | None, list[FieldError]]:

@@ -8,6 +8,7 @@ import re
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 from sqlalchemy import event, func, select
 
 from portal.extensions import db
@@ -226,6 +227,34 @@ def test_adding_a_setting_refuses_in_plain_english_and_saves_nothing(app, client
         assert message in page, values
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(School)) == before
+
+
+@pytest.mark.parametrize(
+    "day_month_year",
+    [
+        ("99999999999999999999", "1", "2026"),  # too large for a day: once a server error
+        ("1", "99999999999999999999", "2026"),
+        ("١٢", "1", "2026"),  # Arabic-Indic digits
+        ("31", "2", "2026"),  # no such day
+    ],
+)
+def test_a_closing_date_that_is_not_real_is_refused_in_plain_words(app, client_for, day_month_year):
+    client = client_for("admin")
+    day, month, year = day_month_year
+    form = new_setting_form(
+        client,
+        name="Quillwort Test Nursery",
+        status="Closed",
+        **{"closed_on-day": day, "closed_on-month": month, "closed_on-year": year},
+    )
+    response = client.post("/admin/schools/new", data=form)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    summary = page[page.index("govuk-error-summary") :]
+    assert 'href="#closed_on-day"' in summary
+    assert "The date the setting closed must be a real date, like 27 3 2026." in summary
+    assert 'id="closed_on-day"' in page
+    assert school_named(app, "Quillwort Test Nursery") is None
 
 
 def test_a_ukprn_already_held_is_refused(app, client_for):

@@ -758,3 +758,46 @@ def test_the_change_pages_and_a_childs_timeline_pass_the_page_checks(
         **date_fields(date.today()),
     )
     assert_accessible(admin.get(f"/children/{child_id}").get_data(as_text=True), "timeline")
+
+
+@pytest.mark.parametrize(
+    "day_month_year",
+    [
+        ("99999999999999999999", "1", "2026"),  # too large for a day: once a server error
+        ("1", "99999999999999999999", "2026"),
+        ("١٢", "1", "2026"),  # digits of another script
+        ("31", "2", "2026"),  # no such day
+    ],
+)
+def test_a_date_that_is_not_real_is_refused_in_plain_words_never_an_error_page(
+    day_month_year: tuple[str, str, str], client_for: Any, seeded: Flask
+) -> None:
+    child_id = child_id_of(seeded, OLIVER)
+    oakfield_id = school_id_of(seeded, "900201")
+    day, month, year = day_month_year
+    response = post_change(
+        client_for("admin"),
+        child_id,
+        "school",
+        school_id=school_id_of(seeded, "900301"),
+        **{"on-day": day, "on-month": month, "on-year": year},
+    )
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    summary = page[page.index("govuk-error-summary") :]
+    assert 'href="#on-day"' in summary
+    assert "The date of the change must be a real date, like 27 3 2026" in summary
+    assert 'id="on-day"' in page
+    with seeded.app_context():
+        child = child_by_reference(OLIVER)
+        assert child.current_school_id == uuid.UUID(oakfield_id)
+        assert events_of(child) == []
+
+
+@pytest.mark.parametrize("search", ["%25", "_", "%5C"])
+def test_the_school_search_finds_the_characters_typed_not_wildcards(
+    search: str, client_for: Any, seeded: Flask
+) -> None:
+    child_id = child_id_of(seeded, OLIVER)
+    page = client_for("admin").get(f"/admin/children/{child_id}/school?search={search}")
+    assert "No school or setting matches" in page.get_data(as_text=True)
