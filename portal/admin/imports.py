@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
 from typing import Any
 
@@ -19,14 +17,15 @@ from flask import (
     url_for,
 )
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, load_only
 from werkzeug.wrappers import Response as BaseResponse
 
 from portal.admin import blueprint
+from portal.admin.listing import csv_download, page_count, page_number
 from portal.auth import access
-from portal.children.history import neutralise_cell
 from portal.extensions import db, htmx
 from portal.imports.jobs import run_step
-from portal.models import ImportKind, ImportRun, ImportStatus
+from portal.models import ImportKind, ImportRun, ImportStatus, User
 from portal.operations import imports as import_operations
 from portal.operations.audit import Actor
 from portal.operations.imports import (
@@ -37,6 +36,8 @@ from portal.operations.imports import (
     discard_import,
     give_up_stalled_import,
     megabytes,
+    record_import_problems_downloaded,
+    record_import_viewed,
 )
 from workflows.roles import Role
 
@@ -68,13 +69,6 @@ def _actor() -> Actor:
     return Actor.for_user(g.user, request.remote_addr)
 
 
-def _page(argument: str) -> int:
-    text = request.args.get(argument, "1")
-    if not text.isascii() or not text.isdigit() or len(text) > 6 or int(text) < 1:
-        return 1
-    return int(text)
-
-
 def _run_or_404(run_id: uuid.UUID) -> ImportRun:
     run = db.session.get(ImportRun, run_id)
     if run is None:
@@ -92,11 +86,24 @@ def list_imports() -> str:
 def _imports_page(
     errors: dict[str, str] | None = None, chosen_kind: str | None = None, status: int = 200
 ) -> Any:
-    page = _page("page")
+    page = page_number()
     total = db.session.scalar(select(func.count()).select_from(ImportRun)) or 0
+    # A row shows the file, its kind, when and by whom, and a status from the counts: the
+    # outcome (every change and problem) and the file itself stay in the database.
     runs = list(
         db.session.scalars(
             select(ImportRun)
+            .options(
+                load_only(
+                    ImportRun.kind,
+                    ImportRun.status,
+                    ImportRun.file_name,
+                    ImportRun.counts,
+                    ImportRun.created_at_utc,
+                ),
+                joinedload(ImportRun.uploaded_by).load_only(User.display_name),
+                joinedload(ImportRun.committed_by).load_only(User.display_name),
+            )
             .order_by(ImportRun.created_at_utc.desc(), ImportRun.id)
             .limit(RUNS_PAGE_SIZE)
             .offset((page - 1) * RUNS_PAGE_SIZE)
@@ -106,7 +113,7 @@ def _imports_page(
         "admin/imports/list.html",
         runs=runs,
         page=page,
-        pages=max(1, -(-total // RUNS_PAGE_SIZE)),
+        pages=page_count(total, RUNS_PAGE_SIZE),
         total=total,
         kinds=list(ImportKind),
         guidance=FILE_GUIDANCE,
@@ -154,17 +161,30 @@ def show_import(run_id: uuid.UUID) -> Any:
     """Progress while the file is checked or committed; then its preview or its outcome."""
     run = _run_or_404(run_id)
     give_up_stalled_import(db.session, run)
-    context = _preview_context(run)
-    if htmx and not htmx.boosted and request.headers.get("HX-Target") == "import-status":
+    polled = bool(htmx) and not htmx.boosted and request.headers.get("HX-Target") == "import-status"
+    if polled:
+        # The progress shows only the run and its counts: the outcome is not read, and the
+        # poll is not recorded as a reading of the preview.
+        context = _status_context(run)
         response = Response(render_template("admin/imports/_status.html", **context))
         if not context["working"]:
             # Finished: the whole page changes (preview, buttons), so load it afresh.
             response.headers["HX-Refresh"] = "true"
     else:
-        response = Response(render_template("admin/imports/show.html", **context))
+        # The preview names children and staff: who read it is recorded.
+        record_import_viewed(db.session, _actor(), run)
+        response = Response(render_template("admin/imports/show.html", **_preview_context(run)))
     response.headers["Vary"] = "HX-Request"
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _status_context(run: ImportRun) -> dict[str, Any]:
+    return {
+        "run": run,
+        "counts": run.counts,
+        "working": run.status_enum in (ImportStatus.CHECKING, ImportStatus.COMMITTING),
+    }
 
 
 def _preview_context(run: ImportRun) -> dict[str, Any]:
@@ -174,22 +194,20 @@ def _preview_context(run: ImportRun) -> dict[str, Any]:
     changes = outcome.get("changes", [])
     if action in CHANGE_FILTERS:
         changes = [change for change in changes if change["action"] == action]
-    problems_page, changes_page = _page("problems_page"), _page("changes_page")
+    problems_page, changes_page = page_number("problems_page"), page_number("changes_page")
     return {
-        "run": run,
-        "counts": outcome.get("counts", {}),
+        **_status_context(run),
         "problems": problems[(problems_page - 1) * ROWS_PAGE_SIZE : problems_page * ROWS_PAGE_SIZE],
         "problems_total": len(problems),
         "problems_cut": outcome.get("problems_cut", 0),
         "problems_page": problems_page,
-        "problems_pages": max(1, -(-len(problems) // ROWS_PAGE_SIZE)),
+        "problems_pages": page_count(len(problems), ROWS_PAGE_SIZE),
         "changes": changes[(changes_page - 1) * ROWS_PAGE_SIZE : changes_page * ROWS_PAGE_SIZE],
         "changes_total": len(changes),
         "changes_cut": outcome.get("changes_cut", 0),
         "changes_page": changes_page,
-        "changes_pages": max(1, -(-len(changes) // ROWS_PAGE_SIZE)),
+        "changes_pages": page_count(len(changes), ROWS_PAGE_SIZE),
         "change_filter": action if action in CHANGE_FILTERS else "",
-        "working": run.status_enum in (ImportStatus.CHECKING, ImportStatus.COMMITTING),
     }
 
 
@@ -230,21 +248,19 @@ def discard_import_run(run_id: uuid.UUID) -> BaseResponse:
 def download_import_problems(run_id: uuid.UUID) -> Response:
     """Every problem found, to fix the file with; every cell safe to open in a spreadsheet."""
     run = _run_or_404(run_id)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(("Row", "Column", "What is wrong", "What to do"))
-    for problem in (run.outcome or {}).get("problems", []):
-        writer.writerow(
+    problems = (run.outcome or {}).get("problems", [])
+    filename = f"import-problems-{run.kind}-{run.created_at_utc:%Y%m%d-%H%M}.csv"
+    record_import_problems_downloaded(db.session, _actor(), run, len(problems))
+    return csv_download(
+        filename,
+        ("Row", "Column", "What is wrong", "What to do"),
+        (
             (
                 problem["row"] if problem["row"] is not None else "Whole file",
-                neutralise_cell(problem["column"] or ""),
-                neutralise_cell(problem["problem"]),
-                neutralise_cell(problem["fix"]),
+                problem["column"] or "",
+                problem["problem"],
+                problem["fix"],
             )
-        )
-    response = Response(buffer.getvalue(), mimetype="text/csv")
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="import-problems-{run.kind}-{run.created_at_utc:%Y%m%d-%H%M}.csv"'
+            for problem in problems
+        ),
     )
-    response.headers["Cache-Control"] = "no-store"
-    return response

@@ -56,8 +56,12 @@ class ImportRun(Entity):
     rows_done: Mapped[int] = mapped_column(Integer, default=0)
     # A plain-English refusal of the whole file (wrong encoding, missing column, too large).
     refusal: Mapped[str | None] = mapped_column(String(2000))
-    # {"problems": [{row, column, problem, fix}], "changes": [...], "counts": {...}}
-    outcome: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # {"problems": [{row, column, problem, fix}], "changes": [...], "counts": {...}}: a GIAS
+    # import holds tens of thousands of changes, so it is loaded only when it is asked for.
+    outcome: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, deferred=True)
+    # How many rows are new, changed, unchanged... and how many problems, apart from the
+    # outcome, so a list of imports shows each one's status without reading its changes.
+    counts: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
     uploaded_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     committed_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     committed_at_utc: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -100,6 +100,7 @@ def upload_import(
         content=content,
         rows_done=0,
         outcome={},
+        counts={},
         uploaded_by_id=actor.user.id if actor.user else None,
     )
     session.add(run)
@@ -154,7 +155,7 @@ def commit_import(session: Session, actor: Actor, run_id: uuid.UUID) -> ImportRe
         return ImportRefusal("There is no such import.")
     if run.status_enum is not ImportStatus.PREVIEWED:
         return ImportRefusal(_not_waiting(run))
-    if run.outcome.get("counts", {}).get("problems"):
+    if run.counts.get("problems"):
         return ImportRefusal(
             "This file has problems, so nothing can be imported from it. Fix them in the file "
             "and upload it again."
@@ -198,7 +199,7 @@ def apply_import(session: Session, actor: Actor, run_id: uuid.UUID) -> None:
         run = session.get(ImportRun, run_id)
         assert run is not None
         run.status = ImportStatus.COMMITTED.value
-        run.outcome = preview
+        _keep_outcome(run, preview)
         run.content = None
         run.committed_at_utc = utc_now()
         run.rows_done = run.rows_total or 0
@@ -339,10 +340,34 @@ def _finish(
         return
     run.status = status.value
     if outcome is not None:
-        run.outcome = outcome
+        _keep_outcome(run, outcome)
     run.refusal = refusal
     if drop_file:
         run.content = None
+    session.commit()
+
+
+def _keep_outcome(run: ImportRun, outcome: dict[str, object]) -> None:
+    """The preview, and its counts apart, so a list of imports never reads the preview."""
+    run.outcome = outcome
+    counts = outcome.get("counts", {})
+    run.counts = dict(counts) if isinstance(counts, dict) else {}
+
+
+def record_import_viewed(session: Session, actor: Actor, run: ImportRun) -> None:
+    """Who read an import's preview (it names children and staff); committed on its own, as a
+    read changes nothing else."""
+    audit.record(session, actor, "import.viewed", "import", run.id, kind=run.kind)
+    session.commit()
+
+
+def record_import_problems_downloaded(
+    session: Session, actor: Actor, run: ImportRun, rows: int
+) -> None:
+    """Who downloaded an import's problems (they quote the file's cells), and how many."""
+    audit.record(
+        session, actor, "import.problems_downloaded", "import", run.id, kind=run.kind, rows=rows
+    )
     session.commit()
 
 

@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import re
 import time
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import undefer
 
 from portal.extensions import db
-from portal.models import AuditEvent, ImportRun, ImportStatus, School
+from portal.models import AuditEvent, ImportRun, ImportStatus, School, User
 from portal.models.base import utc_now
 from portal.operations.imports import give_up_stalled_import
 from tests.conftest import csrf_token_from
@@ -57,7 +59,12 @@ def post_button(client, run_id: str, action: str):
 
 def stored_run(app, run_id: str) -> ImportRun:
     with app.app_context():
-        run = db.session.scalar(select(ImportRun).where(ImportRun.id == _uuid(run_id)))
+        run = db.session.scalar(
+            # The outcome is deferred (it can be large): load it before the run leaves.
+            select(ImportRun)
+            .where(ImportRun.id == _uuid(run_id))
+            .options(undefer(ImportRun.outcome))
+        )
         assert run is not None
         db.session.expunge(run)
         return run
@@ -314,3 +321,147 @@ def test_a_file_far_over_the_limit_is_stopped_before_it_is_read(app, admin):
     assert "The file is larger than the 1 MB an import can be" in page
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(ImportRun)) == 0
+
+
+def audit_events(app, action: str) -> list[AuditEvent]:
+    with app.app_context():
+        events = list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == action)))
+        db.session.expunge_all()
+        return events
+
+
+def test_reading_a_preview_is_recorded_but_its_progress_polls_are_not(app, admin):
+    run_id = run_id_of(upload(admin, TWO_SCHOOLS))
+    poll = admin.get(
+        f"/admin/imports/{run_id}", headers={"HX-Request": "true", "HX-Target": "import-status"}
+    )
+    assert poll.status_code == 200
+    assert audit_events(app, "import.viewed") == []
+    assert admin.get(f"/admin/imports/{run_id}").status_code == 200
+    admin.get(f"/admin/imports/{run_id}?changes_page=2")
+    viewed = audit_events(app, "import.viewed")
+    assert [(event.object_type, event.object_id) for event in viewed] == [
+        ("import", run_id),
+        ("import", run_id),
+    ]
+    assert all(event.details["kind"] == "schools" for event in viewed)
+    assert all(event.actor_user_id is not None for event in viewed)
+
+
+def test_downloading_an_imports_problems_is_recorded(app, admin):
+    bad = TWO_SCHOOLS + "12,999,Testshire,2002,,Community school,Open,Primary,TS1 1AC\n"
+    run_id = run_id_of(upload(admin, bad))
+    assert audit_events(app, "import.problems_downloaded") == []
+    response = admin.get(f"/admin/imports/{run_id}/problems.csv")
+    assert response.status_code == 200
+    assert "no-store" in response.headers["Cache-Control"]
+    rows = len(response.get_data(as_text=True).splitlines()) - 1
+    [downloaded] = audit_events(app, "import.problems_downloaded")
+    assert (downloaded.object_type, downloaded.object_id) == ("import", run_id)
+    assert downloaded.details["rows"] == rows >= 1
+    assert downloaded.actor_user_id is not None
+
+
+def add_runs(app, count: int, first: int = 0) -> None:
+    """Runs uploaded and committed by different people, each with a large outcome."""
+    with app.app_context():
+        for number in range(first, first + count):
+            uploader = User(email=f"uploader{number}@example.test", display_name=f"Up {number}")
+            committer = User(email=f"committer{number}@example.test", display_name=f"Co {number}")
+            db.session.add_all([uploader, committer])
+            db.session.flush()
+            counts = {"new": 500, "problems": number % 2}
+            db.session.add(
+                ImportRun(
+                    kind="schools",
+                    status=ImportStatus.PREVIEWED.value if number % 2 else "committed",
+                    file_name=f"file-{number}.csv",
+                    sha256="0" * 64,
+                    byte_size=10,
+                    rows_done=500,
+                    outcome={"counts": counts, "changes": [{"action": "new"}] * 500},
+                    counts=counts,
+                    uploaded_by_id=uploader.id,
+                    committed_by_id=None if number % 2 else committer.id,
+                )
+            )
+        db.session.commit()
+
+
+@contextmanager
+def statements_counted(app):
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+def test_the_list_of_imports_costs_the_same_queries_however_many_runs(app, admin):
+    add_runs(app, 2)
+    with statements_counted(app) as few:
+        page = admin.get("/admin/imports")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "Has problems" in text and "Imported" in text
+    assert "by Up 1" in text
+    assert re.search(r"Imported</strong>\s*by Co 0", text), "who committed it"
+    add_runs(app, 18, first=2)  # 20 runs: a whole page
+    with statements_counted(app) as many:
+        assert admin.get("/admin/imports").status_code == 200
+    assert len(many) == len(few)
+    # The list never reads an outcome (a GIAS import holds tens of thousands of changes).
+    assert not [s for s in many if "outcome" in s.lower()]
+
+
+def test_the_counts_migration_copies_each_runs_counts_out_of_its_outcome(migrated_database):
+    """Runs made before counts had their own column keep their status tags."""
+    import uuid
+
+    import sqlalchemy as sa
+    from alembic import command
+
+    from portal.migrate import alembic_config, upgrade_to_latest
+
+    engine = sa.create_engine(migrated_database)
+    with engine.begin() as connection:
+        config = alembic_config(engine)
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0011")
+    runs = sa.table(
+        "import_runs",
+        *(sa.column(name, sa.String) for name in ("kind", "status", "file_name", "sha256")),
+        sa.column("id", sa.Uuid),
+        sa.column("byte_size", sa.Integer),
+        sa.column("rows_done", sa.Integer),
+        sa.column("outcome", sa.JSON),
+        sa.column("created_at_utc", sa.DateTime(timezone=True)),
+        sa.column("updated_at_utc", sa.DateTime(timezone=True)),
+    )
+    with_counts, without_counts = uuid.uuid4(), uuid.uuid4()
+    now = utc_now()
+    with engine.begin() as connection:
+        for run_id, outcome in (
+            (with_counts, {"counts": {"new": 3, "problems": 2}, "changes": [{"action": "new"}]}),
+            (without_counts, {}),
+        ):
+            connection.execute(
+                runs.insert().values(
+                    id=run_id, kind="schools", status="previewed", file_name="f.csv",
+                    sha256="0" * 64, byte_size=1, rows_done=0, outcome=outcome,
+                    created_at_utc=now, updated_at_utc=now,
+                )
+            )  # fmt: skip
+    upgrade_to_latest(engine)
+    counts = sa.table("import_runs", sa.column("id", sa.Uuid), sa.column("counts", sa.JSON))
+    with engine.connect() as connection:
+        stored = dict(connection.execute(sa.select(counts.c.id, counts.c.counts)).all())
+    engine.dispose()
+    assert stored == {with_counts: {"new": 3, "problems": 2}, without_counts: {}}
