@@ -21,6 +21,13 @@ from portal.operations.imports import (
 )
 
 MOST_LINES_PRINTED = 50
+# Control characters in a cell (an escape sequence, say) must not reach the terminal as such.
+_CONTROL_CHARACTERS = {code: "\ufffd" for code in (*range(0x00, 0x20), *range(0x7F, 0xA0))}
+
+
+def printable(value: object) -> str:
+    """A cell's text as it can be printed safely: control characters shown as \ufffd."""
+    return str(value).translate(_CONTROL_CHARACTERS)
 
 
 def register_import_commands(app: Flask) -> None:
@@ -48,7 +55,7 @@ def register_import_commands(app: Flask) -> None:
         if run.status_enum is not ImportStatus.PREVIEWED:
             raise click.ClickException(run.refusal or "The file could not be checked.")
         _print_preview(run)
-        if run.outcome["counts"].get("problems"):
+        if (run.counts or {}).get("problems"):
             raise click.ClickException("Nothing was imported: fix the problems and run it again.")
         if not commit:
             click.echo("Nothing was changed. Run it again with --commit to import the file.")
@@ -73,18 +80,19 @@ def _reloaded(run_id: object) -> ImportRun:
 
 
 def _counts_text(run: ImportRun) -> str:
-    counts = run.outcome.get("counts", {})
+    counts = run.counts or {}
     return ", ".join(f"{count:,} {action}" for action, count in counts.items())
 
 
 def _print_preview(run: ImportRun) -> None:
-    click.echo(f"{run.file_name}: {run.rows_total or 0:,} rows; {_counts_text(run)}.")
+    click.echo(printable(f"{run.file_name}: {run.rows_total or 0:,} rows; {_counts_text(run)}."))
     for problem in run.outcome.get("problems", [])[:MOST_LINES_PRINTED]:
         where = f"row {problem['row']}" if problem["row"] is not None else "the whole file"
         column = f", column {problem['column']}" if problem["column"] else ""
-        click.echo(f"  Problem in {where}{column}: {problem['problem']} {problem['fix']}")
+        text = f"  Problem in {where}{column}: {problem['problem']} {problem['fix']}"
+        click.echo(printable(text))
     for change in run.outcome.get("changes", [])[:MOST_LINES_PRINTED]:
-        click.echo(f"  Row {change['row']} ({change['reference']}): {change['summary']}")
+        click.echo(printable(f"  Row {change['row']} ({change['reference']}): {change['summary']}"))
     shown = MOST_LINES_PRINTED
     more = len(run.outcome.get("problems", [])) + len(run.outcome.get("changes", [])) - 2 * shown
     if more > 0:

@@ -465,3 +465,14 @@ def test_the_counts_migration_copies_each_runs_counts_out_of_its_outcome(migrate
         stored = dict(connection.execute(sa.select(counts.c.id, counts.c.counts)).all())
     engine.dispose()
     assert stored == {with_counts: {"new": 3, "problems": 2}, without_counts: {}}
+
+
+def test_the_cli_never_prints_a_cells_control_characters(app, tmp_path):
+    path = tmp_path / "hostile.csv"
+    escape = "\x1b]0;owned\x07\x1b[2J"
+    row = f"700009,999,Testshire,1,{escape}Oak,Community school,Open,Primary,TS1\n"
+    path.write_bytes((HEADER + row).encode())
+    result = app.test_cli_runner().invoke(args=["import", "schools", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.output and "\x07" not in result.output
+    assert "\ufffd]0;owned\ufffd\ufffd[2J" in result.output
