@@ -28,6 +28,11 @@ CHILDREN_FILE = (
 )
 
 
+def sign_out(page: Page) -> None:
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", name="You have signed out")).to_be_visible()
+
+
 def upload_and_commit(page: Page, base_url: str, kind_label: str, path: Path) -> None:
     page.goto(base_url + "/admin/imports")
     expect(page.get_by_role("heading", name="Imports", exact=True)).to_be_visible()
@@ -88,8 +93,7 @@ def test_an_admin_loads_schools_and_children_and_a_teacher_sees_their_child(
     expect(page.locator("main")).to_contain_text("St Mary\u2019s Catholic Primary School")
     assert_accessible(page)
 
-    page.get_by_role("button", name="Sign out").click()
-    expect(page.get_by_role("heading", name="You have signed out")).to_be_visible()
+    sign_out(page)
 
     sign_in_through_provider(page, base, "erin.walsh@stmarys.example.org")
     page.get_by_role("link", name="Children", exact=True).click()
@@ -102,3 +106,42 @@ def test_an_admin_loads_schools_and_children_and_a_teacher_sees_their_child(
     # The teacher is not an admin: the admin area is not offered, and refused if asked for.
     expect(page.get_by_role("link", name="Admin", exact=True)).to_have_count(0)
     assert page.goto(base + "/admin/imports").status == 403
+
+
+def test_an_admin_records_a_change_of_school_and_the_old_teacher_loses_the_child(
+    live_server, watched_page
+):
+    page = watched_page
+    base = live_server.url
+    with live_server.app.app_context():
+        jacob = db.session.scalar(select(Child).where(Child.authority_reference == "DCC-1104"))
+        jacob_id = jacob.id
+    sign_in_through_provider(page, base, "admin@demo.openpep.test")
+    page.goto(f"{base}/children/{jacob_id}")
+    expect(page.get_by_role("heading", name="Jacob Evans")).to_be_visible()
+    # Every change page of the child passes the checks before anything is recorded.
+    for link in ("placement", "carer", "social worker", "leaving care", "school or setting"):
+        page.goto(f"{base}/children/{jacob_id}")
+        page.get_by_role("link", name=link, exact=True).click()
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
+        assert_accessible(page)
+
+    page.get_by_label("Find the school or setting by URN or name").fill("St Anne")
+    page.get_by_role("button", name="Find schools").click()
+    page.get_by_label(re.compile("St Anne.s CE Primary School")).check()
+    page.get_by_label("Day", exact=True).fill("2")
+    page.get_by_label("Month", exact=True).fill("11")
+    page.get_by_label("Year", exact=True).fill("2026")
+    page.get_by_role("button", name="Record the change").click()
+    expect(page.get_by_role("heading", name="Jacob Evans")).to_be_visible()
+    expect(page.locator("#timeline ~ table")).to_contain_text("Oakfield Primary School")
+    expect(page.locator("main")).to_contain_text("St Anne")
+    assert_accessible(page)
+
+    sign_out(page)
+    sign_in_through_provider(page, base, "dt.oakfield@demo.openpep.test", check_accessibility=False)
+    assert page.goto(f"{base}/children/{jacob_id}").status == 404
+    sign_out(page)
+    sign_in_through_provider(page, base, "dt.stannes@demo.openpep.test", check_accessibility=False)
+    page.goto(f"{base}/children/{jacob_id}")
+    expect(page.get_by_role("heading", name="Jacob Evans")).to_be_visible()
