@@ -7,7 +7,7 @@ from datetime import date
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, Date, ForeignKey, String, UniqueConstraint, false
+from sqlalchemy import Boolean, Date, ForeignKey, Index, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.academic import year_group_label, year_group_on
@@ -45,6 +45,11 @@ class Child(Entity):
     """A child in care whose education the Virtual School tracks."""
 
     __tablename__ = "children"
+    __table_args__ = (
+        # The children list's default order and its order by age.
+        Index("ix_children_by_name", "last_name", "first_name", "id"),
+        Index("ix_children_date_of_birth", "date_of_birth"),
+    )
 
     first_name: Mapped[str] = mapped_column(String(100))
     last_name: Mapped[str] = mapped_column(String(100))

@@ -42,6 +42,8 @@ class Pep(Entity):
             postgresql_where=_OPEN_STATES_SQL,
             sqlite_where=_OPEN_STATES_SQL,
         ),
+        # A child's latest PEP (the children list) is the first entry of this index.
+        Index("ix_peps_latest_per_child", "child_id", "academic_year", "term", "created_at_utc"),
     )
 
     child_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("children.id"), index=True)
