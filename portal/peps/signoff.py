@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
@@ -12,11 +12,12 @@ from werkzeug.wrappers import Response
 
 from forms.completeness import SectionStatus, pep_completeness
 from forms.parsing import clean_text
+from portal.admin.listing import ListFilters, page_count, page_number
 from portal.auth import access
-from portal.children.queries import roles_for_child, visible_children
+from portal.children.queries import roles_for_child
 from portal.extensions import db
-from portal.form_registry import definition_for
-from portal.models import AuditEvent, Child, Pep, User
+from portal.form_registry import form_registry
+from portal.models import AuditEvent, Pep, User
 from portal.operations.audit import Actor
 from portal.operations.workflow import (
     QA_SECTION,
@@ -32,11 +33,19 @@ from portal.operations.workflow import (
     record_quality_assurance,
     transition_pep,
 )
-from portal.peps.queries import find_visible_pep
+from portal.peps.queries import (
+    TASK_SORTS,
+    TaskKind,
+    TaskRow,
+    answers_of_sections,
+    find_visible_pep,
+    task_counts,
+    task_page,
+)
 from portal.peps.views import blueprint, render_pep_page
 from workflows.engine import Accepted, Refused, available_events, find_transition
-from workflows.pep import OPEN_STATES, PepEvent, PepState
 from workflows.pep import Actor as WorkflowActor
+from workflows.pep import PepEvent, PepState
 from workflows.quality import Judgement, QaCriteria, load_qa_criteria
 from workflows.roles import Role
 
@@ -217,58 +226,102 @@ def quality_assurance(pep_id: uuid.UUID) -> Response | tuple[str, int]:
     ), status
 
 
+TASKS_PER_PAGE = 50
+
+
+@dataclass(frozen=True)
+class TaskFilters(ListFilters):
+    kind: str = ""
+    sort: str = "waiting"
+
+    ARGUMENTS: ClassVar[dict[str, str]] = {"kind": "kind", "sort": "sort"}
+    DEFAULT_SORT: ClassVar[str] = "waiting"
+
+    @classmethod
+    def allowed(cls, field: str) -> Any:
+        return {"kind": {kind.value for kind in TaskKind}, "sort": TASK_SORTS}.get(field)
+
+    @property
+    def task_kind(self) -> TaskKind | None:
+        return TaskKind(self.kind) if self.kind else None
+
+
 @dataclass(frozen=True)
 class Task:
-    pep: Pep
+    row: TaskRow
     what: str
     href: str
+
+
+def _task_words(row: TaskRow, answers: dict[str, Any]) -> str:
+    """What the task asks, by the same rules as the PEP's own completeness: the sections this
+    person's role still has to complete, or (for the designated teacher) submitting."""
+    if row.kind is TaskKind.QUALITY_ASSURANCE:
+        return "Quality-assure and sign off"
+    if row.kind is TaskKind.APPROVE:
+        return "Check and approve, or return"
+    definition = form_registry().get(row.form_key, row.form_version)
+    statuses = pep_completeness(definition, answers, owner=row.role)
+    left = [key for key, status in statuses.items() if status is not SectionStatus.COMPLETED]
+    if left:
+        return f"Complete {len(left)} section{'s' if len(left) != 1 else ''}"
+    if row.role is Role.DESIGNATED_TEACHER:
+        verb = "Resubmit" if row.state is PepState.RETURNED else "Submit"
+        return f"{verb} after the PEP meeting"
+    return "Check your completed sections before the PEP meeting"
+
+
+def _tasks_of(rows: list[TaskRow]) -> list[Task]:
+    """The page's tasks in words; only the page's completing roles' own sections are read."""
+    completing = [row for row in rows if row.kind is TaskKind.COMPLETE]
+    section_keys = {
+        section.key
+        for row in completing
+        for section in form_registry().get(row.form_key, row.form_version).sections
+        if section.owner is row.role
+    }
+    answers = answers_of_sections(db.session, (row.pep_id for row in completing), section_keys)
+    tasks = []
+    for row in rows:
+        if row.kind is TaskKind.QUALITY_ASSURANCE:
+            href = url_for("peps.quality_assurance", pep_id=row.pep_id)
+        else:
+            href = url_for("peps.show_pep", pep_id=row.pep_id)
+        tasks.append(Task(row, _task_words(row, answers.get(row.pep_id, {})), href))
+    return tasks
 
 
 @blueprint.get("/tasks")
 @access.signed_in
 def my_tasks() -> str:
-    """What is waiting for this person: sections to complete, PEPs to approve or to check."""
-    children = visible_children(g.user).with_only_columns(Child.id)
-    peps = db.session.scalars(
-        select(Pep)
-        .where(Pep.child_id.in_(children), Pep.state.in_([s.value for s in OPEN_STATES]))
-        .order_by(Pep.updated_at_utc)
-    ).all()
-    tasks: list[Task] = []
-    for pep in peps:
-        roles = roles_for_child(g.user, pep.child)
-        state = pep.state_enum
-        href = url_for("peps.show_pep", pep_id=pep.id)
-        if Role.REVIEWER in roles and state is PepState.APPROVED:
-            tasks.append(
-                Task(
-                    pep,
-                    "Quality-assure and sign off",
-                    url_for("peps.quality_assurance", pep_id=pep.id),
-                )
-            )
-        if Role.SOCIAL_WORKER in roles and state is PepState.SUBMITTED:
-            tasks.append(Task(pep, "Check and approve, or return", href))
-        if state in (PepState.DRAFT, PepState.RETURNED):
-            definition = definition_for(pep)
-            answers = {s.section_key: s.answers for s in pep.sections}
-            for role in sorted(roles & {Role.DESIGNATED_TEACHER, Role.SOCIAL_WORKER, Role.CARER}):
-                statuses = pep_completeness(definition, answers, owner=role)
-                left = [
-                    k for k, status in statuses.items() if status is not SectionStatus.COMPLETED
-                ]
-                if left:
-                    tasks.append(
-                        Task(
-                            pep,
-                            f"Complete {len(left)} section{'s' if len(left) != 1 else ''}",
-                            href,
-                        )
-                    )
-                elif role is Role.DESIGNATED_TEACHER:
-                    verb = "Resubmit" if state is PepState.RETURNED else "Submit"
-                    tasks.append(Task(pep, f"{verb} after the PEP meeting", href))
-    return render_template("peps/tasks.html", tasks=tasks)
+    """What is waiting for this person: sections to complete, PEPs to approve or to check.
+
+    Worked out in the database, a page at a time: the same few queries at any cohort size."""
+    filters = TaskFilters.from_args(request.args)
+    counts = task_counts(db.session, g.user)
+    kind = filters.task_kind
+    total = counts.get(kind, 0) if kind else sum(counts.values())
+    pages = page_count(total, TASKS_PER_PAGE)
+    page = min(page_number(), pages)
+    rows = (
+        task_page(
+            db.session, g.user, kind=kind, sort=filters.sort, page=page, per_page=TASKS_PER_PAGE
+        )
+        if total
+        else []
+    )
+    return render_template(
+        "peps/tasks.html",
+        tasks=_tasks_of(rows),
+        filters=filters,
+        counts=counts,
+        all_tasks=sum(counts.values()),
+        kinds=list(TaskKind),
+        sorts=TASK_SORTS,
+        total=total,
+        page=page,
+        pages=pages,
+    )
 
 
 def _problems_by_field(reasons: list[str], criteria: QaCriteria) -> dict[str, str]:
