@@ -1,0 +1,372 @@
+"""Two gunicorn instances against one PostgreSQL database carry a whole PEP life.
+
+Nothing a person's next request needs may live in one worker's memory: every request below
+goes to the other instance from the one before (each with two workers, in production mode, with
+its own instance folder), and each person is a cookie jar, as a browser is. Sign-in starts on
+one instance and finishes on the other; autosaves, a second tab's conflict, invite links, the
+approval, quality assurance, sign-off, the record's download and sign-out all cross between
+them. This is about PostgreSQL deployments, so it runs on PostgreSQL only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+import requests
+from sqlalchemy import select
+
+from devtools.oidc_provider import OidcProvider, free_loopback_port
+from forms.answers import formdata_from_answers
+from forms.samples import sample_answers
+from forms.schema import RepeatingGroupDefinition
+from portal.extensions import db
+from portal.form_registry import definition_for
+from portal.models import Child, Pep
+from tests.conftest import DEMO_EMAILS
+from tests.integration.pep_helpers import form_fields, replace_field
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+GUNICORN = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or shutil.which(
+    "gunicorn"
+)
+PROVIDER_NAME = "council"  # production refuses the demo provider: a generic one, as configured
+SOPHIE = "DCC-1105"  # Oakfield; the demo social worker's caseload; last PEP signed off
+
+pytestmark = [
+    pytest.mark.skipif(
+        GUNICORN is None, reason="gunicorn is not installed (make install puts it in .venv)"
+    ),
+    # About PostgreSQL deployments: several instances share one database, never an SQLite file.
+    pytest.mark.parametrize("database_backend", ["postgresql"], indirect=True),
+]
+
+
+# --------------------------------------------------------------------------------------------
+# The two instances
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Instance:
+    name: str
+    base_url: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+
+def production_environment(
+    database_url: str, provider: OidcProvider, secret_key: str, instance_path: Path
+) -> dict[str, str]:
+    """What each instance is given: the same secret and settings, only its folder differs."""
+    kept = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("OPENPEP_") and key not in ("SECRET_KEY", "DATABASE_URL")
+    }
+    prefix = f"OPENPEP_OIDC_{PROVIDER_NAME.upper()}_"
+    return {
+        **kept,
+        "OPENPEP_ENV": "production",
+        "SECRET_KEY": secret_key,
+        "DATABASE_URL": database_url,
+        "OPENPEP_ALLOWED_HOSTS": "127.0.0.1",
+        "OPENPEP_AUTHORITY_NAME": "Testshire County Council",
+        "OPENPEP_INSTANCE_PATH": str(instance_path),
+        "OPENPEP_OIDC_PROVIDERS": PROVIDER_NAME,
+        prefix + "LABEL": "Testshire staff account",
+        prefix + "ISSUER": provider.issuer,
+        prefix + "CLIENT_ID": provider.client_id,
+        prefix + "CLIENT_SECRET": provider.client_secret,
+    }
+
+
+def start_instance(name: str, environment: dict[str, str], log: Path) -> Instance:
+    port = free_loopback_port()
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [
+                str(GUNICORN),
+                "--workers",
+                "2",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--graceful-timeout",
+                "5",
+                # gunicorn 23+ opens a control socket at one fixed path per user: two instances
+                # on one host would share it.
+                "--no-control-socket",
+                "portal:create_app()",
+            ],
+            cwd=PROJECT_ROOT,
+            env=environment,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: stopped with its workers
+        )
+    return Instance(name, f"http://127.0.0.1:{port}", process, log)
+
+
+def wait_until_serving(instance: Instance, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if instance.process.poll() is not None:
+            pytest.fail(f"instance {instance.name} stopped:\n{instance.log.read_text()}")
+        try:
+            if requests.get(instance.base_url + "/healthz", timeout=10).status_code == 200:
+                return
+        except requests.RequestException:  # not listening yet, or its workers still starting
+            pass
+        time.sleep(0.2)
+    pytest.fail(f"instance {instance.name} did not answer:\n{instance.log.read_text()}")
+
+
+def stop_instance(instance: Instance) -> None:
+    """Stop gunicorn and its workers, whatever state they are in."""
+    if instance.process.poll() is None:
+        instance.process.send_signal(signal.SIGTERM)
+        try:
+            instance.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(instance.process.pid, signal.SIGKILL)
+            instance.process.wait(timeout=5)
+    with contextlib.suppress(ProcessLookupError):  # a worker its master left behind
+        os.killpg(instance.process.pid, signal.SIGKILL)
+
+
+@pytest.fixture
+def instances(
+    migrated_database: str, seeded, oidc_provider: OidcProvider, tmp_path: Path
+) -> Iterator[list[Instance]]:
+    secret_key = secrets.token_urlsafe(48)
+    started: list[Instance] = []
+    try:
+        for name in ("a", "b"):
+            environment = production_environment(
+                migrated_database, oidc_provider, secret_key, tmp_path / f"instance-{name}"
+            )
+            started.append(start_instance(name, environment, tmp_path / f"gunicorn-{name}.log"))
+        for instance in started:
+            wait_until_serving(instance)
+        yield started
+    finally:
+        for instance in started:
+            stop_instance(instance)
+
+
+# --------------------------------------------------------------------------------------------
+# People: a cookie jar each, every request to the other instance
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Person:
+    """One browser. Each request goes to the instance the previous request did not."""
+
+    instances: list[Instance]
+    jar: requests.Session = field(default_factory=requests.Session)
+    turn: int = 0
+    served_by: list[str] = field(default_factory=list)
+
+    def _next(self) -> Instance:
+        instance = self.instances[self.turn % len(self.instances)]
+        self.turn += 1
+        self.served_by.append(instance.name)
+        return instance
+
+    def request(self, method: str, path: str, **kwargs) -> requests.Response:
+        instance = self._next()
+        kwargs.setdefault("allow_redirects", False)
+        kwargs.setdefault("timeout", 30)
+        response = self.jar.request(method, instance.base_url + path, **kwargs)
+        assert response.status_code < 500, (instance.name, path, response.text)
+        # Production marks its cookies Secure, for the HTTPS a reverse proxy ends; this loopback
+        # test has no proxy, so the jar sends them over plain HTTP as the proxy would.
+        assert all(cookie.secure for cookie in response.cookies), response.headers
+        for cookie in self.jar.cookies:
+            cookie.secure = False
+        return response
+
+    def get(self, path: str, **kwargs) -> requests.Response:
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, data, **kwargs) -> requests.Response:
+        return self.request("POST", path, data=data, **kwargs)
+
+    def page(self, path: str) -> str:
+        response = self.get(path)
+        assert response.status_code == 200, (path, response.status_code)
+        return response.text
+
+    def csrf_token(self, path: str) -> str:
+        match = re.search(r'name="csrf_token" value="([^"]+)"', self.page(path))
+        assert match, f"no CSRF token on {path}"
+        return match.group(1)
+
+
+def path_of(location: str) -> str:
+    parts = urlsplit(location)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def sign_in(person: Person, provider: OidcProvider, email: str) -> None:
+    """Start at one instance, sign in at the provider, come back to the other instance."""
+    start = person.get(f"/login/{PROVIDER_NAME}")
+    assert start.status_code == 302, start.text
+    at_provider = requests.Session()
+    issuer = urlsplit(provider.issuer)
+    provider_origin = f"{issuer.scheme}://{issuer.netloc}"
+    url = start.headers["Location"]
+    for _ in range(12):
+        if not url.startswith(provider_origin):
+            break
+        response = at_provider.get(url, allow_redirects=False, timeout=10)
+        if response.status_code in (302, 303):
+            url = urljoin(url, response.headers["Location"])
+            continue
+        assert response.status_code == 200, response.text
+        action = re.search(r'<form[^>]+action="([^"]+)"', response.text)
+        assert action, "the provider's login form was not found"
+        response = at_provider.post(
+            urljoin(url, action.group(1)),
+            data={"login": email, "password": "any password"},
+            allow_redirects=False,
+            timeout=10,
+        )
+        assert response.status_code in (302, 303), response.text
+        url = urljoin(url, response.headers["Location"])
+    assert urlsplit(url).path == f"/auth/{PROVIDER_NAME}/callback", url
+    signed_in = person.get(path_of(url))
+    assert signed_in.status_code == 302, signed_in.text
+    assert "/login" not in signed_in.headers["Location"]
+
+
+def child_id(app, reference: str):
+    with app.app_context():
+        return db.session.scalar(select(Child.id).where(Child.authority_reference == reference))
+
+
+def sections_of(app, pep_id):
+    with app.app_context():
+        return definition_for(db.session.get(Pep, pep_id))
+
+
+def with_answers(page_data, section, answers):
+    """The form as the page carried it, answered as a person would type `answers`."""
+    posted = formdata_from_answers(section, answers, split_dates=True)
+    data = list(page_data)
+    for definition in section.answer_fields:
+        key = definition.key
+        if isinstance(definition, RepeatingGroupDefinition) and definition.fixed_rows:
+            # Rows the portal gave (earlier targets): answer each row's open cells.
+            first_row = {
+                name.split("-", 2)[2]: value
+                for name, value in posted.items()
+                if name.startswith(f"{key}-0-") and not name.endswith("-row_id")
+            }
+            for name, value in list(data):
+                column = name.split("-", 2)[2] if name.startswith(f"{key}-") else None
+                if column in first_row and not value:
+                    data = replace_field(data, name, first_row[column])
+            continue
+        if isinstance(definition, RepeatingGroupDefinition):
+            data = [(name, value) for name, value in data if not name.startswith(f"{key}-")]
+            data += [(name, value) for name, value in posted.items() if name.startswith(f"{key}-")]
+            continue
+        values = posted.getlist(key)
+        if values:
+            data = replace_field(data, key, *values)
+    return data
+
+
+def section_path(pep_id, key: str) -> str:
+    return f"/peps/{pep_id}/sections/{key}"
+
+
+def save_section(person: Person, pep_id, section, *, autosave: bool) -> requests.Response:
+    page = person.page(section_path(pep_id, section.key))
+    data = with_answers(form_fields(page), section, sample_answers(section, today=date.today()))
+    if autosave:
+        response = person.post(
+            section_path(pep_id, section.key),
+            [*data, ("autosave", "1")],
+            headers={"HX-Request": "true"},
+        )
+        assert response.status_code == 200, (section.key, response.text)
+        assert re.search(r"Saved at \d\d:\d\d", response.text), response.text
+    else:
+        response = person.post(section_path(pep_id, section.key), [*data, ("action", "save")])
+        assert response.status_code == 303, (section.key, response.text)
+    return response
+
+
+def post_event(person: Person, pep_id, event: str) -> requests.Response:
+    token = person.csrf_token(f"/peps/{pep_id}")
+    return person.post(f"/peps/{pep_id}/events/{event}", {"csrf_token": token})
+
+
+def invite_link(teacher: Person, pep_id, section_key: str) -> str:
+    token = teacher.csrf_token(f"/peps/{pep_id}/contributions")
+    response = teacher.post(
+        f"/peps/{pep_id}/contributions", {"csrf_token": token, "section_key": section_key}
+    )
+    assert response.status_code == 200, response.text
+    link = re.search(r'id="invite-link"[^>]*value="([^"]+)"', response.text).group(1)
+    return urlsplit(link).path
+
+
+def contribute(holder: Person, link_path: str, section, answers) -> None:
+    """Open the link on one instance, answer and send on the others."""
+    opened = holder.get(link_path)
+    assert opened.status_code == 303, opened.text
+    location = path_of(opened.headers["Location"])
+    data = with_answers(form_fields(holder.page(location)), section, answers)
+    saved = holder.post(location, data)
+    assert saved.status_code == 303, saved.text
+    data = form_fields(holder.page(path_of(saved.headers["Location"])))
+    sent = holder.post(location + "/send", data)
+    assert sent.status_code == 303, sent.text
+
+
+def test_a_whole_pep_life_alternating_between_two_instances(instances, seeded, oidc_provider):
+    teacher = Person(instances)
+    sign_in(teacher, oidc_provider, DEMO_EMAILS["dt_oakfield"])
+
+    # The teacher starts this term's PEP for Sophie.
+    sophie = child_id(seeded, SOPHIE)
+    new_pep = teacher.page(f"/children/{sophie}/peps/new")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', new_pep).group(1)
+    term = re.search(r'name="term" type="radio" value="([^"]+)" checked', new_pep).group(1)
+    started = teacher.post(f"/children/{sophie}/peps", {"csrf_token": token, "term": term})
+    assert started.status_code == 303, started.text
+    pep_id = path_of(started.headers["Location"]).rsplit("/", 1)[-1]
+    definition = sections_of(seeded, pep_id)
+    sections = {section.key: section for section in definition.sections}
+
+    # A second tab opens a section before the first tab's autosave lands.
+    aspirations = sections["transitions_aspirations"]
+    stale_tab = form_fields(teacher.page(section_path(pep_id, aspirations.key)))
+
+    # The teacher's sections, each autosaved as they type.
+    for section in definition.sections:
+        if section.owner.value == "designated_teacher":
+            save_section(teacher, pep_id, section, autosave=True)
+
+    stale = replace_field(stale_tab, "aspirations", "Wants to be a footballer")
+    conflict = teacher.post(section_path(pep_id, aspirations.key), [*stale, ("action", "save")])
+    assert conflict.status_code == 409, conflict.text
+    assert "Someone else saved" in conflict.text and "Priya Shah saved it" in conflict.text
+    assert "Wants to be a footballer" in conflict.text  # nothing typed is lost
