@@ -271,7 +271,7 @@ def _task_words(row: TaskRow, answers: dict[str, Any]) -> str:
     return "Check your completed sections before the PEP meeting"
 
 
-def _tasks_of(rows: list[TaskRow]) -> list[Task]:
+def describe_tasks(rows: list[TaskRow]) -> list[Task]:
     """The page's tasks in words; only the page's completing roles' own sections are read."""
     completing = [row for row in rows if row.kind is TaskKind.COMPLETE]
     section_keys = {
@@ -312,7 +312,7 @@ def my_tasks() -> str:
     )
     return render_template(
         "peps/tasks.html",
-        tasks=_tasks_of(rows),
+        tasks=describe_tasks(rows),
         filters=filters,
         counts=counts,
         all_tasks=sum(counts.values()),
