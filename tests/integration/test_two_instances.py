@@ -11,6 +11,7 @@ them. This is about PostgreSQL deployments, so it runs on PostgreSQL only.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import re
 import secrets
@@ -19,6 +20,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -32,12 +34,13 @@ from sqlalchemy import select
 from devtools.oidc_provider import OidcProvider, free_loopback_port
 from forms.answers import formdata_from_answers
 from forms.samples import sample_answers
-from forms.schema import RepeatingGroupDefinition
+from forms.schema import RepeatingGroupDefinition, VoiceBand
 from portal.extensions import db
 from portal.form_registry import definition_for
-from portal.models import Child, Pep
+from portal.models import Child, Pep, User, UserSession
 from tests.conftest import DEMO_EMAILS
 from tests.integration.pep_helpers import form_fields, replace_field
+from workflows.quality import load_qa_criteria
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 GUNICORN = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or shutil.which(
@@ -272,15 +275,20 @@ def with_answers(page_data, section, answers):
         key = definition.key
         if isinstance(definition, RepeatingGroupDefinition) and definition.fixed_rows:
             # Rows the portal gave (earlier targets): answer each row's open cells.
-            first_row = {
-                name.split("-", 2)[2]: value
-                for name, value in posted.items()
-                if name.startswith(f"{key}-0-") and not name.endswith("-row_id")
-            }
-            for name, value in list(data):
-                column = name.split("-", 2)[2] if name.startswith(f"{key}-") else None
-                if column in first_row and not value:
-                    data = replace_field(data, name, first_row[column])
+            first_row: dict[str, list[str]] = {}
+            for name, value in posted.items():
+                if name.startswith(f"{key}-0-") and not name.endswith("-row_id"):
+                    first_row.setdefault(name.split("-", 2)[2], []).append(value)
+            rows = [
+                name.split("-")[1]
+                for name, _ in data
+                if name.startswith(f"{key}-") and name.endswith("-row_id")
+            ]
+            for row in rows:
+                for column, values in first_row.items():
+                    name = f"{key}-{row}-{column}"
+                    if not any(n == name and v for n, v in data):
+                        data = replace_field(data, name, *values)
             continue
         if isinstance(definition, RepeatingGroupDefinition):
             data = [(name, value) for name, value in data if not name.startswith(f"{key}-")]
@@ -370,3 +378,82 @@ def test_a_whole_pep_life_alternating_between_two_instances(instances, seeded, o
     assert conflict.status_code == 409, conflict.text
     assert "Someone else saved" in conflict.text and "Priya Shah saved it" in conflict.text
     assert "Wants to be a footballer" in conflict.text  # nothing typed is lost
+
+    # The child's views and the carer's, through links, each opened on one instance and
+    # answered and sent on the other.
+    my_views = sections["my_views"].voice_section(VoiceBand.PRIMARY)
+    child = Person(instances)
+    contribute(
+        child,
+        invite_link(teacher, pep_id, "my_views"),
+        my_views,
+        sample_answers(my_views, today=date.today()),
+    )
+    carers_views = sections["carers_views"]
+    carer = Person(instances)
+    contribute(
+        carer,
+        invite_link(teacher, pep_id, "carers_views"),
+        carers_views,
+        sample_answers(carers_views, today=date.today()),
+    )
+
+    # The social worker's sections, saved by pressing the button.
+    social_worker = Person(instances)
+    sign_in(social_worker, oidc_provider, DEMO_EMAILS["social_worker"])
+    for section in definition.sections:
+        if section.owner.value == "social_worker":
+            save_section(social_worker, pep_id, section, autosave=False)
+
+    submitted = post_event(teacher, pep_id, "submitted")
+    assert submitted.status_code == 303, submitted.text
+    approved = post_event(social_worker, pep_id, "approved")
+    assert approved.status_code == 303, approved.text
+
+    reviewer = Person(instances)
+    sign_in(reviewer, oidc_provider, DEMO_EMAILS["reviewer"])
+    qa_path = f"/peps/{pep_id}/quality-assurance"
+    assert "Child&#39;s views captured" in reviewer.page(qa_path)
+    judgements = {f"judgement-{c.key}": "met" for c in load_qa_criteria().criteria}
+    signed_off = reviewer.post(
+        qa_path,
+        {
+            "csrf_token": reviewer.csrf_token(qa_path),
+            "rating": "green",
+            "decision": "signed_off",
+            "feedback": "A strong plan.",
+            **judgements,
+        },
+    )
+    assert signed_off.status_code == 303, signed_off.text
+    with seeded.app_context():
+        assert db.session.get(Pep, uuid.UUID(pep_id)).state == "signed_off"
+
+    # The record downloads as the same bytes from each instance.
+    record_path = f"/peps/{pep_id}/export/record.docx"
+    downloads = [social_worker.get(record_path), social_worker.get(record_path)]
+    assert [d.status_code for d in downloads] == [200, 200]
+    assert downloads[0].content == downloads[1].content
+    assert downloads[0].content[:2] == b"PK"  # a Word document (a zip)
+    assert (
+        downloads[0].headers["X-Content-SHA256"] == hashlib.sha256(downloads[0].content).hexdigest()
+    )
+    assert social_worker.served_by[-2:] == ["a", "b"] or social_worker.served_by[-2:] == ["b", "a"]
+
+    # Signing out on one instance ends the session on the other.
+    token = teacher.csrf_token("/tasks")
+    assert teacher.post("/logout", {"csrf_token": token}).status_code in (200, 302, 303)
+    after = teacher.get("/tasks")
+    assert after.status_code == 302 and "/login" in after.headers["Location"]
+    with seeded.app_context():
+        teacher_sessions = db.session.scalars(
+            select(UserSession)
+            .join(UserSession.user)
+            .where(User.email == DEMO_EMAILS["dt_oakfield"])
+        ).all()
+        assert teacher_sessions and all(s.ended_at_utc is not None for s in teacher_sessions)
+
+    # Every person's requests alternated between the two instances.
+    for person in (teacher, child, carer, social_worker, reviewer):
+        assert set(person.served_by) == {"a", "b"}
+        assert all(x != y for x, y in zip(person.served_by, person.served_by[1:], strict=False))
