@@ -1,0 +1,392 @@
+"""The load run: the portal under gunicorn (2 workers, production mode) on loopback against a
+generated database, and a bare Flask "hello" under the same gunicorn, both driven by locust
+headless with 20 users; each page on its own, as each kind of user.
+
+    .venv/bin/python -m benchmarks.scale.load --database-url URL [--seconds 20] [--json OUT]
+
+Sign-in goes through the repository's real OIDC provider (devtools/oidc), configured as a
+generic provider, once per kind of user; the simulated people of that kind share the session.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import re
+import secrets
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import psycopg
+import requests
+
+from devtools.oidc_provider import OidcProvider, free_loopback_port, running_oidc_provider
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+USERS = 20
+# Cheapest first: the slowest pages go last so that a backlog they leave cannot slow the others.
+PAGES = (
+    "section page",
+    "autosave",
+    "pep task list",
+    "child page",
+    "draft export",
+    "my tasks",
+    "children list",
+)
+SESSION_COOKIE = "openpep_session"
+
+
+def load_average() -> str:
+    return " / ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+@contextmanager
+def gunicorn(app: str, port: int, env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
+    # The log stays open as long as gunicorn runs, past this block: closed with the process.
+    log = Path(tempfile.mkstemp(prefix="openpep-gunicorn-", suffix=".log")[1]).open("wb")  # noqa: SIM115
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            "2",
+            "--bind",
+            f"127.0.0.1:{port}",
+            # The slow lists of today take minutes under load: let them finish and be measured.
+            "--timeout",
+            "600",
+            "--log-level",
+            "warning",
+            app,
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                requests.get(f"http://127.0.0.1:{port}/", timeout=60)
+                break
+            except requests.RequestException:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(Path(log.name).read_text(errors="replace")) from None
+                time.sleep(0.3)
+        yield process
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def worker_rss_mb(master: int) -> list[float]:
+    """Resident memory of each worker, from /proc/<pid>/status."""
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    sizes = []
+    for pid in children:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                sizes.append(int(line.split()[1]) / 1024)
+    return sizes
+
+
+def sign_in(base: str, provider: OidcProvider, email: str) -> str:
+    """Sign in as a person would, through the provider's login form; return the Cookie header.
+
+    The session cookie is marked Secure in production, so it is carried by hand over loopback
+    http (a client would not send it)."""
+    browser = requests.Session()
+    cookie = ""
+
+    def portal(path: str) -> requests.Response:
+        nonlocal cookie
+        response = requests.get(
+            base + path, headers={"Cookie": cookie}, allow_redirects=False, timeout=60
+        )
+        if SESSION_COOKIE in response.cookies:
+            cookie = f"{SESSION_COOKIE}={response.cookies[SESSION_COOKIE]}"
+        return response
+
+    url = portal("/login/bench").headers["Location"]
+    for _ in range(12):
+        if not url.startswith(provider.issuer):
+            break
+        response = browser.get(url, allow_redirects=False, timeout=10)
+        if response.status_code in (302, 303):
+            url = urljoin(url, response.headers["Location"])
+            continue
+        action = re.search(r'<form[^>]+action="([^"]+)"', response.text)
+        assert action, f"no login form at the provider: {response.text[:300]}"
+        response = browser.post(
+            urljoin(url, action.group(1)),
+            data={"login": email, "password": "benchmark"},
+            allow_redirects=False,
+            timeout=10,
+        )
+        url = urljoin(url, response.headers["Location"])
+    callback = urlsplit(url)
+    finished = portal(f"{callback.path}?{callback.query}")
+    if finished.status_code != 302:
+        raise RuntimeError(f"sign-in as {email} failed: {finished.status_code}")
+    return cookie
+
+
+def choose_people(database_url: str) -> dict[str, dict[str, Any]]:
+    """One person of each kind, with the records they open: for people who write sections,
+    open draft PEPs with a section they own (a different one for each simulated person where
+    there are enough, so their autosaves do not overtake each other)."""
+    from forms.schema import DEFAULT_DIRECTORY
+    from portal.form_registry import _registry_in
+
+    registry = _registry_in(Path(DEFAULT_DIRECTORY).resolve())
+    owned: dict[tuple[str, int, str], list[str]] = {}
+    for definition in registry:
+        for section in definition.sections:
+            if section.owner is not None:
+                key = (definition.key, definition.version, section.owner.value)
+                owned.setdefault(key, []).append(section.key)
+
+    url = database_url.replace("postgresql+psycopg://", "postgresql://")
+    people: dict[str, dict[str, Any]] = {}
+    with psycopg.connect(url) as connection:
+
+        def drafts_of(where: str, role: str) -> tuple[str, list[dict[str, str]]]:
+            row = connection.execute(
+                f"""
+                SELECT u.email, array_agg(p.id::text || '|' || c.id::text || '|' || p.form_key
+                                          || '|' || p.form_version ORDER BY c.authority_reference)
+                FROM role_grants g JOIN users u ON u.id = g.user_id
+                JOIN children c ON {where} AND c.date_left_care IS NULL
+                JOIN peps p ON p.child_id = c.id AND p.state = 'draft'
+                WHERE g.role = %s GROUP BY u.email ORDER BY count(*) DESC, u.email LIMIT 1
+                """,
+                (role,),
+            ).fetchone()
+            assert row, f"no {role} with a draft PEP"
+            email, drafts = row
+            records = []
+            for pep_number, draft in enumerate(drafts):
+                pep_id, child_id, form_key, version = draft.split("|")
+                for number, section in enumerate(owned.get((form_key, int(version), role), [])):
+                    record = {"pep_id": pep_id, "child_id": child_id, "section": section}
+                    records.append(((number, pep_number), record))
+            # Consecutive people get different PEPs first, then different sections.
+            return email, [record for _, record in sorted(records, key=lambda r: r[0])]
+
+        for kind, where, role in (
+            ("designated_teacher", "c.current_school_id = g.school_id", "designated_teacher"),
+            ("social_worker", "c.id = g.child_id", "social_worker"),
+            ("carer", "c.id = g.child_id", "carer"),
+        ):
+            email, records = drafts_of(where, role)
+            people[kind] = {"email": email, "records": records, "edits": True}
+        (email,) = connection.execute(
+            """SELECT u.email FROM role_grants g JOIN users u ON u.id = g.user_id
+               JOIN peps p ON p.child_id = g.child_id AND p.state = 'draft'
+               WHERE g.role = 'vs_adviser' GROUP BY u.email ORDER BY count(*) DESC, u.email
+               LIMIT 1"""
+        ).fetchone()
+        adviser_drafts = connection.execute(
+            """SELECT p.id::text, c.id::text FROM role_grants g JOIN users u ON u.id = g.user_id
+               JOIN children c ON c.id = g.child_id JOIN peps p ON p.child_id = c.id
+               WHERE u.email = %s AND p.state = 'draft' ORDER BY c.authority_reference""",
+            (email,),
+        ).fetchall()
+        people["vs_adviser"] = {
+            "email": email,
+            "records": [
+                {"pep_id": p, "child_id": c, "section": "meeting_details"}
+                for p, c in adviser_drafts
+            ],
+            "edits": False,
+        }
+        any_drafts = connection.execute(
+            """SELECT p.id::text, c.id::text FROM peps p JOIN children c ON c.id = p.child_id
+               WHERE p.state = 'draft' ORDER BY c.authority_reference LIMIT 20"""
+        ).fetchall()
+        # A sign-in binds the account to the provider's issuer, and each run starts the provider
+        # on a new port (a new issuer): forget an earlier run's binding, as an admin would.
+        connection.execute(
+            "UPDATE users SET sso_issuer = NULL, sso_subject = NULL, sso_provider = NULL"
+            " WHERE sso_issuer IS NOT NULL"
+        )
+        for role in ("reviewer", "admin"):
+            (email,) = connection.execute(
+                """SELECT u.email FROM role_grants g JOIN users u ON u.id = g.user_id
+                   WHERE g.role = %s ORDER BY u.email LIMIT 1""",
+                (role,),
+            ).fetchone()
+            people[role] = {
+                "email": email,
+                "records": [
+                    {"pep_id": p, "child_id": c, "section": "meeting_details"}
+                    for p, c in any_drafts
+                ],
+                "edits": False,
+            }
+    return people
+
+
+def run_locust(
+    port: int, page: str, targets_file: Path, seconds: int, classes: list[str]
+) -> list[dict[str, str]]:
+    with tempfile.TemporaryDirectory(prefix="openpep-locust-") as directory:
+        prefix = Path(directory) / "run"
+        env = {**os.environ, "BENCH_PAGE": page, "BENCH_TARGETS": str(targets_file)}
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "locust",
+                "-f",
+                str(HERE / "locustfile.py"),
+                "--headless",
+                "--users",
+                str(USERS),
+                "--spawn-rate",
+                str(USERS),
+                "--run-time",
+                f"{seconds}s",
+                "--stop-timeout",
+                "120",
+                "--host",
+                f"http://127.0.0.1:{port}",
+                "--csv",
+                str(prefix),
+                "--only-summary",
+                "--loglevel",
+                "WARNING",
+                *classes,
+            ],
+            cwd=ROOT,
+            env=env,
+            check=False,
+            capture_output=True,
+        )
+        with open(f"{prefix}_stats.csv", newline="") as stats:
+            return list(csv.DictReader(stats))
+
+
+def wait_until_idle(port: int, limit: float = 300) -> float:
+    """Wait for the workers to finish what the last run left queued: a request for a static
+    file is answered only once a worker is free."""
+    started = time.monotonic()
+    with suppress(requests.RequestException):
+        requests.get(f"http://127.0.0.1:{port}/static/vendor/openpep.css", timeout=limit)
+    return time.monotonic() - started
+
+
+def summarise(rows: list[dict[str, str]]) -> list[dict[str, Any]]:
+    summary = []
+    for row in rows:
+        if row["Name"] == "(form)":
+            continue
+        summary.append(
+            {
+                "name": row["Name"],
+                "requests": int(row["Request Count"]),
+                "failures": int(row["Failure Count"]),
+                "rps": float(row["Requests/s"]),
+                "p50": row["50%"],
+                "p95": row["95%"],
+                "p99": row["99%"],
+                "bytes": float(row["Average Content Size"] or 0),
+            }
+        )
+    return summary
+
+
+def measure(database_url: str, seconds: int) -> dict[str, Any]:
+    result: dict[str, Any] = {"load_average_before": load_average(), "pages": {}}
+    people = choose_people(database_url)
+    with running_oidc_provider() as provider:
+        portal_port, hello_port = free_loopback_port(), free_loopback_port()
+        env = {
+            **os.environ,
+            "OPENPEP_ENV": "production",
+            "SECRET_KEY": secrets.token_urlsafe(48),
+            "DATABASE_URL": database_url,
+            "OPENPEP_ALLOWED_HOSTS": "127.0.0.1",
+            "OPENPEP_AUTHORITY_NAME": "Benchshire County Council",
+            "OPENPEP_OIDC_PROVIDERS": "bench",
+            "OPENPEP_OIDC_BENCH_ISSUER": provider.issuer,
+            "OPENPEP_OIDC_BENCH_CLIENT_ID": provider.client_id,
+            "OPENPEP_OIDC_BENCH_CLIENT_SECRET": provider.client_secret,
+            "OPENPEP_OIDC_BENCH_LABEL": "Benchmark sign-in",
+        }
+        with (
+            gunicorn("benchmarks.scale.hello_app:app", hello_port, env) as hello,
+            gunicorn("portal:create_app()", portal_port, env) as portal,
+        ):
+            base = f"http://127.0.0.1:{portal_port}"
+            for person in people.values():
+                person["cookie"] = sign_in(base, provider, person["email"])
+            with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as targets:
+                json.dump(people, targets)
+            targets_file = Path(targets.name)
+            result["people"] = {
+                kind: {"email": p["email"], "records": len(p["records"])}
+                for kind, p in people.items()
+            }
+            result["rss_before_mb"] = worker_rss_mb(portal.pid)
+
+            result["load_average_baseline"] = load_average()
+            baseline = summarise(run_locust(hello_port, "hello", targets_file, seconds, []))
+            result["baseline"] = baseline
+            baseline_rps = next(r["rps"] for r in baseline if r["name"] == "Aggregated")
+            result["rss_hello_mb"] = worker_rss_mb(hello.pid)
+
+            for page in PAGES:
+                classes = [k for k, p in people.items() if page != "autosave" or p["edits"]]
+                load_before = load_average()
+                rows = summarise(run_locust(portal_port, page, targets_file, seconds, classes))
+                drained = wait_until_idle(portal_port)
+                aggregated = next(r for r in rows if r["name"] == "Aggregated")
+                result["pages"][page] = {
+                    "load_average": load_before,
+                    "rows": rows,
+                    "ratio_to_baseline": aggregated["rps"] / baseline_rps if baseline_rps else 0,
+                    "seconds_to_drain": round(drained, 1),
+                    "rss_after_mb": worker_rss_mb(portal.pid),
+                }
+                print(f"{page}: {aggregated['rps']:.1f}/s, p95 {aggregated['p95']} ms", flush=True)
+            result["rss_after_mb"] = worker_rss_mb(portal.pid)
+            targets_file.unlink()
+    result["load_average_after"] = load_average()
+    result["baseline_rps"] = baseline_rps
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", default=os.environ.get("OPENPEP_BENCH_DATABASE_URL"))
+    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--json", type=Path)
+    arguments = parser.parse_args()
+    result = measure(arguments.database_url, arguments.seconds)
+    text = json.dumps(result, indent=2)
+    if arguments.json:
+        arguments.json.write_text(text)
+    else:
+        print(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,164 @@
+"""The simulated people: one locust user class per kind of user, each using the session that
+`load.py` obtained through the real OIDC provider, asking for one page (BENCH_PAGE) over and
+over, as fast as answers come (closed loop). BENCH_TARGETS names the JSON file of sessions and
+records each kind uses; `load.py` writes it."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import re
+import urllib.parse
+import urllib.request
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any, ClassVar
+
+from locust import FastHttpUser, task
+
+PAGE = os.environ.get("BENCH_PAGE", "hello")
+TARGETS: dict[str, Any] = (
+    json.loads(Path(os.environ["BENCH_TARGETS"]).read_text())
+    if os.environ.get("BENCH_TARGETS")
+    else {}
+)
+NEW_VERSION = re.compile(r'id="section-version" value="(\d+)"')
+
+
+class SectionForm(HTMLParser):
+    """The section form's fields as a browser would post them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fields: list[tuple[str, str]] = []
+        self.in_form = False
+        self.textarea: str | None = None
+        self.select: str | None = None
+        self.textareas: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = {key: value or "" for key, value in attrs}
+        if tag == "form" and found.get("id") == "section-form":
+            self.in_form = True
+        if not self.in_form:
+            return
+        name = found.get("name")
+        if tag == "input" and name:
+            kind = found.get("type", "text")
+            if kind in ("radio", "checkbox") and "checked" not in found:
+                return
+            if kind not in ("submit", "button"):
+                self.fields.append((name, found.get("value", "")))
+        elif tag == "textarea" and name:
+            self.textarea = name
+            self.textareas.append(name)
+            self.fields.append((name, ""))
+        elif tag == "select" and name:
+            self.select = name
+        elif tag == "option" and self.select and "selected" in found:
+            self.fields.append((self.select, found.get("value", "")))
+
+    def handle_data(self, data: str) -> None:
+        if self.textarea is not None:
+            name, text = self.fields[-1]
+            self.fields[-1] = (name, text + data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self.in_form = False
+        elif tag == "textarea":
+            self.textarea = None
+        elif tag == "select":
+            self.select = None
+
+
+def user_class(kind: str, target: dict[str, Any]) -> type[FastHttpUser]:
+    counter = itertools.count()
+
+    class Person(FastHttpUser):
+        kind_name: ClassVar[str] = kind
+        connection_timeout = 30.0
+        network_timeout = 300.0
+
+        def on_start(self) -> None:
+            self.headers = {"Cookie": target["cookie"]}
+            records = target["records"]
+            self.record = records[next(counter) % len(records)]
+            self.version = "1"
+            self.fields: list[tuple[str, str]] = []
+            self.typed_into = ""
+            self.saves = 0
+            if PAGE == "autosave":
+                # Opening the form is not what is measured: fetched outside locust's figures.
+                opened = urllib.request.Request(
+                    self.host + self._section_path(), headers=self.headers
+                )
+                with urllib.request.urlopen(opened, timeout=300) as page:
+                    text = page.read().decode()
+                parser = SectionForm()
+                parser.feed(text)
+                self.fields = parser.fields
+                self.typed_into = parser.textareas[0] if parser.textareas else ""
+
+        def _section_path(self) -> str:
+            return f"/peps/{self.record['pep_id']}/sections/{self.record['section']}"
+
+        @task
+        def one_page(self) -> None:
+            name = f"{PAGE} [{kind}]"
+            pep, child = self.record["pep_id"], self.record["child_id"]
+            path = {
+                "children list": "/children",
+                "my tasks": "/tasks",
+                "child page": f"/children/{child}",
+                "pep task list": f"/peps/{pep}",
+                "section page": self._section_path(),
+                "draft export": f"/peps/{pep}/export/draft.docx",
+            }.get(PAGE)
+            if path is not None:
+                self.client.get(path, headers=self.headers, name=name)
+                return
+            self.saves += 1
+            data = []
+            for key, value in self.fields:
+                if key == "version":
+                    value = self.version
+                elif key == self.typed_into:
+                    # Typing: the text changes a little each time, as a person's would.
+                    value = f"{value} {self.saves}"
+                data.append((key, value))
+            data.append(("autosave", "1"))
+            with self.client.post(
+                self._section_path(),
+                data=urllib.parse.urlencode(data),
+                headers={
+                    **self.headers,
+                    "HX-Request": "true",
+                    "Content-Type": "application/x-www-form-urlencoded",
+                },
+                name=name,
+                catch_response=True,
+            ) as response:
+                match = NEW_VERSION.search(response.text or "")
+                if match:
+                    self.version = match.group(1)
+                if response.status_code == 200:
+                    response.success()
+
+    Person.__name__ = Person.__qualname__ = kind.replace(" ", "_")
+    return Person
+
+
+class Baseline(FastHttpUser):
+    @task
+    def hello(self) -> None:
+        self.client.get("/", name="hello (bare Flask)")
+
+
+if PAGE != "hello":
+    del Baseline
+    for _kind, _target in TARGETS.items():
+        if PAGE == "autosave" and not _target.get("edits"):
+            continue
+        globals()[_kind] = user_class(_kind, _target)
