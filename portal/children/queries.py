@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
 
 from sqlalchemy import Select, and_, false, func, or_, select
 from sqlalchemy.orm import Session
 
-from portal.models import AuditEvent, Child, ChildEvent, ContributionInvite, Pep, User
+from portal.academic import (
+    Term,
+    academic_year_start,
+    term_label,
+    year_group_label,
+    year_group_on,
+)
+from portal.models import AuditEvent, Child, ChildEvent, ContributionInvite, Pep, School, User
+from portal.text_search import LIKE_ESCAPE, contains_pattern
+from workflows.pep import PepState
 from workflows.roles import AUTHORITY_ROLES, CASE_ROLES, SCHOOL_ROLES, Role
 
 # Case roles that end when the child leaves care; the Virtual School adviser's does not.
@@ -116,3 +128,221 @@ def child_timeline_page(
         .offset((page - 1) * per_page)
     )
     return list(events), total or 0
+
+
+# ---------------------------------------------------------------------------------------------
+# The children list: filtered, sorted and paginated in the database, a constant number of
+# queries whatever the cohort. A row reads the child's own columns, the school's name and the
+# latest PEP's term and state: never a child's PEPs, never a PEP's sections.
+
+# The latest PEP, in the order a child's PEPs are listed everywhere (Child.peps).
+LATEST_PEP_ORDER = (Pep.academic_year.desc(), Pep.term.desc(), Pep.created_at_utc.desc())
+NO_PEP_YET = "none"
+
+
+@dataclass(frozen=True)
+class ChildrenListQuery:
+    """What the list is asked for: every value already checked against what it may be."""
+
+    text: str = ""
+    school: str = ""
+    # The lowest and highest year groups asked for (a key stage or one year group).
+    year_groups: tuple[int, int] | None = None
+    # A PepState value, NO_PEP_YET or "".
+    latest_state: str = ""
+    care_status: str = ""
+    sort: str = "name"
+
+
+@dataclass(frozen=True)
+class LatestPep:
+    academic_year: int
+    term: str
+    state: str
+
+    @property
+    def term_label(self) -> str:
+        return term_label(self.academic_year, Term(self.term))
+
+    @property
+    def state_enum(self) -> PepState:
+        return PepState(self.state)
+
+
+@dataclass(frozen=True)
+class ChildRow:
+    id: uuid.UUID
+    first_name: str
+    last_name: str
+    authority_reference: str
+    date_of_birth: date
+    school_name: str | None
+    no_school_place: str | None
+    latest: LatestPep | None
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    def year_group_label(self, on: date | None = None) -> str:
+        return year_group_label(year_group_on(self.date_of_birth, on or date.today()))
+
+
+def _latest_pep_column(column: Any) -> Any:
+    """One column of the child's latest PEP, as a subquery correlated with the child."""
+    return (
+        select(column)
+        .where(Pep.child_id == Child.id)
+        .order_by(*LATEST_PEP_ORDER)
+        .limit(1)
+        .correlate(Child)
+        .scalar_subquery()
+    )
+
+
+def born_between(year_groups: tuple[int, int], today: date) -> tuple[date, date]:
+    """The dates of birth of the children in these year groups today (a range the database
+    filters and an index serves, where a year group worked out per row would not)."""
+    lowest, highest = year_groups
+    this_year = academic_year_start(today)
+    return date(this_year - 5 - highest, 9, 1), date(this_year - 4 - lowest, 8, 31)
+
+
+def _listed(user: User, asked: ChildrenListQuery, today: date) -> Select[Any]:
+    """The visible children matching the filters, with their school joined: one SELECT."""
+    visibility = visible_children(user).whereclause
+    query = (
+        select(
+            Child.id,
+            Child.first_name,
+            Child.last_name,
+            Child.authority_reference,
+            Child.date_of_birth,
+            School.name,
+            Child.no_school_place,
+        )
+        .select_from(Child)
+        .outerjoin(School, Child.current_school_id == School.id)
+    )
+    if visibility is not None:
+        query = query.where(visibility)
+    if asked.text:
+        pattern = contains_pattern(asked.text.lower())
+        query = query.where(
+            func.lower(Child.first_name + " " + Child.last_name).like(pattern, escape=LIKE_ESCAPE)
+            | func.lower(Child.authority_reference).like(pattern, escape=LIKE_ESCAPE)
+        )
+    if asked.school:
+        pattern = contains_pattern(asked.school.lower())
+        query = query.where(func.lower(School.name).like(pattern, escape=LIKE_ESCAPE))
+    if asked.year_groups is not None:
+        earliest, latest = born_between(asked.year_groups, today)
+        query = query.where(Child.date_of_birth.between(earliest, latest))
+    if asked.latest_state == NO_PEP_YET:
+        query = query.where(~select(Pep.id).where(Pep.child_id == Child.id).exists())
+    elif asked.latest_state:
+        query = query.where(_latest_pep_column(Pep.state) == asked.latest_state)
+    status = asked.care_status
+    if status == "in_care":
+        query = query.where(Child.date_left_care.is_(None))
+    elif status == "left_care":
+        query = query.where(Child.date_left_care.is_not(None))
+    elif status == "previously_looked_after":
+        query = query.where(Child.previously_looked_after.is_(True))
+    elif status == "no_school_place":
+        query = query.where(Child.current_school_id.is_(None))
+    elif status == "uasc":
+        query = query.where(Child.uasc.is_(True))
+    return query
+
+
+def _ordered(query: Select[Any], sort: str) -> Select[Any]:
+    name = (Child.last_name, Child.first_name, Child.id)
+    if sort == "reference":
+        return query.order_by(Child.authority_reference)
+    if sort == "year_group":  # youngest first, as year groups count up
+        return query.order_by(Child.date_of_birth.desc(), *name)
+    if sort == "school":
+        return query.order_by(School.name.is_(None), School.name, *name)
+    if sort == "latest_pep":  # the most recent PEP first; children with none last
+        year = _latest_pep_column(Pep.academic_year)
+        return query.order_by(
+            year.is_(None), year.desc(), _latest_pep_column(Pep.term).desc(), *name
+        )
+    return query.order_by(*name)
+
+
+def _latest_peps(child_ids: Any) -> Select[Any]:
+    """The latest PEP's year, term and state of each child named (a list of ids or a
+    subquery): one SELECT with a window function, whatever the number of children."""
+    ranked = (
+        select(
+            Pep.child_id,
+            Pep.academic_year,
+            Pep.term,
+            Pep.state,
+            func.row_number()
+            .over(partition_by=Pep.child_id, order_by=LATEST_PEP_ORDER)
+            .label("place"),
+        )
+        .where(Pep.child_id.in_(child_ids))
+        .subquery()
+    )
+    return select(ranked.c.child_id, ranked.c.academic_year, ranked.c.term, ranked.c.state).where(
+        ranked.c.place == 1
+    )
+
+
+def count_children(session: Session, user: User, asked: ChildrenListQuery) -> int:
+    """How many children this user may see match."""
+    listed = _listed(user, asked, date.today())
+    return session.scalar(select(func.count()).select_from(listed.subquery())) or 0
+
+
+def children_page(
+    session: Session, user: User, asked: ChildrenListQuery, page: int, per_page: int
+) -> list[ChildRow]:
+    """One page of the children this user may see that match: their rows and schools in one
+    query, their latest PEPs in another, whatever the cohort."""
+    listed = _listed(user, asked, date.today())
+    page_query = _ordered(listed, asked.sort).limit(per_page).offset((page - 1) * per_page)
+    children = list(session.execute(page_query))
+    if not children:
+        return []
+    latest = {
+        child_id: LatestPep(year, term, state)
+        for child_id, year, term, state in session.execute(
+            _latest_peps([row[0] for row in children])
+        )
+    }
+    return [_row(values, latest.get(values[0])) for values in children]
+
+
+def children_matching(session: Session, user: User, asked: ChildrenListQuery) -> list[ChildRow]:
+    """Every child this user may see that matches, in the order asked: the children and their
+    latest PEPs in two queries, however many there are."""
+    listed = _listed(user, asked, date.today())
+    latest = {
+        child_id: LatestPep(year, term, state)
+        for child_id, year, term, state in session.execute(
+            _latest_peps(listed.with_only_columns(Child.id))
+        )
+    }
+    return [
+        _row(values, latest.get(values[0]))
+        for values in session.execute(_ordered(listed, asked.sort))
+    ]
+
+
+def _row(values: Any, latest: LatestPep | None) -> ChildRow:
+    child_id, first_name, last_name, reference, born, school_name, no_school_place = values
+    return ChildRow(
+        id=child_id,
+        first_name=first_name,
+        last_name=last_name,
+        authority_reference=reference,
+        date_of_birth=born,
+        school_name=school_name,
+        no_school_place=no_school_place,
+        latest=latest,
+    )

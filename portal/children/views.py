@@ -2,27 +2,36 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, ClassVar
 
 from flask import Blueprint, Response, abort, g, render_template, request
 
-from portal.admin.listing import page_count, page_number
+from portal.admin.listing import ListFilters, csv_download, page_count, page_number
 from portal.auth import access
 from portal.children.history import history_csv, history_row
 from portal.children.queries import (
+    NO_PEP_YET,
+    ChildrenListQuery,
     child_history_page,
     child_history_query,
     child_timeline_page,
+    children_matching,
+    children_page,
+    count_children,
     find_visible_child,
-    list_visible_children,
     roles_for_child,
 )
 from portal.codes import ssda903
 from portal.extensions import db
 from portal.form_registry import pep_child_facts, pep_year_start
-from portal.models import Child, Pep
+from portal.models import Child, Pep, User
 from portal.operations.audit import Actor
 from portal.operations.children import record_child_record_viewed
+from portal.operations.children_list import record_children_list_exported
 from portal.operations.peps import open_pep_of
 from portal.operations.views_audit import (
     record_child_history_exported,
@@ -34,20 +43,172 @@ from portal.peps.permissions import (
     pep_start_refusal,
     reads_everything,
 )
+from workflows.pep import PepState
 from workflows.roles import Role
 
 blueprint = Blueprint("children", __name__)
 
 HISTORY_PAGE_SIZE = 50
 TIMELINE_PAGE_SIZE = 20
+CHILDREN_PAGE_SIZE = 50
+
+NO_SCHOOL_PLACE = "No school place"
+NO_PEP_YET_LABEL = "None yet"
+# A key stage or one year group: its label and its lowest and highest year groups.
+STAGES: dict[str, tuple[str, tuple[int, int]]] = {
+    "early_years": ("Early years (up to reception)", (-3, 0)),
+    "ks1": ("Key stage 1 (years 1 and 2)", (1, 2)),
+    "ks2": ("Key stage 2 (years 3 to 6)", (3, 6)),
+    "ks3": ("Key stage 3 (years 7 to 9)", (7, 9)),
+    "ks4": ("Key stage 4 (years 10 and 11)", (10, 11)),
+    "post_16": ("Post-16 (years 12 and 13)", (12, 13)),
+    "nursery": ("Nursery", (-1, -1)),
+    "reception": ("Reception", (0, 0)),
+    **{f"year{year}": (f"Year {year}", (year, year)) for year in range(1, 14)},
+}
+KEY_STAGES = ("early_years", "ks1", "ks2", "ks3", "ks4", "post_16")
+LATEST_STATES: dict[str, str] = {
+    **{state.value: state.label for state in PepState},
+    NO_PEP_YET: "No PEP yet",
+}
+CARE_STATUS_LABELS: dict[str, str] = {
+    "in_care": "In care",
+    "left_care": "Left care",
+    "previously_looked_after": (
+        "Previously looked after (adopted, special guardianship or child arrangements order)"
+    ),
+    "no_school_place": "No school place",
+    "uasc": "Unaccompanied asylum-seeking child",
+}
+SORT_LABELS: dict[str, str] = {
+    "name": "Name",
+    "reference": "Reference",
+    "year_group": "Year group (youngest first)",
+    "school": "School or setting",
+    "latest_pep": "Latest PEP (most recent first)",
+}
+CSV_HEADERS = (
+    "Name",
+    "Reference",
+    "Date of birth",
+    "Year group",
+    "School or setting",
+    "Latest PEP",
+    "Latest PEP state",
+)
+
+
+@dataclass(frozen=True)
+class ChildrenFilters(ListFilters):
+    text: str = ""
+    school: str = ""
+    stage: str = ""
+    state: str = ""
+    status: str = ""
+    sort: str = "name"
+
+    ARGUMENTS: ClassVar[dict[str, str]] = {
+        "text": "q",
+        "school": "school",
+        "stage": "stage",
+        "state": "state",
+        "status": "status",
+        "sort": "sort",
+    }
+
+    @classmethod
+    def allowed(cls, field: str) -> Any:
+        return {
+            "stage": STAGES,
+            "state": LATEST_STATES,
+            "status": CARE_STATUS_LABELS,
+            "sort": SORT_LABELS,
+        }.get(field)
+
+    @property
+    def filtered(self) -> bool:
+        return bool(self.text or self.school or self.stage or self.state or self.status)
+
+    def asked(self, staff: bool) -> ChildrenListQuery:
+        return ChildrenListQuery(
+            text=self.text,
+            school=self.school,
+            year_groups=STAGES[self.stage][1] if self.stage else None,
+            latest_state=self.state,
+            # Care status is a care detail: staff filter by it, a carer does not.
+            care_status=self.status if staff else "",
+            sort=self.sort,
+        )
+
+
+def _is_staff(user: User) -> bool:
+    """Anyone who holds a role but carer's: a carer reads PEPs, not lists of children."""
+    return any(Role(grant.role) is not Role.CARER for grant in user.grants)
+
+
+def _filters(staff: bool) -> ChildrenFilters:
+    filters = ChildrenFilters.from_args(request.args)
+    return filters if staff else dataclasses.replace(filters, status="")
 
 
 @blueprint.get("/children")
 @access.signed_in
 def list_children() -> str:
-    """The children this person may see."""
-    children = list_visible_children(db.session, g.user)
-    return render_template("children/list.html", children=children)
+    """The children this person may see: found, sorted and paged in the database."""
+    staff = _is_staff(g.user)
+    filters = _filters(staff)
+    asked = filters.asked(staff)
+    total = count_children(db.session, g.user, asked)
+    pages = page_count(total, CHILDREN_PAGE_SIZE)
+    page = min(page_number(), pages)
+    return render_template(
+        "children/list.html",
+        children=children_page(db.session, g.user, asked, page, CHILDREN_PAGE_SIZE),
+        total=total,
+        page=page,
+        pages=pages,
+        filters=filters,
+        staff=staff,
+        stages=STAGES,
+        key_stages=KEY_STAGES,
+        latest_states=LATEST_STATES,
+        care_statuses=CARE_STATUS_LABELS,
+        sorts=SORT_LABELS,
+    )
+
+
+@blueprint.get("/children.csv")
+@access.signed_in
+def export_children() -> Response:
+    """The filtered list as CSV, every cell safe in a spreadsheet; staff only, and recorded."""
+    staff = _is_staff(g.user)
+    if not staff:
+        abort(403)
+    filters = _filters(staff)
+    rows = children_matching(db.session, g.user, filters.asked(staff))
+    record_children_list_exported(
+        db.session,
+        Actor.for_user(g.user, request.remote_addr),
+        len(rows),
+        filters.audit_details(),
+    )
+    today = date.today()
+    return csv_download(
+        "children.csv",
+        CSV_HEADERS,
+        (
+            (
+                row.full_name,
+                row.authority_reference,
+                row.date_of_birth.isoformat(),
+                row.year_group_label(today),
+                row.school_name or NO_SCHOOL_PLACE,
+                row.latest.term_label if row.latest else "",
+                row.latest.state_enum.label if row.latest else NO_PEP_YET_LABEL,
+            )
+            for row in rows
+        ),
+    )
 
 
 @blueprint.get("/children/<uuid:child_id>")
