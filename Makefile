@@ -37,6 +37,14 @@ else
 		$(VENV)/bin/pip-audit
 endif
 
+# The scale benchmark (benchmarks/scale/): a generated authority at 700 and 10,000 children on
+# PostgreSQL, a locust load run against gunicorn beside a bare Flask baseline, and EXPLAIN of
+# the list queries. Not part of `make test`. `make bench BENCH_ARGS="--sizes 700 --committed"`.
+BENCH_ARGS ?= --sizes 700,10000
+.PHONY: bench
+bench: install system-packages
+	$(VENV)/bin/python -m benchmarks.scale.run $(BENCH_ARGS)
+
 lint:
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
