@@ -184,7 +184,8 @@ def render(summary: dict[str, Any]) -> str:
             f"Generated in {entry['generate_seconds']:.0f} s. Load average (1/5/15 min) before "
             f"the load run {load['load_average_before']}, after {load['load_average_after']}. "
             f"Baseline (bare Flask hello, same gunicorn, 20 users): "
-            f"{load['baseline_rps']:.0f} requests/s (load average {load['load_average_baseline']}).",
+            f"{load['baseline_rps']:.0f} requests/s "
+            f"(load average {load['load_average_baseline']}).",
             "",
             "| page | as | requests | failures | per second | p50 ms | p95 ms | p99 ms | "
             "share of baseline |",
