@@ -28,6 +28,7 @@ ACCESS_MATRIX = {
     "auth.session_status": "public",
     "auth.extend_session": "signed_in",
     "children.list_children": "signed_in",
+    "children.export_children": "signed_in",
     "children.show_child": "signed_in",
     # A child's history, for subject access requests: admins only.
     "children.child_history": "roles:admin",
@@ -63,6 +64,8 @@ REACHABLE_BY = {
     "invites.manage": STAFF,
     "children.child_history": {"admin"},
     "children.child_history_csv": {"admin"},
+    # The children list as CSV: staff only (a carer reads PEPs, not lists of children).
+    "children.export_children": STAFF,
 }
 # Routes that answer 404 until something exists (a signed-off record).
 NOT_FOUND_UNTIL_MADE = {"exports.download_record"}
