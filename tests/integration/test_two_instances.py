@@ -5,7 +5,8 @@ goes to the other instance from the one before (each with two workers, in produc
 its own instance folder), and each person is a cookie jar, as a browser is. Sign-in starts on
 one instance and finishes on the other; autosaves, a second tab's conflict, invite links, the
 approval, quality assurance, sign-off, the record's download and sign-out all cross between
-them. This is about PostgreSQL deployments, so it runs on PostgreSQL only.
+them, as do the count of failed invite-link attempts and an import checked in the background.
+This is about PostgreSQL deployments, so it runs on PostgreSQL only.
 """
 
 from __future__ import annotations
@@ -110,8 +111,8 @@ def start_instance(name: str, environment: dict[str, str], log: Path) -> Instanc
                 f"127.0.0.1:{port}",
                 "--graceful-timeout",
                 "5",
-                # gunicorn 23+ opens a control socket at one fixed path per user: two instances
-                # on one host would share it.
+                # gunicorn (27 here) opens a control socket at one path per user
+                # (~/.gunicorn/gunicorn.ctl): two instances on one host would fight over it.
                 "--no-control-socket",
                 "portal:create_app()",
             ],
