@@ -91,7 +91,9 @@ def explain(session: Session, statement: str, parameters: Any) -> str:
 
 
 def indexes_used(session: Session, plans: list[str]) -> list[tuple[str, str]]:
-    names = sorted({n for plan in plans for n in re.findall(r" using (\w+)", plan)})
+    # "Index Scan using x", "Index Only Scan using x", "Bitmap Index Scan on x".
+    found_names = re.findall(r"(?: using |Bitmap Index Scan on )(\w+)", "\n".join(plans))
+    names = sorted(set(found_names))
     found = []
     for name in names:
         definition = session.scalar(
