@@ -10,7 +10,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Select, String, and_, func, literal, or_, select, union_all
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from portal.academic import Term, term_label
 from portal.children.queries import roles_for_child, visible_children
@@ -24,7 +24,16 @@ def find_visible_pep(session: Session, user: User, pep_id: uuid.UUID) -> Pep | N
     """The PEP, or None when it does not exist, its child is not visible, or it is from before
     a carer's placement began (the same answer for each)."""
     visible_child_ids = visible_children(user).with_only_columns(Child.id)
-    pep = session.scalar(select(Pep).where(Pep.id == pep_id, Pep.child_id.in_(visible_child_ids)))
+    # The child (and its school) come in the same query: every PEP page shows them. Who last
+    # saved each section is shown, but not what else that person may do.
+    pep = session.scalar(
+        select(Pep)
+        .options(
+            joinedload(Pep.child),
+            selectinload(Pep.sections).joinedload(PepSection.last_saved_by).lazyload(User.grants),
+        )
+        .where(Pep.id == pep_id, Pep.child_id.in_(visible_child_ids))
+    )
     if pep is None or not may_read_pep(user, pep, roles_for_child(user, pep.child)):
         return None
     return pep

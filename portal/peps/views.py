@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 from sqlalchemy import select
+from sqlalchemy.orm import lazyload
 from werkzeug.wrappers import Response
 from wtforms import Form
 
@@ -103,7 +104,10 @@ def audit_pep_reads(response: Response) -> Response:
     user = g.get("user")
     if part is None or user is None or request.method != "GET" or response.status_code != 200:
         return response
-    pep = db.session.get(Pep, (request.view_args or {}).get("pep_id"))
+    # The audit event names the PEP and its child, nothing more: never reload its answers.
+    pep = db.session.get(
+        Pep, (request.view_args or {}).get("pep_id"), options=[lazyload(Pep.sections)]
+    )
     if pep is None:
         return response
     section_key = (request.view_args or {}).get("section_key") if part is PepPart.SECTION else None

@@ -188,3 +188,29 @@ def test_the_children_list_does_not_grow_with_the_cohort(seeded, client_for, que
     large = {who: _count_pages(clients[who], query_counter, [CHILDREN_LIST]) for who in USERS}
     grown = {who: _growth(small[who], large[who]) for who in USERS if small[who] != large[who]}
     assert not grown, "\n\n".join(f"{who}\n{report}" for who, report in grown.items())
+
+
+def test_a_pep_page_reads_its_child_with_the_pep_and_its_answers_once(seeded, client_for):
+    statements: list[str] = []
+
+    def remember(_conn, _cursor, statement, *_args):
+        statements.append(" ".join(statement.split()))
+
+    client = client_for("dt_oakfield")
+    pep_page, section_page = _pages_for(seeded, "dt_oakfield")[3:5]
+    with seeded.app_context():
+        engine = db.engine
+    for path in (pep_page, section_page):
+        client.get(path)
+        statements.clear()
+        event.listen(engine, "before_cursor_execute", remember)
+        try:
+            assert client.get(path).status_code == 200
+        finally:
+            event.remove(engine, "before_cursor_execute", remember)
+        alone = [s for s in statements if s.startswith("SELECT children.")]
+        sections = [s for s in statements if s.startswith("SELECT pep_sections.")]
+        grants = [s for s in statements if s.startswith("SELECT role_grants.")]
+        assert not alone, f"{path} loads the child on its own"
+        assert len(sections) == 1, f"{path} loads the answers {len(sections)} times"
+        assert len(grants) == 1, f"{path} loads role grants {len(grants)} times"
