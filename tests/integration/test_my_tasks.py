@@ -19,6 +19,7 @@ from portal.models import Child, Pep, PepSection, RoleGrant, School, User
 from portal.peps.queries import TaskKind, task_counts, task_page
 from portal.peps.signoff import describe_tasks
 from tests.conftest import DEMO_EMAILS
+from tests.integration.test_page_accessibility import assert_accessible
 from tests.integration.test_query_counts import add_children
 from workflows.pep import OPEN_STATES, PepState
 from workflows.roles import Role
@@ -222,3 +223,12 @@ def test_the_kinds_are_counted_for_the_person(larger):
         )
         assert task_counts(db.session, reviewer) == {TaskKind.QUALITY_ASSURANCE: approved}
         assert task_counts(db.session, admin) == {}
+
+
+@pytest.mark.parametrize("who", ["social_worker", "dt_oakfield", "reviewer", "admin"])
+def test_my_tasks_passes_the_page_checks_with_its_kinds_sorts_and_pages(who, larger, client_for):
+    client = client_for(who)
+    for path in ("/tasks", "/tasks?kind=complete&sort=child&page=2", "/tasks?kind=approve"):
+        response = client.get(path)
+        assert response.status_code == 200
+        assert_accessible(response.get_data(as_text=True), f"{path} as {who}")
