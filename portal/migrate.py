@@ -6,7 +6,10 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, text
+
+# An arbitrary constant naming the advisory lock migrations take on PostgreSQL.
+MIGRATION_LOCK = 0x0E_9E9_0011
 
 ALEMBIC_INI = Path(__file__).resolve().parent.parent / "alembic.ini"
 
@@ -24,6 +27,9 @@ def upgrade_to_latest(engine: Engine) -> None:
         _upgrade_sqlite(engine)
         return
     with engine.begin() as connection:
+        # Two deploys migrating at once: the second waits for the first, then finds nothing
+        # left to do (the lock ends with the transaction).
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         _upgrade(engine, connection)
 
 

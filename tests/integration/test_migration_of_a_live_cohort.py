@@ -73,3 +73,42 @@ def test_a_cohort_stored_before_the_codes_migrates_intact(tmp_path):
     assert not child.uasc
     assert tuple(school) == ("100001", "Open", "gias")
     assert grants == 1
+
+
+def test_two_deploys_migrating_at_once_both_finish_on_postgresql(postgres_url):
+    """Two instances of a deploy run `flask migrate` at the same moment: the second waits for
+    the first (an advisory lock), then finds the schema up to date. Without the lock, both
+    create the same tables and one fails."""
+    import threading
+
+    from tests.conftest import database_url_for, run_on_server
+
+    name = "openpep_two_migrations"
+    run_on_server(
+        postgres_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)", f"CREATE DATABASE {name}"
+    )
+    engines = [create_engine(database_url_for(postgres_url, name)) for _ in range(2)]
+    failures: list[BaseException] = []
+    start = threading.Barrier(2)
+
+    def migrate(engine) -> None:
+        start.wait()
+        try:
+            upgrade_to_latest(engine)
+        except BaseException as error:  # the test reports it below
+            failures.append(error)
+
+    threads = [threading.Thread(target=migrate, args=(engine,)) for engine in engines]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    try:
+        assert failures == []
+        with engines[0].connect() as connection:
+            version = connection.execute(text("SELECT version_num FROM alembic_version")).all()
+        assert len(version) == 1
+    finally:
+        for engine in engines:
+            engine.dispose()
+        run_on_server(postgres_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
