@@ -30,8 +30,7 @@ from portal.extensions import db
 from portal.form_registry import pep_child_facts, pep_year_start
 from portal.models import Child, Pep, User
 from portal.operations.audit import Actor
-from portal.operations.children import record_child_record_viewed
-from portal.operations.children_list import record_children_list_exported
+from portal.operations.children import record_child_record_viewed, record_children_list_exported
 from portal.operations.peps import open_pep_of
 from portal.operations.views_audit import (
     record_child_history_exported,
