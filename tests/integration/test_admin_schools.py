@@ -5,11 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import re
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.imports.reading import read_rows
@@ -17,6 +16,7 @@ from portal.models import AuditEvent, Child, School
 from portal.operations.audit import Actor
 from portal.operations.importers.schools import IMPORTER
 from tests.conftest import csrf_token_from
+from tests.integration.sql_statements import statements_sent
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "imports" / "schools"
 
@@ -80,29 +80,13 @@ def test_the_list_is_paginated_in_pages_of_25(app, client_for):
     )
 
 
-@contextmanager
-def statements_counted(app):
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-
-
 def test_a_page_of_the_list_costs_the_same_queries_however_many_schools(app, client_for):
     client = client_for("admin")
     add_schools(app, 3)
-    with statements_counted(app) as few:
+    with statements_sent(app) as few:
         assert client.get("/admin/schools").status_code == 200
     add_schools(app, 60, prefix="More", first_urn=600000)
-    with statements_counted(app) as many:
+    with statements_sent(app) as many:
         assert client.get("/admin/schools").status_code == 200
     assert len(many) == len(few)
     listing = [s for s in many if "LIMIT" in s.upper() and "FROM schools" in s]

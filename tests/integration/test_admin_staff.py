@@ -27,6 +27,7 @@ from portal.operations import staff
 from portal.operations.audit import Actor
 from portal.operations.demo_seed import SOCIAL_WORKER_CASELOAD
 from tests.conftest import DEMO_EMAILS, csrf_token_from
+from tests.integration.sql_statements import statements_sent
 from workflows.roles import Role
 
 ACTOR = Actor.system("test")
@@ -466,18 +467,8 @@ def test_the_list_is_paginated_filtered_and_sorted_in_the_database(seeded, clien
 
 
 def count_queries(app, client, path):
-    statements = []
-
-    def note(*_args):
-        statements.append(1)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", note)
-    try:
+    with statements_sent(app) as statements:
         assert client.get(path).status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
     return len(statements)
 
 

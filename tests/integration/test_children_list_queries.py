@@ -7,11 +7,12 @@ from datetime import date, timedelta
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Child, Pep, RoleGrant, School, User
 from tests.conftest import DEMO_EMAILS
+from tests.integration.sql_statements import statements_sent
 from workflows.pep import PepState
 from workflows.roles import Role
 
@@ -21,18 +22,8 @@ OAKFIELD_URN = "900201"
 
 def statements_of(app: Flask, client: FlaskClient, url: str) -> list[str]:
     """Every SQL statement the request sends, in order."""
-    statements: list[str] = []
-
-    def note(connection, cursor, statement, parameters, context, executemany) -> None:
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", note)
-    try:
+    with statements_sent(app) as statements:
         response = client.get(url)
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
     assert response.status_code == 200, url
     return statements
 

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import re
 import time
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import undefer
 
 from portal.extensions import db
@@ -18,6 +17,7 @@ from portal.models import AuditEvent, ImportRun, ImportStatus, School, User
 from portal.models.base import utc_now
 from portal.operations.imports import give_up_stalled_import
 from tests.conftest import csrf_token_from
+from tests.integration.sql_statements import statements_sent
 
 HEADER = (
     "URN,LA (code),LA (name),EstablishmentNumber,EstablishmentName,TypeOfEstablishment (name),"
@@ -388,25 +388,9 @@ def add_runs(app, count: int, first: int = 0) -> None:
         db.session.commit()
 
 
-@contextmanager
-def statements_counted(app):
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-
-
 def test_the_list_of_imports_costs_the_same_queries_however_many_runs(app, admin):
     add_runs(app, 2)
-    with statements_counted(app) as few:
+    with statements_sent(app) as few:
         page = admin.get("/admin/imports")
     assert page.status_code == 200
     text = page.get_data(as_text=True)
@@ -414,7 +398,7 @@ def test_the_list_of_imports_costs_the_same_queries_however_many_runs(app, admin
     assert "by Up 1" in text
     assert re.search(r"Imported</strong>\s*by Co 0", text), "who committed it"
     add_runs(app, 18, first=2)  # 20 runs: a whole page
-    with statements_counted(app) as many:
+    with statements_sent(app) as many:
         assert admin.get("/admin/imports").status_code == 200
     assert len(many) == len(few)
     # The list never reads an outcome (a GIAS import holds tens of thousands of changes).

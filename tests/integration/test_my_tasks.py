@@ -9,7 +9,7 @@ from datetime import date
 
 import pytest
 from flask import Flask
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from forms.completeness import SectionStatus, pep_completeness
 from portal.children.queries import roles_for_child, visible_children
@@ -19,6 +19,7 @@ from portal.models import Child, Pep, PepSection, RoleGrant, School, User
 from portal.peps.queries import TaskKind, task_counts, task_page
 from portal.peps.signoff import describe_tasks
 from tests.conftest import DEMO_EMAILS
+from tests.integration.sql_statements import statements_sent
 from tests.integration.test_page_accessibility import assert_accessible
 from tests.integration.test_query_counts import add_children
 from workflows.pep import OPEN_STATES, PepState
@@ -191,24 +192,12 @@ def test_my_tasks_sorts_by_child_name_and_by_term(larger, client_for):
 
 
 def test_my_tasks_reads_only_the_sections_of_its_own_page(larger, client_for):
-    statements: list[str] = []
-
-    def remember(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-
     reviewer = client_for("reviewer")
     social_worker = client_for("social_worker")
-    with larger.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", remember)
-    try:
+    with statements_sent(larger) as reviewer_statements:
         reviewer.get("/tasks")
-        reviewer_statements = list(statements)
-        statements.clear()
+    with statements_sent(larger) as approving_statements:
         social_worker.get("/tasks?kind=approve")
-        approving_statements = list(statements)
-    finally:
-        event.remove(engine, "before_cursor_execute", remember)
     # Quality assurance and approval need no answers at all.
     assert not any("pep_sections" in s for s in reviewer_statements)
     assert not any("pep_sections" in s for s in approving_statements)

@@ -4,14 +4,11 @@ the same number of queries on the demo data and after 200 more children with two
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from portal.children.queries import find_visible_child, roles_for_child
 from portal.extensions import db
@@ -20,6 +17,7 @@ from portal.models import Child, Pep, PepSection, RoleGrant, School, User
 from portal.peps.permissions import may_read_section
 from portal.peps.queries import find_visible_pep
 from tests.conftest import DEMO_EMAILS
+from tests.integration.sql_statements import statements_sent
 from workflows.pep import OPEN_STATES, PepState
 from workflows.roles import Role
 
@@ -29,26 +27,6 @@ MORE_CHILDREN = 200
 OPEN_STATES_IN_TURN = (PepState.DRAFT, PepState.SUBMITTED, PepState.APPROVED)
 # Checked on its own, so that a failure there names the list that grew.
 CHILDREN_LIST = "/children"
-
-
-class QueryCounter:
-    """Counts the statements the application sends to the database."""
-
-    def __init__(self) -> None:
-        self.count = 0
-
-    def __call__(self, *_: Any) -> None:
-        self.count += 1
-
-
-@pytest.fixture
-def query_counter(seeded: Flask) -> Iterator[QueryCounter]:
-    counter = QueryCounter()
-    with seeded.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", counter)
-    yield counter
-    event.remove(engine, "before_cursor_execute", counter)
 
 
 def _pages_for(app: Flask, who: str) -> list[str]:
@@ -103,14 +81,14 @@ def _admin_pages(app: Flask) -> list[str]:
     return [*pages, f"/admin/schools/{school.id}"]
 
 
-def _count_pages(client: FlaskClient, counter: QueryCounter, pages: list[str]) -> dict[str, int]:
+def _count_pages(app: Flask, client: FlaskClient, pages: list[str]) -> dict[str, int]:
     counts = {}
     for path in pages:
         client.get(path)  # the first visit may fill a cache: count the second
-        counter.count = 0
-        response = client.get(path)
+        with statements_sent(app) as statements:
+            response = client.get(path)
         assert response.status_code == 200, f"{path}: {response.status_code}"
-        counts[path] = counter.count
+        counts[path] = len(statements)
     return counts
 
 
@@ -171,43 +149,33 @@ def _growth(small: dict[str, int], large: dict[str, int]) -> str:
 USERS = ("admin", "reviewer", "dt_oakfield", "social_worker", "carer")
 
 
-def test_no_page_runs_more_queries_for_a_larger_cohort(seeded, client_for, query_counter):
+def test_no_page_runs_more_queries_for_a_larger_cohort(seeded, client_for):
     clients = {who: client_for(who) for who in USERS}
     pages = {who: _pages_for(seeded, who) for who in USERS}
-    small = {who: _count_pages(clients[who], query_counter, pages[who]) for who in USERS}
+    small = {who: _count_pages(seeded, clients[who], pages[who]) for who in USERS}
     add_children(seeded, MORE_CHILDREN)
-    large = {who: _count_pages(clients[who], query_counter, pages[who]) for who in USERS}
+    large = {who: _count_pages(seeded, clients[who], pages[who]) for who in USERS}
     grown = {who: _growth(small[who], large[who]) for who in USERS if small[who] != large[who]}
     assert not grown, "\n\n".join(f"{who}\n{report}" for who, report in grown.items())
 
 
-def test_the_children_list_does_not_grow_with_the_cohort(seeded, client_for, query_counter):
+def test_the_children_list_does_not_grow_with_the_cohort(seeded, client_for):
     clients = {who: client_for(who) for who in USERS}
-    small = {who: _count_pages(clients[who], query_counter, [CHILDREN_LIST]) for who in USERS}
+    small = {who: _count_pages(seeded, clients[who], [CHILDREN_LIST]) for who in USERS}
     add_children(seeded, MORE_CHILDREN)
-    large = {who: _count_pages(clients[who], query_counter, [CHILDREN_LIST]) for who in USERS}
+    large = {who: _count_pages(seeded, clients[who], [CHILDREN_LIST]) for who in USERS}
     grown = {who: _growth(small[who], large[who]) for who in USERS if small[who] != large[who]}
     assert not grown, "\n\n".join(f"{who}\n{report}" for who, report in grown.items())
 
 
 def test_a_pep_page_reads_its_child_with_the_pep_and_its_answers_once(seeded, client_for):
-    statements: list[str] = []
-
-    def remember(_conn, _cursor, statement, *_args):
-        statements.append(" ".join(statement.split()))
-
     client = client_for("dt_oakfield")
     pep_page, section_page = _pages_for(seeded, "dt_oakfield")[3:5]
-    with seeded.app_context():
-        engine = db.engine
     for path in (pep_page, section_page):
         client.get(path)
-        statements.clear()
-        event.listen(engine, "before_cursor_execute", remember)
-        try:
+        with statements_sent(seeded) as sent:
             assert client.get(path).status_code == 200
-        finally:
-            event.remove(engine, "before_cursor_execute", remember)
+        statements = [" ".join(statement.split()) for statement in sent]
         alone = [s for s in statements if s.startswith("SELECT children.")]
         sections = [s for s in statements if s.startswith("SELECT pep_sections.")]
         grants = [s for s in statements if s.startswith("SELECT role_grants.")]
