@@ -23,6 +23,7 @@ from portal.models.base import Entity, UtcDateTime
 from portal.models.child import Child
 from portal.models.user import User
 from workflows.pep import OPEN_STATES, PepState
+from workflows.pep_types import PepType
 
 _OPEN_STATES_SQL = text(
     "state IN (" + ", ".join(f"'{state.value}'" for state in sorted(OPEN_STATES)) + ")"
@@ -51,6 +52,10 @@ class Pep(Entity):
     term: Mapped[str] = mapped_column(String(10))
     state: Mapped[str] = mapped_column(String(20), default=PepState.DRAFT.value)
     meeting_date: Mapped[date | None] = mapped_column(Date)
+    # Why the PEP was started (initial, termly, a change of school...): it decides when it is due.
+    pep_type: Mapped[str] = mapped_column(
+        String(30), default=PepType.TERMLY.value, server_default=PepType.TERMLY.value
+    )
     # The form definition the PEP was started with; it keeps rendering with that version
     # even after a newer one ships.
     form_key: Mapped[str] = mapped_column(String(40))
