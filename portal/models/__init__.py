@@ -6,6 +6,7 @@ from portal.models.child import CareEpisode, Child, NoSchoolPlace
 from portal.models.child_event import ChildEvent, ChildEventKind
 from portal.models.import_run import ImportKind, ImportRun, ImportStatus
 from portal.models.invite import ContributionInvite
+from portal.models.meeting import InviteeRole, PepMeeting, PepMeetingInvitee
 from portal.models.pep import Pep, PepSection, Term
 from portal.models.rate_limit import RateLimitCounter
 from portal.models.record import PepRecord
@@ -25,8 +26,11 @@ __all__ = [
     "ImportKind",
     "ImportRun",
     "ImportStatus",
+    "InviteeRole",
     "NoSchoolPlace",
     "Pep",
+    "PepMeeting",
+    "PepMeetingInvitee",
     "PepRecord",
     "PepSection",
     "RateLimitCounter",
