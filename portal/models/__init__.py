@@ -4,6 +4,7 @@ from portal.models.audit import AuditEvent
 from portal.models.base import Base, Entity
 from portal.models.child import CareEpisode, Child, NoSchoolPlace
 from portal.models.child_event import ChildEvent, ChildEventKind
+from portal.models.email import Email, EmailStatus
 from portal.models.import_run import ImportKind, ImportRun, ImportStatus
 from portal.models.invite import ContributionInvite
 from portal.models.meeting import InviteeRole, PepMeeting, PepMeetingInvitee
@@ -22,6 +23,8 @@ __all__ = [
     "ChildEvent",
     "ChildEventKind",
     "ContributionInvite",
+    "Email",
+    "EmailStatus",
     "Entity",
     "ImportKind",
     "ImportRun",
