@@ -2,6 +2,7 @@
 
 from portal.models.audit import AuditEvent
 from portal.models.base import Base, Entity
+from portal.models.calendar import TermDate
 from portal.models.child import CareEpisode, Child, NoSchoolPlace
 from portal.models.child_event import ChildEvent, ChildEventKind
 from portal.models.email import Email, EmailStatus
@@ -42,6 +43,7 @@ __all__ = [
     "SchoolPhase",
     "SettingSource",
     "Term",
+    "TermDate",
     "User",
     "UserSession",
 ]
