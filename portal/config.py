@@ -6,7 +6,7 @@ import json
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -181,6 +181,7 @@ def settings_from_environment(environ: Mapping[str, str], instance_path: Path) -
         # page shows progress; the CLI runs them in place.
         "IMPORTS_IN_BACKGROUND": True,
         **network_settings_from_environment(environ, environment),
+        **email_settings_from_environment(environ, environment),
     }
 
 
@@ -384,4 +385,136 @@ def network_settings_from_environment(
         # Flask refuses (400) a request whose Host is not one of these; None accepts any (tests).
         "TRUSTED_HOSTS": list(hosts) or None,
         "OPENPEP_PROXIES": proxies,
+    }
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """The mail server the portal hands its emails to."""
+
+    host: str
+    port: int
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    # STARTTLS upgrades a plain connection (port 587); implicit TLS starts encrypted (465).
+    starttls: bool = False
+    tls: bool = False
+    timeout_seconds: float = 30
+
+
+LOOPBACK_SMTP_HOSTS = ("127.0.0.1", "localhost", "::1")
+MAIL_ADDRESS = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
+
+
+def email_settings_from_environment(environ: Mapping[str, str], environment: str) -> dict[str, Any]:
+    """How the portal sends email (OPENPEP_SMTP_*, OPENPEP_MAIL_FROM) and the address its links
+    start with (OPENPEP_BASE_URL). Without OPENPEP_SMTP_HOST, emails are still recorded (each
+    person can read theirs in the portal) but marked as not sent, with the reason."""
+    production = environment == "production"
+    base_url = environ.get("OPENPEP_BASE_URL", "").strip().rstrip("/")
+    if base_url:
+        parts = urlsplit(base_url)
+        secure_enough = parts.scheme == "https" or (
+            parts.scheme == "http" and parts.hostname in LOOPBACK_SMTP_HOSTS and not production
+        )
+        if not parts.hostname or not secure_enough or parts.query or parts.fragment:
+            raise ConfigurationError(
+                "OPENPEP_BASE_URL must be the address people open the portal at, starting with "
+                f"https://, for example https://pep.anytown.gov.uk, not {base_url!r}."
+            )
+    else:
+        named_hosts = [
+            h.strip().lower()
+            for h in environ.get("OPENPEP_ALLOWED_HOSTS", "").split(",")
+            if h.strip() and not h.strip().startswith(".")
+        ]
+        if named_hosts:
+            base_url = f"https://{named_hosts[0]}"
+        elif not production:
+            base_url = f"http://127.0.0.1:{environ.get('OPENPEP_PORT', '5000').strip()}"
+
+    host = environ.get("OPENPEP_SMTP_HOST", "").strip()
+    if not host:
+        for key in ("OPENPEP_SMTP_USERNAME", "OPENPEP_SMTP_PASSWORD", "OPENPEP_SMTP_PORT"):
+            if environ.get(key, "").strip():
+                raise ConfigurationError(
+                    f"{key} is set but OPENPEP_SMTP_HOST is not: set OPENPEP_SMTP_HOST to your "
+                    f"mail server, for example smtp.anytown.gov.uk, or remove {key}."
+                )
+        return {
+            "SMTP": None,
+            "MAIL_FROM": environ.get("OPENPEP_MAIL_FROM", "").strip() or None,
+            "BASE_URL": base_url or None,
+            "EMAIL_NOT_SET_UP_REASON": (
+                "Email is not set up: OPENPEP_SMTP_HOST is not set, so emails are recorded "
+                "in the portal but not sent."
+            ),
+        }
+
+    if not HOST_NAME.match(host.lower()) and host not in LOOPBACK_SMTP_HOSTS:
+        raise ConfigurationError(
+            f"OPENPEP_SMTP_HOST must be a host name such as smtp.anytown.gov.uk, not {host!r}."
+        )
+
+    def flag(key: str) -> bool:
+        word = environ.get(key, "").strip().lower()
+        if not word:
+            return False
+        if word not in TRUE_WORDS + FALSE_WORDS:
+            raise ConfigurationError(f"{key} must be true or false, not {word!r}.")
+        return word in TRUE_WORDS
+
+    starttls, tls = flag("OPENPEP_SMTP_STARTTLS"), flag("OPENPEP_SMTP_TLS")
+    if starttls and tls:
+        raise ConfigurationError(
+            "Set only one of OPENPEP_SMTP_STARTTLS (port 587, usually) and OPENPEP_SMTP_TLS "
+            "(port 465): the first upgrades a plain connection, the second starts encrypted."
+        )
+    raw_port = environ.get("OPENPEP_SMTP_PORT", "").strip()
+    if raw_port:
+        if not raw_port.isdigit() or not 0 < int(raw_port) < 65536:
+            raise ConfigurationError(
+                f"OPENPEP_SMTP_PORT must be a port number from 1 to 65535, not {raw_port!r}."
+            )
+        port = int(raw_port)
+    else:
+        port = 465 if tls else 587 if starttls else 25
+    username = environ.get("OPENPEP_SMTP_USERNAME", "").strip() or None
+    password = environ.get("OPENPEP_SMTP_PASSWORD", "") or None
+    if bool(username) != bool(password):
+        raise ConfigurationError(
+            "Set both OPENPEP_SMTP_USERNAME and OPENPEP_SMTP_PASSWORD, or neither."
+        )
+    loopback = host in LOOPBACK_SMTP_HOSTS
+    if production and not (starttls or tls) and not loopback:
+        raise ConfigurationError(
+            f"Mail to {host} would travel unencrypted: set OPENPEP_SMTP_STARTTLS=true (port "
+            "587) or OPENPEP_SMTP_TLS=true (port 465). Only a mail server on this computer "
+            "(127.0.0.1) may be used without encryption."
+        )
+    mail_from = environ.get("OPENPEP_MAIL_FROM", "").strip()
+    if not MAIL_ADDRESS.match(mail_from):
+        raise ConfigurationError(
+            "Set OPENPEP_MAIL_FROM to the address emails come from, for example "
+            "virtual.school@anytown.gov.uk"
+            + (f", not {mail_from!r}." if mail_from else ": it is needed to send email.")
+        )
+    if not base_url:
+        raise ConfigurationError(
+            "Set OPENPEP_BASE_URL to the address people open the portal at, for example "
+            "https://pep.anytown.gov.uk: every email links to the portal."
+        )
+    return {
+        "SMTP": SmtpSettings(
+            host=host,
+            port=port,
+            username=username,
+            password=password,
+            starttls=starttls,
+            tls=tls,
+            timeout_seconds=_positive_number(environ, "OPENPEP_SMTP_TIMEOUT_SECONDS", 30),
+        ),
+        "MAIL_FROM": mail_from,
+        "BASE_URL": base_url,
+        "EMAIL_NOT_SET_UP_REASON": None,
     }
