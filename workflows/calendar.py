@@ -249,11 +249,13 @@ class SchoolCalendar:
         return self._step(start, days, self.is_school_day, bounded=True)
 
     def working_days_between(self, start: date, end: date) -> int:
-        """Working days after start up to and including end; negative when end is before start."""
+        """Working days after start up to and including end; when end is before start, minus the
+        working days from end up to the day before start."""
         return self._count(start, end, self.is_working_day)
 
     def school_days_between(self, start: date, end: date) -> int:
-        """School days after start up to and including end; negative when end is before start."""
+        """School days after start up to and including end; when end is before start, minus the
+        school days from end up to the day before start."""
         return self._count(start, end, self.is_school_day)
 
     def _step(
@@ -271,25 +273,33 @@ class SchoolCalendar:
         return day
 
     def _check_within_terms(self, day: date, start: date, days: int) -> None:
-        if not self.terms or day > self.terms[-1].ends_on or day < self.terms[0].starts_on:
-            direction = "after" if days >= 0 else "before"
+        if not self.terms:
+            raise NoTermDatesError("No term dates are recorded: add this year's term dates.")
+        if day > self.terms[-1].ends_on or day < self.terms[0].starts_on:
+            count = f"{abs(days)} school days {'after' if days >= 0 else 'before'} {_long(start)}"
+            if days >= 0:
+                edge, wanted = f"after the {self.terms[-1].name.lower()}", "the next term's"
+            else:
+                edge, wanted = f"before the {self.terms[0].name.lower()}", "the previous term's"
             raise NoTermDatesError(
-                f"There are no term dates recorded to count {abs(days)} school days {direction} "
-                f"{_long(start)}: add the term dates for the academic year "
-                f"{academic_year_label(academic_year_of(day))}."
+                f"There are no term dates {edge} to count {count}: add {wanted} dates."
             )
 
     @staticmethod
     def _count(start: date, end: date, counts: Callable[[date], bool]) -> int:
+        # Forwards: the days after start up to and including end. Backwards: the days from end up
+        # to but not including start, negated, so that add_*(start, n) == end gives n both ways.
         if end < start:
-            return -SchoolCalendar._count(end, start, counts)
+            first, last, sign = end, start - ONE_DAY, -1
+        else:
+            first, last, sign = start + ONE_DAY, end, 1
         total = 0
-        day = start + ONE_DAY
-        while day <= end:
+        day = first
+        while day <= last:
             if counts(day):
                 total += 1
             day += ONE_DAY
-        return total
+        return sign * total
 
 
 def academic_year_of(day: date) -> int:
