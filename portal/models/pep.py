@@ -45,6 +45,14 @@ class Pep(Entity):
         ),
         # A child's latest PEP (the children list) is the first entry of this index.
         Index("ix_peps_latest_per_child", "child_id", "academic_year", "term", "created_at_utc"),
+        # Reviewers' queue (migration 0014): approved PEPs, longest waiting first.
+        Index(
+            "ix_peps_approved_by_waiting",
+            "updated_at_utc",
+            "id",
+            postgresql_where=text("state = 'approved'"),
+            sqlite_where=text("state = 'approved'"),
+        ),
     )
 
     child_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("children.id"), index=True)
