@@ -26,6 +26,7 @@ from portal.form_registry import age_in_years, form_registry
 from portal.models import Child, Pep, PepSection, Term, User
 from portal.operations import audit
 from portal.operations.audit import Actor
+from portal.operations.notifications import notify_pep_started
 from portal.peps.permissions import may_choose_form, pep_start_refusal, section_refusal
 from workflows.pep import OPEN_STATES, PepState
 from workflows.roles import Role
@@ -151,6 +152,7 @@ def start_pep(
         term=pep.term_label,
         form_chosen_by_admin=bool(form_key and may_choose_form(roles)),
     )
+    notify_pep_started(session, actor, pep)  # recorded now, sent after the commit
     session.commit()
     return pep
 
@@ -170,16 +172,22 @@ def save_section(
     based_on_version: int,
     *,
     autosave: bool,
+    stored: PepSection | None = None,
 ) -> SectionSaved | SectionConflict:
     """Save what this post carries of a section. A save made from an older version than the
     saved one (by anyone: the same person in another tab too) goes through only where it
     overwrites no answer that changed since that version; otherwise nothing is saved and the
-    person is shown both versions."""
+    person is shown both versions.
+
+    `stored`: the section's saved row when the caller loaded it alone (then the PEP's other
+    sections are never loaded); by default it is found among `pep.sections`."""
     refusal = section_refusal(pep, section, roles)
     if refusal:
         raise PepRefused(refusal)
-    for _attempt in range(SAVE_ATTEMPTS):
+    if stored is None:
         stored = pep.section(section.key)
+    for _attempt in range(SAVE_ATTEMPTS):
+        # After a lost race the rollback expired the row: reading it loads what won.
         merged = merge_posted(section, stored.answers, posted)
         changed = changed_answers(stored.answers, merged)
         answer_versions = dict(stored.answer_versions or {})
@@ -226,5 +234,4 @@ def save_section(
         )
         session.commit()
         return SectionSaved(stored)
-    stored = pep.section(section.key)
     return SectionConflict(stored, merge_posted(section, stored.answers, posted), ())

@@ -21,6 +21,7 @@ from portal.models import AuditEvent, Pep, PepSection, User
 from portal.models.base import utc_now
 from portal.operations import audit
 from portal.operations.audit import Actor
+from portal.operations.notifications import notify_pep_event
 from portal.operations.rate_limit import REFUSED_TRANSITIONS, Limit, count_hit
 from portal.presentation import UK, local_time
 from workflows.engine import Accepted, Refused, apply, find_transition
@@ -300,6 +301,10 @@ def _stage_transition(
         from portal.operations.records import store_signed_off_record
 
         store_signed_off_record(session, actor, pep, settings)
+    # Emails to whoever acts next are recorded in this same transaction (kept only if the
+    # change is) and sent after the commit, by this process's sender in the background or by
+    # the next send-reminders run: a slow or failing mail server never fails nor slows this.
+    notify_pep_event(session, actor, pep, event, outcome.reason, settings)
     return outcome
 
 
