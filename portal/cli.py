@@ -201,6 +201,15 @@ def init_app(app: Flask) -> None:
         )
         click.echo(_refuse(outcome).message)
 
+    @app.cli.command("send-reminders")
+    def send_reminders_command() -> None:
+        """Record the reminders due now (each once), then send every email waiting to go: for
+        cron (running it twice, or two copies at once, sends nothing twice)."""
+        from portal.operations.reminders import send_reminders
+
+        report = send_reminders(db.session, app.config)
+        click.echo(report.describe(email_set_up=app.config.get("SMTP") is not None))
+
 
 def _refuse(outcome: Outcome) -> Outcome:
     """A refusal ends the command with its sentence and a non-zero exit status."""
