@@ -755,7 +755,7 @@ def waiting_too_long(
 def rules_from_environment(environ: Mapping[str, str] = os.environ) -> TimelinessRules:
     """The authority's rules: the file OPENPEP_TIMELINESS_RULES names, else the defaults."""
     named = environ.get(RULES_ENVIRONMENT_VARIABLE, "").strip()
-    return load_rules(Path(named) if named else RULES_FILE)
+    return load_rules(Path(named)) if named else load_rules()
 
 
 @cache
