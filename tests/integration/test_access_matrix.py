@@ -53,6 +53,13 @@ ACCESS_MATRIX = {
     "invites.contribute": "public",
     "invites.save_contribution": "public",
     "invites.send_contribution": "public",
+    # A PEP's meeting: read by everyone who reads the PEP; arranged by the child's designated
+    # teacher, social worker or Virtual School adviser.
+    "meetings.show_meeting": "signed_in",
+    "meetings.arrange_meeting": "signed_in",
+    "meetings.save_meeting": "signed_in",
+    "meetings.cancel": "signed_in",
+    "meetings.download_ics": "signed_in",
 }
 STAFF = set(ROLES) - {"carer"}
 REACHABLE_BY = {
@@ -66,9 +73,13 @@ REACHABLE_BY = {
     "children.child_history_csv": {"admin"},
     # The children list as CSV: staff only (a carer reads PEPs, not lists of children).
     "children.export_children": STAFF,
+    # Arranging the meeting: the child's designated teacher and social worker (and adviser).
+    "meetings.arrange_meeting": {"dt_oakfield", "dt_riverside", "social_worker"},
 }
 # Routes that answer 404 until something exists (a signed-off record).
 NOT_FOUND_UNTIL_MADE = {"exports.download_record"}
+# Routes that answer 404 until a meeting is arranged (the demo data arranges none).
+NOT_FOUND_WITHOUT_A_MEETING = {"meetings.download_ics"}
 
 
 def routes(app):
@@ -169,6 +180,8 @@ def test_every_role_can_reach_every_route_the_matrix_allows(who, client_for, see
         expected = 200 if who in REACHABLE_BY.get(rule.endpoint, {who}) else 403
         if rule.endpoint in NOT_FOUND_UNTIL_MADE and expected == 200:
             expected = 200 if pep_state in ("signed_off", "superseded") else 404
+        if rule.endpoint in NOT_FOUND_WITHOUT_A_MEETING and expected == 200:
+            expected = 404
         assert response.status_code == expected, (rule.endpoint, response.status_code)
 
 
