@@ -202,6 +202,11 @@ class SchoolCalendar:
         )
         self._by_key = {term.key: term for term in self.terms}
         self._is_bank_holiday = bank_holidays or is_england_bank_holiday
+        # A calendar does not change once built, and the same few hundred days are asked about
+        # for every child at a school: remember each answer (plain dicts: safe under the GIL).
+        self._working: dict[date, bool] = {}
+        self._school: dict[date, bool] = {}
+        self._added: dict[tuple[str, date, int], date] = {}
 
     # -- single days -----------------------------------------------------------------------
 
@@ -210,14 +215,20 @@ class SchoolCalendar:
 
     def is_working_day(self, day: date) -> bool:
         """Monday to Friday and not a bank holiday."""
-        return day.weekday() < 5 and not self._is_bank_holiday(day)
+        known = self._working.get(day)
+        if known is None:
+            known = self._working[day] = day.weekday() < 5 and not self._is_bank_holiday(day)
+        return known
 
     def is_school_day(self, day: date) -> bool:
         """A working day inside a term, outside its half term and INSET days."""
-        if not self.is_working_day(day):
-            return False
-        term = self.term_containing(day)
-        return term is not None and not term.in_half_term(day) and day not in term.inset_days
+        known = self._school.get(day)
+        if known is None:
+            term = self.term_containing(day) if self.is_working_day(day) else None
+            known = self._school[day] = (
+                term is not None and not term.in_half_term(day) and day not in term.inset_days
+            )
+        return known
 
     def term_containing(self, day: date) -> TermDates | None:
         """The term whose first-to-last-day span holds the day (half term included); None in a
@@ -240,13 +251,19 @@ class SchoolCalendar:
 
     def add_working_days(self, start: date, days: int) -> date:
         """The `days`-th working day after start (before it when negative); start when 0."""
-        return self._step(start, days, self.is_working_day, bounded=False)
+        key = ("working", start, days)
+        if (known := self._added.get(key)) is None:
+            known = self._added[key] = self._step(start, days, self.is_working_day, bounded=False)
+        return known
 
     def add_school_days(self, start: date, days: int) -> date:
         """The `days`-th school day after start (before it when negative); start when 0.
 
         NoTermDatesError when the count runs past the terms recorded."""
-        return self._step(start, days, self.is_school_day, bounded=True)
+        key = ("school", start, days)
+        if (known := self._added.get(key)) is None:
+            known = self._added[key] = self._step(start, days, self.is_school_day, bounded=True)
+        return known
 
     def working_days_between(self, start: date, end: date) -> int:
         """Working days after start up to and including end; when end is before start, minus the
