@@ -1,0 +1,474 @@
+"""Arranging a PEP's meeting from the PEP: who is invited, the term it must fall in, the
+calendar file parsed back, the one meeting date, conflicts, the audit trail and refusals."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import date, timedelta
+
+import lxml.html
+import pytest
+from icalendar import Calendar
+from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
+
+from forms.fields import format_date_for_people
+from portal.extensions import db
+from portal.meetings.ics import build_invitation, pep_short_reference
+from portal.models import AuditEvent, Child, Pep, PepMeeting, RoleGrant, User
+from portal.operations.meetings import term_window
+from tests.conftest import DEMO_EMAILS, csrf_token_from
+from tests.integration.pep_helpers import open_pep_id
+from tests.integration.test_page_accessibility import assert_accessible
+from workflows.roles import Role
+
+CHLOE = "DCC-1201"  # Riverside, draft PEP; social worker Sam Okoro, carer Jo Marsh
+
+
+def user_by_email(email: str) -> User:
+    return db.session.scalar(select(User).where(User.email == email))
+
+
+@pytest.fixture
+def chloe_pep(seeded) -> dict:
+    """Chloe's open PEP, moved to the autumn term of next academic year so every date the
+    tests choose is in the future, with the term's dates as the portal works them out."""
+    pep_id = open_pep_id(seeded, CHLOE)
+    with seeded.app_context():
+        pep = db.session.get(Pep, uuid.UUID(str(pep_id)))
+        pep.academic_year = date.today().year + 1
+        pep.term = "autumn"
+        db.session.commit()
+        window = term_window(db.session, pep)
+        return {
+            "id": pep.id,
+            "window": window,
+            "meeting_date": window.starts_on + timedelta(days=20),
+            "due_on": window.starts_on + timedelta(days=15),
+        }
+
+
+def date_fields(prefix: str, day: date) -> list[tuple[str, str]]:
+    return [
+        (f"{prefix}-day", str(day.day)),
+        (f"{prefix}-month", str(day.month)),
+        (f"{prefix}-year", str(day.year)),
+    ]
+
+
+def arrange_url(pep_id) -> str:
+    return f"/peps/{pep_id}/meeting/arrange"
+
+
+def ticked_invitees(client, pep_id) -> list[tuple[str, str, bool]]:
+    page = client.get(arrange_url(pep_id))
+    assert page.status_code == 200
+    document = lxml.html.document_fromstring(page.get_data(as_text=True))
+    boxes = document.xpath("//input[@name='invitees']")
+    return [
+        (
+            box.get("value"),
+            " ".join(document.xpath(f"//label[@for='{box.get('id')}']")[0].text_content().split()),
+            box.get("checked") is not None,
+        )
+        for box in boxes
+    ]
+
+
+def page_value(client, pep_id, name: str) -> str:
+    """What the arrange page has in a box, as a browser would send it back."""
+    document = lxml.html.document_fromstring(client.get(arrange_url(pep_id)).get_data(as_text=True))
+    boxes = document.xpath(f"//input[@name='{name}']")
+    return boxes[0].get("value") or "" if boxes else ""
+
+
+def meeting_form(client, pep, *, meeting_date=None, due_on=None, version=None, **extra):
+    ticked = ticked_invitees(client, pep["id"])
+    data = [
+        ("csrf_token", csrf_token_from(client, arrange_url(pep["id"]))),
+        *date_fields("meeting_date", meeting_date or pep["meeting_date"]),
+        *date_fields("contributions_due_on", due_on or pep["due_on"]),
+        ("starts_at", extra.pop("starts_at", "10:00")),
+        ("ends_at", extra.pop("ends_at", "11:00")),
+        ("place", extra.pop("place", "Riverside Academy, meeting room 2")),
+        ("online_link", extra.pop("online_link", "")),
+        ("iro_name", extra.pop("iro_name", page_value(client, pep["id"], "iro_name"))),
+        ("iro_email", extra.pop("iro_email", page_value(client, pep["id"], "iro_email"))),
+        ("people", "1"),
+        ("person-0-name", extra.pop("person_name", "")),
+        ("person-0-email", extra.pop("person_email", "")),
+        *[("invitees", key) for key, _label, checked in ticked if checked],
+    ]
+    if version is not None:
+        data.append(("version", str(version)))
+    return data
+
+
+def post_meeting(client, pep, **options):
+    return client.post(
+        f"/peps/{pep['id']}/meeting", data=MultiDict(meeting_form(client, pep, **options))
+    )
+
+
+def ics_of(client, pep_id) -> Calendar:
+    response = client.get(f"/peps/{pep_id}/meeting.ics")
+    assert response.status_code == 200
+    assert response.mimetype == "text/calendar"
+    return Calendar.from_ical(response.get_data())
+
+
+def audit_rows(pep_id, action: str) -> list[AuditEvent]:
+    return list(
+        db.session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.object_id == str(pep_id), AuditEvent.action == action)
+            .order_by(AuditEvent.occurred_at_utc)
+        )
+    )
+
+
+# --- Invitees --------------------------------------------------------------------------------
+
+
+def test_invitees_are_the_childs_network_exactly(seeded, client_for, chloe_pep):
+    client = client_for("social_worker")
+    with seeded.app_context():
+        teacher = user_by_email(DEMO_EMAILS["dt_riverside"])
+        social_worker = user_by_email(DEMO_EMAILS["social_worker"])
+        carer = user_by_email(DEMO_EMAILS["carer"])
+        expected = [
+            (f"user:{teacher.id}", "Tom Fletcher (Designated teacher)", True),
+            (f"user:{social_worker.id}", "Sam Okoro (Social worker)", True),
+            (f"user:{carer.id}", "Jo Marsh (Carer)", True),
+            ("child", "Chloe Brown (Child or young person)", True),
+        ]
+    assert ticked_invitees(client, chloe_pep["id"]) == expected
+
+    # A Virtual School adviser assigned to the child is invited too, after the carer.
+    with seeded.app_context():
+        adviser = user_by_email("vs.adviser@demo.openpep.test")
+        child = db.session.scalar(select(Child).where(Child.authority_reference == CHLOE))
+        db.session.add(RoleGrant(user_id=adviser.id, role=Role.VS_ADVISER.value, child_id=child.id))
+        db.session.commit()
+        adviser_key = f"user:{adviser.id}"
+    assert ticked_invitees(client, chloe_pep["id"]) == [
+        *expected[:3],
+        (adviser_key, "Nadia Rahman (Virtual School adviser)", True),
+        expected[3],
+    ]
+    page = client.get(arrange_url(chloe_pep["id"])).get_data(as_text=True)
+    assert "Invited through their carer: the child is not emailed." in page
+
+
+# --- Schedule, reschedule, cancel ------------------------------------------------------------
+
+
+def test_schedule_reschedule_and_cancel_with_the_calendar_file_and_the_audit(
+    seeded, client_for, chloe_pep
+):
+    client = client_for("social_worker")
+    pep_id = chloe_pep["id"]
+    response = post_meeting(
+        client,
+        chloe_pep,
+        iro_name="Irene Roberts",
+        iro_email="Irene.Roberts@iro.example.gov.uk",
+        person_name="Dr Amy Lin",
+        person_email="amy.lin@camhs.example.nhs.uk",
+    )
+    assert response.status_code == 303, response.get_data(as_text=True)
+    assert response.headers["Location"].startswith(f"/peps/{pep_id}/meeting")
+    meeting_date = chloe_pep["meeting_date"]
+
+    with seeded.app_context():
+        pep = db.session.get(Pep, pep_id)
+        meeting = db.session.scalar(select(PepMeeting).where(PepMeeting.pep_id == pep_id))
+        meeting_uid = meeting.calendar_uid
+        # One date everywhere: the PEP, its section, and the Word record.
+        assert pep.meeting_date == meeting_date
+        section = pep.section("meeting_details")
+        assert section.answers["meeting_date"] == meeting_date.isoformat()
+        assert section.answer_versions["meeting_date"] == section.version
+        from portal.exports.content import _meeting_date
+
+        answers = {s.section_key: s.answers for s in pep.sections}
+        assert _meeting_date(pep, answers) == format_date_for_people(meeting_date)
+        invited = [
+            (row.role, row.name, row.email, row.invited_by_email) for row in meeting.invitees
+        ]
+        assert invited == [
+            ("designated_teacher", "Tom Fletcher", DEMO_EMAILS["dt_riverside"], True),
+            ("social_worker", "Sam Okoro", DEMO_EMAILS["social_worker"], True),
+            ("carer", "Jo Marsh", DEMO_EMAILS["carer"], True),
+            ("child", "Chloe Brown", None, False),
+            (
+                "independent_reviewing_officer",
+                "Irene Roberts",
+                "irene.roberts@iro.example.gov.uk",
+                True,
+            ),
+            ("other", "Dr Amy Lin", "amy.lin@camhs.example.nhs.uk", True),
+        ]
+        [scheduled] = audit_rows(pep_id, "pep.meeting_scheduled")
+        assert scheduled.details["meeting_date"] == meeting_date.isoformat()
+        assert scheduled.details["starts_at"] == "10:00"
+        assert scheduled.details["sequence"] == 0
+        assert scheduled.details["section_version"] == section.version
+        assert "Chloe" not in str(scheduled.details)
+        reference = pep_short_reference(pep)
+
+    calendar = ics_of(client, pep_id)
+    assert str(calendar["METHOD"]) == "REQUEST"
+    [event] = calendar.walk("VEVENT")
+    assert str(event["UID"]) == meeting_uid
+    assert event.decoded("SEQUENCE") == 0
+    assert str(event["SUMMARY"]) == f"PEP meeting {reference}"
+    assert "Chloe" not in calendar.to_ical().decode()
+    start, end = event.decoded("DTSTART"), event.decoded("DTEND")
+    assert (start.date(), start.hour, start.minute) == (meeting_date, 10, 0)
+    assert (end.hour, end.minute) == (11, 0)
+    assert str(start.tzinfo) == "Europe/London"
+    assert event["DTSTART"].params["TZID"] == "Europe/London"
+    assert [str(tz["TZID"]) for tz in calendar.walk("VTIMEZONE")] == ["Europe/London"]
+    assert str(event["LOCATION"]) == "Riverside Academy, meeting room 2"
+    assert str(event["ORGANIZER"]) == f"mailto:{DEMO_EMAILS['social_worker']}"
+    assert event["ORGANIZER"].params["CN"] == "Sam Okoro"
+    attendees = event["ATTENDEE"]
+    assert sorted(str(a) for a in attendees) == sorted(
+        f"mailto:{email}"
+        for email in (
+            DEMO_EMAILS["dt_riverside"],
+            DEMO_EMAILS["social_worker"],
+            DEMO_EMAILS["carer"],
+            "irene.roberts@iro.example.gov.uk",
+            "amy.lin@camhs.example.nhs.uk",
+        )
+    )
+    description = str(event["DESCRIPTION"])
+    assert f"contributions by {format_date_for_people(chloe_pep['due_on'])}" in description
+    assert f"/peps/{pep_id}" in description
+
+    # Moved a day later and online: same UID, sequence 1, the dates follow.
+    new_date = meeting_date + timedelta(days=1)
+    response = post_meeting(
+        client,
+        chloe_pep,
+        meeting_date=new_date,
+        version=1,
+        starts_at="14:30",
+        ends_at="15:15",
+        place="",
+        online_link="https://meet.example.gov.uk/pep-123",
+    )
+    assert response.status_code == 303, response.get_data(as_text=True)
+    calendar = ics_of(client, pep_id)
+    [event] = calendar.walk("VEVENT")
+    assert str(event["UID"]) == meeting_uid
+    assert event.decoded("SEQUENCE") == 1
+    assert event.decoded("DTSTART").date() == new_date
+    assert (event.decoded("DTSTART").hour, event.decoded("DTSTART").minute) == (14, 30)
+    assert str(event["URL"]) == "https://meet.example.gov.uk/pep-123"
+    assert "LOCATION" not in event
+    with seeded.app_context():
+        pep = db.session.get(Pep, pep_id)
+        assert pep.meeting_date == new_date
+        assert pep.section("meeting_details").answers["meeting_date"] == new_date.isoformat()
+        [moved] = audit_rows(pep_id, "pep.meeting_rescheduled")
+        assert moved.details["before"]["meeting_date"] == meeting_date.isoformat()
+        assert moved.details["meeting_date"] == new_date.isoformat()
+        assert moved.details["sequence"] == 1
+        meeting = db.session.scalar(select(PepMeeting).where(PepMeeting.pep_id == pep_id))
+        version = meeting.version
+
+    # The IRO is remembered: the form offers them again.
+    page = client.get(arrange_url(pep_id)).get_data(as_text=True)
+    assert 'value="irene.roberts@iro.example.gov.uk"' in page
+
+    response = client.post(
+        f"/peps/{pep_id}/meeting/cancel",
+        data={"csrf_token": csrf_token_from(client, f"/peps/{pep_id}/meeting"), "version": version},
+    )
+    assert response.status_code == 303
+    assert client.get(f"/peps/{pep_id}/meeting.ics").status_code == 404
+    with seeded.app_context():
+        pep = db.session.get(Pep, pep_id)
+        meeting = db.session.scalar(select(PepMeeting).where(PepMeeting.pep_id == pep_id))
+        assert meeting.cancelled and meeting.sequence == 2
+        assert pep.meeting_date is None
+        assert "meeting_date" not in pep.section("meeting_details").answers
+        [cancelled] = audit_rows(pep_id, "pep.meeting_cancelled")
+        assert cancelled.details["sequence"] == 2
+        cancellation = Calendar.from_ical(
+            build_invitation(
+                meeting,
+                "https://pep.example/peps/x",
+                organizer_name="Sam Okoro",
+                organizer_email=DEMO_EMAILS["social_worker"],
+                cancelled=True,
+            )
+        )
+    assert str(cancellation["METHOD"]) == "CANCEL"
+    [event] = cancellation.walk("VEVENT")
+    assert str(event["UID"]) == meeting_uid
+    assert event.decoded("SEQUENCE") == 2
+    assert str(event["STATUS"]) == "CANCELLED"
+
+    # Another meeting can now be arranged: a new one, with its own UID.
+    assert post_meeting(client, chloe_pep).status_code == 303
+    [event] = ics_of(client, pep_id).walk("VEVENT")
+    assert str(event["UID"]) != meeting_uid
+    assert event.decoded("SEQUENCE") == 0
+
+
+def test_a_date_outside_the_term_is_refused_with_the_terms_dates(seeded, client_for, chloe_pep):
+    client = client_for("dt_riverside")
+    window = chloe_pep["window"]
+    response = post_meeting(
+        client,
+        chloe_pep,
+        meeting_date=window.ends_on + timedelta(days=1),
+        due_on=window.ends_on - timedelta(days=3),
+    )
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    sentence = (
+        f"The meeting must be in the PEP&#39;s term: {window.name} runs from "
+        f"{format_date_for_people(window.starts_on)} to {format_date_for_people(window.ends_on)}"
+    )
+    assert sentence in page
+    assert 'href="#meeting_date-day"' in page
+    assert_accessible(page, "arrange with an error")
+    with seeded.app_context():
+        assert (
+            db.session.scalar(select(PepMeeting).where(PepMeeting.pep_id == chloe_pep["id"]))
+            is None
+        )
+
+
+def test_contributions_due_on_or_after_the_meeting_and_bad_times_are_refused(client_for, chloe_pep):
+    client = client_for("dt_riverside")
+    response = post_meeting(
+        client, chloe_pep, due_on=chloe_pep["meeting_date"], starts_at="11:00", ends_at="10:00"
+    )
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "Contributions must be due before the day of the meeting" in page
+    assert "The meeting must end after it starts" in page
+    response = post_meeting(client, chloe_pep, starts_at="25:00", place="", online_link="")
+    page = response.get_data(as_text=True)
+    assert "The start time must be a time on the 24-hour clock, for example 14:30" in page
+    assert "Enter where the meeting will be, or a link to join it online" in page
+
+
+def test_a_change_from_an_out_of_date_page_is_a_conflict(seeded, client_for, chloe_pep):
+    teacher, social_worker = client_for("dt_riverside"), client_for("social_worker")
+    assert post_meeting(teacher, chloe_pep).status_code == 303
+    # Both open the change page at version 1; the teacher saves first.
+    stale = meeting_form(social_worker, chloe_pep, version=1, starts_at="09:00", ends_at="09:45")
+    moved = chloe_pep["meeting_date"] + timedelta(days=2)
+    assert post_meeting(teacher, chloe_pep, meeting_date=moved, version=1).status_code == 303
+    response = social_worker.post(f"/peps/{chloe_pep['id']}/meeting", data=MultiDict(stale))
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert (
+        "Someone changed this meeting after you opened the page: it is now on "
+        f"{format_date_for_people(moved)} at 10:00. Check the details and make your change again."
+    ) in page
+    with seeded.app_context():
+        meeting = db.session.scalar(select(PepMeeting).where(PepMeeting.pep_id == chloe_pep["id"]))
+        assert (meeting.meeting_date, meeting.starts_at.hour, meeting.sequence) == (moved, 10, 1)
+
+
+def test_a_section_page_open_from_before_cannot_overwrite_the_meeting_date(
+    seeded, client_for, chloe_pep
+):
+    """The meeting's date goes through the section's version rules."""
+    from tests.integration.pep_helpers import form_fields, replace_field, section_url
+
+    teacher = client_for("dt_riverside")
+    pep_id = chloe_pep["id"]
+    before = form_fields(teacher.get(section_url(pep_id, "meeting_details")).get_data(as_text=True))
+    assert post_meeting(client_for("social_worker"), chloe_pep).status_code == 303
+    other_day = chloe_pep["meeting_date"] + timedelta(days=5)
+    data = replace_field(before, "meeting_date-day", str(other_day.day))
+    data = replace_field(data, "meeting_date-month", str(other_day.month))
+    data = replace_field(data, "meeting_date-year", str(other_day.year))
+    response = teacher.post(section_url(pep_id, "meeting_details"), data=MultiDict(data))
+    assert response.status_code == 409
+    with seeded.app_context():
+        pep = db.session.get(Pep, pep_id)
+        assert pep.section("meeting_details").answers["meeting_date"] == (
+            chloe_pep["meeting_date"].isoformat()
+        )
+
+
+# --- Who may arrange -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("who", ["carer", "reviewer", "admin"])
+def test_people_who_may_not_arrange_are_refused(who, seeded, client_for, chloe_pep):
+    arranger = client_for("social_worker")
+    assert post_meeting(arranger, chloe_pep).status_code == 303
+    client = client_for(who)
+    pep_id = chloe_pep["id"]
+    # They read the meeting and its calendar file...
+    page = client.get(f"/peps/{pep_id}/meeting")
+    assert page.status_code == 200
+    assert "Cancel the meeting" not in page.get_data(as_text=True)
+    assert client.get(f"/peps/{pep_id}/meeting.ics").status_code == 200
+    # ...but cannot arrange, change or cancel it.
+    token = csrf_token_from(client, f"/peps/{pep_id}/meeting")
+    assert client.get(arrange_url(pep_id)).status_code == 403
+    form = meeting_form(arranger, chloe_pep, version=1)
+    form = [(k, token if k == "csrf_token" else v) for k, v in form]
+    assert client.post(f"/peps/{pep_id}/meeting", data=MultiDict(form)).status_code == 403
+    response = client.post(
+        f"/peps/{pep_id}/meeting/cancel", data={"csrf_token": token, "version": "1"}
+    )
+    assert response.status_code == 403
+    with seeded.app_context():
+        meeting = db.session.scalar(select(PepMeeting).where(PepMeeting.pep_id == pep_id))
+        assert not meeting.cancelled and meeting.sequence == 0
+
+
+def test_a_teacher_at_another_school_cannot_see_the_meeting(client_for, chloe_pep):
+    client = client_for("dt_oakfield")
+    pep_id = chloe_pep["id"]
+    for url in (f"/peps/{pep_id}/meeting", arrange_url(pep_id), f"/peps/{pep_id}/meeting.ics"):
+        assert client.get(url).status_code == 404
+
+
+def test_a_submitted_pep_has_its_meeting_fixed(seeded, client_for, chloe_pep):
+    client = client_for("social_worker")
+    with seeded.app_context():
+        pep = db.session.get(Pep, chloe_pep["id"])
+        pep.state = "submitted"
+        db.session.commit()
+    page = client.get(arrange_url(chloe_pep["id"]))
+    assert page.status_code == 200
+    assert "This PEP is submitted, so its meeting cannot be arranged or changed." in re.sub(
+        r"\s+", " ", page.get_data(as_text=True)
+    )
+    response = post_meeting(client, chloe_pep)
+    assert response.status_code == 403
+
+
+def test_the_pages_pass_the_page_checks(client_for, chloe_pep):
+    client = client_for("social_worker")
+    pep_id = chloe_pep["id"]
+    assert_accessible(client.get(f"/peps/{pep_id}/meeting").get_data(as_text=True), "no meeting")
+    assert_accessible(client.get(arrange_url(pep_id)).get_data(as_text=True), "arrange")
+    assert (
+        post_meeting(client, chloe_pep, online_link="https://meet.example.gov.uk/a").status_code
+        == 303
+    )
+    assert_accessible(client.get(f"/peps/{pep_id}/meeting").get_data(as_text=True), "meeting")
+    assert_accessible(client.get(arrange_url(pep_id)).get_data(as_text=True), "change")
+    form = meeting_form(client, chloe_pep, version=1)
+    form = [(k, v) for k, v in form if k != "action"] + [("action", "add_person")]
+    response = client.post(f"/peps/{pep_id}/meeting", data=MultiDict(form))
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert 'id="person-1-name"' in page
+    assert_accessible(page, "add another person")
