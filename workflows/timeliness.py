@@ -350,8 +350,13 @@ def evaluate(
     calendar: SchoolCalendar,
     rules: TimelinessRules,
     today: date,
+    since: date | None = None,
 ) -> Timeliness:
-    """Every obligation the child has had (up to the term after today) and each term's status."""
+    """Every obligation the child has had (up to the term after today) and each term's status.
+
+    `since` leaves out whatever fell due before it: a Virtual School that starts using the portal
+    has no PEP records from before, and a child in care since 2019 is not "overdue" an initial
+    PEP that was done on paper. Pass the day records began (or the start of this year)."""
     whole = _whole_child_exemption(child, rules, today)
     obligations: list[Obligation] = []
     entered = child.entered_care_on
@@ -450,6 +455,13 @@ def evaluate(
         )
 
     terms = _term_statuses(child, peps, calendar, rules, today, whole, initial_due)
+    if since is not None:
+        obligations = [obligation for obligation in obligations if obligation.due_on >= since]
+        terms = [
+            status
+            for status in terms
+            if (term := calendar.term(status.academic_year, status.term)) and term.ends_on >= since
+        ]
     obligations.extend(status.obligation for status in terms if status.obligation is not None)
     return Timeliness(obligations=tuple(obligations), terms=tuple(terms), exemption=whole)
 
@@ -623,7 +635,12 @@ def term_due_date(term: TermDates, calendar: SchoolCalendar, rule: TermlyRule) -
         return given
     if rule.school_days_before_term_ends == 0:
         return term.ends_on
-    return calendar.add_school_days(term.ends_on, -rule.school_days_before_term_ends)
+    try:
+        counted = calendar.add_school_days(term.ends_on, -rule.school_days_before_term_ends)
+    except NoTermDatesError:
+        counted = term.starts_on
+    # A term shorter than the count (a school's odd first term) is due on its first day.
+    return max(counted, term.starts_on)
 
 
 def _term_statuses(

@@ -648,3 +648,31 @@ def test_timeliness_is_pure_python(module):
         and name != "__future__"
     }
     assert offenders == set()
+
+
+# -- records that begin part way through a child's time in care ------------------------------------
+
+
+def test_what_fell_due_before_records_began_is_left_out():
+    # In care since Monday 1 April 2019, and no PEP recorded in the portal before 2026/27.
+    long_in_care = child(date(2019, 4, 1))
+    everything = evaluate(long_in_care, [], [], CALENDAR, RULES, today=date(2026, 11, 24))
+    assert everything.obligation("initial_pep:2019-04-01").status == S.OVERDUE
+    from_this_year = evaluate(
+        long_in_care, [], [], CALENDAR, RULES, today=date(2026, 11, 24), since=date(2026, 9, 1)
+    )
+    # Only the autumn term (due Fri 4 Dec) and the next, spring (due Fri 12 March), remain.
+    assert [o.key for o in from_this_year.obligations] == [
+        "termly_pep:2026:autumn",
+        "termly_pep:2026:spring",
+    ]
+    assert [t.term for t in from_this_year.terms] == ["autumn", "spring"]
+
+
+def test_a_term_shorter_than_the_deadline_count_is_due_on_its_first_day():
+    # A one-week summer term, Mon 12 to Fri 16 April 2027, has 5 school days: counting 10 back
+    # from its last day would leave the term, so it is due on its first day, Monday 12 April.
+    one_week = TermDates(2026, "summer", date(2027, 4, 12), date(2027, 4, 16), None, None)
+    calendar = SchoolCalendar([AUTUMN_2026, SPRING_2027, one_week])
+    result = evaluate(child(date(2025, 9, 1)), [], [], calendar, RULES, today=date(2027, 4, 12))
+    assert result.term(2026, "summer").due_on == date(2027, 4, 12)
