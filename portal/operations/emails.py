@@ -26,7 +26,6 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import Flask, current_app, has_app_context, render_template
 from sqlalchemy import event, or_, select, update
@@ -387,7 +386,7 @@ def send_through_smtp(smtp: SmtpSettings, settings: Mapping[str, Any], email: Em
         return f"Could not reach the mail server at {where}: {error}"
 
 
-def base_url_host(settings: Mapping[str, Any]) -> str | None:
-    """The host the links in emails point at (shown at startup)."""
-    base = settings.get("BASE_URL")
-    return urlsplit(base).hostname if base else None
+def record_email_read(session: Session, actor: Actor, email: Email) -> None:
+    """Who read which email in the portal; committed on its own (a read changes nothing)."""
+    audit.record(session, actor, "email.read", "email", email.id, kind=email.kind)
+    session.commit()
