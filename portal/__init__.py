@@ -54,6 +54,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from portal.exports.views import blueprint as exports_blueprint
     from portal.invites.views import blueprint as invites_blueprint
     from portal.meetings.views import blueprint as meetings_blueprint
+    from portal.messages.views import blueprint as messages_blueprint
     from portal.pages.views import blueprint as pages_blueprint
     from portal.peps.views import blueprint as peps_blueprint
 
@@ -63,6 +64,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(peps_blueprint)
     app.register_blueprint(exports_blueprint)
     app.register_blueprint(invites_blueprint)
+    app.register_blueprint(messages_blueprint)
     app.register_blueprint(meetings_blueprint)
     app.register_blueprint(admin_blueprint)
 
