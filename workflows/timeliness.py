@@ -20,6 +20,7 @@ What a Virtual School head expects, and this module does:
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -108,6 +109,9 @@ EVENT_WORDS = {
 }
 
 
+# The portal's PEPs are identified by UUIDs; plain numbers read more easily in tests.
+PepId = uuid.UUID | int
+
 # -- facts ----------------------------------------------------------------------------------------
 
 
@@ -133,7 +137,7 @@ class ChildEvent:
 class PepRecord:
     """One PEP as the rules see it: its term, type, state and the dates that meet rules."""
 
-    id: int
+    id: PepId
     academic_year: int
     term: str
     pep_type: PepType
@@ -266,7 +270,7 @@ class Obligation:
     due_on: date
     status: TimelinessStatus
     pep_type: PepType
-    satisfied_by: int | None = None
+    satisfied_by: PepId | None = None
     completed_on: date | None = None
     exemption: Exemption | None = None
     academic_year: int | None = None
@@ -283,7 +287,7 @@ class TermStatus:
     term: str
     status: TimelinessStatus
     due_on: date | None
-    pep_id: int | None
+    pep_id: PepId | None
     reason: str
     year_group: int | None
     obligation: Obligation | None = None

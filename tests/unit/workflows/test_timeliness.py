@@ -676,3 +676,16 @@ def test_a_term_shorter_than_the_deadline_count_is_due_on_its_first_day():
     calendar = SchoolCalendar([AUTUMN_2026, SPRING_2027, one_week])
     result = evaluate(child(date(2025, 9, 1)), [], [], calendar, RULES, today=date(2027, 4, 12))
     assert result.term(2026, "summer").due_on == date(2027, 4, 12)
+
+
+def test_the_portals_uuid_pep_ids_work_as_well_as_numbers():
+    import uuid
+
+    pep_id = uuid.uuid4()
+    signed = pep(
+        0, "autumn", state=PepState.SIGNED_OFF, meeting_on=date(2026, 11, 2)
+    )  # signed off Tue 3 Nov, long before Fri 4 Dec
+    signed = replace(signed, id=pep_id, signed_off_on=date(2026, 11, 3))
+    result = evaluate(child(date(2025, 9, 1)), [], [signed], CALENDAR, RULES, date(2026, 12, 7))
+    assert result.term(2026, "autumn").pep_id == pep_id
+    assert result.obligation(f"sign_off:{pep_id}").status == S.DONE_ON_TIME
