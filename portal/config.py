@@ -8,7 +8,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from portal.auth.identity import (
@@ -19,6 +19,9 @@ from portal.auth.identity import (
     ClientAuthMethod,
     ProviderKind,
 )
+
+if TYPE_CHECKING:
+    from workflows.timeliness import TimelinessRules
 
 DEVELOPMENT_SECRET_KEY = "development-only-secret-key-not-for-real-use"  # noqa: S105
 ENVIRONMENTS = ("development", "test", "production")
@@ -137,6 +140,7 @@ def settings_from_environment(environ: Mapping[str, str], instance_path: Path) -
         )
 
     qa_scale, qa_threshold = qa_settings_from_environment(environ)
+    timeliness_rules = timeliness_rules_from_environment(environ)
     idle_minutes = _positive_number(environ, "OPENPEP_SESSION_IDLE_MINUTES", 30)
     max_hours = _positive_number(environ, "OPENPEP_SESSION_MAX_HOURS", 12)
     providers = oidc_providers_from_environment(environ)
@@ -157,6 +161,8 @@ def settings_from_environment(environ: Mapping[str, str], instance_path: Path) -
         "OIDC_PROVIDERS": providers,
         "QA_SCALE": qa_scale,
         "QA_THRESHOLD": qa_threshold,
+        # When each PEP is due: workflows/definitions/timeliness.yaml, or the authority's own file.
+        "TIMELINESS_RULES": timeliness_rules,
         # Where the PEP form definitions live; an authority may keep its own set.
         "FORMS_DIRECTORY": environ.get("OPENPEP_FORMS_DIRECTORY") or None,
         "SESSION_COOKIE_HTTPONLY": True,
@@ -322,6 +328,18 @@ def _provider_from_mapping(entry: object, where: str) -> OidcProviderSettings:
         allowed_domains=allowed_domains,
         sign_out_at_provider=flag("sign_out_at_provider", True),
     )
+
+
+def timeliness_rules_from_environment(environ: Mapping[str, str]) -> TimelinessRules:
+    """The authority's timeliness rules (OPENPEP_TIMELINESS_RULES), checked at startup: a broken
+    file stops the portal with a sentence naming the file and the rule."""
+    from workflows.quality import DefinitionError
+    from workflows.timeliness import rules_from_environment
+
+    try:
+        return rules_from_environment(environ)
+    except DefinitionError as error:
+        raise ConfigurationError(f"OPENPEP_TIMELINESS_RULES: {error}") from error
 
 
 def qa_settings_from_environment(environ: Mapping[str, str]) -> tuple[str, str]:

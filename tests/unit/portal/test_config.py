@@ -290,3 +290,38 @@ def test_the_accessibility_contact_comes_from_the_environment(tmp_path):
     )
     assert settings["ACCESSIBILITY_CONTACT"] == "virtual.school@anytown.example"
     assert settings_from_environment({}, tmp_path)["ACCESSIBILITY_CONTACT"] == ""
+
+
+def test_timeliness_rules_default_to_the_documented_file():
+    settings = settings_from_environment({}, INSTANCE)
+    rules = settings["TIMELINESS_RULES"]
+    default_text = Path("workflows/definitions/timeliness.yaml").read_text(encoding="utf-8")
+    assert "statutory" in default_text
+    assert rules is settings_from_environment({}, INSTANCE)["TIMELINESS_RULES"]
+
+
+def test_an_authority_can_point_at_its_own_timeliness_rules(tmp_path):
+    own = tmp_path / "anytown-timeliness.yaml"
+    default_text = Path("workflows/definitions/timeliness.yaml").read_text(encoding="utf-8")
+    own.write_text(default_text, encoding="utf-8")
+    settings = settings_from_environment({"OPENPEP_TIMELINESS_RULES": str(own)}, INSTANCE)
+    default = settings_from_environment({}, INSTANCE)["TIMELINESS_RULES"]
+    assert settings["TIMELINESS_RULES"] == default
+    assert settings["TIMELINESS_RULES"] is not default
+
+
+@pytest.mark.parametrize(
+    ("contents", "message"),
+    [
+        (None, "OPENPEP_TIMELINESS_RULES: .*cannot be read"),
+        ("just words\n", "OPENPEP_TIMELINESS_RULES: .*must be a mapping"),
+    ],
+)
+def test_a_broken_timeliness_rules_file_stops_the_portal_with_a_sentence(
+    tmp_path, contents, message
+):
+    own = tmp_path / "rules.yaml"
+    if contents is not None:
+        own.write_text(contents, encoding="utf-8")
+    with pytest.raises(ConfigurationError, match=message):
+        settings_from_environment({"OPENPEP_TIMELINESS_RULES": str(own)}, INSTANCE)
