@@ -1,15 +1,22 @@
 """Build a realistic authority on PostgreSQL: schools, staff and their roles, children with care
 episodes, life events, five years of termly PEPs and an audit trail; seeded, so the same
-arguments give the same data.
+arguments (and the same date) give the same data.
 
     .venv/bin/python -m benchmarks.scale.generate --children 10000 [--database-url URL]
 
 Without a URL (or OPENPEP_BENCH_DATABASE_URL) it starts a throwaway cluster, fills it, reports
 the time it took and removes it again (useful only to time the generator); `run.py` keeps the
-cluster for the load run. Rows go in through PostgreSQL COPY (psycopg's `cursor.copy()`).
+cluster for the load run.
 
-Answers come from `forms.realistic_answers`: a pool of answer sets per form is made once and
-reused, since writing a million PEPs one by one would take longer than the run itself.
+How it stays fast at 100,000 children (about a million PEPs, 17 million section rows): Python
+decides everything random once per child and per PEP (who, when, which state, which of a pool of
+answer sets) and sends those decisions as COPY text lines to a plan table. PostgreSQL then makes
+the bulky rows itself from the plan in a few set-based statements: each PEP's sections (joined to
+the pool of answer sets, already JSON), its audit trail and its snapshot. Identifiers of those
+rows are md5 hashes of the PEP's identifier, so they are the same each time too. Indexes of the
+big tables are dropped before the load and built afterwards, and foreign keys are not checked
+row by row during the load (session_replication_role = replica: the generator writes parents
+before children itself), which is what a bulk load into an empty database may do.
 """
 
 from __future__ import annotations
@@ -19,8 +26,8 @@ import json
 import os
 import random
 import time
-import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock_time
@@ -169,16 +176,38 @@ def utc(on: date, hour: int = 10) -> datetime:
     return datetime.combine(on, clock_time(hour, 0), tzinfo=UTC)
 
 
+NULL = "\\N"
+
+
+def copy_value(value: Any) -> str:
+    """One value in COPY's text format. Only the few small tables go through here; the values
+    the generator writes never hold tabs, newlines or backslashes (checked for JSON)."""
+    if value is None:
+        return NULL
+    if value is True:
+        return "t"
+    if value is False:
+        return "f"
+    return str(value)
+
+
+def json_text(value: Any) -> str:
+    text = json.dumps(value)
+    if "\\" in text or "\t" in text or "\n" in text:
+        raise ValueError(f"{text!r} would need escaping for COPY")
+    return text
+
+
 @dataclass
 class Table:
-    """Rows for one table, written with one COPY."""
+    """COPY text lines for one table, sent every few thousand children."""
 
     name: str
     columns: tuple[str, ...]
-    rows: list[tuple[Any, ...]] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)
 
     def add(self, *values: Any) -> None:
-        self.rows.append(values)
+        self.lines.append("\t".join([copy_value(value) for value in values]))
 
 
 @dataclass(frozen=True)
@@ -253,19 +282,129 @@ def form_key_for(age: int) -> str:
     return "school_age" if age < 16 else "post_16"
 
 
+def utc_text(on: date, hour: int = 10) -> str:
+    """A timestamptz in COPY text."""
+    return f"{on.isoformat()} {hour:02d}:00:00+00"
+
+
+# The plan of every PEP: what Python decided, from which PostgreSQL makes the rows.
+PLAN_COLUMNS = (
+    "id",
+    "child_id",
+    "academic_year",
+    "term",
+    "state",
+    "meeting_date",
+    "form_key",
+    "form_version",
+    "made_on",
+    "touched_on",
+    "pool_index",
+    "social_worker_id",
+    "saved_steps",
+    "transitions",
+    "year_group",
+    "no_place",
+    "legal",
+)
+STAGING_TABLES = """
+CREATE UNLOGGED TABLE bench_pep_plan (
+    id uuid, child_id uuid, academic_year integer, term text, state text, meeting_date date,
+    form_key text, form_version integer, made_on date, touched_on date, pool_index integer,
+    social_worker_id uuid, saved_steps integer, transitions integer, year_group text,
+    no_place text, legal text
+);
+CREATE UNLOGGED TABLE bench_answer_pool (
+    form_key text, pool_index integer, position integer, section_key text, owner text,
+    draft_answers json, draft_written boolean, done_answers json, done_written boolean
+);
+"""
+# The tables PostgreSQL fills from the plan: their indexes are built after the load.
+BULK_TABLES = ("peps", "pep_sections", "audit_events")
+
+MADE = "(p.made_on + time '10:00') AT TIME ZONE 'UTC'"
+TOUCHED = "(p.touched_on + time '10:00') AT TIME ZONE 'UTC'"
+INSERT_PEPS = f"""
+INSERT INTO peps (id, child_id, academic_year, term, state, meeting_date, form_key, form_version,
+                  version, snapshot, created_at_utc, updated_at_utc)
+SELECT p.id, p.child_id, p.academic_year, p.term, p.state, p.meeting_date, p.form_key,
+       p.form_version, 1,
+       CASE WHEN p.state IN ('signed_off', 'superseded') THEN json_build_object(
+           'taken_on', p.meeting_date + 14, 'school_name', 'School at the time',
+           'school_urn', NULL, 'no_school_place', p.no_place, 'no_school_place_label', NULL,
+           'year_group', p.year_group, 'legal_status', p.legal, 'legal_status_label', p.legal,
+           'placed_in_authority', NULL, 'uasc', false, 'social_worker', 'Social worker',
+           'carer', 'Foster carer') END,
+       {MADE}, {TOUCHED}
+FROM bench_pep_plan p
+"""
+# Every section of every PEP: a draft has the designated teacher's first three sections
+# written, a cancelled PEP none, any other PEP all but quality assurance (decided per answer
+# set in Python: draft_written / done_written).
+INSERT_SECTIONS = f"""
+INSERT INTO pep_sections (id, pep_id, section_key, answers, answer_versions, answer_editors,
+                          version, last_saved_by_id, last_saved_at_utc, created_at_utc,
+                          updated_at_utc)
+SELECT md5(p.id::text || '/' || a.section_key)::uuid, p.id, a.section_key,
+       CASE p.state WHEN 'draft' THEN a.draft_answers WHEN 'cancelled' THEN '{{}}'::json
+                    ELSE a.done_answers END,
+       '{{}}'::json, '{{}}'::json, 1,
+       CASE WHEN w.written AND a.owner = 'social_worker' THEN p.social_worker_id END,
+       CASE WHEN w.written THEN {TOUCHED} END,
+       {MADE}, {TOUCHED}
+FROM bench_pep_plan p
+JOIN bench_answer_pool a ON a.form_key = p.form_key AND a.pool_index = p.pool_index
+CROSS JOIN LATERAL (
+    SELECT CASE p.state WHEN 'draft' THEN a.draft_written WHEN 'cancelled' THEN false
+                        ELSE a.done_written END AS written
+) w
+"""
+# Each PEP's audit trail, in order: started; a few sections saved; then submitted, approved
+# and signed off as far as its state goes.
+INSERT_AUDIT = """
+INSERT INTO audit_events (id, occurred_at_utc, actor_user_id, actor_description, action,
+                          object_type, object_id, client_address, details)
+SELECT md5(p.id::text || ':' || n)::uuid,
+       CASE WHEN n = 0 THEN (p.made_on + time '10:00') AT TIME ZONE 'UTC'
+            WHEN n <= p.saved_steps THEN (p.made_on + n + time '10:00') AT TIME ZONE 'UTC'
+            ELSE (p.touched_on + time '10:00') AT TIME ZONE 'UTC' END,
+       CASE WHEN n = 0 THEN p.social_worker_id END,
+       CASE WHEN n = 0 THEN 'Social worker' WHEN n <= p.saved_steps THEN 'Designated teacher'
+            ELSE 'Staff' END,
+       CASE WHEN n = 0 THEN 'pep.started' WHEN n <= p.saved_steps THEN 'pep.section_saved'
+            ELSE 'pep.transition' END,
+       'pep', p.id::text,
+       CASE WHEN n = 0 THEN '10.0.0.1' WHEN n <= p.saved_steps THEN '10.0.0.2'
+            ELSE '10.0.0.3' END,
+       CASE WHEN n = 0 THEN json_build_object('term', p.term, 'year', p.academic_year)
+            WHEN n <= p.saved_steps THEN json_build_object('section', a.section_key)
+            ELSE json_build_object(
+                'event', (ARRAY['submitted', 'approved', 'signed_off'])[n - p.saved_steps])
+       END
+FROM bench_pep_plan p
+CROSS JOIN LATERAL generate_series(0, p.saved_steps + p.transitions) AS n
+LEFT JOIN bench_answer_pool a
+       ON a.form_key = p.form_key AND a.pool_index = 0 AND a.position = n - 1
+      AND n BETWEEN 1 AND p.saved_steps
+"""
+
+
 def generate(
     database_url: str, children: int, *, seed: int = 2026, today: date | None = None
 ) -> dict[str, int]:
     """Migrate the database and fill it; return the number of rows written to each table."""
     today = today or date.today()
     rng = random.Random(f"openpep-bench-{seed}-{children}")
+    started = time.perf_counter()
 
-    def new_id() -> uuid.UUID:
-        return uuid.UUID(int=rng.getrandbits(128), version=4)
+    def new_id() -> str:
+        # 32 hex digits: PostgreSQL reads them as a uuid.
+        return f"{rng.getrandbits(128):032x}"
 
     engine = create_engine(database_url)
     upgrade_to_latest(engine)
     engine.dispose()
+    plain_url = database_url.replace("postgresql+psycopg://", "postgresql://")
 
     registry = _registry_in(Path(DEFAULT_DIRECTORY).resolve())
     forms = {key: registry.latest(key) for key in ("early_years", "school_age", "post_16")}
@@ -274,7 +413,9 @@ def generate(
         key: [(s.key, s.owner, s.section_type) for s in definition.sections]
         for key, definition in forms.items()
     }
-    created = utc(today - timedelta(days=YEARS_OF_PEPS * 365 + 30))
+    form_versions = {key: str(definition.version) for key, definition in forms.items()}
+    created_on = today - timedelta(days=YEARS_OF_PEPS * 365 + 30)
+    created = utc_text(created_on)
 
     schools = Table(
         "schools",
@@ -366,40 +507,7 @@ def generate(
             "updated_at_utc",
         ),
     )
-    peps = Table(
-        "peps",
-        (
-            "id",
-            "child_id",
-            "academic_year",
-            "term",
-            "state",
-            "meeting_date",
-            "form_key",
-            "form_version",
-            "version",
-            "snapshot",
-            "created_at_utc",
-            "updated_at_utc",
-        ),
-    )
-    sections = Table(
-        "pep_sections",
-        (
-            "id",
-            "pep_id",
-            "section_key",
-            "answers",
-            "answer_versions",
-            "answer_editors",
-            "version",
-            "last_saved_by_id",
-            "last_saved_at_utc",
-            "created_at_utc",
-            "updated_at_utc",
-        ),
-    )
-    audit = Table(
+    child_audit = Table(
         "audit_events",
         (
             "id",
@@ -413,20 +521,23 @@ def generate(
             "details",
         ),
     )
+    plan = Table("bench_pep_plan", PLAN_COLUMNS)
 
-    # Rows go to the database every few thousand children, parents before children, so memory
-    # stays flat at any size.
     counts: dict[str, int] = {}
-    connection = psycopg.connect(database_url.replace("postgresql+psycopg://", "postgresql://"))
-    in_order = (schools, users, child_rows, grants, episodes, events, peps, sections, audit)
+    connection = psycopg.connect(plain_url)
+    bulk = BulkLoad(plain_url)
+    bulk.prepare(connection)
+    write_answer_pool(connection, pools, section_keys)
+    # Parents before children, every few thousand children, so memory stays flat at any size.
+    in_order = (schools, users, child_rows, grants, episodes, events, child_audit, plan)
 
     def flush() -> None:
         for table in in_order:
-            write(connection, table.name, table.columns, table.rows)
-            counts[table.name] = counts.get(table.name, 0) + len(table.rows)
-            table.rows.clear()
+            write_lines(connection, table.name, table.columns, table.lines)
+            counts[table.name] = counts.get(table.name, 0) + len(table.lines)
+            table.lines.clear()
 
-    def add_user(email_local: str, name: str) -> uuid.UUID:
+    def add_user(email_local: str, name: str) -> str:
         user_id = new_id()
         users.add(user_id, f"{email_local}@{EMAIL_DOMAIN}", name, True, created, created)
         return user_id
@@ -437,10 +548,9 @@ def generate(
     # Schools: about one for every five children; a quarter are in other authorities, where
     # children placed out of area go to school.
     school_count = max(30, children // 5)
-    school_ids: list[uuid.UUID] = []
-    school_phase: dict[uuid.UUID, str] = {}
-    in_area: list[uuid.UUID] = []
-    out_of_area: list[uuid.UUID] = []
+    school_ids: list[str] = []
+    school_phase: dict[str, str] = {}
+    out_of_area: set[str] = set()
     phase_weights = [weight for *_, weight in SCHOOL_PHASES]
     for number in range(school_count):
         school_id = new_id()
@@ -463,7 +573,8 @@ def generate(
         )
         school_ids.append(school_id)
         school_phase[school_id] = phase
-        (out_of_area if away else in_area).append(school_id)
+        if away:
+            out_of_area.add(school_id)
 
     # Staff with their roles.
     for number, school_id in enumerate(school_ids):
@@ -490,25 +601,43 @@ def generate(
         add_user(f"sw.{n:05d}", person_name()) for n in range(max(1, round(children / 17.5)))
     ]
     advisers = [add_user(f"adviser.{n:04d}", person_name()) for n in range(max(1, children // 70))]
-    carers: list[uuid.UUID] = []
+    carers: list[str] = []
 
     # Children.
     current_year, current = current_term(today)
-    all_terms = terms_back(current_year, current, YEARS_OF_PEPS * 3)
+    all_terms = [
+        (year, term, term.value, term_start(year, term))
+        for year, term in terms_back(current_year, current, YEARS_OF_PEPS * 3)
+    ]
     state_choices = [state for state, _ in OPEN_STATE_MIX]
     state_weights = [weight for _, weight in OPEN_STATE_MIX]
     social_worker_slots = [sw for sw in social_workers for _ in range(rng.randint(15, 20))]
     rng.shuffle(social_worker_slots)
-    school_by_phase: dict[str, list[uuid.UUID]] = {}
+    # The schools a child may attend, by phase and by whether they are placed out of area.
+    school_by_phase: dict[str, list[str]] = {}
     for school_id in school_ids:
         school_by_phase.setdefault(school_phase[school_id], []).append(school_id)
-    carer_household: uuid.UUID | None = None
+    candidates_for: dict[tuple[str, bool], list[str]] = {}
+    for phase in {phase for phase, *_ in SCHOOL_PHASES} | {"post_16", "early_years"}:
+        for away in (False, True):
+            candidates_for[phase, away] = [
+                s for s in school_by_phase.get(phase, school_ids) if (s in out_of_area) == away
+            ] or school_ids
+    age_weights = [3, 4, 5, 5, 6, 6, 7, 8, 9, 10, 11, 12, 12, 10, 8]
+    transitions_for = {
+        PepState.DRAFT: 0,
+        PepState.CANCELLED: 0,
+        PepState.SUBMITTED: 1,
+        PepState.RETURNED: 1,
+        PepState.APPROVED: 2,
+        PepState.SIGNED_OFF: 3,
+        PepState.SUPERSEDED: 3,
+    }
+    carer_household: str | None = None
     household_left = 0
     for number in range(children):
         child_id = new_id()
-        age = rng.choices(range(3, 18), weights=[3, 4, 5, 5, 6, 6, 7, 8, 9, 10, 11, 12, 12, 10, 8])[
-            0
-        ]
+        age = rng.choices(range(3, 18), weights=age_weights)[0]
         born = today - timedelta(days=365 * age + rng.randrange(365))
         entered = max(born + timedelta(days=30), today - timedelta(days=rng.randrange(30, 365 * 8)))
         left_care = rng.random() < 0.05
@@ -529,11 +658,8 @@ def generate(
         )
         if rng.random() < 0.06:
             phase = "special"
-        candidates = [
-            s for s in school_by_phase.get(phase, school_ids) if (s in out_of_area) == away
-        ] or school_ids
         no_place = None
-        school_id: uuid.UUID | None = rng.choice(candidates)
+        school_id: str | None = rng.choice(candidates_for[phase, away])
         if rng.random() < 0.03:
             school_id, no_place = None, rng.choice(("not_on_roll", "education_otherwise", "neet"))
         legal = rng.choice(LEGAL_STATUSES)
@@ -556,8 +682,8 @@ def generate(
             left_on,
             rng.choice(REASONS_LEFT) if left_on else None,
             False,
-            utc(entered),
-            utc(entered),
+            utc_text(entered),
+            utc_text(entered),
         )
         # Care episodes: one to three, the last open while in care.
         episode_count = rng.choice((1, 1, 2, 2, 3))
@@ -566,12 +692,12 @@ def generate(
             {entered + timedelta(days=rng.randrange(span)) for _ in range(episode_count - 1)}
             | {entered}
         )
-        for index, started in enumerate(starts):
+        for index, episode_start in enumerate(starts):
             ended = starts[index + 1] if index + 1 < len(starts) else left_on
             episodes.add(
                 new_id(),
                 child_id,
-                started,
+                episode_start,
                 "S" if index == 0 else "P",
                 legal,
                 rng.choice(("N1", "N2", "N4")),
@@ -581,8 +707,8 @@ def generate(
                 ("E4A" if ended == left_on else "X1") if ended else None,
                 "BS1 1AA",
                 "BS2 2BB",
-                utc(started),
-                utc(started),
+                utc_text(episode_start),
+                utc_text(episode_start),
             )
         # Who works with the child.
         social_worker = (
@@ -607,14 +733,13 @@ def generate(
             carers.append(carer_household)
             household_left = rng.choice((1, 1, 2, 2, 3))
         household_left -= 1
-        placement_start = starts[-1]
         grants.add(
             new_id(),
             carer_household,
             Role.CARER.value,
             None,
             child_id,
-            placement_start,
+            starts[-1],
             created,
             created,
         )
@@ -624,23 +749,23 @@ def generate(
             child_id,
             "entered_care",
             entered,
-            json.dumps({"to": legal}),
+            json_text({"to": legal}),
             None,
             "Import: SSDA903 return",
-            utc(entered),
-            utc(entered),
+            utc_text(entered),
+            utc_text(entered),
         )
-        for started in starts[1:]:
+        for episode_start in starts[1:]:
             events.add(
                 new_id(),
                 child_id,
                 "placement_changed",
-                started,
-                json.dumps({"from": "U4", "to": rng.choice(PLACEMENT_TYPES)}),
+                episode_start,
+                json_text({"from": "U4", "to": rng.choice(PLACEMENT_TYPES)}),
                 None,
                 "Import: SSDA903 return",
-                utc(started),
-                utc(started),
+                utc_text(episode_start),
+                utc_text(episode_start),
             )
         if rng.random() < 0.3:
             moved = entered + timedelta(days=rng.randrange(span))
@@ -649,11 +774,11 @@ def generate(
                 child_id,
                 "school_changed",
                 moved,
-                json.dumps({"from": "Previous school", "to": "Current school"}),
+                json_text({"from": "Previous school", "to": "Current school"}),
                 admin_ids[0],
                 "Admin",
-                utc(moved),
-                utc(moved),
+                utc_text(moved),
+                utc_text(moved),
             )
         if left_on:
             events.add(
@@ -661,179 +786,206 @@ def generate(
                 child_id,
                 "left_care",
                 left_on,
-                json.dumps({"reason": "E4A"}),
+                json_text({"reason": "E4A"}),
                 admin_ids[0],
                 "Admin",
-                utc(left_on),
-                utc(left_on),
+                utc_text(left_on),
+                utc_text(left_on),
             )
 
-        # Termly PEPs from the term they came into care (at most five years back).
+        # Termly PEPs from the term they came into care (at most five years back): one plan
+        # line each, from which PostgreSQL makes the PEP, its sections and its audit trail.
+        entered_by = entered - timedelta(days=100)
         child_terms = [
-            (year, term)
-            for year, term in all_terms
-            if term_start(year, term) + timedelta(days=100) > entered
-            and (left_on is None or term_start(year, term) < left_on)
+            (year, term, term_value, starts_on)
+            for year, term, term_value, starts_on in all_terms
+            if starts_on > entered_by and (left_on is None or starts_on < left_on)
         ]
         open_this_term = left_on is None and rng.random() < 0.9
-        for index, (year, term) in enumerate(child_terms):
-            is_current = (year, term) == (current_year, current)
-            starts_on = term_start(year, term)
+        no_place_text = no_place or NULL
+        last_index = len(child_terms) - 1
+        for index, (year, term, term_value, starts_on) in enumerate(child_terms):
+            is_current = year == current_year and term is current
             meeting = starts_on + timedelta(days=rng.randrange(20, 60))
-            age_then = (meeting - born).days // 365
-            form_key = form_key_for(age_then)
+            form_key = form_key_for((meeting - born).days // 365)
             if is_current and open_this_term:
                 state = rng.choices(state_choices, state_weights)[0]
             elif rng.random() < 0.04:
                 state = PepState.CANCELLED
-            elif index < len(child_terms) - 1 and rng.random() < 0.12:
+            elif index < last_index and rng.random() < 0.12:
                 state = PepState.SUPERSEDED
             else:
                 state = PepState.SIGNED_OFF
-            pep_id = new_id()
-            made = utc(starts_on + timedelta(days=7))
-            touched = (
-                utc(min(meeting + timedelta(days=14), today))
-                if state is not PepState.DRAFT
-                else utc(min(meeting, today))
+            is_draft = state is PepState.DRAFT
+            touched = min(meeting if is_draft else meeting + timedelta(days=14), today)
+            plan.lines.append(
+                f"{new_id()}\t{child_id}\t{year}\t{term_value}\t{state.value}\t"
+                f"{NULL if is_draft else meeting.isoformat()}\t{form_key}\t"
+                f"{form_versions[form_key]}\t{(starts_on + timedelta(days=7)).isoformat()}\t"
+                f"{touched.isoformat()}\t{rng.randrange(ANSWER_POOL_SIZE)}\t{social_worker}\t"
+                f"{rng.randint(2, 6)}\t{transitions_for[state]}\t"
+                f"Year {max(0, year_group_on(born, meeting) or 0)}\t{no_place_text}\t{legal}"
             )
-            snapshot = (
-                json.dumps(
-                    {
-                        "taken_on": (meeting + timedelta(days=14)).isoformat(),
-                        "school_name": "School at the time",
-                        "school_urn": None,
-                        "no_school_place": no_place,
-                        "no_school_place_label": None,
-                        "year_group": f"Year {max(0, year_group_on(born, meeting) or 0)}",
-                        "legal_status": legal,
-                        "legal_status_label": legal,
-                        "placed_in_authority": None,
-                        "uasc": False,
-                        "social_worker": "Social worker",
-                        "carer": "Foster carer",
-                    }
-                )
-                if state in (PepState.SIGNED_OFF, PepState.SUPERSEDED)
-                else None
-            )
-            peps.add(
-                pep_id,
-                child_id,
-                year,
-                term.value,
-                state.value,
-                meeting if state is not PepState.DRAFT else None,
-                form_key,
-                forms[form_key].version,
-                1,
-                snapshot,
-                made,
-                touched,
-            )
-            answer_set = pools[form_key][rng.randrange(ANSWER_POOL_SIZE)]
-            teacher_sections_left = 3
-            for key, owner, section_type in section_keys[form_key]:
-                answers = "{}"
-                saved_by = None
-                if (
-                    section_type is not SectionType.QUALITY_ASSURANCE
-                    and key in answer_set.by_section
-                ):
-                    if state is PepState.DRAFT:
-                        if owner is Role.DESIGNATED_TEACHER and teacher_sections_left > 0:
-                            teacher_sections_left -= 1
-                            answers = answer_set.by_section[key]
-                    elif state is not PepState.CANCELLED:
-                        answers = answer_set.by_section[key]
-                    if answers != "{}":
-                        saved_by = social_worker if owner is Role.SOCIAL_WORKER else None
-                sections.add(
-                    new_id(),
-                    pep_id,
-                    key,
-                    answers,
-                    "{}",
-                    "{}",
-                    1,
-                    saved_by,
-                    touched if answers != "{}" else None,
-                    made,
-                    touched,
-                )
-            # The audit trail of the PEP's life.
-            audit.add(
-                new_id(),
-                made,
-                social_worker,
-                "Social worker",
-                "pep.started",
-                "pep",
-                str(pep_id),
-                "10.0.0.1",
-                json.dumps({"term": term.value, "year": year}),
-            )
-            for step in range(rng.randint(2, 6)):
-                audit.add(
-                    new_id(),
-                    made + timedelta(days=step + 1),
-                    None,
-                    "Designated teacher",
-                    "pep.section_saved",
-                    "pep",
-                    str(pep_id),
-                    "10.0.0.2",
-                    json.dumps({"section": section_keys[form_key][step][0]}),
-                )
-            if state not in (PepState.DRAFT, PepState.CANCELLED):
-                for action in ("submitted", "approved", "signed_off")[
-                    : 1
-                    + (state in (PepState.APPROVED, PepState.SIGNED_OFF, PepState.SUPERSEDED))
-                    + (state in (PepState.SIGNED_OFF, PepState.SUPERSEDED))
-                ]:
-                    audit.add(
-                        new_id(),
-                        touched,
-                        None,
-                        "Staff",
-                        "pep.transition",
-                        "pep",
-                        str(pep_id),
-                        "10.0.0.3",
-                        json.dumps({"event": action}),
-                    )
-        audit.add(
+        child_audit.add(
             new_id(),
-            utc(entered),
+            utc_text(entered),
             admin_ids[0],
             "Import",
             "child.added",
             "child",
-            str(child_id),
+            child_id,
             None,
-            json.dumps({"reference": f"BEN{number:07d}"}),
+            json_text({"reference": f"BEN{number:07d}"}),
         )
-        if number % 2000 == 1999:
+        if number % 5000 == 4999:
             flush()
 
     flush()
     connection.commit()
-    connection.autocommit = True
-    connection.execute("VACUUM ANALYZE")
     connection.close()
+    print(f"plan written in {time.perf_counter() - started:.1f} s", flush=True)
+    counts.pop("bench_pep_plan")
+    counts.update(bulk.load())
     return counts
 
 
-def write(
-    connection: psycopg.Connection,
-    table: str,
-    columns: Sequence[str],
-    rows: Iterable[tuple[Any, ...]],
+def write_lines(
+    connection: psycopg.Connection, table: str, columns: Sequence[str], lines: list[str]
 ) -> None:
+    """COPY lines of text (tab-separated, already escaped) in large pieces."""
+    if not lines:
+        return
     statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
     with connection.cursor() as cursor, cursor.copy(statement) as copy:
-        for row in rows:
-            copy.write_row(row)
+        for start in range(0, len(lines), 20000):
+            copy.write("\n".join(lines[start : start + 20000]) + "\n")
+
+
+def write_answer_pool(
+    connection: psycopg.Connection,
+    pools: dict[str, list[AnswerSet]],
+    section_keys: dict[str, list[tuple[str, Role, SectionType]]],
+) -> None:
+    """Every section of every answer set, as a draft shows it and as a later PEP does."""
+    statement = (
+        "COPY bench_answer_pool (form_key, pool_index, position, section_key, owner,"
+        " draft_answers, draft_written, done_answers, done_written) FROM STDIN"
+    )
+    with connection.cursor() as cursor, cursor.copy(statement) as copy:
+        for form_key, pool in pools.items():
+            for pool_index, answer_set in enumerate(pool):
+                teacher_sections_left = 3
+                for position, (key, owner, section_type) in enumerate(section_keys[form_key]):
+                    draft = done = "{}"
+                    if (
+                        section_type is not SectionType.QUALITY_ASSURANCE
+                        and key in answer_set.by_section
+                    ):
+                        done = answer_set.by_section[key]
+                        if owner is Role.DESIGNATED_TEACHER and teacher_sections_left > 0:
+                            teacher_sections_left -= 1
+                            draft = done
+                    copy.write_row(
+                        (
+                            form_key,
+                            pool_index,
+                            position,
+                            key,
+                            owner.value if owner else None,
+                            draft,
+                            draft != "{}",
+                            done,
+                            done != "{}",
+                        )
+                    )
+
+
+@dataclass
+class BulkLoad:
+    """The set-based half of the load: PEPs, their sections and audit trails made by PostgreSQL
+    from the plan, with the big tables' indexes built once at the end."""
+
+    url: str
+    index_definitions: list[tuple[str, str]] = field(default_factory=list)
+
+    def prepare(self, connection: psycopg.Connection) -> None:
+        """Staging tables, no foreign key checks for this load, and the big tables' indexes
+        (those no foreign key depends on) dropped, to be built after."""
+        connection.execute("SET session_replication_role = replica")
+        connection.execute(STAGING_TABLES)
+        rows = connection.execute(
+            """
+            SELECT t.relname, i.relname, c.conname, c.contype,
+                   CASE WHEN c.oid IS NULL THEN pg_get_indexdef(x.indexrelid)
+                        ELSE pg_get_constraintdef(c.oid) END
+            FROM pg_index x
+            JOIN pg_class i ON i.oid = x.indexrelid
+            JOIN pg_class t ON t.oid = x.indrelid
+            LEFT JOIN pg_constraint c ON c.conindid = x.indexrelid AND c.contype IN ('p', 'u')
+            WHERE t.relname = ANY(%s)
+              AND NOT EXISTS (
+                  SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' AND f.conindid = x.indexrelid
+              )
+            """,
+            (list(BULK_TABLES),),
+        ).fetchall()
+        for table, index, constraint, _, definition in rows:
+            if constraint:
+                connection.execute(f"ALTER TABLE {table} DROP CONSTRAINT {constraint}")
+                self.index_definitions.append(
+                    (table, f"ALTER TABLE {table} ADD CONSTRAINT {constraint} {definition}")
+                )
+            else:
+                connection.execute(f"DROP INDEX {index}")
+                self.index_definitions.append((table, definition))
+
+    def run_in_parallel(self, groups: list[list[str]]) -> None:
+        """Each group of statements on its own connection, the groups side by side (the
+        tables they touch are distinct), each connection skipping foreign key checks."""
+
+        def run(statements: list[str]) -> None:
+            with psycopg.connect(self.url, autocommit=True) as connection:
+                connection.execute("SET session_replication_role = replica")
+                connection.execute("SET maintenance_work_mem = '512MB'")
+                connection.execute("SET work_mem = '64MB'")
+                for statement in statements:
+                    began = time.perf_counter()
+                    connection.execute(statement)
+                    took = time.perf_counter() - began
+                    print(f"  {took:6.1f} s  {' '.join(statement.split())[:90]}", flush=True)
+
+        with ThreadPoolExecutor(max_workers=len(groups)) as pool:
+            for future in [pool.submit(run, group) for group in groups]:
+                future.result()
+
+    def load(self) -> dict[str, int]:
+        self.run_in_parallel([["ANALYZE bench_pep_plan", "ANALYZE bench_answer_pool"]])
+        self.run_in_parallel([[INSERT_PEPS, INSERT_SECTIONS], [INSERT_AUDIT]])
+        by_table: dict[str, list[str]] = {}
+        for table, statement in self.index_definitions:
+            by_table.setdefault(table, []).append(statement)
+        # The section rows are most of the work: their indexes on one connection, the rest on
+        # the other.
+        self.run_in_parallel(
+            [
+                [*by_table.get("pep_sections", []), "VACUUM (ANALYZE) pep_sections"],
+                [
+                    *by_table.get("peps", []),
+                    *by_table.get("audit_events", []),
+                    "DROP TABLE bench_pep_plan",
+                    "DROP TABLE bench_answer_pool",
+                    "VACUUM (ANALYZE) peps",
+                    "VACUUM (ANALYZE) audit_events",
+                    "VACUUM (ANALYZE) schools, users, role_grants, children, care_episodes,"
+                    " child_events",
+                ],
+            ]
+        )
+        with psycopg.connect(self.url) as connection:
+            return {
+                table: connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+                for table in BULK_TABLES
+            }
 
 
 def main(argv: Sequence[str] | None = None) -> None:
