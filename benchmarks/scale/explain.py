@@ -1,5 +1,6 @@
-"""EXPLAIN (ANALYZE, BUFFERS) of the queries behind the children list, My tasks and a child's
-PEP history, as the portal's own query functions write them today, with the indexes they use.
+"""EXPLAIN (ANALYZE, BUFFERS) of the queries behind the children list, My tasks, a child's
+PEP history, history and timeline, and the admin's schools and staff lists, as the portal's own
+query functions write them today, with the indexes they use.
 
     .venv/bin/python -m benchmarks.scale.explain --database-url URL [--output FILE]
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import enum
+import importlib
 import inspect
 import os
 import re
@@ -36,6 +38,10 @@ CHILDREN_LIST_FUNCTIONS = (
     "list_visible_children",
 )
 MY_TASKS_FUNCTIONS = ("task_counts", "task_page", "tasks_page", "my_tasks_page")
+ADMIN_LIST_FUNCTIONS = (
+    ("portal.admin.schools", "schools_page"),
+    ("portal.admin.staff", "staff_page"),
+)
 
 
 @contextmanager
@@ -251,6 +257,34 @@ def report(database_url: str) -> str:
                         session, session.get(Child, child_id), 1, 50
                     ),
                     "portal.children.queries.child_history_page",
+                )
+            )
+        if hasattr(children_queries, "child_timeline_page"):
+            parts.append(
+                section(
+                    session,
+                    "A child's timeline (life events, first page)",
+                    lambda: children_queries.child_timeline_page(
+                        session, session.get(Child, child_id), 1, 50
+                    ),
+                    "portal.children.queries.child_timeline_page",
+                )
+            )
+        # The admin's own lists (schools, staff), first page, no filters.
+        for module_name, name in ADMIN_LIST_FUNCTIONS:
+            try:
+                module = importlib.import_module(module_name)
+            except ImportError:
+                continue
+            if not hasattr(module, name):
+                continue
+            known = {"session": session, "page": 1}
+            parts.append(
+                section(
+                    session,
+                    f"Admin list ({name})",
+                    lambda module=module, name=name, known=known: call_query(module, name, known),
+                    f"{module_name}.{name}",
                 )
             )
         session.rollback()
