@@ -28,6 +28,7 @@ from portal import create_app
 from portal.config import OidcProviderSettings
 from portal.extensions import db
 from portal.migrate import upgrade_to_latest
+from tests.integration.smtp import closed_port, mail  # noqa: F401 (a real SMTP server)
 
 DEMO_EMAILS = {
     "dt_oakfield": "dt.oakfield@demo.openpep.test",
