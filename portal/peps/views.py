@@ -47,6 +47,7 @@ from portal.operations.peps import (
     start_pep,
 )
 from portal.operations.views_audit import PepPart, record_pep_viewed
+from portal.peps.loading import find_visible_pep_section
 from portal.peps.permissions import (
     may_choose_form,
     may_download_record,
@@ -80,6 +81,23 @@ def _stored(pep: Pep, section_key: str) -> PepSection:
     return pep.section(section_key)
 
 
+def _pep_and_section_or_404(
+    pep_id: uuid.UUID, section_key: str
+) -> tuple[Pep, FormDefinition, SectionDefinition, PepSection]:
+    """The PEP, its form, the section's definition and its saved row, loading no other
+    section: 404 when the PEP is not visible or its form has no such section."""
+    found = find_visible_pep_section(db.session, g.user, pep_id, section_key)
+    if found is None:
+        abort(404)
+    definition = definition_for(found.pep)
+    section = _section_or_404(definition, section_key)
+    if found.stored is None:  # every section gets its row when the PEP starts
+        raise KeyError(f"PEP {found.pep.id} has no section {section_key!r}")
+    # The read is audited after the page is built: keep the PEP for it (see audit_pep_reads).
+    g.pep_shown = found.pep
+    return found.pep, definition, section, found.stored
+
+
 def _section_or_404(definition: FormDefinition, section_key: str) -> SectionDefinition:
     try:
         return definition.section(section_key)
@@ -104,10 +122,12 @@ def audit_pep_reads(response: Response) -> Response:
     user = g.get("user")
     if part is None or user is None or request.method != "GET" or response.status_code != 200:
         return response
-    # The audit event names the PEP and its child, nothing more: never reload its answers.
-    pep = db.session.get(
-        Pep, (request.view_args or {}).get("pep_id"), options=[lazyload(Pep.sections)]
-    )
+    # The audit event names the PEP and its child, nothing more: never reload its answers,
+    # nor the PEP itself when the view kept it.
+    pep_id = (request.view_args or {}).get("pep_id")
+    pep = g.get("pep_shown")
+    if pep is None or pep.id != pep_id:
+        pep = db.session.get(Pep, pep_id, options=[lazyload(Pep.sections)])
     if pep is None:
         return response
     section_key = (request.view_args or {}).get("section_key") if part is PepPart.SECTION else None
@@ -185,6 +205,7 @@ def _next_section(definition: FormDefinition, section: SectionDefinition, roles:
 def _render_section(
     pep: Pep,
     section: SectionDefinition,
+    stored: PepSection,
     form: Form | None,
     *,
     status: int = 200,
@@ -192,7 +213,6 @@ def _render_section(
     conflict: SectionConflict | None = None,
 ) -> tuple[str, int]:
     roles = roles_for_child(g.user, pep.child)
-    stored = _stored(pep, section.key)
     facts = pep_child_facts(pep)
     if form is not None:
         give_new_rows_ids(form)  # every row on the page travels with its id
@@ -261,9 +281,7 @@ def _conflict_rows(section: SectionDefinition, conflict: SectionConflict) -> lis
 @access.signed_in
 def show_section(pep_id: uuid.UUID, section_key: str) -> tuple[str, int]:
     """A section: the form for its owner, the answers for everyone else who may see the PEP."""
-    pep = _pep_or_404(pep_id)
-    definition = definition_for(pep)
-    section = _section_or_404(definition, section_key)
+    pep, definition, section, stored = _pep_and_section_or_404(pep_id, section_key)
     roles = roles_for_child(g.user, pep.child)
     if not may_read_section(definition, section, roles):
         abort(403)
@@ -272,19 +290,15 @@ def show_section(pep_id: uuid.UUID, section_key: str) -> tuple[str, int]:
     form = None
     if section.section_type is SectionType.STANDARD:
         form_class = draft_form_class(section)
-        form = form_from_answers(
-            form_class, section, _stored(pep, section.key).answers, facts=pep_child_facts(pep)
-        )
-    return _render_section(pep, section, form)
+        form = form_from_answers(form_class, section, stored.answers, facts=pep_child_facts(pep))
+    return _render_section(pep, section, stored, form)
 
 
 @blueprint.post("/peps/<uuid:pep_id>/sections/<section_key>")
 @access.signed_in
 def save_section_answers(pep_id: uuid.UUID, section_key: str) -> Response | tuple[str, int]:
     """Save a section: as the person types (htmx), by a button, or by a plain form post."""
-    pep = _pep_or_404(pep_id)
-    definition = definition_for(pep)
-    section = _section_or_404(definition, section_key)
+    pep, definition, section, stored = _pep_and_section_or_404(pep_id, section_key)
     roles = roles_for_child(g.user, pep.child)
     if section.section_type is not SectionType.STANDARD or section_refusal(pep, section, roles):
         abort(403)
@@ -294,7 +308,7 @@ def save_section_answers(pep_id: uuid.UUID, section_key: str) -> Response | tupl
 
     form_class = draft_form_class(section)
     facts = pep_child_facts(pep)
-    stored_answers = _stored(pep, section.key).answers
+    stored_answers = stored.answers
     form = form_from_answers(
         form_class, section, stored_answers, facts=facts, formdata=request.form
     )
@@ -313,6 +327,7 @@ def save_section_answers(pep_id: uuid.UUID, section_key: str) -> Response | tupl
             posted,
             based_on,
             autosave=autosave,
+            stored=stored,
         )
     except PepRefused:
         abort(403)
@@ -328,7 +343,7 @@ def save_section_answers(pep_id: uuid.UUID, section_key: str) -> Response | tupl
                 stored=outcome.section,
                 errors=[],
             ), 409
-        return _render_section(pep, section, form, status=409, conflict=outcome)
+        return _render_section(pep, section, stored, form, status=409, conflict=outcome)
 
     if autosave:
         return render_template(
@@ -348,10 +363,12 @@ def save_section_answers(pep_id: uuid.UUID, section_key: str) -> Response | tupl
             form = form_from_answers(form_class, section, outcome.section.answers, facts=facts)
         if row_action is not None:
             show_row_change(form, row_action, stored_answers, posted)
-        return _render_section(pep, section, form, errors=errors, status=400 if errors else 200)
+        return _render_section(
+            pep, section, stored, form, errors=errors, status=400 if errors else 200
+        )
 
     if errors:
-        return _render_section(pep, section, form, status=400, errors=errors)
+        return _render_section(pep, section, stored, form, status=400, errors=errors)
     if action == "continue":
         next_key = _next_section(definition, section, roles)
         if next_key:

@@ -1,0 +1,54 @@
+"""Loading exactly what one PEP page needs: a section page shows one section, never the others."""
+
+from __future__ import annotations
+
+import uuid
+from typing import NamedTuple
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload, lazyload
+
+from portal.children.queries import roles_for_child, visible_children
+from portal.models import Child, Pep, PepSection, User
+from portal.peps.permissions import may_read_pep
+
+
+class PepWithSection(NamedTuple):
+    """A PEP (with its child and school) and the saved answers of one of its sections."""
+
+    pep: Pep
+    stored: PepSection | None  # None only when the PEP has no row for that section
+
+
+def find_visible_pep_section(
+    session: Session, user: User, pep_id: uuid.UUID, section_key: str
+) -> PepWithSection | None:
+    """The PEP and one section's saved row, in one query, or None when the PEP does not exist,
+    its child is not visible, or it is from before a carer's placement began (the same answer
+    for each, as `portal.peps.queries.find_visible_pep` gives).
+
+    The PEP's other sections are not loaded: touching `pep.sections` would load them all. The
+    section's row is None when the PEP has none by that key (an unknown key: the caller decides
+    between "no such page" and a fault)."""
+    visible_child_ids = visible_children(user).with_only_columns(Child.id)
+    row = session.execute(
+        select(Pep, PepSection)
+        .join(
+            PepSection,
+            (PepSection.pep_id == Pep.id) & (PepSection.section_key == section_key),
+            isouter=True,
+        )
+        .options(
+            joinedload(Pep.child),
+            lazyload(Pep.sections),
+            # Who last saved the section is shown, but not what else that person may do.
+            joinedload(PepSection.last_saved_by).lazyload(User.grants),
+        )
+        .where(Pep.id == pep_id, Pep.child_id.in_(visible_child_ids))
+    ).first()
+    if row is None:
+        return None
+    pep, stored = row
+    if not may_read_pep(user, pep, roles_for_child(user, pep.child)):
+        return None
+    return PepWithSection(pep, stored)
