@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -27,6 +28,7 @@ from portal.models import Child, Pep, PepMeeting, PepMeetingInvitee, RoleGrant, 
 from portal.models.meeting import InviteeRole
 from portal.operations import audit
 from portal.operations.audit import Actor
+from portal.operations.emails import EmailContent, dedupe_key, portal_link, queue_email
 from portal.peps.permissions import EDITABLE_STATES, term_ends_on
 from workflows.roles import Role
 
@@ -441,6 +443,115 @@ def _venue(request: MeetingRequest) -> str:
 
 
 # --------------------------------------------------------------------------------------------
+# The invitations
+# --------------------------------------------------------------------------------------------
+
+
+class InvitationKind:
+    INVITED = "meeting_invitation"
+    CHANGED = "meeting_changed"
+    CANCELLED = "meeting_cancelled"
+
+
+INVITATION_SUBJECTS = {
+    InvitationKind.INVITED: "Invitation: PEP meeting {reference} on {day}",
+    InvitationKind.CHANGED: "Changed: PEP meeting {reference}, now on {day}",
+    InvitationKind.CANCELLED: "Cancelled: PEP meeting {reference} on {day}",
+}
+
+
+def invitation_content(
+    meeting: PepMeeting, kind: str, settings: Any, *, cancelled: bool = False
+) -> EmailContent:
+    """What an invitation says: when, where, contributions due by, the calendar file and the
+    PEP. The subject names the PEP by its reference, never the child."""
+    from portal.meetings.ics import pep_short_reference
+
+    pep = meeting.pep
+    day = f"{meeting.meeting_date:%A} {format_date_for_people(meeting.meeting_date)}"
+    times = f"{meeting.starts_at:%H:%M} to {meeting.ends_at:%H:%M} (UK time)"
+    where = " and ".join(
+        part
+        for part in (
+            meeting.place,
+            f"online at {meeting.online_link}" if meeting.online_link else "",
+        )
+        if part
+    )
+    reference = pep_short_reference(pep)
+    if cancelled:
+        paragraphs: tuple[str, ...] = (
+            f"The PEP meeting ({reference}) on {day}, {times}, has been cancelled.",
+            "Remove it from your calendar. You will be sent a new invitation if another "
+            "meeting is arranged.",
+        )
+    else:
+        opening = (
+            "The PEP meeting has been changed."
+            if kind == InvitationKind.CHANGED
+            else "You are invited to a PEP meeting."
+        )
+        paragraphs = (
+            f"{opening} Reference: {reference}.",
+            f"When: {day}, {times}.",
+            f"Where: {where}.",
+            "Please add your contribution to the PEP by "
+            f"{format_date_for_people(meeting.contributions_due_on)}, so everyone can read it "
+            "before the meeting.",
+            "Add the meeting to your calendar: "
+            + portal_link(settings, "meetings.download_ics", pep_id=pep.id),
+        )
+    return EmailContent(
+        subject=INVITATION_SUBJECTS[kind].format(
+            reference=reference, day=format_date_for_people(meeting.meeting_date)
+        ),
+        paragraphs=paragraphs,
+        action="Open the PEP",
+        link=portal_link(settings, "peps.show_pep", pep_id=pep.id),
+    )
+
+
+def _queue_invitations(
+    session: Session,
+    actor: Actor,
+    meeting: PepMeeting,
+    invitees: Sequence[PepMeetingInvitee],
+    kind: str,
+    settings: Any,
+    *,
+    cancelled: bool = False,
+) -> int:
+    """Record an email to each invitee with an account but the person acting, in the meeting's
+    transaction; sent after it commits. One per invitee and version of the meeting (its
+    sequence)."""
+    user_ids = [row.user_id for row in invitees if row.user_id and row.invited_by_email]
+    if not user_ids:
+        return 0
+    users = {user.id: user for user in session.scalars(select(User).where(User.id.in_(user_ids)))}
+    content = invitation_content(meeting, kind, settings, cancelled=cancelled)
+    count = 0
+    for user_id in user_ids:
+        user = users.get(user_id)
+        if user is None or not user.active:
+            continue
+        if actor.user is not None and user.id == actor.user.id:
+            continue  # they arranged it: the meeting page has the calendar file for them
+        key = dedupe_key("meeting", meeting.id, kind, meeting.sequence, user.id)
+        if queue_email(
+            session,
+            actor,
+            recipient=user,
+            kind=kind,
+            content=content,
+            key=key,
+            settings=settings,
+            pep_id=meeting.pep_id,
+        ):
+            count += 1
+    return count
+
+
+# --------------------------------------------------------------------------------------------
 # Scheduling, rescheduling, cancelling
 # --------------------------------------------------------------------------------------------
 
@@ -486,6 +597,7 @@ def schedule_meeting(
     request: MeetingRequest,
     *,
     today: date | None = None,
+    settings: Any = None,
 ) -> PepMeeting:
     """Arrange the PEP's meeting: the meeting and its invitees, the PEP's meeting date and its
     section's, and the audit event, in one transaction."""
@@ -520,8 +632,15 @@ def schedule_meeting(
         section_version=section_version,
         **_summary(meeting),
     )
+    _queue_invitations(
+        session, actor, meeting, meeting.invitees, InvitationKind.INVITED, _settings(settings)
+    )
     session.commit()
     return meeting
+
+
+def _settings(settings: Any) -> Any:
+    return current_app.config if settings is None else settings
 
 
 def _check_version(meeting: PepMeeting, based_on_version: int) -> None:
@@ -543,6 +662,7 @@ def reschedule_meeting(
     based_on_version: int,
     *,
     today: date | None = None,
+    settings: Any = None,
 ) -> tuple[PepMeeting, list[PepMeetingInvitee]]:
     """Change the meeting (and who is invited); the invitation goes out again with the same UID
     and a higher sequence. Returns the meeting and the people no longer invited."""
@@ -593,6 +713,12 @@ def reschedule_meeting(
         before=before,
         **_summary(meeting),
     )
+    settings = _settings(settings)
+    _queue_invitations(session, actor, meeting, meeting.invitees, InvitationKind.CHANGED, settings)
+    # People no longer invited are told it is off for them.
+    _queue_invitations(
+        session, actor, meeting, removed_copies, InvitationKind.CANCELLED, settings, cancelled=True
+    )
     session.commit()
     return meeting, removed_copies
 
@@ -604,6 +730,8 @@ def cancel_meeting(
     meeting: PepMeeting,
     roles: frozenset[Role],
     based_on_version: int,
+    *,
+    settings: Any = None,
 ) -> PepMeeting:
     """Cancel the meeting: everyone invited is sent a cancellation; the PEP's meeting date and
     its section's are cleared where they still hold this meeting's date."""
@@ -639,6 +767,15 @@ def cancel_meeting(
         section=MEETING_SECTION,
         section_version=section_version,
         **_summary(meeting),
+    )
+    _queue_invitations(
+        session,
+        actor,
+        meeting,
+        meeting.invitees,
+        InvitationKind.CANCELLED,
+        _settings(settings),
+        cancelled=True,
     )
     session.commit()
     return meeting

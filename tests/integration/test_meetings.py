@@ -13,17 +13,49 @@ from icalendar import Calendar
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
+from devtools.smtp_sink import running_smtp_sink
 from forms.fields import format_date_for_people
+from portal import create_app
+from portal.config import SmtpSettings
 from portal.extensions import db
 from portal.meetings.ics import build_invitation, pep_short_reference
 from portal.models import AuditEvent, Child, Pep, PepMeeting, RoleGrant, User
+from portal.operations.emails import wait_for_background_emails
 from portal.operations.meetings import term_window
-from tests.conftest import DEMO_EMAILS, csrf_token_from
+from tests.conftest import DEMO_EMAILS, csrf_token_from, portal_config
 from tests.integration.pep_helpers import open_pep_id
 from tests.integration.test_page_accessibility import assert_accessible
 from workflows.roles import Role
 
 CHLOE = "DCC-1201"  # Riverside, draft PEP; social worker Sam Okoro, carer Jo Marsh
+MAIL_FROM = "virtual.school@demo.openpep.test"
+BASE_URL = "https://pep.testshire.example"
+
+
+@pytest.fixture(scope="module")
+def smtp_sink():
+    with running_smtp_sink() as sink:
+        yield sink
+
+
+@pytest.fixture
+def app(migrated_database, oidc_provider, smtp_sink):
+    """The portal, sending its email through a real SMTP server on loopback."""
+    application = create_app(
+        portal_config(
+            migrated_database,
+            oidc_provider,
+            SMTP=SmtpSettings(host=smtp_sink.host, port=smtp_sink.port, timeout_seconds=5),
+            MAIL_FROM=MAIL_FROM,
+            BASE_URL=BASE_URL,
+        )
+    )
+    smtp_sink.clear()
+    yield application
+    wait_for_background_emails(application)
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()
 
 
 def user_by_email(email: str) -> User:
@@ -472,3 +504,49 @@ def test_the_pages_pass_the_page_checks(client_for, chloe_pep):
     page = response.get_data(as_text=True)
     assert 'id="person-1-name"' in page
     assert_accessible(page, "add another person")
+
+
+# --- The invitation by email -----------------------------------------------------------------
+
+
+def test_the_invitation_arrives_through_smtp(seeded, client_for, chloe_pep, smtp_sink):
+    """Each invitee with an account is emailed (not the person who arranged it); the subject
+    names the PEP's reference, never the child; the email links to the calendar file and the
+    PEP; a change and a cancellation are sent again."""
+    client = client_for("social_worker")
+    pep_id = chloe_pep["id"]
+    assert post_meeting(client, chloe_pep).status_code == 303
+    assert wait_for_background_emails(seeded)
+    with seeded.app_context():
+        reference = pep_short_reference(db.session.get(Pep, pep_id))
+    day = format_date_for_people(chloe_pep["meeting_date"])
+    messages = smtp_sink.wait_for(2)
+    assert sorted((m.to, m.subject) for m in messages) == [
+        (DEMO_EMAILS["carer"], f"Invitation: PEP meeting {reference} on {day}"),
+        (DEMO_EMAILS["dt_riverside"], f"Invitation: PEP meeting {reference} on {day}"),
+    ]
+    for message in messages:
+        assert "Chloe" not in message.subject
+        assert f"{BASE_URL}/peps/{pep_id}/meeting.ics" in message.text
+        assert f"{BASE_URL}/peps/{pep_id}" in message.text
+        assert f"by {format_date_for_people(chloe_pep['due_on'])}" in message.text
+
+    smtp_sink.clear()
+    moved = chloe_pep["meeting_date"] + timedelta(days=1)
+    assert post_meeting(client, chloe_pep, meeting_date=moved, version=1).status_code == 303
+    assert wait_for_background_emails(seeded)
+    subjects = sorted(m.subject for m in smtp_sink.wait_for(2))
+    changed = f"Changed: PEP meeting {reference}, now on {format_date_for_people(moved)}"
+    assert subjects == [changed, changed]
+
+    smtp_sink.clear()
+    with seeded.app_context():
+        version = db.session.scalar(select(PepMeeting.version).where(PepMeeting.pep_id == pep_id))
+    response = client.post(
+        f"/peps/{pep_id}/meeting/cancel",
+        data={"csrf_token": csrf_token_from(client, f"/peps/{pep_id}/meeting"), "version": version},
+    )
+    assert response.status_code == 303
+    assert wait_for_background_emails(seeded)
+    cancelled = f"Cancelled: PEP meeting {reference} on {format_date_for_people(moved)}"
+    assert sorted(m.subject for m in smtp_sink.wait_for(2)) == [cancelled, cancelled]
