@@ -18,4 +18,4 @@ def admin_home() -> str:
 
 
 # Each area adds its views to the blueprint.
-from portal.admin import children, imports, schools, staff  # noqa: E402, F401
+from portal.admin import children, imports, schools, staff, term_dates  # noqa: E402, F401
