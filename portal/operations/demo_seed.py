@@ -49,6 +49,7 @@ from portal.operations.child_events import (
     record_child_event,
     record_leaving_care,
 )
+from portal.operations.demo_term_dates import seed_demo_term_dates
 from portal.operations.peps import start_pep
 from portal.operations.workflow import (
     QaEntry,
@@ -358,6 +359,7 @@ def seed_demo_data(
         created["peps"] += _live_the_childs_year(session, cast, demo, child, today)
     audit.record(session, SEED_ACTOR, "demo.peps_seeded", "database", None, peps=created["peps"])
     session.commit()
+    seed_demo_term_dates(session)
     return "Demo data created: " + ", ".join(f"{count} {name}" for name, count in created.items())
 
 
