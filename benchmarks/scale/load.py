@@ -3,6 +3,11 @@ generated database, and a bare Flask "hello" under the same gunicorn, both drive
 headless with 20 users; each page on its own, as each kind of user.
 
     .venv/bin/python -m benchmarks.scale.load --database-url URL [--seconds 20] [--json OUT]
+        [--pages "my tasks,children list"] [--sequential 20]
+
+`--pages` runs only those pages under load (`--seconds 0`: none). `--sequential N` first times
+N requests of each list (children list, My tasks) one after another as each kind of user: what
+one person waits for a page when nobody else is using the portal.
 
 Sign-in goes through the repository's real OIDC provider (devtools/oidc), configured as a
 generic provider, once per kind of user; the simulated people of that kind share the session.
@@ -46,6 +51,8 @@ PAGES = (
     "children list",
 )
 SESSION_COOKIE = "openpep_session"
+# The lists a person sees, timed one request at a time by --sequential.
+LIST_PATHS = {"children list": "/children", "my tasks": "/tasks"}
 
 
 def load_average() -> str:
@@ -313,7 +320,42 @@ def summarise(rows: list[dict[str, str]]) -> list[dict[str, Any]]:
     return summary
 
 
-def measure(database_url: str, seconds: int) -> dict[str, Any]:
+def time_sequentially(base: str, people: dict[str, dict[str, Any]], count: int) -> dict[str, Any]:
+    """Each list as each kind of user, `count` requests one after another (after one untimed
+    request that warms the worker): milliseconds from request to the last byte."""
+    timings: dict[str, Any] = {}
+    for page, path in LIST_PATHS.items():
+        for kind, person in people.items():
+            headers = {"Cookie": person["cookie"]}
+            with requests.Session() as client:
+                first = client.get(base + path, headers=headers, timeout=600)
+                if first.status_code != 200:
+                    raise RuntimeError(f"{page} as {kind}: {first.status_code}")
+                elapsed = []
+                for _ in range(count):
+                    started = time.perf_counter()
+                    response = client.get(base + path, headers=headers, timeout=600)
+                    response.raise_for_status()
+                    elapsed.append((time.perf_counter() - started) * 1000)
+            elapsed.sort()
+            timings[f"{page} [{kind}]"] = {
+                "requests": count,
+                "p50": round(elapsed[len(elapsed) // 2], 1),
+                "p95": round(elapsed[min(len(elapsed) - 1, int(len(elapsed) * 0.95))], 1),
+                "max": round(elapsed[-1], 1),
+                "bytes": len(first.content),
+                "load_average": load_average(),
+            }
+            print(f"{page} as {kind}: p50 {timings[f'{page} [{kind}]']['p50']} ms", flush=True)
+    return timings
+
+
+def measure(
+    database_url: str,
+    seconds: int,
+    pages: tuple[str, ...] = PAGES,
+    sequential: int = 0,
+) -> dict[str, Any]:
     result: dict[str, Any] = {"load_average_before": load_average(), "pages": {}}
     people = choose_people(database_url)
     with running_oidc_provider() as provider:
@@ -346,14 +388,19 @@ def measure(database_url: str, seconds: int) -> dict[str, Any]:
                 for kind, p in people.items()
             }
             result["rss_before_mb"] = worker_rss_mb(portal.pid)
+            if sequential:
+                result["load_average_sequential"] = load_average()
+                result["sequential"] = time_sequentially(base, people, sequential)
 
-            result["load_average_baseline"] = load_average()
-            baseline = summarise(run_locust(hello_port, "hello", targets_file, seconds, []))
-            result["baseline"] = baseline
-            baseline_rps = next(r["rps"] for r in baseline if r["name"] == "Aggregated")
+            baseline_rps = 0.0
+            if seconds:
+                result["load_average_baseline"] = load_average()
+                baseline = summarise(run_locust(hello_port, "hello", targets_file, seconds, []))
+                result["baseline"] = baseline
+                baseline_rps = next(r["rps"] for r in baseline if r["name"] == "Aggregated")
             result["rss_hello_mb"] = worker_rss_mb(hello.pid)
 
-            for page in PAGES:
+            for page in pages if seconds else ():
                 classes = [k for k, p in people.items() if page != "autosave" or p["edits"]]
                 load_before = load_average()
                 rows = summarise(run_locust(portal_port, page, targets_file, seconds, classes))
@@ -379,8 +426,14 @@ def main() -> None:
     parser.add_argument("--database-url", default=os.environ.get("OPENPEP_BENCH_DATABASE_URL"))
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--pages", default=",".join(PAGES))
+    parser.add_argument("--sequential", type=int, default=0)
     arguments = parser.parse_args()
-    result = measure(arguments.database_url, arguments.seconds)
+    pages = tuple(page.strip() for page in arguments.pages.split(",") if page.strip())
+    unknown = set(pages) - set(PAGES)
+    if unknown:
+        parser.error(f"unknown pages {sorted(unknown)}; choose from {', '.join(PAGES)}")
+    result = measure(arguments.database_url, arguments.seconds, pages, arguments.sequential)
     text = json.dumps(result, indent=2)
     if arguments.json:
         arguments.json.write_text(text)

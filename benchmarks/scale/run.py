@@ -2,6 +2,7 @@
 the load, explain the list queries, and write the figures to benchmarks/scale/results/.
 
     .venv/bin/python -m benchmarks.scale.run [--sizes 700,10000] [--seconds 20] [--committed]
+        [--pages "my tasks,children list"] [--sequential 20]
 
 PostgreSQL: OPENPEP_BENCH_DATABASE_URL names a server where databases may be created (each size
 gets `openpep_bench_<size>`); without it a throwaway cluster is started and removed afterwards.
@@ -109,7 +110,14 @@ def main() -> None:
     parser.add_argument("--sizes", default="700,10000")
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--committed", action="store_true")
+    # Passed to load.py: which pages to run under load, and how many requests of each list to
+    # time one at a time as each kind of user first.
+    parser.add_argument("--pages", default=None)
+    parser.add_argument("--sequential", type=int, default=0)
     arguments = parser.parse_args()
+    load_options = ["--sequential", str(arguments.sequential)]
+    if arguments.pages is not None:
+        load_options += ["--pages", arguments.pages]
     sizes = [int(size) for size in arguments.sizes.split(",")]
     RESULTS.mkdir(exist_ok=True)
     summary: dict[str, Any] = {
@@ -147,6 +155,7 @@ def main() -> None:
                 str(arguments.seconds),
                 "--json",
                 str(load_file),
+                *load_options,
             )
             explain_file = RESULTS / f"explain-{size}.md"
             run_module(
@@ -185,8 +194,25 @@ def render(summary: dict[str, Any]) -> str:
             f"the load run {load['load_average_before']}, after {load['load_average_after']}. "
             f"Baseline (bare Flask hello, same gunicorn, 20 users): "
             f"{load['baseline_rps']:.0f} requests/s "
-            f"(load average {load['load_average_baseline']}).",
+            f"(load average {load.get('load_average_baseline', 'not run')}).",
             "",
+        ]
+        if load.get("sequential"):
+            lines += [
+                "One request at a time (after a warm-up request), load average "
+                f"{load.get('load_average_sequential')} at the start:",
+                "",
+                "| list | as | requests | p50 ms | p95 ms | max ms | bytes |",
+                "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
+            ]
+            for name, timing in load["sequential"].items():
+                page, who = name.rstrip("]").split(" [")
+                lines.append(
+                    f"| {page} | {who} | {timing['requests']} | {timing['p50']} | "
+                    f"{timing['p95']} | {timing['max']} | {timing['bytes']:,} |"
+                )
+            lines.append("")
+        lines += [
             "| page | as | requests | failures | per second | p50 ms | p95 ms | p99 ms | "
             "share of baseline |",
             "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
@@ -202,6 +228,8 @@ def render(summary: dict[str, Any]) -> str:
                     f"{result['ratio_to_baseline']:.4f}"
                     if row["name"] == "Aggregated"
                     else f"{row['rps'] / load['baseline_rps']:.4f}"
+                    if load["baseline_rps"]
+                    else "-"
                 )
                 lines.append(
                     f"| {page} | {who} | {row['requests']} | {row['failures']} | "
