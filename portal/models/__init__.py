@@ -14,6 +14,7 @@ from portal.models.rate_limit import RateLimitCounter
 from portal.models.record import PepRecord
 from portal.models.school import School, SchoolPhase, SettingSource
 from portal.models.session import UserSession
+from portal.models.timeliness import ChildTimeliness, TimelinessObligation
 from portal.models.user import RoleGrant, User
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "Child",
     "ChildEvent",
     "ChildEventKind",
+    "ChildTimeliness",
     "ContributionInvite",
     "Email",
     "EmailStatus",
@@ -44,6 +46,7 @@ __all__ = [
     "SettingSource",
     "Term",
     "TermDate",
+    "TimelinessObligation",
     "User",
     "UserSession",
 ]
