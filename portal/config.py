@@ -21,6 +21,8 @@ from portal.auth.identity import (
 )
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from workflows.timeliness import TimelinessRules
 
 DEVELOPMENT_SECRET_KEY = "development-only-secret-key-not-for-real-use"  # noqa: S105
@@ -163,6 +165,9 @@ def settings_from_environment(environ: Mapping[str, str], instance_path: Path) -
         "QA_THRESHOLD": qa_threshold,
         # When each PEP is due: workflows/definitions/timeliness.yaml, or the authority's own file.
         "TIMELINESS_RULES": timeliness_rules,
+        # The day the portal's records begin: nothing due before it counts (else the first day
+        # of the earliest term any PEP is for; see portal/timeliness/facts.py).
+        "TIMELINESS_SINCE": timeliness_since_from_environment(environ),
         # Where the PEP form definitions live; an authority may keep its own set.
         "FORMS_DIRECTORY": environ.get("OPENPEP_FORMS_DIRECTORY") or None,
         "SESSION_COOKIE_HTTPONLY": True,
@@ -340,6 +345,22 @@ def timeliness_rules_from_environment(environ: Mapping[str, str]) -> TimelinessR
         return rules_from_environment(environ)
     except DefinitionError as error:
         raise ConfigurationError(f"OPENPEP_TIMELINESS_RULES: {error}") from error
+
+
+def timeliness_since_from_environment(environ: Mapping[str, str]) -> date | None:
+    """OPENPEP_TIMELINESS_SINCE: the day the authority's PEP records in the portal begin."""
+    from datetime import date
+
+    value = environ.get("OPENPEP_TIMELINESS_SINCE", "").strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as error:
+        raise ConfigurationError(
+            "OPENPEP_TIMELINESS_SINCE must be a date like 2026-09-01: the day the portal's "
+            "PEP records begin."
+        ) from error
 
 
 def qa_settings_from_environment(environ: Mapping[str, str]) -> tuple[str, str]:
