@@ -210,6 +210,19 @@ def init_app(app: Flask) -> None:
         report = send_reminders(db.session, app.config)
         click.echo(report.describe(email_set_up=app.config.get("SMTP") is not None))
 
+    @app.cli.command("refresh-timeliness")
+    @click.option("--batch-size", default=500, show_default=True, help="Children a batch.")
+    def refresh_timeliness_command(batch_size: int) -> None:
+        """Work out every child's PEP deadlines and statuses again, a batch at a time: for cron,
+        each night (statuses also move on by the date alone, without it)."""
+        from portal.operations.timeliness import refresh_all_timeliness
+
+        def progress(done: int, total: int) -> None:
+            click.echo(f"{done} of {total} children refreshed")
+
+        done = refresh_all_timeliness(db.session, batch_size=max(1, batch_size), progress=progress)
+        click.echo(f"Timeliness worked out for {done} children.")
+
 
 def _refuse(outcome: Outcome) -> Outcome:
     """A refusal ends the command with its sentence and a non-zero exit status."""
