@@ -292,10 +292,12 @@ def send_reminders(
                 pep_id=reminder.pep_id,
                 deliver_after_commit=False,  # this command delivers below, in this process
             )
+            # One short transaction per reminder: another copy of this command running at the
+            # same moment waits for at most one row, and a run that stops keeps what it did.
+            session.commit()
             if email_id is None:
                 report.already_recorded += 1
             else:
                 report.recorded[reminder.kind] = report.recorded.get(reminder.kind, 0) + 1
-        session.commit()
     report.delivery = deliver_emails(session, settings)
     return report

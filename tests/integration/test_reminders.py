@@ -1,0 +1,201 @@
+"""`flask --app portal send-reminders` through a real SMTP server on 127.0.0.1: each reminder is
+sent once however often the command runs, even two copies at the same moment; a failed
+delivery is recorded and sent by the next run."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import Counter
+from datetime import datetime, time, timedelta
+
+from sqlalchemy import func, select, update
+
+from portal.extensions import db
+from portal.models import ContributionInvite, Email, EmailStatus, Pep
+from portal.models.base import utc_now
+from portal.operations.reminders import (
+    REMINDER_SOURCES,
+    invites_expiring_tomorrow,
+    peps_waiting_too_long,
+    send_reminders,
+    weekly_summaries,
+)
+from portal.presentation import UK
+from tests.conftest import DEMO_EMAILS
+from tests.integration.pep_helpers import invite_token, open_pep_id
+from tests.integration.smtp import BASE_URL
+
+SUBMITTED = "DCC-1102"  # Oliver: submitted, waiting for the demo social worker's approval
+APPROVED = "DCC-1104"  # Jacob: approved, waiting for quality assurance
+DRAFT = "DCC-1106"  # Harry: a draft, whose carer's link can be made
+
+
+def run_command(app):
+    result = app.test_cli_runner().invoke(args=["send-reminders"])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def subjects_to(sink, address):
+    return [m.subject for m in sink.received() if address in m.recipients]
+
+
+def make_wait(app, reference, days):
+    """The PEP last changed `days` calendar days ago (as if nobody had acted since)."""
+    pep_id = open_pep_id(app, reference)
+    with app.app_context():
+        db.session.execute(
+            update(Pep)
+            .where(Pep.id == pep_id)
+            .values(updated_at_utc=utc_now() - timedelta(days=days))
+            .execution_options(synchronize_session=False)
+        )
+        db.session.commit()
+    return pep_id
+
+
+def expire_invite_tomorrow(app, pep_id):
+    invite_token(app, pep_id, "carers_views")
+    tomorrow_noon = datetime.combine(
+        utc_now().astimezone(UK).date() + timedelta(days=1), time(12, 0), tzinfo=UK
+    )
+    with app.app_context():
+        invite_id = db.session.scalar(
+            select(ContributionInvite.id).where(ContributionInvite.pep_id == pep_id)
+        )
+        db.session.execute(
+            update(ContributionInvite)
+            .where(ContributionInvite.id == invite_id)
+            .values(expires_at_utc=tomorrow_noon)
+            .execution_options(synchronize_session=False)
+        )
+        db.session.commit()
+    return invite_id
+
+
+def test_the_reminder_sources_are_a_list_others_can_extend():
+    expected = [invites_expiring_tomorrow, peps_waiting_too_long, weekly_summaries]
+    assert expected == REMINDER_SOURCES
+
+
+def test_running_twice_sends_nothing_twice(mail, seeded):
+    waiting_id = make_wait(seeded, SUBMITTED, days=14)
+    reviewing_id = make_wait(seeded, APPROVED, days=14)
+    draft_id = open_pep_id(seeded, DRAFT)
+    expire_invite_tomorrow(seeded, draft_id)
+
+    first = run_command(seeded)
+    assert "Recorded" in first and "Sent" in first
+    received = mail.received()
+    assert received, first
+    # Each reminder: once, with a subject free of personal detail and a link to act on.
+    assert len({(m.recipients, m.subject) for m in received}) == len(received)
+    for message in received:
+        assert re.search(rf"{re.escape(BASE_URL)}/\S+", message.text), message.text
+        for name in ("Oliver", "Jacob", "Harry", "Brown", "Evans", "Wilson"):
+            assert name not in message.subject
+
+    social_worker = subjects_to(mail, DEMO_EMAILS["social_worker"])
+    assert "A PEP has been waiting for your approval for over a week" in social_worker
+    reviewer = subjects_to(mail, DEMO_EMAILS["reviewer"])
+    assert "A PEP has been waiting for quality assurance for over a week" in reviewer
+    # The invite was made by the admin (for the designated teacher): the admin hears.
+    assert "A contribution link you made expires tomorrow" in subjects_to(
+        mail, DEMO_EMAILS["admin"]
+    )
+    expiring = next(m for m in received if m.subject.endswith("expires tomorrow"))
+    assert f"{BASE_URL}/peps/{draft_id}/contributions" in expiring.text
+    assert "Your PEP tasks this week" in subjects_to(mail, DEMO_EMAILS["dt_oakfield"])
+    approval = next(
+        m for m in received if m.subject.startswith("A PEP has been waiting for your approval")
+    )
+    assert f"{BASE_URL}/peps/{waiting_id}" in approval.text
+    review = next(m for m in received if "quality assurance for over" in m.subject)
+    assert f"{BASE_URL}/peps/{reviewing_id}/quality-assurance" in review.text
+
+    second = run_command(seeded)
+    assert "Recorded 0 new reminders" in second and "Sent 0 emails" in second
+    assert len(mail.received()) == len(received)
+    with seeded.app_context():
+        kinds = dict(
+            db.session.execute(
+                select(Email.kind, func.count())
+                .where(Email.status == EmailStatus.SENT.value)
+                .group_by(Email.kind)
+            ).all()
+        )
+    assert kinds["invite_expiring"] == 1
+    assert kinds["pep_waiting_too_long"] == 2  # the social worker, and the one reviewer
+    assert sum(kinds.values()) == len(received)
+
+
+def test_a_pep_that_has_waited_five_working_days_or_fewer_is_not_chased(mail, seeded):
+    make_wait(seeded, SUBMITTED, days=1)
+    run_command(seeded)
+    assert not [m for m in mail.received() if "over a week" in m.subject]
+
+
+def test_two_copies_at_the_same_moment_send_each_reminder_once(mail, seeded):
+    make_wait(seeded, SUBMITTED, days=14)
+    make_wait(seeded, APPROVED, days=14)
+    start = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def one_copy() -> None:
+        try:
+            with seeded.app_context():
+                start.wait(timeout=10)
+                send_reminders(db.session, seeded.config)
+                db.session.remove()
+        except BaseException as error:  # the test reports it below
+            errors.append(error)
+
+    copies = [threading.Thread(target=one_copy) for _ in range(2)]
+    for copy in copies:
+        copy.start()
+    for copy in copies:
+        copy.join(timeout=120)
+    assert errors == []
+    received = mail.received()
+    counts = Counter((m.recipients, m.subject) for m in received)
+    assert received and max(counts.values()) == 1, counts
+    with seeded.app_context():
+        sent = db.session.scalar(
+            select(func.count()).select_from(Email).where(Email.status == EmailStatus.SENT.value)
+        )
+        assert sent == len(received)
+        assert db.session.scalar(select(func.max(Email.attempts))) == 1
+
+
+def test_a_failed_reminder_is_recorded_then_sent_by_the_next_run(mail, seeded):
+    make_wait(seeded, SUBMITTED, days=14)
+    mail.refusing = True
+    output = run_command(seeded)
+    assert "could not be delivered" in output
+    assert mail.received() == []
+    with seeded.app_context():
+        failed = db.session.scalars(
+            select(Email).where(Email.status == EmailStatus.FAILED.value)
+        ).all()
+        assert failed and all("554" in email.last_error for email in failed)
+        failed_count = len(failed)
+
+    mail.refusing = False
+    run_command(seeded)
+    assert len(mail.received()) == failed_count
+    with seeded.app_context():
+        assert not db.session.scalar(
+            select(func.count()).select_from(Email).where(Email.status == "failed")
+        )
+    run_command(seeded)
+    assert len(mail.received()) == failed_count
+
+
+def test_without_a_mail_server_reminders_are_recorded_and_readable(seeded, client_for):
+    make_wait(seeded, SUBMITTED, days=14)
+    output = run_command(seeded)
+    assert "Email is not set up" in output
+    page = client_for("social_worker").get("/messages").get_data(as_text=True)
+    assert "A PEP has been waiting for your approval for over a week" in page
+    assert "Not sent: email is not set up" in page
