@@ -1,0 +1,300 @@
+"""Working out and storing each child's timeliness: after anything that changes the facts, and
+each night for every child (`flask --app portal refresh-timeliness`).
+
+The stored rows are derived data (the rules applied to facts the audit trail already records),
+so a refresh after a change writes no audit event of its own; the nightly run records one.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from datetime import date
+from typing import Any
+
+from flask import current_app, has_app_context
+from sqlalchemy import delete, insert, select
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+
+from portal.models import Child, ChildTimeliness, TimelinessObligation
+from portal.models.base import utc_now
+from portal.operations import audit
+from portal.operations.audit import Actor
+from portal.timeliness.facts import ChildTimelinessFacts, facts_for_children, records_begin_on
+from portal.timeliness.status import OPEN_STATUSES
+from workflows.calendar import TERMS, NoTermDatesError, SchoolCalendar
+from workflows.pep_types import PepType
+from workflows.timeliness import (
+    Obligation,
+    Timeliness,
+    TimelinessRules,
+    TimelinessStatus,
+    evaluate,
+    rules_from_environment,
+)
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 500
+# Nothing has met these yet and no exemption applies: the child still owes them.
+STILL_OWED = frozenset({*OPEN_STATUSES, TimelinessStatus.OVERDUE})
+
+
+def _rules() -> TimelinessRules:
+    if has_app_context() and "TIMELINESS_RULES" in current_app.config:
+        return current_app.config["TIMELINESS_RULES"]
+    return rules_from_environment()
+
+
+def _configured_since() -> date | None:
+    if has_app_context():
+        return current_app.config.get("TIMELINESS_SINCE")
+    return None
+
+
+def _due_from(
+    obligation: Obligation,
+    calendar: SchoolCalendar,
+    rules: TimelinessRules,
+    meetings: Mapping[str, date | None],
+) -> date | None:
+    """The day an obligation shows as due. The rules work it out but do not return it: for a
+    term's PEP, the first reminder's school day (the term's first day when the count runs out);
+    for a deadline in working days, the day its clock started, which its key carries (a PEP's
+    meeting day for a sign-off)."""
+    if obligation.academic_year is not None and obligation.term is not None:
+        try:
+            return calendar.add_school_days(
+                obligation.due_on, -rules.reminders.due_window_school_days
+            )
+        except NoTermDatesError:
+            term = calendar.term(obligation.academic_year, obligation.term)
+            return term.starts_on if term else obligation.due_on
+    _, _, rest = obligation.key.partition(":")
+    if obligation.rule == "sign_off":
+        return meetings.get(rest)
+    try:
+        return date.fromisoformat(rest)
+    except ValueError:
+        return None
+
+
+def _rows(
+    facts: ChildTimelinessFacts,
+    timeliness: Timeliness,
+    rules: TimelinessRules,
+    today: date,
+    now: Any,
+) -> list[dict[str, Any]]:
+    meetings = {str(pep.id): pep.meeting_on for pep in facts.peps}
+    common = {
+        "child_id": facts.child_id,
+        "evaluated_on": today,
+        "refreshed_at_utc": now,
+        "created_at_utc": now,
+        "updated_at_utc": now,
+    }
+    rows: list[dict[str, Any]] = []
+    for obligation in timeliness.obligations:
+        rows.append(
+            {
+                **common,
+                "id": uuid.uuid4(),
+                "key": obligation.key,
+                "rule": obligation.rule,
+                "statutory": obligation.statutory,
+                "pep_type": obligation.pep_type.value,
+                "what": obligation.what[:200],
+                "why": obligation.why[:400],
+                "academic_year": obligation.academic_year,
+                "term": obligation.term,
+                "due_on": obligation.due_on,
+                "due_from": _due_from(obligation, facts.calendar, rules, meetings),
+                "status": obligation.status.value,
+                "completed_on": obligation.completed_on,
+                "satisfied_by_pep_id": (
+                    obligation.satisfied_by
+                    if isinstance(obligation.satisfied_by, uuid.UUID)
+                    else None
+                ),
+                "exemption_rule": obligation.exemption.rule if obligation.exemption else None,
+                "exemption_reason": (
+                    obligation.exemption.reason[:300] if obligation.exemption else None
+                ),
+                "reminders": {point.kind: point.on.isoformat() for point in obligation.reminders},
+            }
+        )
+    # A term before the child reached the starting age has no obligation but is still shown.
+    for term in timeliness.terms:
+        if term.obligation is not None:
+            continue
+        rows.append(
+            {
+                **common,
+                "id": uuid.uuid4(),
+                "key": f"{rules.termly.key}:{term.academic_year}:{term.term}",
+                "rule": rules.termly.key,
+                "statutory": rules.termly.statutory,
+                "pep_type": PepType.TERMLY.value,
+                "what": f"A signed-off PEP for the {term.name.lower()}"[:200],
+                "why": term.reason[:400],
+                "academic_year": term.academic_year,
+                "term": term.term,
+                "due_on": term.due_on,
+                "due_from": None,
+                "status": term.status.value,
+                "completed_on": None,
+                "satisfied_by_pep_id": None,
+                "exemption_rule": None,
+                "exemption_reason": None,
+                "reminders": {},
+            }
+        )
+    return rows
+
+
+def _term_order(row: Mapping[str, Any]) -> tuple[int, int]:
+    term = row["term"]
+    return (row["academic_year"], TERMS.index(term) if term in TERMS else 0)
+
+
+def _summary(
+    child_id: uuid.UUID,
+    rows: Sequence[Mapping[str, Any]],
+    timeliness: Timeliness,
+    calendar: SchoolCalendar,
+    today: date,
+    now: Any,
+) -> dict[str, Any]:
+    """What the children list needs: the dates the child's most pressing status moves on."""
+    open_rows = [row for row in rows if row["status"] in STILL_OWED and row["due_on"] is not None]
+    unbooked_from = [
+        row["due_from"]
+        for row in open_rows
+        if row["status"] != TimelinessStatus.MEETING_BOOKED.value and row["due_from"] is not None
+    ]
+    settled_status: str | None = None
+    settled_due_on: date | None = None
+    if not open_rows:
+        term_rows = sorted(
+            (row for row in rows if row["academic_year"] is not None), key=_term_order
+        )
+        current = calendar.term_containing(today)
+        chosen = next(
+            (row for row in term_rows if current and _term_order(row) == current.key),
+            term_rows[-1] if term_rows else None,
+        )
+        if chosen is None and rows:
+            chosen = max(rows, key=lambda row: row["due_on"] or date.min)
+        if chosen is not None:
+            settled_status, settled_due_on = chosen["status"], chosen["due_on"]
+        elif timeliness.exemption is not None:
+            settled_status = TimelinessStatus.EXEMPT.value
+        else:
+            settled_status = TimelinessStatus.NOT_YET_DUE.value
+    return {
+        "id": uuid.uuid4(),
+        "child_id": child_id,
+        "open_due_on": min((row["due_on"] for row in open_rows), default=None),
+        "unbooked_due_from": min(unbooked_from, default=None),
+        "meeting_booked": any(
+            row["status"] == TimelinessStatus.MEETING_BOOKED.value for row in open_rows
+        ),
+        "settled_status": settled_status,
+        "settled_due_on": settled_due_on,
+        "evaluated_on": today,
+        "refreshed_at_utc": now,
+        "created_at_utc": now,
+        "updated_at_utc": now,
+    }
+
+
+def _write_batch(
+    session: Session,
+    child_ids: Sequence[uuid.UUID],
+    today: date,
+    since: date,
+    rules: TimelinessRules,
+) -> int:
+    """Work out and replace the stored timeliness of one batch: a fixed number of queries."""
+    now = utc_now()
+    obligation_rows: list[dict[str, Any]] = []
+    summaries: list[dict[str, Any]] = []
+    for facts in facts_for_children(session, child_ids):
+        timeliness = evaluate(
+            facts.child, facts.events, facts.peps, facts.calendar, rules, today, since=since
+        )
+        rows = _rows(facts, timeliness, rules, today, now)
+        obligation_rows.extend(rows)
+        summaries.append(_summary(facts.child_id, rows, timeliness, facts.calendar, today, now))
+    session.execute(
+        delete(TimelinessObligation).where(TimelinessObligation.child_id.in_(child_ids))
+    )
+    session.execute(delete(ChildTimeliness).where(ChildTimeliness.child_id.in_(child_ids)))
+    if obligation_rows:
+        session.execute(insert(TimelinessObligation), obligation_rows)
+    if summaries:
+        session.execute(insert(ChildTimeliness), summaries)
+    return len(summaries)
+
+
+def refresh_timeliness(
+    session: Session, child_ids: Iterable[uuid.UUID], today: date | None = None
+) -> int:
+    """Work out again and store the timeliness of these children, committing; called after an
+    operation that changes a child's facts has committed. Another refresh of the same child at
+    the same moment wins the race: its rows are as good as ours, so losing is not an error."""
+    wanted = list(dict.fromkeys(child_ids))
+    if not wanted:
+        return 0
+    today = today or date.today()
+    rules = _rules()
+    since = records_begin_on(session, _configured_since(), today)
+    refreshed = 0
+    for batch in _batches(wanted, BATCH_SIZE):
+        try:
+            refreshed += _write_batch(session, batch, today, since, rules)
+            session.commit()
+        except (IntegrityError, OperationalError) as error:
+            session.rollback()
+            log.warning("Timeliness of %d children not refreshed: %s", len(batch), error)
+    return refreshed
+
+
+def refresh_all_timeliness(
+    session: Session,
+    today: date | None = None,
+    batch_size: int = BATCH_SIZE,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """Every child's timeliness, a batch at a time (each its own transaction, so a run over
+    100,000 children holds no long lock), then one audit event for the run."""
+    today = today or date.today()
+    rules = _rules()
+    since = records_begin_on(session, _configured_since(), today)
+    child_ids = list(session.scalars(select(Child.id).order_by(Child.id)))
+    done = 0
+    for batch in _batches(child_ids, batch_size):
+        done += _write_batch(session, batch, today, since, rules)
+        session.commit()
+        if progress is not None:
+            progress(done, len(child_ids))
+    audit.record(
+        session,
+        Actor.system("flask refresh-timeliness"),
+        "timeliness.refreshed",
+        "timeliness",
+        None,
+        children=done,
+        today=today.isoformat(),
+        records_begin_on=since.isoformat(),
+    )
+    session.commit()
+    return done
+
+
+def _batches(items: Sequence[uuid.UUID], size: int) -> Iterator[Sequence[uuid.UUID]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

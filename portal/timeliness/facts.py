@@ -1,0 +1,194 @@
+"""The facts the timeliness rules need, read for many children at once.
+
+A fixed number of queries for a batch of children, however many (children, first placements,
+life events, PEPs, the dates PEPs were submitted and signed off, the schools' calendars): the
+nightly refresh reads 100,000 children a batch at a time.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from portal.models import AuditEvent, CareEpisode, Child, ChildEvent, ChildEventKind, Pep
+from portal.timeliness.calendars import calendars_for_schools
+from workflows.calendar import TERMS, SchoolCalendar
+from workflows.pep import PepEvent, PepState
+from workflows.pep_types import PepType
+from workflows.timeliness import ChildEvent as TimelinessEvent
+from workflows.timeliness import ChildFacts, EventKind, PepRecord
+
+# Days are days in England: a PEP signed off at 00:30 on a summer morning was signed off that day.
+ENGLAND = ZoneInfo("Europe/London")
+
+# A change of school, or leaving a school with no new place, is a change of setting: a new PEP
+# is due either way (a child with no school place is the most at risk).
+EVENT_KINDS: dict[str, EventKind] = {
+    ChildEventKind.SCHOOL_CHANGED.value: EventKind.CHANGE_OF_SCHOOL,
+    ChildEventKind.NO_SCHOOL_PLACE.value: EventKind.CHANGE_OF_SCHOOL,
+    ChildEventKind.PLACEMENT_CHANGED.value: EventKind.CHANGE_OF_PLACEMENT,
+}
+SUBMITTED_EVENTS = {PepEvent.SUBMITTED.value, PepEvent.RESUBMITTED.value}
+
+# The rough first day of a term, for a term with no stored dates.
+ROUGH_TERM_START = {"autumn": (0, 9, 1), "spring": (1, 1, 1), "summer": (1, 4, 1)}
+
+
+@dataclass(frozen=True)
+class ChildTimelinessFacts:
+    """Everything the rules need about one child, and the calendar of the child's school."""
+
+    child_id: uuid.UUID
+    child: ChildFacts
+    events: tuple[TimelinessEvent, ...]
+    peps: tuple[PepRecord, ...]
+    calendar: SchoolCalendar
+
+
+def england_day(moment: datetime) -> date:
+    return moment.astimezone(ENGLAND).date()
+
+
+def facts_for_children(
+    session: Session, child_ids: Sequence[uuid.UUID]
+) -> list[ChildTimelinessFacts]:
+    """The facts of each child named that exists: six queries, however many children."""
+    if not child_ids:
+        return []
+    children = list(
+        session.execute(
+            select(
+                Child.id,
+                Child.date_of_birth,
+                Child.date_entered_care,
+                Child.legal_status,
+                Child.date_left_care,
+                Child.previously_looked_after,
+                Child.current_school_id,
+            ).where(Child.id.in_(child_ids))
+        )
+    )
+    # The first placement of the current period in care (episodes start on or after entering).
+    first_placements: dict[uuid.UUID, date] = dict(
+        session.execute(
+            select(CareEpisode.child_id, func.min(CareEpisode.started_on))
+            .join(Child, Child.id == CareEpisode.child_id)
+            .where(
+                CareEpisode.child_id.in_(child_ids),
+                CareEpisode.started_on >= Child.date_entered_care,
+            )
+            .group_by(CareEpisode.child_id)
+        ).all()
+    )
+    events: dict[uuid.UUID, list[TimelinessEvent]] = defaultdict(list)
+    for child_id, kind, occurred_on in session.execute(
+        select(ChildEvent.child_id, ChildEvent.kind, ChildEvent.occurred_on)
+        .join(Child, Child.id == ChildEvent.child_id)
+        .where(
+            ChildEvent.child_id.in_(child_ids),
+            ChildEvent.kind.in_(EVENT_KINDS),
+            # The school or placement a child entered care with is not a change.
+            ChildEvent.occurred_on != Child.date_entered_care,
+        )
+    ):
+        events[child_id].append(TimelinessEvent(EVENT_KINDS[kind], occurred_on))
+    pep_rows = list(
+        session.execute(
+            select(
+                Pep.id,
+                Pep.child_id,
+                Pep.academic_year,
+                Pep.term,
+                Pep.pep_type,
+                Pep.state,
+                Pep.meeting_date,
+                Pep.created_at_utc,
+            ).where(Pep.child_id.in_(child_ids))
+        )
+    )
+    submitted, signed_off = _transition_days(session, [row.id for row in pep_rows])
+    peps: dict[uuid.UUID, list[PepRecord]] = defaultdict(list)
+    for row in pep_rows:
+        peps[row.child_id].append(
+            PepRecord(
+                id=row.id,
+                academic_year=row.academic_year,
+                term=row.term,
+                pep_type=PepType(row.pep_type),
+                state=PepState(row.state),
+                meeting_on=row.meeting_date,
+                submitted_on=submitted.get(row.id),
+                signed_off_on=signed_off.get(row.id),
+                started_on=england_day(row.created_at_utc),
+            )
+        )
+    calendars = calendars_for_schools(session, {row.current_school_id for row in children})
+    return [
+        ChildTimelinessFacts(
+            child_id=row.id,
+            child=ChildFacts(
+                date_of_birth=row.date_of_birth,
+                entered_care_on=row.date_entered_care,
+                first_placement_on=first_placements.get(row.id),
+                legal_status_code=row.legal_status,
+                left_care_on=row.date_left_care,
+                previously_looked_after=row.previously_looked_after,
+            ),
+            events=tuple(events.get(row.id, ())),
+            peps=tuple(peps.get(row.id, ())),
+            calendar=calendars[row.current_school_id],
+        )
+        for row in children
+    ]
+
+
+def _transition_days(
+    session: Session, pep_ids: Sequence[uuid.UUID]
+) -> tuple[dict[uuid.UUID, date], dict[uuid.UUID, date]]:
+    """The day each PEP was first submitted and the day it was signed off, from the audit trail
+    (the record of who moved a PEP on and when): one query."""
+    submitted: dict[uuid.UUID, date] = {}
+    signed_off: dict[uuid.UUID, date] = {}
+    if not pep_ids:
+        return submitted, signed_off
+    by_text = {str(pep_id): pep_id for pep_id in pep_ids}
+    rows = session.execute(
+        select(AuditEvent.object_id, AuditEvent.occurred_at_utc, AuditEvent.details)
+        .where(AuditEvent.action == "pep.transition", AuditEvent.object_id.in_(by_text))
+        .order_by(AuditEvent.occurred_at_utc)
+    )
+    for object_id, occurred_at, details in rows:
+        pep_id = by_text[object_id]
+        event = (details or {}).get("event")
+        if event in SUBMITTED_EVENTS:
+            submitted.setdefault(pep_id, england_day(occurred_at))
+        elif event == PepEvent.SIGNED_OFF.value:
+            signed_off[pep_id] = england_day(occurred_at)
+    return submitted, signed_off
+
+
+def records_begin_on(session: Session, configured: date | None, today: date) -> date:
+    """The day the portal's records begin: nothing due before it is counted (a Virtual School
+    has no PEP records in the portal from before it started using it).
+
+    OPENPEP_TIMELINESS_SINCE when set; else the first day of the earliest term any PEP in the
+    portal is for; else, with no PEPs yet, the start of this academic year."""
+    if configured is not None:
+        return configured
+    earliest_year = session.scalar(select(func.min(Pep.academic_year)))
+    if earliest_year is None:
+        return date(today.year if today.month >= 9 else today.year - 1, 9, 1)
+    terms = set(
+        session.scalars(select(Pep.term).where(Pep.academic_year == earliest_year).distinct())
+    )
+    first = min(terms, key=lambda term: TERMS.index(term) if term in TERMS else 0)
+    years_on, month, day = ROUGH_TERM_START.get(first, (0, 9, 1))
+    authority = calendars_for_schools(session, [None])[None].term(earliest_year, first)
+    return authority.starts_on if authority else date(earliest_year + years_on, month, day)
