@@ -51,6 +51,7 @@ from portal.operations.child_events import (
 )
 from portal.operations.demo_term_dates import seed_demo_term_dates
 from portal.operations.peps import start_pep
+from portal.operations.timeliness import refresh_timeliness
 from portal.operations.workflow import (
     QaEntry,
     qa_scale,
@@ -360,6 +361,7 @@ def seed_demo_data(
     audit.record(session, SEED_ACTOR, "demo.peps_seeded", "database", None, peps=created["peps"])
     session.commit()
     seed_demo_term_dates(session)
+    refresh_timeliness(session, [child.id for child in children.values()], today)
     return "Demo data created: " + ", ".join(f"{count} {name}" for name, count in created.items())
 
 
