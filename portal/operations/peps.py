@@ -27,6 +27,7 @@ from portal.models import Child, Pep, PepSection, Term, User
 from portal.operations import audit
 from portal.operations.audit import Actor
 from portal.operations.notifications import notify_pep_started
+from portal.operations.timeliness import refresh_timeliness
 from portal.peps.permissions import may_choose_form, pep_start_refusal, section_refusal
 from workflows.pep import OPEN_STATES, PepState
 from workflows.roles import Role
@@ -154,6 +155,7 @@ def start_pep(
     )
     notify_pep_started(session, actor, pep)  # recorded now, sent after the commit
     session.commit()
+    refresh_timeliness(session, [child.id], today)
     return pep
 
 
