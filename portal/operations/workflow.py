@@ -23,6 +23,7 @@ from portal.operations import audit
 from portal.operations.audit import Actor
 from portal.operations.notifications import notify_pep_event
 from portal.operations.rate_limit import REFUSED_TRANSITIONS, Limit, count_hit
+from portal.operations.timeliness import refresh_timeliness
 from portal.presentation import UK, local_time
 from workflows.engine import Accepted, Refused, apply, find_transition
 from workflows.pep import SYSTEM_ACTOR, TRANSITIONS, PepEvent, PepFacts, PepState
@@ -332,6 +333,7 @@ def transition_pep(
         if not lost_race(error):
             raise
         return overtaken(session, pep, error, "Nothing you sent was saved.")
+    refresh_timeliness(session, [] if isinstance(outcome, Refused) else [pep.child_id], today)
     return outcome
 
 
@@ -470,6 +472,7 @@ def record_quality_assurance(
         if not lost_race(error):
             raise
         return overtaken(session, pep, error, "Your quality assurance was not saved.")
+    refresh_timeliness(session, [pep.child_id] if isinstance(outcome, Accepted) else [])
     return outcome
 
 
