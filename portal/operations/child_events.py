@@ -31,6 +31,7 @@ from portal.models import (
 )
 from portal.operations import audit
 from portal.operations.audit import Actor
+from portal.operations.timeliness import refresh_timeliness
 from portal.text_search import LIKE_ESCAPE, contains_pattern
 from workflows.roles import Role
 
@@ -448,6 +449,7 @@ def _commit(session: Session, event: ChildEvent | None, field: str, same: str) -
     if event is None:
         return {field: same}
     session.commit()
+    refresh_timeliness(session, [event.child_id])
     return {}
 
 
