@@ -65,6 +65,7 @@ from portal.operations.child_events import (
     record_child_event,
     record_leaving_care,
 )
+from portal.operations.timeliness import stage_timeliness_of_references
 from workflows.roles import Role
 
 # Rows between progress reports, and references or ids in one IN (...) list.
@@ -221,6 +222,7 @@ class ChildrenImporter:
         for change in plan.children:
             if change.existing is not None and _has_changes(change):
                 _update_child(session, actor, change, plan, ssda903())
+        stage_timeliness_of_references(session, [c.reference for c in plan.children], plan.today)
 
 
 IMPORTER = ChildrenImporter()
