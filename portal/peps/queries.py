@@ -99,16 +99,28 @@ def _task_sources(user: User) -> list[Select[Any]]:
         for role in (Role.SOCIAL_WORKER, Role.CARER)
     }
 
-    def source(kind: TaskKind, role: Role, *conditions: Any) -> Select[Any]:
-        return (
-            select(
-                Pep.id.label("pep_id"),
-                literal(kind.value, String).label("kind"),
-                literal(role.value, String).label("role"),
-            )
-            .join(Child, Child.id == Pep.child_id)
-            .where(*conditions)
+    def source(
+        kind: TaskKind, role: Role, *conditions: Any, through_child: bool = True
+    ) -> Select[Any]:
+        # Each source carries the PEP's own columns, so a page is ordered by the columns of the
+        # PEPs the source found (an index on them can give the order) rather than by a second
+        # copy of the PEP joined afterwards. A source whose rule is about the PEP alone (the
+        # reviewers') does not join the child, so its count is read from an index alone.
+        query = select(
+            Pep.id.label("pep_id"),
+            literal(kind.value, String).label("kind"),
+            literal(role.value, String).label("role"),
+            Pep.child_id,
+            Pep.updated_at_utc,
+            Pep.academic_year,
+            Pep.term,
+            Pep.state,
+            Pep.form_key,
+            Pep.form_version,
         )
+        if through_child:
+            query = query.join(Child, Child.id == Pep.child_id)
+        return query.where(*conditions)
 
     in_care = Child.date_left_care.is_(None)
     being_written = Pep.state.in_(WRITING_STATES)
@@ -119,6 +131,7 @@ def _task_sources(user: User) -> list[Select[Any]]:
                 TaskKind.QUALITY_ASSURANCE,
                 Role.REVIEWER,
                 Pep.state == PepState.APPROVED.value,
+                through_child=False,
             )
         )
     social_worker_ids = case_child_ids[Role.SOCIAL_WORKER]
@@ -194,29 +207,30 @@ def task_page(
             Child.last_name,
             Child.authority_reference,
             School.name.label("school_name"),
-            Pep.academic_year,
-            Pep.term,
-            Pep.state,
-            Pep.updated_at_utc,
-            Pep.form_key,
-            Pep.form_version,
+            tasks.c.academic_year,
+            tasks.c.term,
+            tasks.c.state,
+            tasks.c.updated_at_utc,
+            tasks.c.form_key,
+            tasks.c.form_version,
         )
         .select_from(tasks)
-        .join(Pep, Pep.id == tasks.c.pep_id)
-        .join(Child, Child.id == Pep.child_id)
+        .join(Child, Child.id == tasks.c.child_id)
         .outerjoin(School, School.id == Child.current_school_id)
     )
     if kind is not None:
         query = query.where(tasks.c.kind == kind.value)
     # Every order ends with the task's own identity, so a page never repeats or skips a row.
+    # Waiting longest (the default) leads with the PEP's own updated_at_utc: for a reviewer,
+    # PostgreSQL walks ix_peps_approved_by_waiting and stops after the page.
     identity = (tasks.c.pep_id, tasks.c.kind, tasks.c.role)
     by_name = (func.lower(Child.last_name), func.lower(Child.first_name))
     if sort == "child":
-        query = query.order_by(*by_name, Pep.updated_at_utc, *identity)
+        query = query.order_by(*by_name, tasks.c.updated_at_utc, *identity)
     elif sort == "term":
-        query = query.order_by(Pep.academic_year, Pep.term, *by_name, *identity)
+        query = query.order_by(tasks.c.academic_year, tasks.c.term, *by_name, *identity)
     else:
-        query = query.order_by(Pep.updated_at_utc, *by_name, *identity)
+        query = query.order_by(tasks.c.updated_at_utc, *by_name, *identity)
     rows = session.execute(query.limit(per_page).offset((page - 1) * per_page))
     return [
         TaskRow(
