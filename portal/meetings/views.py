@@ -33,6 +33,7 @@ from portal.operations.meetings import (
     arranging_refusal,
     cancel_meeting,
     current_meeting,
+    meeting_date_disagreement,
     proposed_invitees,
     reschedule_meeting,
     schedule_meeting,
@@ -41,6 +42,12 @@ from portal.operations.meetings import (
 from portal.peps.queries import find_visible_pep
 
 blueprint = Blueprint("meetings", __name__)
+
+DONE_MESSAGES = {
+    "arranged": "Meeting arranged: the invitations are being sent",
+    "changed": "Meeting changed: everyone invited is being sent the change",
+    "cancelled": "Meeting cancelled: everyone invited is being sent the cancellation",
+}
 
 TIME = re.compile(r"^\s*(\d{1,2})[:.](\d{2})\s*$")
 # The order the form shows its boxes: the error summary lists problems in the same order.
@@ -240,7 +247,9 @@ def show_meeting(pep_id: uuid.UUID) -> str:
         pep=pep,
         meeting=meeting,
         refusal=arranging_refusal(pep, roles),
-        changed=request.args.get("changed"),
+        # Only the portal's own words: the address never puts text on the page.
+        changed=DONE_MESSAGES.get(request.args.get("done", "")),
+        disagreement=meeting_date_disagreement(pep, meeting),
         reference=pep_short_reference(pep),
     )
 
@@ -287,13 +296,13 @@ def save_meeting(pep_id: uuid.UUID) -> Response | tuple[str, int]:
                     "The meeting you were changing has been cancelled. Arrange a new meeting below."
                 )
             meeting = schedule_meeting(db.session, actor, g.user, pep, roles, posted)
-            message = "Meeting arranged"
+            done = "arranged"
         else:
             based_on = int(version_text) if version_text.isdigit() and len(version_text) < 9 else -1
             meeting, _removed = reschedule_meeting(
                 db.session, actor, g.user, meeting, roles, posted, based_on
             )
-            message = "Meeting changed"
+            done = "changed"
     except MeetingRefused as refused:
         return _render_form(pep, meeting, values, ticked, refusal=str(refused), status=403)
     except MeetingInvalid as invalid:
@@ -302,7 +311,7 @@ def save_meeting(pep_id: uuid.UUID) -> Response | tuple[str, int]:
         db.session.rollback()
         meeting = current_meeting(db.session, pep)
         return _render_form(pep, meeting, values, ticked, conflict=str(conflict), status=409)
-    return redirect(url_for("meetings.show_meeting", pep_id=pep.id, changed=message), 303)
+    return redirect(url_for("meetings.show_meeting", pep_id=pep.id, done=done), 303)
 
 
 @blueprint.post("/peps/<uuid:pep_id>/meeting/cancel")
@@ -337,9 +346,7 @@ def cancel(pep_id: uuid.UUID) -> Response | tuple[str, int]:
             problem=str(refused),
             reference=pep_short_reference(pep),
         ), 409 if isinstance(refused, MeetingConflict) else 403
-    return redirect(
-        url_for("meetings.show_meeting", pep_id=pep.id, changed="Meeting cancelled"), 303
-    )
+    return redirect(url_for("meetings.show_meeting", pep_id=pep.id, done="cancelled"), 303)
 
 
 @blueprint.get("/peps/<uuid:pep_id>/meeting.ics")

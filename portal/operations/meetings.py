@@ -781,6 +781,25 @@ def cancel_meeting(
     return meeting
 
 
+def meeting_date_disagreement(pep: Pep, meeting: PepMeeting | None) -> str | None:
+    """A sentence when the meeting details section gives another date than the meeting
+    arranged (the section was changed by hand afterwards), else None."""
+    if meeting is None:
+        return None
+    in_section = _section_meeting_date(pep)
+    if in_section is None or in_section == meeting.meeting_date.isoformat():
+        return None
+    try:
+        written = format_date_for_people(date.fromisoformat(str(in_section)))
+    except ValueError:
+        return None
+    return (
+        f"The meeting details section gives the meeting date as {written}, but the meeting is "
+        f"arranged for {format_date_for_people(meeting.meeting_date)}. Change the meeting, or "
+        "correct the section, so that they agree."
+    )
+
+
 def _section_meeting_date(pep: Pep) -> str | None:
     try:
         return pep.section(MEETING_SECTION).answers.get("meeting_date")

@@ -550,3 +550,40 @@ def test_the_invitation_arrives_through_smtp(seeded, client_for, chloe_pep, smtp
     assert wait_for_background_emails(seeded)
     cancelled = f"Cancelled: PEP meeting {reference} on {format_date_for_people(moved)}"
     assert sorted(m.subject for m in smtp_sink.wait_for(2)) == [cancelled, cancelled]
+
+
+def test_the_childs_virtual_school_adviser_may_arrange(seeded, sign_in, chloe_pep, smtp_sink):
+    with seeded.app_context():
+        adviser = user_by_email("vs.adviser@demo.openpep.test")
+        child = db.session.scalar(select(Child).where(Child.authority_reference == CHLOE))
+        db.session.add(RoleGrant(user_id=adviser.id, role=Role.VS_ADVISER.value, child_id=child.id))
+        db.session.commit()
+    client = seeded.test_client()
+    assert sign_in(client, "vs.adviser@demo.openpep.test").status_code == 302
+    response = post_meeting(client, chloe_pep)
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith("?done=arranged")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Meeting arranged: the invitations are being sent" in page
+    with seeded.app_context():
+        meeting = db.session.scalar(select(PepMeeting).where(PepMeeting.pep_id == chloe_pep["id"]))
+        assert meeting.arranged_by_id == adviser.id
+
+
+def test_a_section_date_changed_by_hand_is_shown_as_disagreeing(seeded, client_for, chloe_pep):
+    client = client_for("social_worker")
+    assert post_meeting(client, chloe_pep).status_code == 303
+    other_day = chloe_pep["meeting_date"] + timedelta(days=3)
+    with seeded.app_context():
+        section = db.session.get(Pep, chloe_pep["id"]).section("meeting_details")
+        section.answers = {**section.answers, "meeting_date": other_day.isoformat()}
+        db.session.commit()
+    page = client.get(f"/peps/{chloe_pep['id']}/meeting").get_data(as_text=True)
+    assert (
+        f"The meeting details section gives the meeting date as {format_date_for_people(other_day)}"
+        f", but the meeting is arranged for {format_date_for_people(chloe_pep['meeting_date'])}."
+    ) in page
+    assert_accessible(page, "dates disagree")
+    # Words in the address never reach the page.
+    page = client.get(f"/peps/{chloe_pep['id']}/meeting?done=Your+account+is+locked")
+    assert "Your account is locked" not in page.get_data(as_text=True)
