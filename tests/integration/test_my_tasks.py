@@ -221,3 +221,29 @@ def test_my_tasks_passes_the_page_checks_with_its_kinds_sorts_and_pages(who, lar
         response = client.get(path)
         assert response.status_code == 200
         assert_accessible(response.get_data(as_text=True), f"{path} as {who}")
+
+
+def test_the_reviewers_queue_is_read_from_approved_peps_in_the_order_they_waited(larger):
+    """The reviewer's count reads the PEPs alone (an index of approved PEPs answers it) and the
+    first page lists the approved PEPs that have waited longest, oldest first."""
+    with larger.app_context():
+        reviewer = db.session.scalar(select(User).where(User.email == DEMO_EMAILS["reviewer"]))
+        db.session.expire_all()
+        reviewer.grants  # noqa: B018 - loaded before the statements are watched
+        with statements_sent(larger) as counting:
+            task_counts(db.session, reviewer)
+        assert len(counting) == 1
+        assert "children" not in counting[0]
+        with larger.test_request_context():
+            rows = task_page(db.session, reviewer, kind=None, sort="waiting", page=1, per_page=50)
+        waited = [row.waiting_since for row in rows]
+        oldest = list(
+            db.session.scalars(
+                select(Pep.updated_at_utc)
+                .where(Pep.state == PepState.APPROVED.value)
+                .order_by(Pep.updated_at_utc)
+                .limit(50)
+            )
+        )
+    assert rows and {row.kind for row in rows} == {TaskKind.QUALITY_ASSURANCE}
+    assert waited == sorted(waited) == oldest
