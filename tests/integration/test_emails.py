@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import uuid
 
+import lxml.html
 from sqlalchemy import func, select
 
 from devtools.smtp_sink import ReceivedMessage, SmtpSink
@@ -18,6 +19,7 @@ from portal.operations.peps import start_pep
 from tests.conftest import DEMO_EMAILS, csrf_token_from
 from tests.integration.pep_helpers import open_pep_id
 from tests.integration.smtp import BASE_URL, send_email_through
+from tests.integration.sql_statements import statements_sent
 from workflows.quality import load_qa_criteria
 from workflows.roles import Role
 
@@ -327,3 +329,55 @@ def test_messages_are_newest_first_a_page_at_a_time(seeded, client_for):
     assert "Message number 01" not in first
     second = client.get("/messages?page=2").get_data(as_text=True)
     assert "Message number 01" in second and "Message number 25" not in second
+
+
+def test_words_in_an_email_stay_words_in_the_email_and_on_the_page(mail, seeded, client_for):
+    pep_id = open_pep_id(seeded, SUBMITTED)
+    reason = 'Say <b>why</b> & "how": https://elsewhere.example/phish'
+    assert post_event(client_for("social_worker"), pep_id, "returned", reason).status_code == 303
+    (message,) = new_messages(seeded, mail, 0, 1)
+    assert reason in message.text
+    assert "<b>why</b>" not in message.html and "&lt;b&gt;why&lt;/b&gt;" in message.html
+    with seeded.app_context():
+        email_id = db.session.scalar(
+            select(Email.id).where(Email.pep_id == pep_id, Email.kind == "pep_returned")
+        )
+    page = client_for("dt_oakfield").get(f"/messages/{email_id}").get_data(as_text=True)
+    assert "&lt;b&gt;why&lt;/b&gt;" in page and "<b>why</b>" not in page
+    assert 'href="https://elsewhere.example' not in page  # only the portal's own links link
+    document = lxml.html.fromstring(page)
+    ids = [element.get("id") for element in document.iter() if element.get("id")]
+    assert len(ids) == len(set(ids))
+    assert [h1.text_content() for h1 in document.iter("h1")] == [message.subject]
+    assert document.findtext(".//title").startswith(message.subject)
+
+
+def test_the_messages_list_reads_the_same_few_queries_at_any_length(seeded, client_for):
+    from portal.operations.emails import EmailContent, queue_email
+
+    client = client_for("carer")
+
+    def queries_for_the_list() -> int:
+        with statements_sent(seeded) as statements:
+            assert client.get("/messages").status_code == 200
+        return len(statements)
+
+    def add(count: int, start: int) -> None:
+        with seeded.app_context():
+            carer = db.session.scalar(select(User).where(User.email == CARER))
+            for number in range(start, start + count):
+                queue_email(
+                    db.session,
+                    Actor.system("test"),
+                    recipient=carer,
+                    kind="test",
+                    content=EmailContent(f"Message {number}", ("Hello.",), "Open", "/"),
+                    key=f"test:queries:{number}",
+                    settings=seeded.config,
+                )
+            db.session.commit()
+
+    add(2, 0)
+    few = queries_for_the_list()
+    add(30, 2)
+    assert queries_for_the_list() == few
