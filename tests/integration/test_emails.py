@@ -381,3 +381,47 @@ def test_the_messages_list_reads_the_same_few_queries_at_any_length(seeded, clie
     few = queries_for_the_list()
     add(30, 2)
     assert queries_for_the_list() == few
+
+
+def test_an_approved_pep_goes_to_the_childs_own_virtual_school_adviser(mail, seeded):
+    from portal.operations.workflow import transition_pep
+    from workflows.pep import PepEvent
+
+    pep_id = open_pep_id(seeded, "DCC-1406")  # submitted; a Virtual School adviser assigned
+    with seeded.app_context():
+        worker = db.session.scalar(select(User).where(User.email == "sw.north@demo.openpep.test"))
+        pep = db.session.get(Pep, pep_id)
+        outcome = transition_pep(
+            db.session,
+            Actor.for_user(worker, None),
+            worker,
+            pep,
+            frozenset({Role.SOCIAL_WORKER}),
+            PepEvent.APPROVED,
+            seeded.config,
+        )
+        assert pep.state == "approved", outcome
+    (message,) = new_messages(seeded, mail, 0, 1)
+    assert message.recipients == ("vs.adviser@demo.openpep.test",)  # not every reviewer
+    assert_good_email(message, child_names(seeded, "DCC-1406"), f"/peps/{pep_id}")
+
+
+def test_for_a_child_with_no_school_place_the_adviser_hears_in_the_teachers_place(mail, seeded):
+    no_school = "DCC-1501"  # Jayden: no school place, no PEP yet
+    with seeded.app_context():
+        child = db.session.scalar(select(Child).where(Child.authority_reference == no_school))
+        assert child.current_school_id is None
+        admin = db.session.scalar(select(User).where(User.email == DEMO_EMAILS["admin"]))
+        pep = start_pep(
+            db.session,
+            Actor.for_user(admin, None),
+            child,
+            frozenset({Role.ADMIN}),
+            2026,
+            Term.AUTUMN,
+        )
+        pep_id = pep.id
+    messages = new_messages(seeded, mail, 0, 2)
+    assert sorted(m.recipients for m in messages) == [(SW,), ("vs.adviser@demo.openpep.test",)]
+    for message in messages:
+        assert_good_email(message, child_names(seeded, no_school), f"/peps/{pep_id}")
