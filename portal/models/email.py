@@ -31,7 +31,7 @@ EMAIL_STATUS_LABELS: dict[EmailStatus, str] = {
     EmailStatus.QUEUED: "Waiting to be sent",
     EmailStatus.SENDING: "Being sent",
     EmailStatus.SENT: "Sent",
-    EmailStatus.FAILED: "Not delivered yet: will be tried again",
+    EmailStatus.FAILED: "Not delivered: the mail server could not take it",
     EmailStatus.NOT_SENT: "Not sent: email is not set up",
 }
 
