@@ -11,7 +11,7 @@ import logging
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import current_app, has_app_context
 from sqlalchemy import delete, insert, select
@@ -38,6 +38,7 @@ from workflows.timeliness import (
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
+T = TypeVar("T")
 # Nothing has met these yet and no exemption applies: the child still owes them.
 STILL_OWED = frozenset({*OPEN_STATUSES, TimelinessStatus.OVERDUE})
 
@@ -233,10 +234,13 @@ def _write_batch(
         delete(TimelinessObligation).where(TimelinessObligation.child_id.in_(child_ids))
     )
     session.execute(delete(ChildTimeliness).where(ChildTimeliness.child_id.in_(child_ids)))
+    # Every row carries every column (None included), so each table is one executemany.
     if obligation_rows:
-        session.execute(insert(TimelinessObligation), obligation_rows)
+        session.execute(
+            insert(TimelinessObligation).execution_options(render_nulls=True), obligation_rows
+        )
     if summaries:
-        session.execute(insert(ChildTimeliness), summaries)
+        session.execute(insert(ChildTimeliness).execution_options(render_nulls=True), summaries)
     return len(summaries)
 
 
@@ -261,6 +265,24 @@ def refresh_timeliness(
             session.rollback()
             log.warning("Timeliness of %d children not refreshed: %s", len(batch), error)
     return refreshed
+
+
+def stage_timeliness_of_references(
+    session: Session, references: Iterable[str], today: date | None = None
+) -> int:
+    """Work out the timeliness of the children with these references inside the caller's
+    transaction (an import: the rows are kept only if the import is), without committing."""
+    wanted = list(dict.fromkeys(references))
+    today = today or date.today()
+    rules = _rules()
+    since = records_begin_on(session, _configured_since(), today)
+    staged = 0
+    for references_batch in _batches(wanted, BATCH_SIZE):
+        child_ids = list(
+            session.scalars(select(Child.id).where(Child.authority_reference.in_(references_batch)))
+        )
+        staged += _write_batch(session, child_ids, today, since, rules)
+    return staged
 
 
 def refresh_all_timeliness(
@@ -295,6 +317,6 @@ def refresh_all_timeliness(
     return done
 
 
-def _batches(items: Sequence[uuid.UUID], size: int) -> Iterator[Sequence[uuid.UUID]]:
+def _batches(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
