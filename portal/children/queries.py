@@ -17,10 +17,30 @@ from portal.academic import (
     year_group_label,
     year_group_on,
 )
-from portal.models import AuditEvent, Child, ChildEvent, ContributionInvite, Pep, School, User
+from portal.models import (
+    AuditEvent,
+    Child,
+    ChildEvent,
+    ChildTimeliness,
+    ContributionInvite,
+    Pep,
+    School,
+    TimelinessObligation,
+    User,
+)
 from portal.text_search import LIKE_ESCAPE, contains_pattern
+from portal.timeliness.status import (
+    NOT_WORKED_OUT,
+    child_due_on_sql,
+    child_status_sql,
+    obligation_status,
+    status_label,
+    status_tag_class,
+)
+from workflows.calendar import TERMS
 from workflows.pep import PepState
 from workflows.roles import AUTHORITY_ROLES, CASE_ROLES, SCHOOL_ROLES, Role
+from workflows.timeliness import TimelinessStatus
 
 # Case roles that end when the child leaves care; the Virtual School adviser's does not.
 CARE_TEAM_ROLES = CASE_ROLES - {Role.VS_ADVISER}
@@ -151,6 +171,8 @@ class ChildrenListQuery:
     # A PepState value, NO_PEP_YET or "".
     latest_state: str = ""
     care_status: str = ""
+    # A TimelinessStatus value (the child's most pressing, today), NOT_WORKED_OUT or "".
+    timeliness: str = ""
     sort: str = "name"
 
 
@@ -179,10 +201,21 @@ class ChildRow:
     school_name: str | None
     no_school_place: str | None
     latest: LatestPep | None
+    # The child's most pressing timeliness status today and its due date.
+    pep_due_status: str | None = None
+    pep_due_on: date | None = None
 
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
+
+    @property
+    def pep_due_label(self) -> str:
+        return status_label(self.pep_due_status)
+
+    @property
+    def pep_due_tag_class(self) -> str:
+        return status_tag_class(self.pep_due_status)
 
     def year_group_label(self, on: date | None = None) -> str:
         return year_group_label(year_group_on(self.date_of_birth, on or date.today()))
@@ -220,9 +253,12 @@ def _listed(user: User, asked: ChildrenListQuery, today: date) -> Select[Any]:
             Child.date_of_birth,
             School.name,
             Child.no_school_place,
+            child_status_sql(today).label("pep_due_status"),
+            child_due_on_sql().label("pep_due_on"),
         )
         .select_from(Child)
         .outerjoin(School, Child.current_school_id == School.id)
+        .outerjoin(ChildTimeliness, ChildTimeliness.child_id == Child.id)
     )
     if visibility is not None:
         query = query.where(visibility)
@@ -242,6 +278,10 @@ def _listed(user: User, asked: ChildrenListQuery, today: date) -> Select[Any]:
         query = query.where(~select(Pep.id).where(Pep.child_id == Child.id).exists())
     elif asked.latest_state:
         query = query.where(_latest_pep_column(Pep.state) == asked.latest_state)
+    if asked.timeliness == NOT_WORKED_OUT:
+        query = query.where(ChildTimeliness.id.is_(None))
+    elif asked.timeliness:
+        query = query.where(child_status_sql(today) == asked.timeliness)
     status = asked.care_status
     if status == "in_care":
         query = query.where(Child.date_left_care.is_(None))
@@ -264,6 +304,9 @@ def _ordered(query: Select[Any], sort: str) -> Select[Any]:
         return query.order_by(Child.date_of_birth.desc(), *name)
     if sort == "school":
         return query.order_by(School.name.is_(None), School.name, *name)
+    if sort == "pep_due":  # the soonest (or longest overdue) first; nothing due last
+        due = child_due_on_sql()
+        return query.order_by(due.is_(None), due, *name)
     if sort == "latest_pep":  # the most recent PEP first; children with none last
         year = _latest_pep_column(Pep.academic_year)
         return query.order_by(
@@ -293,18 +336,25 @@ def _latest_peps(child_ids: Any) -> Select[Any]:
     )
 
 
-def count_children(session: Session, user: User, asked: ChildrenListQuery) -> int:
+def count_children(
+    session: Session, user: User, asked: ChildrenListQuery, today: date | None = None
+) -> int:
     """How many children this user may see match."""
-    listed = _listed(user, asked, date.today())
+    listed = _listed(user, asked, today or date.today())
     return session.scalar(select(func.count()).select_from(listed.subquery())) or 0
 
 
 def children_page(
-    session: Session, user: User, asked: ChildrenListQuery, page: int, per_page: int
+    session: Session,
+    user: User,
+    asked: ChildrenListQuery,
+    page: int,
+    per_page: int,
+    today: date | None = None,
 ) -> list[ChildRow]:
-    """One page of the children this user may see that match: their rows and schools in one
-    query, their latest PEPs in another, whatever the cohort."""
-    listed = _listed(user, asked, date.today())
+    """One page of the children this user may see that match: their rows, schools and
+    timeliness in one query, their latest PEPs in another, whatever the cohort."""
+    listed = _listed(user, asked, today or date.today())
     page_query = _ordered(listed, asked.sort).limit(per_page).offset((page - 1) * per_page)
     children = list(session.execute(page_query))
     if not children:
@@ -318,10 +368,12 @@ def children_page(
     return [_row(values, latest.get(values[0])) for values in children]
 
 
-def children_matching(session: Session, user: User, asked: ChildrenListQuery) -> list[ChildRow]:
+def children_matching(
+    session: Session, user: User, asked: ChildrenListQuery, today: date | None = None
+) -> list[ChildRow]:
     """Every child this user may see that matches, in the order asked: the children and their
     latest PEPs in two queries, however many there are."""
-    listed = _listed(user, asked, date.today())
+    listed = _listed(user, asked, today or date.today())
     latest = {
         child_id: LatestPep(year, term, state)
         for child_id, year, term, state in session.execute(
@@ -335,7 +387,17 @@ def children_matching(session: Session, user: User, asked: ChildrenListQuery) ->
 
 
 def _row(values: Any, latest: LatestPep | None) -> ChildRow:
-    child_id, first_name, last_name, reference, born, school_name, no_school_place = values
+    (
+        child_id,
+        first_name,
+        last_name,
+        reference,
+        born,
+        school_name,
+        no_school_place,
+        pep_due_status,
+        pep_due_on,
+    ) = values
     return ChildRow(
         id=child_id,
         first_name=first_name,
@@ -345,4 +407,59 @@ def _row(values: Any, latest: LatestPep | None) -> ChildRow:
         school_name=school_name,
         no_school_place=no_school_place,
         latest=latest,
+        pep_due_status=pep_due_status,
+        pep_due_on=pep_due_on,
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# A child's timeliness: every obligation, and the terms of this academic year.
+
+
+@dataclass(frozen=True)
+class ObligationRow:
+    """One stored obligation with today's status."""
+
+    stored: TimelinessObligation
+    status: TimelinessStatus
+
+    @property
+    def label(self) -> str:
+        return status_label(self.status.value)
+
+    @property
+    def tag_class(self) -> str:
+        return status_tag_class(self.status.value)
+
+
+def _term_place(row: TimelinessObligation) -> tuple[int, int]:
+    term = row.term or ""
+    return (row.academic_year or 0, TERMS.index(term) if term in TERMS else 0)
+
+
+def child_timeliness(
+    session: Session, child: Child, today: date | None = None
+) -> tuple[list[ObligationRow], list[ObligationRow]]:
+    """The child's obligations, soonest due first, and this academic year's terms: one query.
+    The caller has already found the child visible to the person asking."""
+    today = today or date.today()
+    stored = list(
+        session.scalars(
+            select(TimelinessObligation).where(TimelinessObligation.child_id == child.id)
+        )
+    )
+    rows = [ObligationRow(row, obligation_status(row, today)) for row in stored]
+    obligations = sorted(
+        (row for row in rows if row.stored.due_on is not None),
+        key=lambda row: (row.stored.due_on, row.stored.key),
+    )
+    this_year = academic_year_start(today)
+    terms = sorted(
+        (
+            row
+            for row in rows
+            if row.stored.academic_year == this_year and row.stored.term is not None
+        ),
+        key=lambda row: _term_place(row.stored),
+    )
+    return obligations, terms

@@ -19,6 +19,7 @@ from portal.children.queries import (
     child_history_page,
     child_history_query,
     child_timeline_page,
+    child_timeliness,
     children_matching,
     children_page,
     count_children,
@@ -42,6 +43,7 @@ from portal.peps.permissions import (
     pep_start_refusal,
     reads_everything,
 )
+from portal.timeliness.status import NOT_WORKED_OUT, NOT_WORKED_OUT_LABEL, STATUS_CHOICES
 from workflows.pep import PepState
 from workflows.roles import Role
 
@@ -79,12 +81,15 @@ CARE_STATUS_LABELS: dict[str, str] = {
     "no_school_place": "No school place",
     "uasc": "Unaccompanied asylum-seeking child",
 }
+# The child's most pressing PEP deadline today (portal/timeliness/status.py).
+PEP_DUE_STATUSES: dict[str, str] = {**STATUS_CHOICES, NOT_WORKED_OUT: NOT_WORKED_OUT_LABEL}
 SORT_LABELS: dict[str, str] = {
     "name": "Name",
     "reference": "Reference",
     "year_group": "Year group (youngest first)",
     "school": "School or setting",
     "latest_pep": "Latest PEP (most recent first)",
+    "pep_due": "PEP due (soonest or most overdue first)",
 }
 CSV_HEADERS = (
     "Name",
@@ -94,6 +99,8 @@ CSV_HEADERS = (
     "School or setting",
     "Latest PEP",
     "Latest PEP state",
+    "PEP due status",
+    "PEP due date",
 )
 
 
@@ -104,6 +111,7 @@ class ChildrenFilters(ListFilters):
     stage: str = ""
     state: str = ""
     status: str = ""
+    due: str = ""
     sort: str = "name"
 
     ARGUMENTS: ClassVar[dict[str, str]] = {
@@ -112,6 +120,7 @@ class ChildrenFilters(ListFilters):
         "stage": "stage",
         "state": "state",
         "status": "status",
+        "due": "due",
         "sort": "sort",
     }
 
@@ -121,12 +130,13 @@ class ChildrenFilters(ListFilters):
             "stage": STAGES,
             "state": LATEST_STATES,
             "status": CARE_STATUS_LABELS,
+            "due": PEP_DUE_STATUSES,
             "sort": SORT_LABELS,
         }.get(field)
 
     @property
     def filtered(self) -> bool:
-        return bool(self.text or self.school or self.stage or self.state or self.status)
+        return bool(self.text or self.school or self.stage or self.state or self.status or self.due)
 
     def asked(self, staff: bool) -> ChildrenListQuery:
         return ChildrenListQuery(
@@ -136,6 +146,7 @@ class ChildrenFilters(ListFilters):
             latest_state=self.state,
             # Care status is a care detail: staff filter by it, a carer does not.
             care_status=self.status if staff else "",
+            timeliness=self.due,
             sort=self.sort,
         )
 
@@ -172,6 +183,7 @@ def list_children() -> str:
         key_stages=KEY_STAGES,
         latest_states=LATEST_STATES,
         care_statuses=CARE_STATUS_LABELS,
+        pep_due_statuses=PEP_DUE_STATUSES,
         sorts=SORT_LABELS,
     )
 
@@ -204,6 +216,8 @@ def export_children() -> Response:
                 row.school_name or NO_SCHOOL_PLACE,
                 row.latest.term_label if row.latest else "",
                 row.latest.state_enum.label if row.latest else NO_PEP_YET_LABEL,
+                row.pep_due_label,
+                row.pep_due_on.isoformat() if row.pep_due_on else "",
             )
             for row in rows
         ),
@@ -225,6 +239,8 @@ def show_child(child_id: uuid.UUID) -> str:
     events, total = (
         child_timeline_page(db.session, child, page, TIMELINE_PAGE_SIZE) if staff else ([], 0)
     )
+    # When each PEP is due tells of the child's care (entering care, moves): staff only too.
+    obligations, terms = child_timeliness(db.session, child) if staff else ([], [])
     return render_template(
         "children/show.html",
         child=child,
@@ -241,6 +257,9 @@ def show_child(child_id: uuid.UUID) -> str:
         timeline_total=total,
         timeline_page=page,
         timeline_pages=page_count(total, TIMELINE_PAGE_SIZE),
+        obligations=obligations,
+        timeliness_terms=terms,
+        readable_peps={pep.id: pep for pep in child.peps if may_read_pep(g.user, pep, roles)},
     )
 
 
