@@ -1,0 +1,281 @@
+"""Each child's PEP deadlines stored and shown: Jayden (in care since October with no PEP) shows
+as overdue; a child entering care in the Christmas holiday gets the exact dates; a status moves
+with the date alone; the list filters and exports by it; a refresh reads a batch in a fixed
+number of queries; and nobody sees the deadlines of a child they may not see."""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+
+import lxml.html
+from flask import Flask
+from sqlalchemy import event, func, select
+
+from portal.children.queries import ChildrenListQuery, child_timeliness, children_matching
+from portal.extensions import db
+from portal.models import AuditEvent, Child, ChildTimeliness, TimelinessObligation, User
+from portal.operations.timeliness import refresh_timeliness
+from portal.timeliness.status import obligation_status
+from tests.conftest import DEMO_EMAILS
+from workflows.timeliness import TimelinessStatus
+
+CHRISTMAS_ENTRY = date(2026, 12, 23)
+
+
+def words(html: str) -> str:
+    return " ".join(lxml.html.document_fromstring(html).text_content().split())
+
+
+def listed_names(html: str) -> list[str]:
+    page = lxml.html.document_fromstring(html)
+    return [cell.text_content().strip() for cell in page.xpath("//table/tbody/tr/th")]
+
+
+def child_named(first_name: str) -> Child:
+    child = db.session.scalar(select(Child).where(Child.first_name == first_name))
+    assert child is not None
+    return child
+
+
+def admin() -> User:
+    user = db.session.scalar(select(User).where(User.email == DEMO_EMAILS["admin"]))
+    assert user is not None
+    return user
+
+
+def rows_of(child: Child) -> dict[str, TimelinessObligation]:
+    return {
+        row.key: row
+        for row in db.session.scalars(
+            select(TimelinessObligation).where(TimelinessObligation.child_id == child.id)
+        )
+    }
+
+
+def christmas_child(today: date) -> Child:
+    """A child with no school place who enters care on Wednesday 23 December 2026."""
+    child = Child(
+        id=uuid.uuid4(),
+        first_name="Noel",
+        last_name="Winter",
+        date_of_birth=date(2015, 3, 1),
+        authority_reference="XMAS-0001",
+        legal_status="C2",
+        date_entered_care=CHRISTMAS_ENTRY,
+    )
+    db.session.add(child)
+    db.session.commit()
+    refresh_timeliness(db.session, [child.id], today)
+    return child
+
+
+def overdue_names(today: date) -> set[str]:
+    asked = ChildrenListQuery(timeliness=TimelinessStatus.OVERDUE.value)
+    return {row.full_name for row in children_matching(db.session, admin(), asked, today)}
+
+
+@contextmanager
+def counted_queries() -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+
+
+# --- Jayden --------------------------------------------------------------------------------------
+
+
+def test_jayden_with_no_pep_since_entering_care_shows_as_overdue(seeded: Flask, client_for):
+    with seeded.app_context():
+        jayden = child_named("Jayden")
+        entered = jayden.date_entered_care
+        rows = rows_of(jayden)
+        today = date.today()
+        initial = rows[f"initial_pep:{entered.isoformat()}"]
+        assert initial.statutory and initial.completed_on is None
+        assert obligation_status(initial, today) is TimelinessStatus.OVERDUE
+        jayden_id = jayden.id
+    client = client_for("admin")
+    overdue = client.get("/children?due=overdue")
+    assert "Jayden Scott" in listed_names(overdue.get_data(as_text=True))
+    row = next(
+        row
+        for row in lxml.html.document_fromstring(overdue.get_data(as_text=True)).xpath(
+            "//table/tbody/tr"
+        )
+        if "Jayden Scott" in row.text_content()
+    )
+    assert "Overdue by" in " ".join(row.text_content().split())
+    page = lxml.html.document_fromstring(
+        client.get(f"/children/{jayden_id}").get_data(as_text=True)
+    )
+    initial_row = next(
+        row
+        for row in page.xpath("//table[@id='timeliness-obligations']/tbody/tr")
+        if "The initial PEP, ready for the first care-plan review" in row.text_content()
+    )
+    cells = [" ".join(cell.text_content().split()) for cell in initial_row.xpath("td")]
+    assert cells[2] == "RuleStatutory"
+    assert cells[3] == "StatusOverdue"
+    assert cells[4] == "PEP that met itNone yet"
+    assert page.xpath("//dl[@id='timeliness-terms']//dt/text()")[0].strip() == "Autumn term"
+
+
+# --- A child entering care in the Christmas holiday ----------------------------------------------
+
+
+def test_a_child_entering_care_at_christmas_gets_the_exact_due_dates(seeded: Flask):
+    with seeded.app_context():
+        child = christmas_child(today=date(2026, 12, 24))
+        rows = rows_of(child)
+        # 10 working days after Wednesday 23 December: Christmas Day, the substitute Boxing
+        # Day (Monday 28th) and New Year's Day are not working days; the school holiday is.
+        care_plan = rows["care_plan:2026-12-23"]
+        assert care_plan.due_on == date(2027, 1, 11)
+        assert care_plan.statutory and care_plan.pep_type == "initial"
+        assert care_plan.status == TimelinessStatus.DUE.value
+        assert care_plan.reminders == {
+            "due_in_5": "2027-01-04",
+            "overdue": "2027-01-12",
+            "escalation": "2027-01-25",
+        }
+        initial = rows["initial_pep:2026-12-23"]
+        assert initial.due_on == date(2027, 1, 25)
+        # The autumn term ended before the initial PEP fell due: spring is the first term,
+        # due 10 school days before it ends on 26 March, shown as due from 15 school days
+        # before that (half term 15 to 19 February skipped).
+        assert "termly_pep:2026:autumn" not in rows
+        spring = rows["termly_pep:2026:spring"]
+        assert (spring.due_on, spring.due_from) == (date(2027, 3, 12), date(2027, 2, 12))
+        assert spring.pep_type == "initial"
+        assert spring.status == TimelinessStatus.NOT_YET_DUE.value
+
+
+def test_statuses_move_with_the_date_without_a_refresh(seeded: Flask):
+    with seeded.app_context():
+        child = christmas_child(today=date(2026, 12, 24))
+        rows = rows_of(child)
+        care_plan, spring = rows["care_plan:2026-12-23"], rows["termly_pep:2026:spring"]
+        assert obligation_status(care_plan, date(2027, 1, 11)) is TimelinessStatus.DUE
+        assert obligation_status(care_plan, date(2027, 1, 12)) is TimelinessStatus.OVERDUE
+        assert obligation_status(spring, date(2027, 2, 11)) is TimelinessStatus.NOT_YET_DUE
+        assert obligation_status(spring, date(2027, 2, 12)) is TimelinessStatus.DUE
+        assert obligation_status(spring, date(2027, 3, 13)) is TimelinessStatus.OVERDUE
+        # The list's filter works it out in the database on the day.
+        assert "Noel Winter" not in overdue_names(date(2027, 1, 11))
+        assert "Noel Winter" in overdue_names(date(2027, 1, 12))
+        summary = db.session.scalar(
+            select(ChildTimeliness).where(ChildTimeliness.child_id == child.id)
+        )
+        assert summary is not None and summary.open_due_on == date(2027, 1, 11)
+        obligations, terms = child_timeliness(db.session, child, today=date(2027, 1, 12))
+        assert [row.status for row in obligations[:2]] == [
+            TimelinessStatus.OVERDUE,
+            TimelinessStatus.DUE,
+        ]
+        assert [row.stored.term for row in terms] == ["spring"]
+
+
+# --- The children list: filter and CSV -----------------------------------------------------------
+
+
+def test_the_overdue_filter_lists_exactly_the_children_with_something_overdue(
+    seeded: Flask, client_for
+):
+    today = date.today()
+    with seeded.app_context():
+        expected = set()
+        for child in db.session.scalars(select(Child)):
+            if any(
+                obligation_status(row, today) is TimelinessStatus.OVERDUE
+                for row in rows_of(child).values()
+            ):
+                expected.add(child.full_name)
+    assert "Jayden Scott" in expected
+    client = client_for("admin")
+    assert set(listed_names(client.get("/children?due=overdue").get_data(as_text=True))) == (
+        expected
+    )
+    response = client.get("/children.csv?due=overdue")
+    assert response.status_code == 200
+    table = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    header, body = table[0], table[1:]
+    status_at, date_at = header.index("PEP due status"), header.index("PEP due date")
+    assert {row[0] for row in body} == expected
+    assert {row[status_at] for row in body} == {"Overdue"}
+    assert all(date.fromisoformat(row[date_at]) < today for row in body)
+    # Every child is in exactly one status (or not worked out yet).
+    everyone = client.get("/children").get_data(as_text=True)
+    total = len(listed_names(everyone))
+    by_status = sum(
+        len(listed_names(client.get(f"/children?due={status}").get_data(as_text=True)))
+        for status in (*(s.value for s in TimelinessStatus), "not_worked_out")
+    )
+    assert by_status == total
+
+
+# --- Queries ---------------------------------------------------------------------------------
+
+
+def test_a_refresh_reads_and_writes_a_batch_in_a_fixed_number_of_queries(seeded: Flask):
+    with seeded.app_context():
+        every_id = list(db.session.scalars(select(Child.id)))
+        assert len(every_id) > 20
+        with counted_queries() as few:
+            refresh_timeliness(db.session, every_id[:3])
+        with counted_queries() as many:
+            refresh_timeliness(db.session, every_id)
+        assert len(few) == len(many), (few, many)
+        assert db.session.scalar(select(func.count()).select_from(ChildTimeliness)) == len(every_id)
+
+
+def test_the_nightly_command_refreshes_every_child_in_batches_and_records_one_event(
+    seeded: Flask,
+):
+    result = seeded.test_cli_runner().invoke(args=["refresh-timeliness", "--batch-size", "10"])
+    assert result.exit_code == 0, result.output
+    with seeded.app_context():
+        children = db.session.scalar(select(func.count()).select_from(Child))
+        events = list(
+            db.session.scalars(
+                select(AuditEvent).where(AuditEvent.action == "timeliness.refreshed")
+            )
+        )
+    assert f"10 of {children} children refreshed" in result.output
+    assert f"{children} of {children} children refreshed" in result.output
+    assert f"Timeliness worked out for {children} children." in result.output
+    assert len(events) == 1 and events[0].details["children"] == children
+
+
+# --- Refusals --------------------------------------------------------------------------------
+
+
+def test_a_person_sees_deadlines_only_of_the_children_they_may_see(seeded: Flask, client_for):
+    with seeded.app_context():
+        jayden_id = child_named("Jayden").id
+    teacher = client_for("dt_oakfield")
+    visible = set(listed_names(teacher.get("/children").get_data(as_text=True)))
+    for status in TimelinessStatus:
+        shown = listed_names(teacher.get(f"/children?due={status.value}").get_data(as_text=True))
+        assert set(shown) <= visible
+    assert "Jayden Scott" not in visible
+    assert teacher.get(f"/children/{jayden_id}").status_code == 404
+    # A carer reads the child's PEPs, not when the care plan fell due.
+    carer = client_for("carer")
+    carer_children = lxml.html.document_fromstring(
+        carer.get("/children").get_data(as_text=True)
+    ).xpath("//table/tbody/tr/th/a/@href")
+    assert carer_children
+    page = carer.get(carer_children[0]).get_data(as_text=True)
+    assert 'id="timeliness"' not in page
