@@ -29,6 +29,7 @@ from portal.models.meeting import InviteeRole
 from portal.operations import audit
 from portal.operations.audit import Actor
 from portal.operations.emails import EmailContent, dedupe_key, portal_link, queue_email
+from portal.operations.timeliness import refresh_timeliness
 from portal.peps.permissions import EDITABLE_STATES, term_ends_on
 from workflows.roles import Role
 
@@ -636,6 +637,7 @@ def schedule_meeting(
         session, actor, meeting, meeting.invitees, InvitationKind.INVITED, _settings(settings)
     )
     session.commit()
+    refresh_timeliness(session, [pep.child_id])
     return meeting
 
 
@@ -720,6 +722,7 @@ def reschedule_meeting(
         session, actor, meeting, removed_copies, InvitationKind.CANCELLED, settings, cancelled=True
     )
     session.commit()
+    refresh_timeliness(session, [pep.child_id])
     return meeting, removed_copies
 
 
@@ -778,6 +781,7 @@ def cancel_meeting(
         cancelled=True,
     )
     session.commit()
+    refresh_timeliness(session, [pep.child_id])
     return meeting
 
 
