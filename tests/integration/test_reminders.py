@@ -12,8 +12,16 @@ from datetime import datetime, time, timedelta
 from sqlalchemy import func, select, update
 
 from portal.extensions import db
-from portal.models import ContributionInvite, Email, EmailStatus, Pep
+from portal.models import ContributionInvite, Email, EmailStatus, Pep, User
 from portal.models.base import utc_now
+from portal.operations.audit import Actor
+from portal.operations.emails import (
+    MAX_ATTEMPTS,
+    STALE_CLAIM,
+    EmailContent,
+    deliver_emails,
+    queue_email,
+)
 from portal.operations.reminders import (
     REMINDER_SOURCES,
     invites_expiring_tomorrow,
@@ -199,3 +207,36 @@ def test_without_a_mail_server_reminders_are_recorded_and_readable(seeded, clien
     page = client_for("social_worker").get("/messages").get_data(as_text=True)
     assert "A PEP has been waiting for your approval for over a week" in page
     assert "Not sent: email is not set up" in page
+
+
+def test_a_sender_that_stopped_mid_send_is_taken_over_and_one_that_gave_up_is_left(mail, seeded):
+    now = utc_now()
+    states = {
+        "stale claim": (EmailStatus.SENDING, now - STALE_CLAIM - timedelta(minutes=1), 1),
+        "fresh claim": (EmailStatus.SENDING, now - timedelta(minutes=1), 1),
+        "gave up": (EmailStatus.FAILED, None, MAX_ATTEMPTS),
+        "failed once": (EmailStatus.FAILED, None, 1),
+    }
+    with seeded.app_context():
+        teacher = db.session.scalar(select(User).where(User.email == DEMO_EMAILS["dt_oakfield"]))
+        for subject, (status, claimed_at, attempts) in states.items():
+            email_id = queue_email(
+                db.session,
+                Actor.system("test"),
+                recipient=teacher,
+                kind="test",
+                content=EmailContent(subject, ("Hello.",), "Open", BASE_URL + "/"),
+                key=f"test:{subject}",
+                settings=seeded.config,
+                deliver_after_commit=False,
+            )
+            db.session.execute(
+                update(Email)
+                .where(Email.id == email_id)
+                .values(status=status.value, claimed_at_utc=claimed_at, attempts=attempts)
+                .execution_options(synchronize_session=False)
+            )
+        db.session.commit()
+    with seeded.app_context():
+        deliver_emails(db.session, seeded.config)
+    assert sorted(m.subject for m in mail.received()) == ["failed once", "stale claim"]
