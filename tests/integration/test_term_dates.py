@@ -490,3 +490,54 @@ def test_the_database_holds_one_row_a_term_for_the_authority_and_for_each_school
             select(func.count(TermDate.id)).where(TermDate.academic_year == 2030)
         )
         assert count == 0
+
+
+TERM_DATES_FILE = (
+    "school_urn,academic_year,term,starts_on,ends_on,half_term_starts_on,half_term_ends_on,"
+    "inset_days\n"
+    ",2028/29,autumn,2028-09-04,2028-12-20,2028-10-23,2028-10-27,2028-09-04;2028-11-06\n"
+    ",2028,spring,03/01/2029,29/03/2029,,,\n"
+    f"{OAKFIELD},2028,autumn,2028-09-05,2028-12-19,2028-10-23,2028-10-27,\n"
+)
+
+
+def test_term_dates_load_from_a_csv_file_on_the_command_line(app, seeded, tmp_path):
+    path = tmp_path / "term-dates.csv"
+    path.write_text(TERM_DATES_FILE, encoding="utf-8")
+    result = app.test_cli_runner().invoke(args=["load-term-dates", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "The authority's term dates: 2 terms added or changed." in result.output
+    assert "Oakfield Primary School's own term dates: 1 term added or changed." in result.output
+    assert row_of(app, None, 2028, "autumn").inset_days == ["2028-09-04", "2028-11-06"]
+    assert row_of(app, None, 2028, "spring").half_term_starts_on is None
+    assert row_of(app, school_id(app, OAKFIELD), 2028, "autumn").starts_on == date(2028, 9, 5)
+    with app.app_context():
+        loaded = db.session.scalars(
+            select(AuditEvent).where(
+                AuditEvent.action == "term_dates.added",
+                AuditEvent.actor_description.like("%load-term-dates%"),
+            )
+        ).all()
+        assert len(loaded) == 3
+    # Loading it again changes nothing.
+    again = app.test_cli_runner().invoke(args=["load-term-dates", str(path)])
+    assert again.exit_code == 0 and "Nothing changed." in again.output
+
+
+def test_a_file_with_a_wrong_row_saves_nothing_and_says_which_row(app, seeded, tmp_path):
+    path = tmp_path / "term-dates.csv"
+    path.write_text(
+        TERM_DATES_FILE
+        + ",2028,summer,2029-04-16,2029-04-01,,,\n"
+        + "999999,2028,summer,2029-04-16,2029-07-20,,,\n"
+        + ",2028,winter,2029-04-16,2029-07-20,,,\n",
+        encoding="utf-8",
+    )
+    result = app.test_cli_runner().invoke(args=["load-term-dates", str(path)])
+    assert result.exit_code != 0
+    assert "Row 5: the summer term of 2028/29 ends (Sunday 1 April 2029) before it starts" in (
+        result.output
+    )
+    assert 'Row 7: "winter" is not a term: use autumn, spring or summer.' in result.output
+    assert "No school has the URN 999999" in result.output
+    assert row_of(app, None, 2028, "autumn") is None
