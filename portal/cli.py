@@ -223,6 +223,20 @@ def init_app(app: Flask) -> None:
         done = refresh_all_timeliness(db.session, batch_size=max(1, batch_size), progress=progress)
         click.echo(f"Timeliness worked out for {done} children.")
 
+    @app.cli.command("load-term-dates")
+    @click.argument("csv_path", type=click.Path(exists=True, dir_okay=False))
+    def load_term_dates_command(csv_path: str) -> None:
+        """Load term dates from a CSV file, one row a term: the authority's (no school_urn) and
+        schools' own. Every row is read and checked first: one that is wrong saves nothing."""
+        from portal.timeliness.term_dates_file import load_term_dates_path
+
+        actor = Actor.system(f"flask load-term-dates {csv_path}")
+        outcome = load_term_dates_path(db.session, actor, csv_path)
+        for message in outcome.messages:
+            click.echo(message)
+        if outcome.problems:
+            raise click.ClickException("\n".join(outcome.problems))
+
 
 def _refuse(outcome: Outcome) -> Outcome:
     """A refusal ends the command with its sentence and a non-zero exit status."""
