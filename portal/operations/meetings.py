@@ -31,6 +31,7 @@ from portal.operations.audit import Actor
 from portal.operations.emails import EmailContent, dedupe_key, portal_link, queue_email
 from portal.operations.timeliness import refresh_timeliness
 from portal.peps.permissions import EDITABLE_STATES, term_ends_on
+from portal.timeliness.calendars import calendar_for_school
 from workflows.roles import Role
 
 # Who may arrange a child's PEP meeting: the people who run the PEP for the child. Reviewers
@@ -150,10 +151,7 @@ def term_window(session: Session, pep: Pep) -> TermWindow:
 
 
 def _recorded_term(session: Session, pep: Pep) -> TermWindow | None:
-    try:
-        from portal.timeliness.calendars import calendar_for_school
-    except ImportError:  # the term dates loader is not installed in this build
-        return None
+    """The term as the child's school (or the authority) recorded its dates, if it did."""
     calendar = calendar_for_school(session, pep.child.current_school_id)
     recorded = calendar.term(pep.academic_year, pep.term)
     if recorded is None:

@@ -587,3 +587,42 @@ def test_a_section_date_changed_by_hand_is_shown_as_disagreeing(seeded, client_f
     # Words in the address never reach the page.
     page = client.get(f"/peps/{chloe_pep['id']}/meeting?done=Your+account+is+locked")
     assert "Your account is locked" not in page.get_data(as_text=True)
+
+
+def test_the_schools_own_term_dates_decide_the_term(seeded, client_for, chloe_pep):
+    """With term dates recorded for the child's school, the meeting must fall inside them."""
+    from portal.models import TermDate
+
+    year = chloe_pep["window"].starts_on.year
+    with seeded.app_context():
+        child = db.session.scalar(select(Child).where(Child.authority_reference == CHLOE))
+        db.session.add(
+            TermDate(
+                school_id=child.current_school_id,
+                academic_year=year,
+                term="autumn",
+                starts_on=date(year, 9, 6),
+                ends_on=date(year, 12, 17),
+                half_term_starts_on=date(year, 10, 25),
+                half_term_ends_on=date(year, 10, 29),
+                inset_days=[],
+            )
+        )
+        db.session.commit()
+        window = term_window(db.session, db.session.get(Pep, chloe_pep["id"]))
+    assert (window.starts_on, window.ends_on) == (date(year, 9, 6), date(year, 12, 17))
+    client = client_for("dt_riverside")
+    response = post_meeting(
+        client, chloe_pep, meeting_date=date(year, 12, 18), due_on=date(year, 12, 10)
+    )
+    assert response.status_code == 400
+    assert (
+        f"Autumn term {year}/{(year + 1) % 100:02d} runs from 6 September {year} to "
+        f"17 December {year}"
+    ) in response.get_data(as_text=True)
+    assert (
+        post_meeting(
+            client, chloe_pep, meeting_date=date(year, 12, 17), due_on=date(year, 12, 10)
+        ).status_code
+        == 303
+    )
