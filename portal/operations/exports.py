@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy import select
+from sqlalchemy.orm import Session, undefer
 
 from portal.exports.builder import build_pep_document, export_file_name, sha256_of
 from portal.exports.trail import pep_trail
-from portal.models import Pep
+from portal.models import Pep, PepRecord
 from portal.operations import audit
 from portal.operations.audit import Actor
 
@@ -64,11 +65,10 @@ def export_draft(
 
 def download_record(session: Session, actor: Actor, pep: Pep) -> Export | None:
     """The stored record's exact bytes (never rebuilt), with the download audited."""
-    from sqlalchemy import select
-
-    from portal.models import PepRecord
-
-    record = session.scalar(select(PepRecord).where(PepRecord.pep_id == pep.id))
+    record = session.scalar(
+        # The bytes are deferred on the model (lists of records never need them): one query.
+        select(PepRecord).options(undefer(PepRecord.content)).where(PepRecord.pep_id == pep.id)
+    )
     if record is None:
         return None
     export = Export(record.content, record.file_name, record.sha256, False)
