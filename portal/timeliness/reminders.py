@@ -1,0 +1,187 @@
+"""Reminders of PEP deadlines, for `flask --app portal send-reminders` (a reminder source).
+
+From the stored obligations (portal/models/timeliness.py) and their reminder days:
+- due in 15 and in 5 school days (working days for a deadline counted in working days): the
+  child's designated teacher (the Virtual School adviser for a child with no school place) and
+  social worker;
+- overdue: the same people and the child's Virtual School adviser;
+- still overdue 10 working days later: escalated to the social work team manager and the
+  Virtual School head. The portal has neither role yet, so escalations go to the Virtual School's
+  admins.
+
+Each is recorded once by the obligation's stable key, the kind and the person. No child's name
+in a subject line: the child is named by their reference inside the email, with a link.
+A fixed number of queries, however many children are due.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from portal.models import Child, RoleGrant, TimelinessObligation, User
+from portal.operations.emails import EmailContent, dedupe_key, portal_link
+from portal.presentation import UK
+from portal.timeliness.status import obligation_status
+from workflows.roles import Role
+from workflows.timeliness import TimelinessStatus
+
+if TYPE_CHECKING:
+    from portal.operations.reminders import Reminder
+
+DUE_SOON = "pep_due_soon"
+OVERDUE = "pep_overdue"
+ESCALATED = "pep_overdue_escalated"
+STILL_OWED = (
+    TimelinessStatus.NOT_YET_DUE.value,
+    TimelinessStatus.DUE.value,
+    TimelinessStatus.MEETING_BOOKED.value,
+    TimelinessStatus.OVERDUE.value,
+)
+# Reminders fall at most this long before a due date (15 school days, with a holiday) and the
+# escalation this long after it (10 working days, with Christmas): rows outside are not read.
+EARLIEST_BEFORE = timedelta(days=42)
+LATEST_AFTER = timedelta(days=28)
+
+
+def _long_date(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def _people(
+    session: Session, children: Iterable[Child]
+) -> tuple[dict[tuple[uuid.UUID, Role], list[User]], dict[uuid.UUID, list[User]], list[User]]:
+    """The case holders of each child, the designated teachers of each school, and the admins:
+    one query."""
+    children = list(children)
+    child_ids = {child.id for child in children}
+    school_ids = {child.current_school_id for child in children if child.current_school_id}
+    grants = session.execute(
+        select(RoleGrant.role, RoleGrant.child_id, RoleGrant.school_id, User)
+        .join(User, User.id == RoleGrant.user_id)
+        .where(
+            User.active.is_(True),
+            or_(
+                RoleGrant.child_id.in_(child_ids),
+                RoleGrant.school_id.in_(school_ids),
+                RoleGrant.role == Role.ADMIN.value,
+            ),
+        )
+        .order_by(User.email)
+    )
+    by_child: dict[tuple[uuid.UUID, Role], list[User]] = defaultdict(list)
+    by_school: dict[uuid.UUID, list[User]] = defaultdict(list)
+    admins: list[User] = []
+    for role, child_id, school_id, user in grants:
+        if role == Role.ADMIN.value:
+            admins.append(user)
+        elif child_id is not None:
+            by_child[(child_id, Role(role))].append(user)
+        elif school_id is not None and role == Role.DESIGNATED_TEACHER.value:
+            by_school[school_id].append(user)
+    return by_child, by_school, admins
+
+
+def _unique(people: Iterable[User]) -> list[User]:
+    return list({person.id: person for person in people}.values())
+
+
+def pep_deadline_reminders(
+    session: Session, settings: Mapping[str, Any], now: datetime
+) -> Iterable[Reminder]:
+    """Every PEP deadline reminder due today that the stored obligations call for."""
+    from portal.operations.reminders import Reminder
+
+    today = now.astimezone(UK).date()
+    rows = list(
+        session.execute(
+            select(TimelinessObligation, Child)
+            .join(Child, Child.id == TimelinessObligation.child_id)
+            .where(
+                Child.date_left_care.is_(None),
+                TimelinessObligation.status.in_(STILL_OWED),
+                TimelinessObligation.due_on >= today - LATEST_AFTER,
+                TimelinessObligation.due_on <= today + EARLIEST_BEFORE,
+            )
+            .order_by(TimelinessObligation.due_on, TimelinessObligation.key)
+        ).all()
+    )
+    if not rows:
+        return
+    by_child, by_school, admins = _people(session, (child for _, child in rows))
+    for obligation, child in rows:
+        status = obligation_status(obligation, today)
+        due_on = obligation.due_on
+        if due_on is None or status not in (
+            TimelinessStatus.NOT_YET_DUE,
+            TimelinessStatus.DUE,
+            TimelinessStatus.MEETING_BOOKED,
+            TimelinessStatus.OVERDUE,
+        ):
+            continue
+        days = {kind: date.fromisoformat(on) for kind, on in (obligation.reminders or {}).items()}
+        teachers = (
+            by_school.get(child.current_school_id, [])
+            if child.current_school_id
+            else by_child.get((child.id, Role.VS_ADVISER), [])
+        )
+        workers = by_child.get((child.id, Role.SOCIAL_WORKER), [])
+        advisers = by_child.get((child.id, Role.VS_ADVISER), [])
+        link = portal_link(settings, "children.show_child", child_id=child.id) + "#timeliness"
+        # The subject says what is due and when, never whose: no name, no reference.
+        what = f"{obligation.what[0].lower()}{obligation.what[1:]}"
+        about = (
+            f"{obligation.what[0].lower()}{obligation.what[1:]} for the child with reference "
+            f"{child.authority_reference}"
+        )
+        if status is TimelinessStatus.OVERDUE:
+            escalate_on = days.get("escalation")
+            if escalate_on is not None and escalate_on <= today:
+                kind, kind_key, people = ESCALATED, ESCALATED, admins
+                subject = f"Escalated, overdue since {_long_date(due_on)}: {what}"
+                first = (
+                    f"The deadline for {about} was {_long_date(due_on)}, and it is still not "
+                    "met. It is escalated to you as the Virtual School's lead."
+                )
+                then = "Check what is holding it up with the social worker and the school."
+            else:
+                kind, kind_key, people = OVERDUE, OVERDUE, [*teachers, *workers, *advisers]
+                subject = f"Overdue since {_long_date(due_on)}: {what}"
+                first = f"The deadline for {about} was {_long_date(due_on)}: it is overdue."
+                then = "Arrange the PEP meeting, or complete and send the PEP, as soon as you can."
+        else:
+            due_points = sorted(
+                (on, kind)
+                for kind, on in days.items()
+                if kind.startswith("due_in_") and on <= today
+            )
+            if not due_points:
+                continue
+            # Only the latest reminder point reached (a run missed for a week sends one).
+            kind, kind_key, people = DUE_SOON, due_points[-1][1], [*teachers, *workers]
+            subject = f"Due by {_long_date(due_on)}: {what}"
+            first = f"The deadline for {about} is {_long_date(due_on)}."
+            then = (
+                "The meeting is booked: make sure the PEP is completed and sent after it."
+                if status is TimelinessStatus.MEETING_BOOKED
+                else "Arrange the PEP meeting if it is not arranged yet."
+            )
+        for person in _unique(people):
+            yield Reminder(
+                recipient=person,
+                kind=kind,
+                key=dedupe_key("deadline", child.id, obligation.key, kind_key, person.id),
+                pep_id=None,
+                content=EmailContent(
+                    subject=subject,
+                    paragraphs=(first, then),
+                    action="See the child's PEP deadlines",
+                    link=link,
+                ),
+            )
