@@ -33,6 +33,7 @@ from portal.operations.emails import (
 )
 from portal.operations.notifications import EmailKind, holders_of, reviewers
 from portal.presentation import UK
+from portal.timeliness.reminders import pep_deadline_reminders
 from workflows.calendar import SchoolCalendar
 from workflows.pep import PepState
 from workflows.roles import Role
@@ -233,6 +234,7 @@ REMINDER_SOURCES: list[ReminderSource] = [
     invites_expiring_tomorrow,
     peps_waiting_too_long,
     weekly_summaries,
+    pep_deadline_reminders,
 ]
 
 
