@@ -311,6 +311,8 @@ def test_the_download_holds_every_matching_child_in_the_order_asked(seeded, clie
         "School or setting",
         "Latest PEP",
         "Latest PEP state",
+        "PEP due status",
+        "PEP due date",
     ]
     expected = sorted(
         c.authority_reference
@@ -322,6 +324,8 @@ def test_the_download_holds_every_matching_child_in_the_order_asked(seeded, clie
     by_reference = {row[1]: row for row in rows[1:]}
     assert by_reference["PGR-0001"][4] == "Oakfield Primary School"
     assert by_reference["PGR-0001"][6] == "Signed off"
+    # Added straight into the database, so not worked out until the next refresh.
+    assert by_reference["PGR-0001"][7:] == ["Not worked out yet", ""]
 
 
 def test_a_designated_teacher_downloads_only_their_schools_children(seeded, client_for) -> None:
