@@ -24,7 +24,7 @@ from portal.operations import audit
 from portal.operations.audit import Actor
 from portal.timeliness.facts import ChildTimelinessFacts, facts_for_children, records_begin_on
 from portal.timeliness.status import OPEN_STATUSES
-from workflows.calendar import TERMS, NoTermDatesError, SchoolCalendar
+from workflows.calendar import TERMS, CalendarError, NoTermDatesError, SchoolCalendar
 from workflows.pep_types import PepType
 from workflows.timeliness import (
     Obligation,
@@ -224,9 +224,15 @@ def _write_batch(
     obligation_rows: list[dict[str, Any]] = []
     summaries: list[dict[str, Any]] = []
     for facts in facts_for_children(session, child_ids):
-        timeliness = evaluate(
-            facts.child, facts.events, facts.peps, facts.calendar, rules, today, since=since
-        )
+        try:
+            timeliness = evaluate(
+                facts.child, facts.events, facts.peps, facts.calendar, rules, today, since=since
+            )
+        except CalendarError as error:
+            # Term dates that cannot answer (an admin is still entering them) must not stop
+            # every other child: this one shows as not worked out until the next refresh.
+            log.warning("Timeliness of child %s not worked out: %s", facts.child_id, error)
+            continue
         rows = _rows(facts, timeliness, rules, today, now)
         obligation_rows.extend(rows)
         summaries.append(_summary(facts.child_id, rows, timeliness, facts.calendar, today, now))
