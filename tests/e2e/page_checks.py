@@ -153,7 +153,8 @@ class HtmlChecker:
             try:
                 self.session.get(f"http://127.0.0.1:{self.port}/", timeout=2)
                 break
-            except requests.ConnectionError:
+            # A JVM still starting may accept the connection and answer late: wait on.
+            except (requests.ConnectionError, requests.Timeout):
                 if time.monotonic() > deadline or self.process.poll() is not None:
                     self.stop()
                     raise RuntimeError("the Nu Html Checker did not start") from None
