@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from enum import StrEnum
 
-from sqlalchemy import Date, Index, String
+from sqlalchemy import Date, Index, String, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.models.base import Entity
@@ -42,7 +42,11 @@ class School(Entity):
     """A school or other setting; it may be in any local authority in England."""
 
     __tablename__ = "schools"
-    __table_args__ = (Index("uq_schools_ukprn", "ukprn", unique=True),)
+    __table_args__ = (
+        Index("uq_schools_ukprn", "ukprn", unique=True),
+        # The admin's schools list in name order reads a page of this index.
+        Index("ix_schools_by_name", func.lower(text("name")), "urn", "id"),
+    )
 
     # The DfE URN. Settings added by hand may have none (a childminder has an Ofsted number).
     urn: Mapped[str | None] = mapped_column(String(12), unique=True)
