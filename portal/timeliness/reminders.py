@@ -10,7 +10,7 @@ From the stored obligations (portal/models/timeliness.py) and their reminder day
   admins.
 
 Each is recorded once by the obligation's stable key, the kind and the person. No child's name
-in a subject line: the child is named by their reference inside the email, with a link.
+in a subject line: the child is named by the authority's reference, with a link.
 A fixed number of queries, however many children are due.
 """
 
@@ -134,8 +134,11 @@ def pep_deadline_reminders(
         workers = by_child.get((child.id, Role.SOCIAL_WORKER), [])
         advisers = by_child.get((child.id, Role.VS_ADVISER), [])
         link = portal_link(settings, "children.show_child", child_id=child.id) + "#timeliness"
-        # The subject says what is due and when, never whose: no name, no reference.
-        what = f"{obligation.what[0].lower()}{obligation.what[1:]}"
+        # The subject says what is due, when, and for which child by the authority's reference
+        # alone (never a name): one person may be chasing several children's PEPs at once.
+        what = (
+            f"{obligation.what[0].lower()}{obligation.what[1:]} (child {child.authority_reference})"
+        )
         about = (
             f"{obligation.what[0].lower()}{obligation.what[1:]} for the child with reference "
             f"{child.authority_reference}"
