@@ -161,7 +161,7 @@ def _transition_days(
     by_text = {str(pep_id): pep_id for pep_id in pep_ids}
     rows = session.execute(
         select(AuditEvent.object_id, AuditEvent.occurred_at_utc, AuditEvent.details)
-        .where(AuditEvent.action == "pep.transition", AuditEvent.object_id.in_(by_text))
+        .where(AuditEvent.action == "pep.transition", AuditEvent.object_id.in_(list(by_text)))
         .order_by(AuditEvent.occurred_at_utc)
     )
     for object_id, occurred_at, details in rows:
