@@ -4,8 +4,7 @@ every email waiting to go (new ones, and failed ones again).
 Each reminder has a dedupe key naming what it is about (an invite, a PEP's wait, a person's
 week), so running the command again, or two copies at the same moment, records and sends each
 reminder once. Reminders come from REMINDER_SOURCES: a source is a function that reads the
-database and returns the reminders due now; add one to the list to add a kind of reminder
-(PEPs due and overdue are next).
+database and returns the reminders due now; add one to the list to add a kind of reminder.
 """
 
 from __future__ import annotations
