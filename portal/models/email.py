@@ -68,6 +68,10 @@ class Email(Entity):
     sent_at_utc: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # Why the last attempt did not deliver it, in words an admin can act on.
     last_error: Mapped[str | None] = mapped_column(String(500))
+    # A file sent with the email (a meeting's calendar invitation): name, MIME type, text.
+    attachment_filename: Mapped[str | None] = mapped_column(String(100))
+    attachment_content_type: Mapped[str | None] = mapped_column(String(100))
+    attachment_text: Mapped[str | None] = mapped_column(Text)
 
     recipient: Mapped[User | None] = relationship()
 

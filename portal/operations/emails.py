@@ -54,6 +54,15 @@ _PENDING = "openpep_emails_to_deliver"
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A text file sent with an email: a calendar invitation (text/calendar; method=REQUEST)."""
+
+    filename: str
+    content_type: str
+    text: str
+
+
+@dataclass(frozen=True)
 class EmailContent:
     """What an email says, in GOV.UK style: a subject with no child's name or personal detail,
     short paragraphs, and the one thing to do, with a link."""
@@ -96,13 +105,16 @@ def queue_email(
     session: Session,
     actor: Actor,
     *,
-    recipient: User,
+    recipient: User | None,
     kind: str,
     content: EmailContent,
     key: str,
     settings: Mapping[str, Any],
     pep_id: uuid.UUID | None = None,
     deliver_after_commit: bool = True,
+    address: str | None = None,
+    recipient_name: str | None = None,
+    attachment: Attachment | None = None,
 ) -> uuid.UUID | None:
     """Record one email in the caller's transaction, for sending after it commits.
 
@@ -112,15 +124,17 @@ def queue_email(
     sent, with the reason, and the person can still read it under "Messages"."""
     if len(content.subject) > SUBJECT_MAX:
         raise ValueError(f"An email subject must be {SUBJECT_MAX} characters or fewer.")
-    text, html = render_bodies(content, recipient.display_name)
+    if recipient is None and not (address and recipient_name):
+        raise ValueError("An email to someone without an account needs their address and name.")
+    text, html = render_bodies(content, recipient.display_name if recipient else recipient_name)
     not_set_up = settings.get("SMTP") is None
     now = utc_now()
     values = {
         "id": uuid.uuid4(),
         "created_at_utc": now,
         "updated_at_utc": now,
-        "recipient_id": recipient.id,
-        "address": recipient.email,
+        "recipient_id": recipient.id if recipient else None,
+        "address": recipient.email if recipient else address,
         "kind": kind,
         "subject": content.subject,
         "body_text": text,
@@ -130,6 +144,9 @@ def queue_email(
         "status": (EmailStatus.NOT_SENT if not_set_up else EmailStatus.QUEUED).value,
         "attempts": 0,
         "last_error": settings.get("EMAIL_NOT_SET_UP_REASON") if not_set_up else None,
+        "attachment_filename": attachment.filename if attachment else None,
+        "attachment_content_type": attachment.content_type if attachment else None,
+        "attachment_text": attachment.text if attachment else None,
     }
     insert = (
         postgresql.insert(Email)
@@ -154,7 +171,7 @@ def queue_email(
         "email",
         email_id,
         kind=kind,
-        recipient_id=str(recipient.id),
+        recipient_id=str(recipient.id) if recipient else None,
         pep_id=str(pep_id) if pep_id else None,
         reason=values["last_error"],
     )
@@ -352,6 +369,18 @@ def build_message(settings: Mapping[str, Any], email: Email) -> EmailMessage:
     message.set_content(email.body_text)
     if email.body_html:
         message.add_alternative(email.body_html, subtype="html")
+    if email.attachment_text and email.attachment_content_type and email.attachment_filename:
+        kind, _, parameters = email.attachment_content_type.partition(";")
+        maintype, _, subtype = kind.strip().partition("/")
+        message.add_attachment(
+            email.attachment_text.encode(),
+            maintype=maintype,
+            subtype=subtype,
+            filename=email.attachment_filename,
+            params=dict(
+                part.strip().split("=", 1) for part in parameters.split(";") if "=" in part
+            ),
+        )
     return message
 
 

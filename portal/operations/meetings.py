@@ -28,7 +28,13 @@ from portal.models import Child, Pep, PepMeeting, PepMeetingInvitee, RoleGrant, 
 from portal.models.meeting import InviteeRole
 from portal.operations import audit
 from portal.operations.audit import Actor
-from portal.operations.emails import EmailContent, dedupe_key, portal_link, queue_email
+from portal.operations.emails import (
+    Attachment,
+    EmailContent,
+    dedupe_key,
+    portal_link,
+    queue_email,
+)
 from portal.operations.timeliness import refresh_timeliness
 from portal.peps.permissions import EDITABLE_STATES, term_ends_on
 from portal.timeliness.calendars import calendar_for_school
@@ -520,31 +526,54 @@ def _queue_invitations(
     *,
     cancelled: bool = False,
 ) -> int:
-    """Record an email to each invitee with an account but the person acting, in the meeting's
-    transaction; sent after it commits. One per invitee and version of the meeting (its
-    sequence)."""
-    user_ids = [row.user_id for row in invitees if row.user_id and row.invited_by_email]
-    if not user_ids:
-        return 0
-    users = {user.id: user for user in session.scalars(select(User).where(User.id.in_(user_ids)))}
+    """Record an email, with the calendar invitation attached, to each invitee with an email
+    address but the person acting, in the meeting's transaction; sent after it commits. One per
+    invitee and version of the meeting (its sequence)."""
+    from portal.meetings.ics import build_invitation, pep_short_reference
+
+    emailed = [row for row in invitees if row.email and row.invited_by_email]
+    user_ids = [row.user_id for row in emailed if row.user_id]
+    users = (
+        {user.id: user for user in session.scalars(select(User).where(User.id.in_(user_ids)))}
+        if user_ids
+        else {}
+    )
     content = invitation_content(meeting, kind, settings, cancelled=cancelled)
+    organizer = meeting.arranged_by or actor.user
+    calendar_file = build_invitation(
+        meeting,
+        portal_link(settings, "peps.show_pep", pep_id=meeting.pep_id),
+        organizer_name=organizer.display_name if organizer else str(settings["MAIL_FROM"]),
+        organizer_email=organizer.email if organizer else str(settings["MAIL_FROM"]),
+        cancelled=cancelled,
+        # A cancellation sent to people taken off the list names them, not those still invited.
+        attendees=invitees if cancelled else None,
+    ).decode()
+    attachment = Attachment(
+        filename=f"{pep_short_reference(meeting.pep).lower()}-meeting.ics",
+        content_type=f"text/calendar; method={'CANCEL' if cancelled else 'REQUEST'}",
+        text=calendar_file,
+    )
     count = 0
-    for user_id in user_ids:
-        user = users.get(user_id)
-        if user is None or not user.active:
+    for row in emailed:
+        user = users.get(row.user_id) if row.user_id else None
+        if row.user_id and (user is None or not user.active):
             continue
-        if actor.user is not None and user.id == actor.user.id:
+        if actor.user is not None and row.user_id == actor.user.id:
             continue  # they arranged it: the meeting page has the calendar file for them
-        key = dedupe_key("meeting", meeting.id, kind, meeting.sequence, user.id)
+        key = dedupe_key("meeting", meeting.id, kind, meeting.sequence, row.user_id or row.email)
         if queue_email(
             session,
             actor,
             recipient=user,
+            address=row.email,
+            recipient_name=row.name,
             kind=kind,
             content=content,
             key=key,
             settings=settings,
             pep_id=meeting.pep_id,
+            attachment=attachment,
         ):
             count += 1
     return count

@@ -509,35 +509,57 @@ def test_the_pages_pass_the_page_checks(client_for, chloe_pep):
 # --- The invitation by email -----------------------------------------------------------------
 
 
+def calendar_attached(message) -> Calendar:
+    """The .ics attached to a received email, parsed back."""
+    [part] = [
+        p for p in message.message.iter_attachments() if p.get_content_type() == "text/calendar"
+    ]
+    assert part.get_filename().endswith("-meeting.ics")
+    return Calendar.from_ical(part.get_content())
+
+
 def test_the_invitation_arrives_through_smtp(seeded, client_for, chloe_pep, smtp_sink):
-    """Each invitee with an account is emailed (not the person who arranged it); the subject
-    names the PEP's reference, never the child; the email links to the calendar file and the
-    PEP; a change and a cancellation are sent again."""
+    """Each invitee with an email address is emailed (not the person who arranged it) with the
+    calendar invitation attached; the subject names the PEP's reference, never the child; the
+    email links to the PEP; a change and a cancellation are sent again."""
     client = client_for("social_worker")
     pep_id = chloe_pep["id"]
-    assert post_meeting(client, chloe_pep).status_code == 303
+    iro = "irene.roberts@iro.example.gov.uk"
+    response = post_meeting(client, chloe_pep, iro_name="Irene Roberts", iro_email=iro)
+    assert response.status_code == 303
     assert wait_for_background_emails(seeded)
     with seeded.app_context():
         reference = pep_short_reference(db.session.get(Pep, pep_id))
+        uid = db.session.scalar(select(PepMeeting).where(PepMeeting.pep_id == pep_id)).calendar_uid
     day = format_date_for_people(chloe_pep["meeting_date"])
-    messages = smtp_sink.wait_for(2)
+    messages = smtp_sink.wait_for(3)
+    invitation = f"Invitation: PEP meeting {reference} on {day}"
     assert sorted((m.to, m.subject) for m in messages) == [
-        (DEMO_EMAILS["carer"], f"Invitation: PEP meeting {reference} on {day}"),
-        (DEMO_EMAILS["dt_riverside"], f"Invitation: PEP meeting {reference} on {day}"),
+        (DEMO_EMAILS["carer"], invitation),
+        (DEMO_EMAILS["dt_riverside"], invitation),
+        (iro, invitation),
     ]
     for message in messages:
-        assert "Chloe" not in message.subject
-        assert f"{BASE_URL}/peps/{pep_id}/meeting.ics" in message.text
         assert f"{BASE_URL}/peps/{pep_id}" in message.text
         assert f"by {format_date_for_people(chloe_pep['due_on'])}" in message.text
+        calendar = calendar_attached(message)
+        assert str(calendar["METHOD"]) == "REQUEST"
+        [event] = calendar.walk("VEVENT")
+        assert (str(event["UID"]), event.decoded("SEQUENCE")) == (uid, 0)
+        assert event.decoded("DTSTART").date() == chloe_pep["meeting_date"]
+        assert str(event["SUMMARY"]) == f"PEP meeting {reference}"
 
     smtp_sink.clear()
     moved = chloe_pep["meeting_date"] + timedelta(days=1)
     assert post_meeting(client, chloe_pep, meeting_date=moved, version=1).status_code == 303
     assert wait_for_background_emails(seeded)
-    subjects = sorted(m.subject for m in smtp_sink.wait_for(2))
+    messages = smtp_sink.wait_for(3)
     changed = f"Changed: PEP meeting {reference}, now on {format_date_for_people(moved)}"
-    assert subjects == [changed, changed]
+    assert sorted(m.subject for m in messages) == [changed] * 3
+    for message in messages:
+        [event] = calendar_attached(message).walk("VEVENT")
+        assert (str(event["UID"]), event.decoded("SEQUENCE")) == (uid, 1)
+        assert event.decoded("DTSTART").date() == moved
 
     smtp_sink.clear()
     with seeded.app_context():
@@ -548,8 +570,15 @@ def test_the_invitation_arrives_through_smtp(seeded, client_for, chloe_pep, smtp
     )
     assert response.status_code == 303
     assert wait_for_background_emails(seeded)
+    messages = smtp_sink.wait_for(3)
     cancelled = f"Cancelled: PEP meeting {reference} on {format_date_for_people(moved)}"
-    assert sorted(m.subject for m in smtp_sink.wait_for(2)) == [cancelled, cancelled]
+    assert sorted(m.subject for m in messages) == [cancelled] * 3
+    for message in messages:
+        calendar = calendar_attached(message)
+        assert str(calendar["METHOD"]) == "CANCEL"
+        [event] = calendar.walk("VEVENT")
+        assert (str(event["UID"]), event.decoded("SEQUENCE")) == (uid, 2)
+        assert str(event["STATUS"]) == "CANCELLED"
 
 
 def test_the_childs_virtual_school_adviser_may_arrange(seeded, sign_in, chloe_pep, smtp_sink):
