@@ -18,10 +18,10 @@ from sqlalchemy import event, func, select
 
 from portal.children.queries import ChildrenListQuery, child_timeliness, children_matching
 from portal.extensions import db
-from portal.models import AuditEvent, Child, ChildTimeliness, TimelinessObligation, User
+from portal.models import AuditEvent, Child, ChildTimeliness, School, TimelinessObligation, User
 from portal.operations.timeliness import refresh_timeliness
 from portal.timeliness.status import obligation_status
-from tests.conftest import DEMO_EMAILS
+from tests.conftest import DEMO_EMAILS, csrf_token_from
 from workflows.timeliness import TimelinessStatus
 
 CHRISTMAS_ENTRY = date(2026, 12, 23)
@@ -279,3 +279,42 @@ def test_a_person_sees_deadlines_only_of_the_children_they_may_see(seeded: Flask
     assert carer_children
     page = carer.get(carer_children[0]).get_data(as_text=True)
     assert 'id="timeliness"' not in page
+
+
+# --- Refreshed by the operations that change the facts ------------------------------------------
+
+
+def test_a_change_of_school_makes_a_new_pep_due_at_once(seeded: Flask, client_for):
+    today = date.today()
+    with seeded.app_context():
+        child = db.session.scalar(select(Child).where(Child.authority_reference == "DCC-1102"))
+        assert child is not None
+        child_id, riverside = (
+            child.id,
+            db.session.scalar(select(School.id).where(School.urn == "900301")),
+        )
+        assert not [key for key in rows_of(child) if key.startswith("change_of_school:")]
+    admin_client = client_for("admin")
+    path = f"/admin/children/{child_id}/school"
+    response = admin_client.post(
+        path,
+        data={
+            "csrf_token": csrf_token_from(admin_client, path),
+            "school_id": str(riverside),
+            "on-day": str(today.day),
+            "on-month": str(today.month),
+            "on-year": str(today.year),
+        },
+    )
+    assert response.status_code == 303
+    with seeded.app_context():
+        row = rows_of(db.session.get(Child, child_id))[f"change_of_school:{today.isoformat()}"]
+        assert row.rule == "change_of_school" and not row.statutory
+        assert row.pep_type == "change_of_school"
+        assert obligation_status(row, today) is TimelinessStatus.DUE
+        assert row.due_from == today and row.due_on > today
+    page = lxml.html.document_fromstring(
+        admin_client.get(f"/children/{child_id}").get_data(as_text=True)
+    )
+    shown = page.xpath("//table[@id='timeliness-obligations']")[0].text_content()
+    assert "A new PEP (change of school or setting)" in shown
