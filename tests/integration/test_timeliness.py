@@ -10,15 +10,24 @@ import io
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, timedelta
 
 import lxml.html
 from flask import Flask
 from sqlalchemy import event, func, select
+from werkzeug.datastructures import MultiDict
 
 from portal.children.queries import ChildrenListQuery, child_timeliness, children_matching
 from portal.extensions import db
-from portal.models import AuditEvent, Child, ChildTimeliness, School, TimelinessObligation, User
+from portal.models import (
+    AuditEvent,
+    Child,
+    ChildTimeliness,
+    Pep,
+    School,
+    TimelinessObligation,
+    User,
+)
 from portal.operations.timeliness import refresh_timeliness
 from portal.timeliness.status import obligation_status
 from tests.conftest import DEMO_EMAILS, csrf_token_from
@@ -318,3 +327,55 @@ def test_a_change_of_school_makes_a_new_pep_due_at_once(seeded: Flask, client_fo
     )
     shown = page.xpath("//table[@id='timeliness-obligations']")[0].text_content()
     assert "A new PEP (change of school or setting)" in shown
+
+
+def test_arranging_the_meeting_marks_the_terms_pep_meeting_booked(seeded: Flask, client_for):
+    from portal.operations.meetings import term_window
+    from tests.integration.pep_helpers import open_pep_id
+
+    today = date.today()
+    pep_id = open_pep_id(seeded, "DCC-1201")  # Chloe, at Riverside, a draft PEP this term
+    with seeded.app_context():
+        pep = db.session.get(Pep, pep_id)
+        window = term_window(db.session, pep)
+        term_key = f"termly_pep:{pep.academic_year}:{pep.term}"
+        before = rows_of(pep.child)[term_key]
+        assert before.status != TimelinessStatus.MEETING_BOOKED.value
+    meeting_on = max(today + timedelta(days=3), window.starts_on + timedelta(days=3))
+    assert meeting_on <= window.ends_on, "the demo's PEP is for a term still to run"
+    client = client_for("dt_riverside")
+    arrange = f"/peps/{pep_id}/meeting/arrange"
+    page = lxml.html.document_fromstring(client.get(arrange).get_data(as_text=True))
+    ticked = [box.get("value") for box in page.xpath("//input[@name='invitees'][@checked]")]
+    contributions_by = meeting_on - timedelta(days=1)
+    response = client.post(
+        f"/peps/{pep_id}/meeting",
+        data=MultiDict(
+            [
+                ("csrf_token", csrf_token_from(client, arrange)),
+                ("meeting_date-day", str(meeting_on.day)),
+                ("meeting_date-month", str(meeting_on.month)),
+                ("meeting_date-year", str(meeting_on.year)),
+                ("contributions_due_on-day", str(contributions_by.day)),
+                ("contributions_due_on-month", str(contributions_by.month)),
+                ("contributions_due_on-year", str(contributions_by.year)),
+                ("starts_at", "10:00"),
+                ("ends_at", "11:00"),
+                ("place", "Riverside Academy, meeting room 2"),
+                ("online_link", ""),
+                ("people", "1"),
+                ("person-0-name", ""),
+                ("person-0-email", ""),
+                *[("invitees", key) for key in ticked],
+            ]
+        ),
+    )
+    assert response.status_code in (302, 303), response.get_data(as_text=True)[:2000]
+    with seeded.app_context():
+        after = rows_of(db.session.get(Pep, pep_id).child)[term_key]
+        expected = (
+            TimelinessStatus.OVERDUE
+            if after.due_on is not None and today > after.due_on
+            else TimelinessStatus.MEETING_BOOKED
+        )
+        assert obligation_status(after, today) is expected
