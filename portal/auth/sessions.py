@@ -28,7 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from portal.extensions import db
-from portal.models import UserSession
+from portal.models import User, UserSession
 from portal.operations.sessions import SessionEnd, end_session, token_hash, touch_session
 from workflows.roles import Role
 
@@ -135,10 +135,16 @@ def seconds_left() -> int | None:
 
 
 def session_row_for(raw_id: str) -> UserSession | None:
-    return db.session.scalar(
-        select(UserSession)
-        .options(joinedload(UserSession.user))
-        .where(UserSession.token_hash == token_hash(raw_id))
+    """The session row with its person and their role grants, in one query: every signed-in
+    request needs all three (the grants decide what the page may show)."""
+    return (
+        db.session.execute(
+            select(UserSession)
+            .options(joinedload(UserSession.user).joinedload(User.grants))
+            .where(UserSession.token_hash == token_hash(raw_id))
+        )
+        .unique()
+        .scalar_one_or_none()
     )
 
 
