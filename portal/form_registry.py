@@ -24,10 +24,16 @@ def _registry_in(directory: Path) -> FormRegistry:
     return load_definitions(directory)
 
 
+@cache
+def _registry_configured_as(configured: str | None) -> FormRegistry:
+    # Resolving the folder is a file-system call: once per configured value, not per request.
+    return _registry_in(Path(configured or DEFAULT_DIRECTORY).resolve())
+
+
 def form_registry() -> FormRegistry:
     """The definitions in the configured folder (OPENPEP_FORMS_DIRECTORY), loaded once."""
     configured = current_app.config.get("FORMS_DIRECTORY") if has_app_context() else None
-    return _registry_in(Path(configured or DEFAULT_DIRECTORY).resolve())
+    return _registry_configured_as(str(configured) if configured else None)
 
 
 @cache
