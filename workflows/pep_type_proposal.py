@@ -59,7 +59,9 @@ def propose_pep_type(facts: PepTypeFacts) -> PepTypeProposal:
     if since_last_pep:
         on, _place, pep_type, words = max(since_last_pep)
         return PepTypeProposal(pep_type, f"{words} on {_long(on)}, after the latest PEP started")
-    return PepTypeProposal(PepType.TERMLY, "No change since the latest PEP: the termly review")
+    return PepTypeProposal(
+        PepType.TERMLY, "No change in care, school or placement since the latest PEP started"
+    )
 
 
 def read_pep_type(text: str | None) -> PepType | None:

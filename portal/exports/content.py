@@ -30,6 +30,7 @@ from portal.form_registry import definition_for, pep_child_facts, pep_year_start
 from portal.models import Pep
 from portal.peps.presenters import NOT_ANSWERED, display_value
 from workflows.pep import PepEvent, PepState
+from workflows.pep_types import PepType
 from workflows.quality import Judgement, load_qa_criteria, load_scales
 
 UK = ZoneInfo("Europe/London")
@@ -309,6 +310,14 @@ def _meeting_date(pep: Pep, answers: Mapping[str, Mapping[str, Any]]) -> str:
         return "Not set"
 
 
+def _pep_type_label(pep: Pep) -> str:
+    # A PEP not yet saved (a sample) has no type until the column's default applies: termly.
+    try:
+        return PepType(pep.pep_type or PepType.TERMLY.value).label
+    except ValueError:
+        return str(pep.pep_type)
+
+
 def gather_content(
     pep: Pep,
     trail: Sequence[TrailEntry],
@@ -353,6 +362,7 @@ def gather_content(
         # A care detail: in the staff's whole record, not in a carer's draft.
         *((("Legal status", str(facts["legal_status"])),) if readable is None else ()),
         ("Term", term),
+        ("Type of PEP", _pep_type_label(pep)),
         ("PEP meeting date", _meeting_date(pep, answers)),
         ("Status", _state_label(pep, trail, draft)),
         ("Form", f"{definition.title} (version {definition.version})"),

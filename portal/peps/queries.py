@@ -17,6 +17,7 @@ from portal.children.queries import roles_for_child, visible_children
 from portal.models import Child, Pep, PepSection, School, User
 from portal.peps.permissions import may_read_pep
 from workflows.pep import PepState
+from workflows.pep_types import PepType
 from workflows.roles import SCHOOL_ROLES, Role
 
 
@@ -78,6 +79,7 @@ class TaskRow:
     waiting_since: datetime
     form_key: str
     form_version: int
+    pep_type: PepType = PepType.TERMLY
 
 
 def _task_sources(user: User) -> list[Select[Any]]:
@@ -117,6 +119,7 @@ def _task_sources(user: User) -> list[Select[Any]]:
             Pep.state,
             Pep.form_key,
             Pep.form_version,
+            Pep.pep_type,
         )
         if through_child:
             query = query.join(Child, Child.id == Pep.child_id)
@@ -213,6 +216,7 @@ def task_page(
             tasks.c.updated_at_utc,
             tasks.c.form_key,
             tasks.c.form_version,
+            tasks.c.pep_type,
         )
         .select_from(tasks)
         .join(Child, Child.id == tasks.c.child_id)
@@ -246,6 +250,7 @@ def task_page(
             waiting_since=row.updated_at_utc,
             form_key=row.form_key,
             form_version=row.form_version,
+            pep_type=PepType(row.pep_type),
         )
         for row in rows
     ]

@@ -179,3 +179,16 @@ def test_any_text_in_any_answer_makes_a_document_python_docx_opens(answer, note)
     pep.child.first_name = note or "Harry"
     document = open_docx(build(pep, trail))
     assert headings(document)[0] == "Meeting details"
+
+
+def test_the_cover_names_the_type_of_pep_after_the_term():
+    pep, trail = sample_pep()
+    cover = open_docx(build(pep, trail)).tables[0]
+    rows = [row for row in table_rows(cover) if len(row) == 2]
+    labels = [label for label, _value in rows]
+    assert labels[labels.index("Term") + 1] == "Type of PEP"
+    # A PEP from before types were recorded is a termly review (the column's default).
+    assert dict(rows)["Type of PEP"] == "Termly review"
+    pep.pep_type = "change_of_school"
+    rows = [row for row in table_rows(open_docx(build(pep, trail)).tables[0]) if len(row) == 2]
+    assert dict(rows)["Type of PEP"] == "Change of school or setting"
