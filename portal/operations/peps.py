@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from forms import prefilled_answers
+from forms.fields import format_date_for_people
 from forms.phases import PEP_PHASES
 from forms.rows import (
     PostedSection,
@@ -23,14 +25,28 @@ from forms.rows import (
 )
 from forms.schema import FormDefinition, SectionDefinition
 from portal.form_registry import age_in_years, form_registry
-from portal.models import Child, Pep, PepSection, Term, User
+from portal.models import CareEpisode, Child, ChildEvent, Pep, PepSection, Term, User
 from portal.operations import audit
 from portal.operations.audit import Actor
+from portal.operations.meetings import MEETING_SECTION, term_window
 from portal.operations.notifications import notify_pep_started
 from portal.operations.timeliness import refresh_timeliness
 from portal.peps.permissions import may_choose_form, pep_start_refusal, section_refusal
+from portal.timeliness.facts import EVENT_KINDS, england_day
 from workflows.pep import OPEN_STATES, PepState
+from workflows.pep_type_proposal import (
+    PepTypeFacts,
+    PepTypeProposal,
+    propose_pep_type,
+    read_pep_type,
+)
+from workflows.pep_types import PepType
 from workflows.roles import Role
+from workflows.timeliness import EventKind
+
+# An SSDA903 episode that starts a period in care (RNE "S": started to be looked after).
+STARTED_TO_BE_LOOKED_AFTER = "S"
+PEP_TYPE_REFUSAL = "Choose the type of PEP from the list."
 
 
 class PepRefused(Exception):
@@ -40,6 +56,9 @@ class PepRefused(Exception):
 @dataclass(frozen=True)
 class SectionSaved:
     section: PepSection
+    # Answers not saved because a rule refuses them, answer key -> the sentence saying why;
+    # the rest of the section is saved.
+    refused: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -74,6 +93,52 @@ def open_pep_of(session: Session, child: Child) -> Pep | None:
     )
 
 
+def pep_type_facts(session: Session, child: Child) -> PepTypeFacts:
+    """The dates the proposal of a PEP type needs (three small queries)."""
+    entered = child.date_entered_care
+    # The latest episode that started a period in care, where the return recorded one later
+    # than the child's date entered care (a child who came back into care).
+    started_again = session.scalar(
+        select(func.max(CareEpisode.started_on)).where(
+            CareEpisode.child_id == child.id,
+            CareEpisode.reason_new_episode == STARTED_TO_BE_LOOKED_AFTER,
+        )
+    )
+    if started_again is not None and (entered is None or started_again > entered):
+        entered = started_again
+    latest_pep = session.scalar(
+        select(func.max(Pep.created_at_utc)).where(
+            Pep.child_id == child.id, Pep.state != PepState.CANCELLED.value
+        )
+    )
+    latest_change: dict[EventKind, Any] = {}
+    for kind, occurred_on in session.execute(
+        select(ChildEvent.kind, func.max(ChildEvent.occurred_on))
+        .where(
+            ChildEvent.child_id == child.id,
+            ChildEvent.kind.in_(EVENT_KINDS),
+            # The school or placement a child entered care with is not a change.
+            ChildEvent.occurred_on != child.date_entered_care,
+        )
+        .group_by(ChildEvent.kind)
+    ):
+        event_kind = EVENT_KINDS[kind]
+        if event_kind not in latest_change or occurred_on > latest_change[event_kind]:
+            latest_change[event_kind] = occurred_on
+    return PepTypeFacts(
+        entered_care_on=entered,
+        latest_pep_started_on=england_day(latest_pep) if latest_pep else None,
+        latest_school_change_on=latest_change.get(EventKind.CHANGE_OF_SCHOOL),
+        latest_placement_change_on=latest_change.get(EventKind.CHANGE_OF_PLACEMENT),
+        latest_permanent_exclusion_on=latest_change.get(EventKind.PERMANENT_EXCLUSION),
+    )
+
+
+def proposed_pep_type(session: Session, child: Child) -> PepTypeProposal:
+    """The type of PEP the child's situation calls for: what the start page chooses first."""
+    return propose_pep_type(pep_type_facts(session, child))
+
+
 def create_pep(
     session: Session,
     child: Child,
@@ -81,6 +146,7 @@ def create_pep(
     term: Term,
     definition: FormDefinition,
     state: PepState = PepState.DRAFT,
+    pep_type: PepType = PepType.TERMLY,
 ) -> Pep:
     """A PEP on `definition`, its sections prefilled from the last signed-off PEP."""
     previous = latest_signed_off_pep(session, child)
@@ -93,6 +159,7 @@ def create_pep(
         academic_year=academic_year,
         term=term.value,
         state=state.value,
+        pep_type=pep_type.value,
         form_key=definition.key,
         form_version=definition.version,
     )
@@ -115,13 +182,18 @@ def start_pep(
     *,
     form_key: str | None = None,
     today: date | None = None,
+    pep_type: PepType | str = PepType.TERMLY,
 ) -> Pep:
-    """Start this term's PEP on the form that suits the child (an admin may choose another)."""
+    """Start this term's PEP of a type (initial, termly, a change of school...) on the form
+    that suits the child (an admin may choose another form)."""
     today = today or date.today()
     # Not after the child left care, nor on a short-break status, nor by someone else.
     refusal = pep_start_refusal(child, roles)
     if refusal is not None:
         raise PepRefused(refusal)
+    chosen_type = read_pep_type(pep_type)
+    if chosen_type is None:
+        raise PepRefused(PEP_TYPE_REFUSAL)
     existing = open_pep_of(session, child)
     if existing is not None:
         raise PepRefused(
@@ -138,7 +210,7 @@ def start_pep(
     else:
         definition = choose_form(child, today)
     try:
-        pep = create_pep(session, child, academic_year, term, definition)
+        pep = create_pep(session, child, academic_year, term, definition, pep_type=chosen_type)
     except IntegrityError:  # another person started one at the same moment
         session.rollback()
         raise PepRefused(f"{child.full_name} already has an open PEP.") from None
@@ -151,12 +223,50 @@ def start_pep(
         child_id=str(child.id),
         form=f"{definition.key} v{definition.version}",
         term=pep.term_label,
+        pep_type=chosen_type.value,
         form_chosen_by_admin=bool(form_key and may_choose_form(roles)),
     )
     notify_pep_started(session, actor, pep)  # recorded now, sent after the commit
     session.commit()
     refresh_timeliness(session, [child.id], today)
     return pep
+
+
+def meeting_date_outside_term(session: Session, pep: Pep, day: date | None) -> str | None:
+    """A sentence when a meeting date typed into the meeting details section falls outside the
+    PEP's term (the term dates recorded for the child's school, or the authority's, else the
+    portal's rough terms: the same window a meeting arranged from the PEP must fall in)."""
+    if day is None:
+        return None
+    window = term_window(session, pep)
+    if window.starts_on <= day <= window.ends_on:
+        return None
+    return (
+        f"The date of the PEP meeting must be in the PEP's term: {window.name} runs from "
+        f"{format_date_for_people(window.starts_on)} to {format_date_for_people(window.ends_on)}"
+    )
+
+
+def _refused_answers(
+    session: Session,
+    pep: Pep,
+    section: SectionDefinition,
+    merged: Mapping[str, Any],
+    changed: Sequence[str],
+) -> dict[str, str]:
+    """Answers this save changes that a rule refuses: a meeting date typed into the meeting
+    details section must fall in the PEP's term (a date saved before is not judged again)."""
+    if section.key != MEETING_SECTION or "meeting_date" not in changed:
+        return {}
+    problem = meeting_date_outside_term(session, pep, _answer_date(merged.get("meeting_date")))
+    return {"meeting_date": problem} if problem else {}
+
+
+def _answer_date(text: object) -> date | None:
+    try:
+        return date.fromisoformat(str(text)) if text else None
+    except ValueError:
+        return None
 
 
 # A save that loses a race for the same section is merged again on what won, this many times.
@@ -202,9 +312,23 @@ def save_section(
             )
             if clashes:
                 return SectionConflict(stored, merged, tuple(clashes))
+        refused = _refused_answers(session, pep, section, merged, changed)
+        if refused:  # keep what was saved before for those answers, save the rest
+            merged = dict(merged)
+            for key in refused:
+                if key in stored.answers:
+                    merged[key] = stored.answers[key]
+                else:
+                    merged.pop(key, None)
+            changed = changed_answers(stored.answers, merged)
         if not changed:
-            return SectionSaved(stored)
+            return SectionSaved(stored, refused)
         stored.answers = merged
+        # The meeting date is one value: the PEP's own follows its section's answer (and the
+        # PEP's version moves on with it, as below).
+        meeting_date_changed = section.key == MEETING_SECTION and "meeting_date" in changed
+        if meeting_date_changed:
+            pep.meeting_date = _answer_date(merged.get("meeting_date"))
         stored.answer_versions = versions_after_save(answer_versions, changed, stored.version + 1)
         stored.answer_editors = editors_after_save(answer_editors, changed, posted.editor)
         stored.last_saved_by_id = user.id
@@ -235,5 +359,7 @@ def save_section(
             autosave=autosave,
         )
         session.commit()
-        return SectionSaved(stored)
+        if meeting_date_changed:  # a meeting date booked or moved changes what is due
+            refresh_timeliness(session, [pep.child_id])
+        return SectionSaved(stored, refused)
     return SectionConflict(stored, merge_posted(section, stored.answers, posted), ())

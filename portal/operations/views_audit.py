@@ -19,6 +19,7 @@ class PepPart(StrEnum):
     SECTION = "section"
     CONTRIBUTIONS = "contributions"
     QUALITY_ASSURANCE = "quality_assurance"
+    MEETING = "meeting"  # the PEP meeting: when, where and who is invited
 
 
 def record_pep_viewed(

@@ -41,8 +41,10 @@ from portal.operations.audit import Actor
 from portal.operations.peps import (
     PepRefused,
     SectionConflict,
+    SectionSaved,
     choose_form,
     open_pep_of,
+    proposed_pep_type,
     save_section,
     start_pep,
 )
@@ -59,6 +61,7 @@ from portal.peps.permissions import (
 )
 from portal.peps.presenters import display_rows, display_value
 from portal.peps.queries import find_visible_pep
+from workflows.pep_types import PEP_TYPE_LABELS, PepType
 from workflows.roles import Role
 
 blueprint = Blueprint("peps", __name__)
@@ -68,6 +71,16 @@ STATUS_LABELS = {
     SectionStatus.IN_PROGRESS: ("In progress", "govuk-tag--light-blue"),
     SectionStatus.COMPLETED: ("Completed", ""),
 }
+
+
+@blueprint.app_template_filter("pep_type_label")
+def pep_type_label(value: str | None) -> str:
+    """ "Change of school or setting": a PEP's type as people read it (a PEP saved before types
+    were recorded is a termly review, the column's default)."""
+    try:
+        return PepType(value or PepType.TERMLY.value).label
+    except ValueError:
+        return str(value)
 
 
 def _pep_or_404(pep_id: uuid.UUID) -> Pep:
@@ -112,6 +125,7 @@ AUDITED_READS = {
     "peps.show_section": PepPart.SECTION,
     "peps.quality_assurance": PepPart.QUALITY_ASSURANCE,
     "invites.manage": PepPart.CONTRIBUTIONS,
+    "meetings.show_meeting": PepPart.MEETING,
 }
 
 
@@ -331,6 +345,12 @@ def save_section_answers(pep_id: uuid.UUID, section_key: str) -> Response | tupl
         )
     except PepRefused:
         abort(403)
+    if isinstance(outcome, SectionSaved) and outcome.refused:
+        # Answers the save refused (a meeting date outside the PEP's term) show as errors on
+        # their fields, like answers that could not be read.
+        for key, message in outcome.refused.items():
+            form[key].errors = [*form[key].errors, message]
+        valid = False
     errors = form_errors(form) if not valid else []
 
     if isinstance(outcome, SectionConflict):
@@ -401,12 +421,27 @@ def new_pep(child_id: uuid.UUID) -> tuple[str, int]:
     return _render_start(child, roles, error=pep_start_refusal(child, roles))
 
 
-def _render_start(child: Any, roles: Any, error: str | None = None) -> tuple[str, int]:
+def _render_start(
+    child: Any,
+    roles: Any,
+    error: str | None = None,
+    *,
+    error_field: str = "term",
+    chosen_type: str | None = None,
+) -> tuple[str, int]:
     today = date.today()
     year, term = current_term(today)
+    proposal = proposed_pep_type(db.session, child)
+    # A link from the child's page may ask for a type ("start a change of school PEP").
+    asked = chosen_type or request.args.get("pep_type", "")
     return render_template(
         "peps/start.html",
         child=child,
+        proposal=proposal,
+        pep_types=list(PepType),
+        pep_type_labels=PEP_TYPE_LABELS,
+        chosen_type=asked if asked in PepType._value2member_map_ else proposal.pep_type.value,
+        error_field=error_field,
         suggested=choose_form(child, today),
         forms=[form_registry().latest(key) for key in ("early_years", "school_age", "post_16")],
         may_choose_form=may_choose_form(roles),
@@ -437,8 +472,15 @@ def create_pep(child_id: uuid.UUID) -> Response | tuple[str, int]:
     year, term = current_term(today)
     allowed_terms = dict(_term_choices(year, term))
     chosen = request.form.get("term", "")
+    # The page always posts a type (the proposed one is chosen already); a post without one
+    # (an older page, a script) takes the proposal the page would have chosen.
+    posted_type = request.form.get("pep_type") or proposed_pep_type(db.session, child).pep_type
     if chosen not in allowed_terms:
-        return _render_start(child, roles, error="Select the term this PEP is for")
+        return _render_start(
+            child, roles, error="Select the term this PEP is for", chosen_type=posted_type
+        )
+    if posted_type not in PepType._value2member_map_:
+        return _render_start(child, roles, error="Select the type of PEP", error_field="pep_type")
     chosen_year, chosen_term = chosen.split("-")
     try:
         pep = start_pep(
@@ -450,9 +492,10 @@ def create_pep(child_id: uuid.UUID) -> Response | tuple[str, int]:
             Term(chosen_term),
             form_key=request.form.get("form_key") or None,
             today=today,
+            pep_type=posted_type,
         )
     except PepRefused as refusal:
-        return _render_start(child, roles, error=str(refusal))
+        return _render_start(child, roles, error=str(refusal), chosen_type=posted_type)
     return redirect(url_for("peps.show_pep", pep_id=pep.id), 303)
 
 
