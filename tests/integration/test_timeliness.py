@@ -379,3 +379,31 @@ def test_arranging_the_meeting_marks_the_terms_pep_meeting_booked(seeded: Flask,
             else TimelinessStatus.MEETING_BOOKED
         )
         assert obligation_status(after, today) is expected
+
+
+def test_records_begin_on_the_configured_day(seeded: Flask):
+    with seeded.app_context():
+        jayden = child_named("Jayden")
+        entered = jayden.date_entered_care
+        # By default records begin with the earliest term any PEP is for: Jayden's deadlines
+        # since October count.
+        assert f"initial_pep:{entered.isoformat()}" in rows_of(jayden)
+        seeded.config["TIMELINESS_SINCE"] = date.today()
+        refresh_timeliness(db.session, [jayden.id])
+        keys = rows_of(jayden)
+        # What fell due before the day records began is not counted.
+        assert f"care_plan:{entered.isoformat()}" not in keys
+        assert all(
+            row.due_on is None or row.due_on >= date.today() or row.term is not None
+            for row in keys.values()
+        )
+
+
+def test_the_list_sorts_by_the_pep_due_date(seeded: Flask, client_for):
+    response = client_for("admin").get("/children.csv?sort=pep_due")
+    table = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    due_at = table[0].index("PEP due date")
+    dates = [row[due_at] for row in table[1:]]
+    given = [day for day in dates if day]
+    assert given and given == sorted(given)
+    assert dates == given + [""] * (len(dates) - len(given))
