@@ -267,7 +267,9 @@ def refresh_timeliness(
         try:
             refreshed += _write_batch(session, batch, today, since, rules)
             session.commit()
-        except (IntegrityError, OperationalError) as error:
+        except (IntegrityError, OperationalError, CalendarError) as error:
+            # The change that called this is already saved: a lost race or term dates that
+            # cannot be used leave these children as they were until the nightly refresh.
             session.rollback()
             log.warning("Timeliness of %d children not refreshed: %s", len(batch), error)
     return refreshed
@@ -305,8 +307,12 @@ def refresh_all_timeliness(
     child_ids = list(session.scalars(select(Child.id).order_by(Child.id)))
     done = 0
     for batch in _batches(child_ids, batch_size):
-        done += _write_batch(session, batch, today, since, rules)
-        session.commit()
+        try:
+            done += _write_batch(session, batch, today, since, rules)
+            session.commit()
+        except CalendarError as error:  # a school's term dates overlap: the rest go on
+            session.rollback()
+            log.warning("Timeliness of %d children not refreshed: %s", len(batch), error)
         if progress is not None:
             progress(done, len(child_ids))
     audit.record(
