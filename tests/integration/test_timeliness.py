@@ -31,6 +31,7 @@ from portal.models import (
 from portal.operations.timeliness import refresh_timeliness
 from portal.timeliness.status import obligation_status
 from tests.conftest import DEMO_EMAILS, csrf_token_from
+from tests.integration.test_page_accessibility import assert_accessible
 from workflows.timeliness import TimelinessStatus
 
 CHRISTMAS_ENTRY = date(2026, 12, 23)
@@ -126,9 +127,10 @@ def test_jayden_with_no_pep_since_entering_care_shows_as_overdue(seeded: Flask, 
         if "Jayden Scott" in row.text_content()
     )
     assert "Overdue by" in " ".join(row.text_content().split())
-    page = lxml.html.document_fromstring(
-        client.get(f"/children/{jayden_id}").get_data(as_text=True)
-    )
+    assert_accessible(overdue.get_data(as_text=True), "children list, overdue")
+    html = client.get(f"/children/{jayden_id}").get_data(as_text=True)
+    assert_accessible(html, "Jayden's page")
+    page = lxml.html.document_fromstring(html)
     initial_row = next(
         row
         for row in page.xpath("//table[@id='timeliness-obligations']/tbody/tr")
