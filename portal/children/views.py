@@ -32,7 +32,7 @@ from portal.form_registry import pep_child_facts, pep_year_start
 from portal.models import Child, Pep, User
 from portal.operations.audit import Actor
 from portal.operations.children import record_child_record_viewed, record_children_list_exported
-from portal.operations.peps import open_pep_of
+from portal.operations.peps import open_pep_of, proposed_pep_type
 from portal.operations.views_audit import (
     record_child_history_exported,
     record_child_history_viewed,
@@ -45,6 +45,7 @@ from portal.peps.permissions import (
 )
 from portal.timeliness.status import NOT_WORKED_OUT, NOT_WORKED_OUT_LABEL, STATUS_CHOICES
 from workflows.pep import PepState
+from workflows.pep_types import PepType
 from workflows.roles import Role
 
 blueprint = Blueprint("children", __name__)
@@ -241,6 +242,13 @@ def show_child(child_id: uuid.UUID) -> str:
     )
     # When each PEP is due tells of the child's care (entering care, moves): staff only too.
     obligations, terms = child_timeliness(db.session, child) if staff else ([], [])
+    may_start = may_start_pep(roles, child)
+    open_pep = open_pep_of(db.session, child)
+    # A change of school or placement since the latest PEP calls for a new PEP: say so, with
+    # a link that starts one of that type (the Timeliness panel says when, not how).
+    proposal = (
+        proposed_pep_type(db.session, child) if staff and may_start and not open_pep else None
+    )
     return render_template(
         "children/show.html",
         child=child,
@@ -249,9 +257,10 @@ def show_child(child_id: uuid.UUID) -> str:
         staff=staff,
         is_admin=Role.ADMIN in roles,
         my_roles=roles,
-        may_start=may_start_pep(roles, child),
+        may_start=may_start,
         start_refusal=pep_start_refusal(child, roles) if staff else None,
-        open_pep=open_pep_of(db.session, child),
+        open_pep=open_pep,
+        new_pep_due=proposal if proposal and proposal.pep_type in NEW_PEP_AFTER_A_CHANGE else None,
         left_care_reason=_left_care_reason(child),
         timeline=events,
         timeline_total=total,
@@ -261,6 +270,10 @@ def show_child(child_id: uuid.UUID) -> str:
         timeliness_terms=terms,
         readable_peps={pep.id: pep for pep in child.peps if may_read_pep(g.user, pep, roles)},
     )
+
+
+# The life events that call for a new PEP, as the child's page offers to start one.
+NEW_PEP_AFTER_A_CHANGE = frozenset({PepType.CHANGE_OF_SCHOOL, PepType.CHANGE_OF_PLACEMENT})
 
 
 def _left_care_reason(child: Child) -> str | None:

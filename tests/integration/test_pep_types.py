@@ -171,3 +171,24 @@ def test_the_type_is_shown_wherever_the_pep_is(seeded, client_for):
     assert draft.status_code == 200
     cover = dict(row for row in table_rows(open_docx(draft.data).tables[0]) if len(row) == 2)
     assert cover["Type of PEP"] == label
+
+
+def test_a_change_since_the_latest_pep_offers_a_new_pep_of_its_type(seeded, client_for):
+    admin = client_for("admin")
+    isla = child_id(seeded, ISLA)
+    peps_started_days_ago(seeded, ISLA, 30)
+    child_page = lxml.html.document_fromstring(page(admin, f"/children/{isla}"))
+    assert not child_page.xpath("//*[@id='new-pep-due']")  # the termly review: nothing to say
+    record_event(seeded, ISLA, "school_changed", 5)
+    child_page = lxml.html.document_fromstring(page(admin, f"/children/{isla}"))
+    due = child_page.get_element_by_id("new-pep-due")
+    assert "A new PEP is due: start a change of school or setting PEP" in " ".join(
+        due.text_content().split()
+    )
+    href = due.xpath(".//a/@href")[0]
+    assert href == f"/children/{isla}/peps/new?pep_type=change_of_school"
+    assert checked_type(page(admin, href)) == ["change_of_school"]
+    # Once the PEP is started, the child's page no longer offers one.
+    assert start(admin, isla, pep_type="change_of_school").status_code == 303
+    child_page = lxml.html.document_fromstring(page(admin, f"/children/{isla}"))
+    assert not child_page.xpath("//*[@id='new-pep-due']")
