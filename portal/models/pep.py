@@ -79,8 +79,10 @@ class Pep(Entity):
     snapshot: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     child: Mapped[Child] = relationship(back_populates="peps")
+    # Loaded only where asked (`selectinload(Pep.sections)` in the queries of pages that show
+    # every section): a list of PEPs, or a child's PEP history, needs none of their answers.
     sections: Mapped[list[PepSection]] = relationship(
-        back_populates="pep", lazy="selectin", cascade="all, delete-orphan"
+        back_populates="pep", lazy="select", cascade="all, delete-orphan"
     )
 
     __mapper_args__ = {"version_id_col": version}
