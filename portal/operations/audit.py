@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from portal.models import AuditEvent, User
+from portal.models.base import utc_now
 from workflows.roles import Role
 
 
@@ -19,6 +21,15 @@ class Actor:
     description: str
     client_address: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # When the action happened, for an action recorded as part of a story of past terms (the
+    # demo seed, acting each sign-off on its own day); None, as for every request, means now.
+    acting_at_utc: datetime | None = None
+
+    def at(self, moment: datetime) -> Actor:
+        """The same person, acting at a given moment (an aware datetime)."""
+        if moment.tzinfo is None:
+            raise ValueError("An actor acts at an aware datetime, not a naive one.")
+        return replace(self, acting_at_utc=moment)
 
     @classmethod
     def for_user(cls, user: User, client_address: str | None) -> Actor:
@@ -45,6 +56,7 @@ def record(
 ) -> AuditEvent:
     """Add an audit event to the session; the calling operation commits it with its change."""
     audit_event = AuditEvent(
+        occurred_at_utc=actor.acting_at_utc or utc_now(),
         actor_user_id=actor.user.id if actor.user else None,
         actor_description=actor.description[:300],
         action=action,

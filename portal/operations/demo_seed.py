@@ -12,8 +12,9 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -62,6 +63,8 @@ from workflows.engine import Accepted
 from workflows.pep import PepEvent, PepState
 from workflows.quality import Judgement, load_qa_criteria
 from workflows.roles import Role
+
+LONDON = ZoneInfo("Europe/London")
 
 DEMO_DOMAIN = "demo.openpep.test"
 HOME_AUTHORITY = "Demo County Council"
@@ -565,6 +568,9 @@ class _Meeting:
     # The days the people act on it (the submission, approval and sign-off), for the rules
     # that judge dates "not in the past" and the meeting "not in the future".
     acted_on: date
+    # The day the audit trail records those acts: a few days after the meeting, never after
+    # today (this term's open PEPs are judged valid today but were acted on when they were).
+    recorded_on: date
 
 
 def _meetings(demo: DemoChild, today: date) -> list[_Meeting]:
@@ -578,7 +584,8 @@ def _meetings(demo: DemoChild, today: date) -> list[_Meeting]:
     meetings = []
     for year, term in reversed(terms):
         meeting = _term_starts(year, term) + timedelta(days=rng.randint(28, 60))
-        meetings.append(_Meeting(year, term, meeting, meeting + timedelta(days=rng.randint(3, 8))))
+        acted_on = meeting + timedelta(days=rng.randint(3, 8))
+        meetings.append(_Meeting(year, term, meeting, acted_on, acted_on))
     if demo.current_pep is not None:
         year, term = current_term(today)
         start = _term_starts(year, term)
@@ -587,7 +594,9 @@ def _meetings(demo: DemoChild, today: date) -> list[_Meeting]:
             # A new PEP soon after the change of school, at the new school.
             meeting = min(_move_day(today) + timedelta(days=14), today - timedelta(days=1))
         # This term's open PEPs must still be valid today, when people next act on them.
-        meetings.append(_Meeting(year, term, max(start, meeting), today))
+        meeting = max(start, meeting)
+        recorded_on = min(meeting + timedelta(days=rng.randint(3, 8)), today)
+        meetings.append(_Meeting(year, term, meeting, today, recorded_on))
     return meetings
 
 
@@ -860,15 +869,47 @@ def _take_to(
         return
     teacher_roles = frozenset({Role.DESIGNATED_TEACHER})
     day = meeting.acted_on
-    _act(session, cast, teacher, pep, teacher_roles, PepEvent.SUBMITTED, day)
+    recorded_on = meeting.recorded_on
+    _act(
+        session,
+        cast,
+        teacher,
+        pep,
+        teacher_roles,
+        PepEvent.SUBMITTED,
+        day,
+        recorded_on=recorded_on,
+        step=0,
+    )
     if state is PepState.SUBMITTED:
         return
     social_worker_roles = frozenset({Role.SOCIAL_WORKER})
     if state is PepState.RETURNED and demo.reference in _RETURN_REASONS:
         reason = _RETURN_REASONS[demo.reference]
-        _act(session, cast, social_worker, pep, social_worker_roles, PepEvent.RETURNED, day, reason)
+        _act(
+            session,
+            cast,
+            social_worker,
+            pep,
+            social_worker_roles,
+            PepEvent.RETURNED,
+            day,
+            reason,
+            recorded_on=recorded_on,
+            step=1,
+        )
         return
-    _act(session, cast, social_worker, pep, social_worker_roles, PepEvent.APPROVED, day)
+    _act(
+        session,
+        cast,
+        social_worker,
+        pep,
+        social_worker_roles,
+        PepEvent.APPROVED,
+        day,
+        recorded_on=recorded_on,
+        step=1,
+    )
     if state is PepState.APPROVED:
         return
     reviewer = cast.reviewer()
@@ -902,7 +943,7 @@ def _take_to(
         decision = PepEvent.SIGNED_OFF
     outcome = record_quality_assurance(
         session,
-        Actor.for_user(reviewer, None),
+        Actor.for_user(reviewer, None).at(_acting_moment(meeting.recorded_on, step=2)),
         reviewer,
         pep,
         frozenset({Role.REVIEWER}),
@@ -915,6 +956,13 @@ def _take_to(
         raise RuntimeError(f"The demo seed could not {decision.action}: {outcome}")
 
 
+def _acting_moment(day: date, step: int) -> datetime:
+    """When the story's people act on a PEP that day: from ten in the morning, UK time, a few
+    minutes apart, so the audit trail, the sign-off table and timeliness all read the day the
+    story says, not the day the seed ran."""
+    return datetime.combine(day, time(10, 0), tzinfo=LONDON) + timedelta(minutes=7 * step)
+
+
 def _act(
     session: Session,
     cast: _Cast,
@@ -924,10 +972,13 @@ def _act(
     event: PepEvent,
     day: date,
     reason: str | None = None,
+    *,
+    recorded_on: date,
+    step: int,
 ) -> None:
     outcome = transition_pep(
         session,
-        Actor.for_user(user, None),
+        Actor.for_user(user, None).at(_acting_moment(recorded_on, step)),
         user,
         pep,
         roles,

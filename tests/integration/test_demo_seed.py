@@ -3,6 +3,7 @@ users, realistic answers, SSDA903 facts, and children whose lives have changed."
 
 import itertools
 import re
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
@@ -218,3 +219,26 @@ def test_seeding_again_changes_nothing_at_all(seeded):
         before = db.session.scalar(select(func.count(AuditEvent.id)))
         assert seed_demo_data(db.session) == "Demo data is already in place; nothing changed."
         assert db.session.scalar(select(func.count(AuditEvent.id))) == before
+
+
+def test_each_sign_off_is_dated_the_day_the_story_says_not_the_day_the_seed_ran(seeded):
+    """Timeliness reads the audit trail's dates: a term's PEP signed off in that term, by its
+    meeting, in order (submitted, then approved, then signed off)."""
+    with seeded.app_context():
+        peps = db.session.scalars(select(Pep).where(Pep.state.in_(["signed_off", "superseded"])))
+        for pep in peps:
+            moments = {
+                event.details["event"]: event.occurred_at_utc
+                for event in db.session.scalars(
+                    select(AuditEvent)
+                    .where(AuditEvent.object_id == str(pep.id))
+                    .where(AuditEvent.action == "pep.transition")
+                )
+            }
+            assert moments["submitted"] < moments["approved"] < moments["signed_off"]
+            signed_off_on = moments["signed_off"].date()
+            assert pep.meeting_date is not None
+            assert pep.meeting_date <= signed_off_on <= pep.meeting_date + timedelta(days=14), (
+                pep.term_label,
+                signed_off_on,
+            )
