@@ -192,3 +192,13 @@ def test_a_change_since_the_latest_pep_offers_a_new_pep_of_its_type(seeded, clie
     assert start(admin, isla, pep_type="change_of_school").status_code == 303
     child_page = lxml.html.document_fromstring(page(admin, f"/children/{isla}"))
     assert not child_page.xpath("//*[@id='new-pep-due']")
+
+
+def test_the_peps_other_pages_name_its_type_under_the_childs_name(seeded, client_for):
+    admin = client_for("admin")
+    response = start(admin, child_id(seeded, ISLA), pep_type="after_exclusion")
+    pep_id = response.headers["Location"].rsplit("/", 1)[-1]
+    for path in (f"/peps/{pep_id}/sections/meeting_details", f"/peps/{pep_id}/meeting"):
+        document = lxml.html.document_fromstring(page(admin, path))
+        caption = document.xpath("//span[contains(@class, 'govuk-caption-l')]")[0].text_content()
+        assert "After a permanent exclusion" in caption, path
