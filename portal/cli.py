@@ -220,8 +220,11 @@ def init_app(app: Flask) -> None:
         def progress(done: int, total: int) -> None:
             click.echo(f"{done} of {total} children refreshed")
 
-        done = refresh_all_timeliness(db.session, batch_size=max(1, batch_size), progress=progress)
-        click.echo(f"Timeliness worked out for {done} children.")
+        run = refresh_all_timeliness(db.session, batch_size=max(1, batch_size), progress=progress)
+        click.echo(f"Timeliness worked out for {run.children} children.")
+        problem = run.problem()
+        if problem is not None:
+            raise click.ClickException(problem)
 
     @app.cli.command("load-term-dates")
     @click.argument("csv_path", type=click.Path(exists=True, dir_okay=False))
