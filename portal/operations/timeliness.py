@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
 
@@ -22,7 +23,12 @@ from portal.models import Child, ChildTimeliness, TimelinessObligation
 from portal.models.base import utc_now
 from portal.operations import audit
 from portal.operations.audit import Actor
-from portal.timeliness.facts import ChildTimelinessFacts, facts_for_children, records_begin_on
+from portal.timeliness.facts import (
+    ChildTimelinessFacts,
+    england_today,
+    facts_for_children,
+    records_begin_on,
+)
 from portal.timeliness.status import OPEN_STATUSES
 from workflows.calendar import TERMS, CalendarError, NoTermDatesError, SchoolCalendar
 from workflows.pep_types import PepType
@@ -41,6 +47,9 @@ BATCH_SIZE = 500
 T = TypeVar("T")
 # Nothing has met these yet and no exemption applies: the child still owes them.
 STILL_OWED = frozenset({*OPEN_STATUSES, TimelinessStatus.OVERDUE})
+# What stops one batch of a refresh and no other: a lost race with another refresh of the same
+# children (a unique row written twice, or a lock), or term dates that cannot be used.
+REFRESH_FAILURES = (IntegrityError, OperationalError, CalendarError)
 
 
 def _rules() -> TimelinessRules:
@@ -259,7 +268,7 @@ def refresh_timeliness(
     wanted = list(dict.fromkeys(child_ids))
     if not wanted:
         return 0
-    today = today or date.today()
+    today = today or england_today()
     rules = _rules()
     since = records_begin_on(session, _configured_since(), today)
     refreshed = 0
@@ -267,7 +276,7 @@ def refresh_timeliness(
         try:
             refreshed += _write_batch(session, batch, today, since, rules)
             session.commit()
-        except (IntegrityError, OperationalError, CalendarError) as error:
+        except REFRESH_FAILURES as error:
             # The change that called this is already saved: a lost race or term dates that
             # cannot be used leave these children as they were until the nightly refresh.
             session.rollback()
@@ -281,7 +290,7 @@ def stage_timeliness_of_references(
     """Work out the timeliness of the children with these references inside the caller's
     transaction (an import: the rows are kept only if the import is), without committing."""
     wanted = list(dict.fromkeys(references))
-    today = today or date.today()
+    today = today or england_today()
     rules = _rules()
     since = records_begin_on(session, _configured_since(), today)
     staged = 0
@@ -293,25 +302,51 @@ def stage_timeliness_of_references(
     return staged
 
 
+@dataclass(frozen=True)
+class TimelinessRun:
+    """What a run over every child did: the children refreshed, and the batches that were not
+    (each rolled back alone; the next run tries them again)."""
+
+    children: int
+    failed_batches: int
+    failed_children: int
+
+    def problem(self) -> str | None:
+        """A sentence for whoever runs the command, or None when every batch was refreshed."""
+        if not self.failed_batches:
+            return None
+        batches = "batch" if self.failed_batches == 1 else "batches"
+        return (
+            f"{self.failed_batches} {batches} ({self.failed_children} children) could not be "
+            "refreshed, because term dates could not be used or another change to the same "
+            "children happened at the same moment. Check the log, then run "
+            "refresh-timeliness again."
+        )
+
+
 def refresh_all_timeliness(
     session: Session,
     today: date | None = None,
     batch_size: int = BATCH_SIZE,
     progress: Callable[[int, int], None] | None = None,
-) -> int:
+) -> TimelinessRun:
     """Every child's timeliness, a batch at a time (each its own transaction, so a run over
     100,000 children holds no long lock), then one audit event for the run."""
-    today = today or date.today()
+    today = today or england_today()
     rules = _rules()
     since = records_begin_on(session, _configured_since(), today)
     child_ids = list(session.scalars(select(Child.id).order_by(Child.id)))
-    done = 0
+    done = failed_batches = failed_children = 0
     for batch in _batches(child_ids, batch_size):
         try:
             done += _write_batch(session, batch, today, since, rules)
             session.commit()
-        except CalendarError as error:  # a school's term dates overlap: the rest go on
+        except REFRESH_FAILURES as error:
+            # Term dates that cannot be used, or a per-change refresh of the same children
+            # racing this batch: roll this batch back and go on with the others.
             session.rollback()
+            failed_batches += 1
+            failed_children += len(batch)
             log.warning("Timeliness of %d children not refreshed: %s", len(batch), error)
         if progress is not None:
             progress(done, len(child_ids))
@@ -322,11 +357,13 @@ def refresh_all_timeliness(
         "timeliness",
         None,
         children=done,
+        failed_batches=failed_batches,
+        failed_children=failed_children,
         today=today.isoformat(),
         records_begin_on=since.isoformat(),
     )
     session.commit()
-    return done
+    return TimelinessRun(done, failed_batches, failed_children)
 
 
 def _batches(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:

@@ -56,6 +56,12 @@ def england_day(moment: datetime) -> date:
     return moment.astimezone(ENGLAND).date()
 
 
+def england_today(now: datetime | None = None) -> date:
+    """Today in England: between midnight and 01:00 in summer, UTC is still on yesterday, and a
+    deadline falls due (or a reminder goes) on England's day, not the server's."""
+    return (now or datetime.now(ENGLAND)).astimezone(ENGLAND).date()
+
+
 def facts_for_children(
     session: Session, child_ids: Sequence[uuid.UUID]
 ) -> list[ChildTimelinessFacts]:

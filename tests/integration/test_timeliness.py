@@ -10,11 +10,13 @@ import io
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import lxml.html
+import pytest
 from flask import Flask
 from sqlalchemy import event, func, select
+from sqlalchemy.exc import OperationalError
 from werkzeug.datastructures import MultiDict
 
 from portal.children.queries import ChildrenListQuery, child_timeliness, children_matching
@@ -28,7 +30,9 @@ from portal.models import (
     TimelinessObligation,
     User,
 )
+from portal.operations import timeliness as timeliness_operations
 from portal.operations.timeliness import refresh_timeliness
+from portal.timeliness.facts import england_today
 from portal.timeliness.status import obligation_status
 from tests.conftest import DEMO_EMAILS, csrf_token_from
 from tests.integration.test_page_accessibility import assert_accessible
@@ -267,6 +271,44 @@ def test_the_nightly_command_refreshes_every_child_in_batches_and_records_one_ev
     assert f"{children} of {children} children refreshed" in result.output
     assert f"Timeliness worked out for {children} children." in result.output
     assert len(events) == 1 and events[0].details["children"] == children
+
+
+def test_a_batch_that_loses_a_race_is_rolled_back_and_the_others_go_on(
+    seeded: Flask, monkeypatch: pytest.MonkeyPatch
+):
+    """A per-change refresh racing the nightly run fails one batch (a lock or a row written
+    twice): the run goes on, counts it, and the command says so and exits non-zero."""
+    write_batch = timeliness_operations._write_batch
+    calls: list[int] = []
+
+    def second_batch_loses_a_race(session, child_ids, *args):  # type: ignore[no-untyped-def]
+        calls.append(len(child_ids))
+        if len(calls) == 2:
+            raise OperationalError("UPDATE child_timeliness", {}, Exception("database is locked"))
+        return write_batch(session, child_ids, *args)
+
+    monkeypatch.setattr(timeliness_operations, "_write_batch", second_batch_loses_a_race)
+    result = seeded.test_cli_runner().invoke(args=["refresh-timeliness", "--batch-size", "10"])
+    assert result.exit_code != 0
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output
+    assert "1 batch (10 children) could not be refreshed" in result.output
+    with seeded.app_context():
+        children = db.session.scalar(select(func.count()).select_from(Child))
+        event_row = db.session.scalar(
+            select(AuditEvent).where(AuditEvent.action == "timeliness.refreshed")
+        )
+    assert len(calls) == -(-children // 10)
+    assert f"Timeliness worked out for {children - 10} children." in result.output
+    assert event_row is not None
+    assert event_row.details["failed_batches"] == 1
+    assert event_row.details["children"] == children - 10
+
+
+def test_today_is_englands_day_not_the_servers():
+    summer_half_past_midnight_in_london = datetime(2026, 6, 30, 23, 30, tzinfo=UTC)
+    assert england_today(summer_half_past_midnight_in_london) == date(2026, 7, 1)
+    assert england_today(datetime(2026, 12, 31, 23, 30, tzinfo=UTC)) == date(2026, 12, 31)
 
 
 # --- Refusals --------------------------------------------------------------------------------
