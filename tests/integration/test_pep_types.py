@@ -11,8 +11,9 @@ from datetime import UTC, date, datetime, timedelta
 import lxml.html
 from sqlalchemy import select
 
+from portal.exports.builder import build_pep_document
 from portal.extensions import db
-from portal.models import AuditEvent, Child, ChildEvent, Pep
+from portal.models import AuditEvent, Child, ChildEvent, Pep, PepRecord
 from portal.operations.peps import proposed_pep_type
 from tests.conftest import csrf_token_from
 from tests.integration.pep_helpers import page
@@ -202,3 +203,31 @@ def test_the_peps_other_pages_name_its_type_under_the_childs_name(seeded, client
         document = lxml.html.document_fromstring(page(admin, path))
         caption = document.xpath("//span[contains(@class, 'govuk-caption-l')]")[0].text_content()
         assert "After a permanent exclusion" in caption, path
+
+
+def test_a_stored_record_is_served_as_stored_and_only_new_documents_name_a_new_type(
+    seeded, client_for
+):
+    with seeded.app_context():
+        record = db.session.scalar(select(PepRecord).order_by(PepRecord.generated_at_utc).limit(1))
+        assert record is not None
+        pep_id, stored_bytes = record.pep_id, record.content
+        # The PEP's type changed after its record was made (as for every PEP from before
+        # types were recorded, which became termly reviews).
+        db.session.get(Pep, pep_id).pep_type = "change_of_school"
+        db.session.commit()
+    admin = client_for("admin")
+    response = admin.get(f"/peps/{pep_id}/export/record.docx")
+    assert response.status_code == 200
+    assert response.data == stored_bytes  # byte for byte: the record is never rebuilt
+    stored_cover = dict(
+        row for row in table_rows(open_docx(stored_bytes).tables[0]) if len(row) == 2
+    )
+    assert stored_cover.get("Type of PEP") != "Change of school or setting"
+    with seeded.app_context():
+        pep = db.session.get(Pep, pep_id)
+        rebuilt = build_pep_document(
+            pep, settings=seeded.config, draft=True, generated_at=datetime.now(UTC)
+        )
+    cover = dict(row for row in table_rows(open_docx(rebuilt).tables[0]) if len(row) == 2)
+    assert cover["Type of PEP"] == "Change of school or setting"
