@@ -304,9 +304,13 @@ def _ordered(query: Select[Any], sort: str) -> Select[Any]:
         return query.order_by(Child.date_of_birth.desc(), *name)
     if sort == "school":
         return query.order_by(School.name.is_(None), School.name, *name)
-    if sort == "pep_due":  # the soonest (or longest overdue) first; nothing due last
-        due = child_due_on_sql()
-        return query.order_by(due.is_(None), due, *name)
+    if sort == "pep_due":
+        # Something still open first, soonest (or longest overdue) first; then the settled
+        # (done or exempt) by their date; never worked out last.
+        open_due, settled_due = ChildTimeliness.open_due_on, ChildTimeliness.settled_due_on
+        return query.order_by(
+            open_due.is_(None), open_due, settled_due.is_(None), settled_due, *name
+        )
     if sort == "latest_pep":  # the most recent PEP first; children with none last
         year = _latest_pep_column(Pep.academic_year)
         return query.order_by(

@@ -159,7 +159,11 @@ def _is_staff(user: User) -> bool:
 
 def _filters(staff: bool) -> ChildrenFilters:
     filters = ChildrenFilters.from_args(request.args)
-    return filters if staff else dataclasses.replace(filters, status="")
+    if staff:
+        return filters
+    # A carer's view of a child has no Timeliness panel: nor does their list of children.
+    sort = "name" if filters.sort == "pep_due" else filters.sort
+    return dataclasses.replace(filters, status="", due="", sort=sort)
 
 
 @blueprint.get("/children")
@@ -185,7 +189,7 @@ def list_children() -> str:
         latest_states=LATEST_STATES,
         care_statuses=CARE_STATUS_LABELS,
         pep_due_statuses=PEP_DUE_STATUSES,
-        sorts=SORT_LABELS,
+        sorts=SORT_LABELS if staff else {k: v for k, v in SORT_LABELS.items() if k != "pep_due"},
     )
 
 
