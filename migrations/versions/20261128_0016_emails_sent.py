@@ -31,6 +31,7 @@ def upgrade() -> None:
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("claimed_at_utc", sa.DateTime(timezone=True), nullable=True),
         sa.Column("sent_at_utc", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("next_attempt_at_utc", sa.DateTime(timezone=True), nullable=True),
         sa.Column("last_error", sa.String(length=500), nullable=True),
         sa.Column("attachment_filename", sa.String(length=100), nullable=True),
         sa.Column("attachment_content_type", sa.String(length=100), nullable=True),

@@ -21,6 +21,10 @@ class EmailStatus(StrEnum):
     SENT = "sent"  # the mail server accepted it
     FAILED = "failed"  # the mail server could not be reached or refused it: tried again later
     NOT_SENT = "not_sent"  # email is not set up: kept so the person can still read it here
+    # Tried for GIVE_UP_AFTER (two days) without the mail server taking it: no more attempts.
+    GAVE_UP = "gave_up"
+    # The recipient's account was switched off before it was sent: a leaver is not emailed.
+    ACCOUNT_SWITCHED_OFF = "account_switched_off"
 
     @property
     def label(self) -> str:
@@ -33,6 +37,8 @@ EMAIL_STATUS_LABELS: dict[EmailStatus, str] = {
     EmailStatus.SENT: "Sent",
     EmailStatus.FAILED: "Not delivered: the mail server could not take it",
     EmailStatus.NOT_SENT: "Not sent: email is not set up",
+    EmailStatus.GAVE_UP: "Not delivered: the mail server could not take it for two days",
+    EmailStatus.ACCOUNT_SWITCHED_OFF: "Not sent: the account was switched off",
 }
 
 
@@ -66,6 +72,9 @@ class Email(Entity):
     # When a sender claimed it: a claim much older than a send can take means that sender died.
     claimed_at_utc: Mapped[datetime | None] = mapped_column(UtcDateTime)
     sent_at_utc: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # A failed email is not tried again before this (a back-off that doubles with each attempt),
+    # so that an hour's outage does not use up its attempts.
+    next_attempt_at_utc: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # Why the last attempt did not deliver it, in words an admin can act on.
     last_error: Mapped[str | None] = mapped_column(String(500))
     # A file sent with the email (a meeting's calendar invitation): name, MIME type, text.

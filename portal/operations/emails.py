@@ -40,11 +40,19 @@ from portal.operations.audit import Actor
 
 logger = logging.getLogger(__name__)
 
-# A failed email is tried again by each send-reminders run, up to this many attempts in all.
-MAX_ATTEMPTS = 8
+# A failed email waits before its next attempt: 5 minutes after the first failure, then twice as
+# long after each (10, 20, 40 minutes...), never more than 4 hours. An outage of an hour or two,
+# with cron every few minutes, costs a few attempts, not the email.
+FIRST_RETRY_DELAY = timedelta(minutes=5)
+LONGEST_RETRY_DELAY = timedelta(hours=4)
+# An email the mail server has not taken this long after it was written is given up, recorded
+# as such (its status, its last error, an audit event) for an admin to see: a reminder two days
+# late would mislead more than help.
+GIVE_UP_AFTER = timedelta(hours=48)
 # A claim older than this belongs to a sender that stopped mid-send (a send takes at most the
-# SMTP timeout): the email is claimed again. Only a sender that died after the mail server took
-# the message and before recording it could make that a second copy.
+# SMTP timeout): it counts as a failed attempt, and the email is tried again after its back-off.
+# Only a sender that died after the mail server took the message and before recording it could
+# make that a second copy.
 STALE_CLAIM = timedelta(minutes=15)
 # The most emails one delivery run sends, so that one run never holds the queue for long.
 DELIVERY_BATCH = 500
@@ -274,16 +282,106 @@ def wait_for_background_emails(app: Flask, timeout: float = 10) -> bool:
 class DeliveryReport:
     sent: int = 0
     failed: int = 0
-    skipped: int = 0  # claimed by another sender first, or already sent
+    skipped: int = 0  # claimed by another sender first, already sent, or account switched off
+    gave_up: int = 0  # failed for GIVE_UP_AFTER, or could not be put together: not tried again
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """How long a failed email waits after its `attempts`-th attempt: doubling, capped."""
+    doublings = min(max(attempts - 1, 0), 16)  # 2**16 * 5 minutes is far past the cap
+    return min(FIRST_RETRY_DELAY * (2**doublings), LONGEST_RETRY_DELAY)
 
 
 def _deliverable(now: datetime) -> Any:
-    """Rows a sender may claim: new, failed with attempts left, or a stale claim."""
+    """Rows a sender may claim: new, or failed and due for their next attempt."""
     return or_(
         Email.status == EmailStatus.QUEUED.value,
-        (Email.status == EmailStatus.FAILED.value) & (Email.attempts < MAX_ATTEMPTS),
-        (Email.status == EmailStatus.SENDING.value) & (Email.claimed_at_utc < now - STALE_CLAIM),
+        (Email.status == EmailStatus.FAILED.value)
+        & or_(Email.next_attempt_at_utc.is_(None), Email.next_attempt_at_utc <= now),
     )
+
+
+def _record_failure(email: Email, error: str, failed_at: datetime) -> str:
+    """Record one failed attempt: tried again after its back-off, or given up when the next
+    attempt would come after GIVE_UP_AFTER (or when trying again cannot help). Returns the
+    audit action."""
+    next_attempt = failed_at + retry_delay(email.attempts)
+    gave_up = next_attempt > email.created_at_utc + GIVE_UP_AFTER
+    email.next_attempt_at_utc = None if gave_up else next_attempt
+    email.updated_at_utc = failed_at
+    if gave_up:
+        email.status = EmailStatus.GAVE_UP.value
+        email.last_error = (
+            f"Gave up after {email.attempts} attempts over "
+            f"{_hours(failed_at - email.created_at_utc)}. {error}"
+        )[:ERROR_MAX]
+        return "email.gave_up"
+    email.status = EmailStatus.FAILED.value
+    email.last_error = error[:ERROR_MAX]
+    return "email.failed"
+
+
+def _hours(span: timedelta) -> str:
+    hours = int(span.total_seconds() // 3600)
+    return "1 hour" if hours == 1 else f"{hours} hours"
+
+
+def _audit_outcome(session: Session, actor: Actor, action: str, email: Email) -> None:
+    audit.record(
+        session,
+        actor,
+        action,
+        "email",
+        email.id,
+        kind=email.kind,
+        recipient_id=str(email.recipient_id) if email.recipient_id else None,
+        attempt=email.attempts,
+        error=email.last_error,
+        next_attempt_at_utc=(
+            email.next_attempt_at_utc.isoformat() if email.next_attempt_at_utc else None
+        ),
+    )
+
+
+def _fail_stale_claims(
+    session: Session, actor: Actor, now: datetime, email_ids: list[uuid.UUID] | None
+) -> None:
+    """A sender that claimed an email and stopped (killed mid-send) used one attempt: record it
+    as failed, with its back-off from the claim, so that it is neither claimed forever nor lost."""
+    query = select(Email.id).where(
+        Email.status == EmailStatus.SENDING.value, Email.claimed_at_utc < now - STALE_CLAIM
+    )
+    if email_ids is not None:
+        query = query.where(Email.id.in_(email_ids))
+    stale_ids = list(session.scalars(query.limit(DELIVERY_BATCH)))
+    session.commit()
+    for email_id in stale_ids:
+        # Only one sender may turn a stale claim into a failure (the conditional update).
+        taken = session.execute(
+            update(Email)
+            .where(
+                Email.id == email_id,
+                Email.status == EmailStatus.SENDING.value,
+                Email.claimed_at_utc < now - STALE_CLAIM,
+            )
+            .values(status=EmailStatus.FAILED.value, updated_at_utc=now)
+            .execution_options(synchronize_session=False)
+        )
+        if taken.rowcount != 1:  # type: ignore[attr-defined]
+            session.rollback()
+            continue
+        email = session.get(Email, email_id, populate_existing=True)
+        if email is None:  # pragma: no cover - the row was just updated
+            session.rollback()
+            continue
+        action = _record_failure(
+            email,
+            "The sender stopped while handing this email to the mail server; it may not "
+            "have arrived.",
+            email.claimed_at_utc or now,
+        )
+        _audit_outcome(session, actor, action, email)
+        session.commit()
 
 
 def deliver_emails(
@@ -298,13 +396,15 @@ def deliver_emails(
     smtp = settings.get("SMTP")
     if smtp is None:
         return report  # queued emails wait for a mail server; none is set up
+    system = Actor.system("email delivery")
+    wanted = list(email_ids) if email_ids is not None else None
+    _fail_stale_claims(session, system, utc_now(), wanted)
     now = utc_now()
     query = select(Email.id).where(_deliverable(now))
-    if email_ids is not None:
-        query = query.where(Email.id.in_(list(email_ids)))
+    if wanted is not None:
+        query = query.where(Email.id.in_(wanted))
     candidates = list(session.scalars(query.order_by(Email.created_at_utc).limit(limit)))
     session.commit()  # end the read, so that each claim is its own short transaction
-    system = Actor.system("email delivery")
     for email_id in candidates:
         claimed_at = utc_now()
         claim = session.execute(
@@ -325,33 +425,56 @@ def deliver_emails(
         email = session.get(Email, email_id, populate_existing=True)
         if email is None:
             continue
-        error = send_through_smtp(smtp, settings, email)
-        finished = utc_now()
-        if error is None:
-            email.status = EmailStatus.SENT.value
-            email.sent_at_utc = finished
-            email.last_error = None
+        action = _send_one(smtp, settings, email)
+        if action == "email.sent":
             report.sent += 1
+        elif action == "email.not_sent":
+            report.skipped += 1
+        elif action == "email.gave_up":
+            report.gave_up += 1
         else:
-            email.status = EmailStatus.FAILED.value
-            gave_up = email.attempts >= MAX_ATTEMPTS
-            email.last_error = (
-                error if not gave_up else f"Gave up after {email.attempts} attempts. {error}"
-            )[:ERROR_MAX]
             report.failed += 1
-        audit.record(
-            session,
-            system,
-            "email.sent" if error is None else "email.failed",
-            "email",
-            email.id,
-            kind=email.kind,
-            recipient_id=str(email.recipient_id) if email.recipient_id else None,
-            attempt=email.attempts,
-            error=email.last_error,
-        )
+        _audit_outcome(session, system, action, email)
         session.commit()
     return report
+
+
+def _send_one(smtp: SmtpSettings, settings: Mapping[str, Any], email: Email) -> str:
+    """Send one claimed email and record the outcome on it; returns the audit action. Whatever
+    goes wrong with this one email is recorded on it and never stops the run's other emails."""
+    recipient = email.recipient
+    if recipient is not None and not recipient.active:
+        email.status = EmailStatus.ACCOUNT_SWITCHED_OFF.value
+        email.last_error = (
+            f"Not sent: {recipient.display_name}'s account was switched off before it was sent."
+        )[:ERROR_MAX]
+        email.updated_at_utc = utc_now()
+        return "email.not_sent"
+    try:
+        message = build_message(settings, email)
+    except Exception as error:  # a row that cannot become a message: trying again cannot help
+        logger.exception("Email %s could not be put together.", email.id)
+        email.status = EmailStatus.GAVE_UP.value
+        email.next_attempt_at_utc = None
+        email.updated_at_utc = utc_now()
+        email.last_error = (
+            f"This email could not be put together, so it will not be tried again: {error}"
+        )[:ERROR_MAX]
+        return "email.gave_up"
+    try:
+        error = send_through_smtp(smtp, settings, email, message)
+    except Exception as unexpected:  # never leave a claimed email in SENDING
+        logger.exception("Sending email %s failed unexpectedly.", email.id)
+        error = f"Sending failed unexpectedly: {unexpected}"
+    finished = utc_now()
+    if error is None:
+        email.status = EmailStatus.SENT.value
+        email.sent_at_utc = finished
+        email.next_attempt_at_utc = None
+        email.last_error = None
+        email.updated_at_utc = finished
+        return "email.sent"
+    return _record_failure(email, error, finished)
 
 
 def build_message(settings: Mapping[str, Any], email: Email) -> EmailMessage:
@@ -384,10 +507,16 @@ def build_message(settings: Mapping[str, Any], email: Email) -> EmailMessage:
     return message
 
 
-def send_through_smtp(smtp: SmtpSettings, settings: Mapping[str, Any], email: Email) -> str | None:
+def send_through_smtp(
+    smtp: SmtpSettings,
+    settings: Mapping[str, Any],
+    email: Email,
+    message: EmailMessage | None = None,
+) -> str | None:
     """Hand one email to the mail server; None when it accepted it, else why not, in words."""
-    message = build_message(settings, email)
     try:
+        if message is None:
+            message = build_message(settings, email)
         context = ssl.create_default_context()
         client: smtplib.SMTP
         if smtp.tls:

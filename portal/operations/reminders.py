@@ -259,8 +259,14 @@ class RemindersReport:
         if email_set_up:
             lines.append(
                 f"Sent {self.delivery.sent} email{'' if self.delivery.sent == 1 else 's'}; "
-                f"{self.delivery.failed} could not be delivered and will be tried again."
+                f"{self.delivery.failed} could not be delivered and will be tried again later."
             )
+            if self.delivery.gave_up:
+                lines.append(
+                    f"Gave up on {self.delivery.gave_up} email"
+                    f"{'' if self.delivery.gave_up == 1 else 's'} that could not be delivered "
+                    "(each one's last error says why)."
+                )
         else:
             lines.append(
                 "Email is not set up (OPENPEP_SMTP_HOST): reminders are recorded, and each "

@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import timedelta
 
 import lxml.html
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from devtools.smtp_sink import ReceivedMessage, SmtpSink
 from portal.extensions import db
 from portal.models import AuditEvent, Child, Email, EmailStatus, Pep, Term, User
+from portal.models.base import utc_now
 from portal.operations.audit import Actor
 from portal.operations.emails import wait_for_background_emails
 from portal.operations.peps import start_pep
@@ -67,6 +69,18 @@ def new_messages(app, sink: SmtpSink, before: int, count: int) -> list[ReceivedM
     messages = sink.wait_for(before + count)[before:]
     assert len(messages) == count, [(m.recipients, m.subject) for m in messages]
     return messages
+
+
+def let_retry_delays_pass(app) -> None:
+    """Move every failed email's next attempt to now, as if its back-off had passed."""
+    with app.app_context():
+        db.session.execute(
+            update(Email)
+            .where(Email.status == EmailStatus.FAILED.value)
+            .values(next_attempt_at_utc=utc_now() - timedelta(seconds=1))
+            .execution_options(synchronize_session=False)
+        )
+        db.session.commit()
 
 
 def assert_good_email(message: ReceivedMessage, names: tuple[str, ...], path: str) -> None:
@@ -184,6 +198,7 @@ def test_a_refusing_mail_server_neither_fails_the_action_nor_loses_the_email(
         assert "554" in email.last_error
 
     mail.refusing = False
+    let_retry_delays_pass(seeded)
     result = seeded.test_cli_runner().invoke(args=["send-reminders"])
     assert result.exit_code == 0, result.output
     assert "Sent" in result.output
@@ -210,6 +225,7 @@ def test_a_mail_server_that_cannot_be_reached_is_recorded_and_retried(
         assert email.status == "failed"
         assert f"127.0.0.1:{closed_port}" in email.last_error
     send_email_through(seeded, mail.host, mail.port)
+    let_retry_delays_pass(seeded)
     assert seeded.test_cli_runner().invoke(args=["send-reminders"]).exit_code == 0
     retried = [m for m in mail.received() if m.subject == "A PEP is ready for quality assurance"]
     assert [m.recipients for m in retried] == [(REVIEWER,)]
@@ -425,3 +441,153 @@ def test_for_a_child_with_no_school_place_the_adviser_hears_in_the_teachers_plac
     assert sorted(m.recipients for m in messages) == [(SW,), ("vs.adviser@demo.openpep.test",)]
     for message in messages:
         assert_good_email(message, child_names(seeded, no_school), f"/peps/{pep_id}")
+
+
+# --------------------------------------------------------------------------------------------
+# Retries: a back-off, giving up by age, and one bad email never stopping the others
+# --------------------------------------------------------------------------------------------
+
+
+def queue_test_email(app, subject, *, recipient_email=DT, address=None):
+    from portal.operations.emails import EmailContent, queue_email
+
+    with app.app_context():
+        recipient = (
+            db.session.scalar(select(User).where(User.email == recipient_email))
+            if address is None
+            else None
+        )
+        email_id = queue_email(
+            db.session,
+            Actor.system("test"),
+            recipient=recipient,
+            kind="test",
+            content=EmailContent(subject, ("Something happened.",), "Open it", BASE_URL + "/"),
+            key=f"test:{subject}",
+            settings=app.config,
+            deliver_after_commit=False,
+            address=address,
+            recipient_name="Someone" if address else None,
+        )
+        db.session.commit()
+        return email_id
+
+
+def deliver_only(app, email_id) -> None:
+    """One delivery run for this one email (cron's run, without the day's reminders)."""
+    from portal.operations.emails import deliver_emails
+
+    with app.app_context():
+        deliver_emails(db.session, app.config, email_ids=[email_id])
+
+
+def run_send_reminders(app) -> str:
+    result = app.test_cli_runner().invoke(args=["send-reminders"])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_an_hours_outage_costs_attempts_with_a_growing_wait_not_the_email(
+    mail, closed_port, seeded
+):
+    email_id = queue_test_email(seeded, "Through an outage")
+    send_email_through(seeded, "127.0.0.1", closed_port)
+    waits = []
+    # Cron every 5 minutes for an hour, with the mail server down.
+    for _run in range(12):
+        deliver_only(seeded, email_id)
+        with seeded.app_context():
+            email = db.session.get(Email, email_id)
+            if email.next_attempt_at_utc and email.next_attempt_at_utc > utc_now():
+                waits.append(email.next_attempt_at_utc - email.updated_at_utc)
+        let_retry_delays_pass(seeded)
+    with seeded.app_context():
+        email = db.session.get(Email, email_id)
+        assert email.status == EmailStatus.FAILED.value
+    assert [round(wait.total_seconds() / 60) for wait in waits[:7]] == [5, 10, 20, 40, 80, 160, 240]
+    assert round(waits[-1].total_seconds() / 3600) == 4  # capped
+    # Without the back-off pushed along, a run straight after a failure leaves the email alone.
+    send_email_through(seeded, "127.0.0.1", closed_port)
+    deliver_only(seeded, email_id)
+    with seeded.app_context():
+        attempts = db.session.get(Email, email_id).attempts
+    deliver_only(seeded, email_id)
+    with seeded.app_context():
+        assert db.session.get(Email, email_id).attempts == attempts
+    # The mail server is back: the email arrives.
+    send_email_through(seeded, mail.host, mail.port)
+    let_retry_delays_pass(seeded)
+    deliver_only(seeded, email_id)
+    assert [m.subject for m in mail.received() if m.subject == "Through an outage"] == [
+        "Through an outage"
+    ]
+
+
+def test_an_email_failing_for_two_days_is_given_up_and_the_admin_can_see_why(closed_port, seeded):
+    send_email_through(seeded, "127.0.0.1", closed_port)
+    email_id = queue_test_email(seeded, "Never arrives")
+    run_send_reminders(seeded)
+    with seeded.app_context():
+        db.session.execute(
+            update(Email)
+            .where(Email.id == email_id)
+            .values(created_at_utc=utc_now() - timedelta(hours=47, minutes=58))
+            .execution_options(synchronize_session=False)
+        )
+        db.session.commit()
+    let_retry_delays_pass(seeded)
+    output = run_send_reminders(seeded)
+    assert "Gave up on 1 email" in output
+    with seeded.app_context():
+        email = db.session.get(Email, email_id)
+        assert email.status == EmailStatus.GAVE_UP.value
+        assert email.last_error.startswith("Gave up after 2 attempts over 47 hours.")
+        assert f"127.0.0.1:{closed_port}" in email.last_error
+        event = db.session.scalar(
+            select(AuditEvent).where(
+                AuditEvent.action == "email.gave_up", AuditEvent.object_id == str(email_id)
+            )
+        )
+        assert event is not None
+    let_retry_delays_pass(seeded)
+    run_send_reminders(seeded)
+    with seeded.app_context():
+        assert db.session.get(Email, email_id).attempts == 2  # never tried again
+
+
+def test_an_email_that_cannot_be_put_together_does_not_stop_the_others(mail, seeded):
+    bad_id = queue_test_email(seeded, "Bad address", address="someone@example.org\nBcc: x@y.z")
+    good_id = queue_test_email(seeded, "Good one")
+    output = run_send_reminders(seeded)
+    assert "Gave up on 1 email" in output
+    ours = [m.subject for m in mail.received() if m.subject in ("Bad address", "Good one")]
+    assert ours == ["Good one"]
+    with seeded.app_context():
+        bad = db.session.get(Email, bad_id)
+        assert bad.status == EmailStatus.GAVE_UP.value
+        assert bad.last_error.startswith("This email could not be put together")
+        assert db.session.get(Email, good_id).status == EmailStatus.SENT.value
+
+
+def test_an_email_to_a_switched_off_account_is_not_sent_and_says_why(mail, seeded):
+    switched_off_id = queue_test_email(seeded, "For a leaver")
+    other_id = queue_test_email(seeded, "For a colleague", recipient_email=SW)
+    with seeded.app_context():
+        teacher = db.session.scalar(select(User).where(User.email == DT))
+        teacher.active = False  # switched off after the email was written
+        db.session.commit()
+    run_send_reminders(seeded)
+    ours = [(m.recipients, m.subject) for m in mail.received() if m.subject.startswith("For a")]
+    assert ours == [((SW,), "For a colleague")]
+    with seeded.app_context():
+        email = db.session.get(Email, switched_off_id)
+        assert email.status == EmailStatus.ACCOUNT_SWITCHED_OFF.value
+        assert "account was switched off" in email.last_error
+        assert email.status_enum.label == "Not sent: the account was switched off"
+        assert db.session.get(Email, other_id).status == EmailStatus.SENT.value
+        assert db.session.scalar(
+            select(AuditEvent).where(
+                AuditEvent.action == "email.not_sent",
+                AuditEvent.object_id == str(switched_off_id),
+            )
+        )

@@ -12,11 +12,11 @@ from datetime import datetime, time, timedelta
 from sqlalchemy import func, select, update
 
 from portal.extensions import db
-from portal.models import ContributionInvite, Email, EmailStatus, Pep, User
+from portal.models import AuditEvent, ContributionInvite, Email, EmailStatus, Pep, User
 from portal.models.base import utc_now
 from portal.operations.audit import Actor
 from portal.operations.emails import (
-    MAX_ATTEMPTS,
+    GIVE_UP_AFTER,
     STALE_CLAIM,
     EmailContent,
     deliver_emails,
@@ -33,6 +33,7 @@ from portal.presentation import UK
 from tests.conftest import DEMO_EMAILS
 from tests.integration.pep_helpers import invite_token, open_pep_id
 from tests.integration.smtp import BASE_URL
+from tests.integration.test_emails import let_retry_delays_pass
 
 SUBMITTED = "DCC-1102"  # Oliver: submitted, waiting for the demo social worker's approval
 APPROVED = "DCC-1104"  # Jacob: approved, waiting for quality assurance
@@ -210,6 +211,9 @@ def test_a_failed_reminder_is_recorded_then_sent_by_the_next_run(mail, seeded):
 
     mail.refusing = False
     run_command(seeded)
+    assert mail.received() == []  # each failed email waits out its back-off first
+    let_retry_delays_pass(seeded)
+    run_command(seeded)
     assert len(mail.received()) == failed_count
     with seeded.app_context():
         assert not db.session.scalar(
@@ -228,18 +232,24 @@ def test_without_a_mail_server_reminders_are_recorded_and_readable(seeded, clien
     assert "Not sent: email is not set up" in page
 
 
-def test_a_sender_that_stopped_mid_send_is_taken_over_and_one_that_gave_up_is_left(mail, seeded):
+def test_a_stale_claim_counts_as_an_attempt_and_old_failures_are_given_up(mail, seeded):
     now = utc_now()
+    stale = now - STALE_CLAIM - timedelta(minutes=1)
+    two_days_ago = now - GIVE_UP_AFTER - timedelta(minutes=1)
+    # subject: (status, claimed at, attempts, written at, next attempt at)
     states = {
-        "stale claim": (EmailStatus.SENDING, now - STALE_CLAIM - timedelta(minutes=1), 1),
-        "fresh claim": (EmailStatus.SENDING, now - timedelta(minutes=1), 1),
-        "gave up": (EmailStatus.FAILED, None, MAX_ATTEMPTS),
-        "failed once": (EmailStatus.FAILED, None, 1),
+        "stale claim": (EmailStatus.SENDING, stale, 1, now, None),
+        "stale claim, two days old": (EmailStatus.SENDING, stale, 9, two_days_ago, None),
+        "fresh claim": (EmailStatus.SENDING, now - timedelta(minutes=1), 1, now, None),
+        "gave up": (EmailStatus.GAVE_UP, None, 12, two_days_ago, None),
+        "failed once": (EmailStatus.FAILED, None, 1, now, now - timedelta(seconds=1)),
+        "failed, waiting": (EmailStatus.FAILED, None, 1, now, now + timedelta(minutes=4)),
     }
+    ids = {}
     with seeded.app_context():
         teacher = db.session.scalar(select(User).where(User.email == DEMO_EMAILS["dt_oakfield"]))
-        for subject, (status, claimed_at, attempts) in states.items():
-            email_id = queue_email(
+        for subject, (status, claimed_at, attempts, written, next_at) in states.items():
+            ids[subject] = queue_email(
                 db.session,
                 Actor.system("test"),
                 recipient=teacher,
@@ -251,11 +261,35 @@ def test_a_sender_that_stopped_mid_send_is_taken_over_and_one_that_gave_up_is_le
             )
             db.session.execute(
                 update(Email)
-                .where(Email.id == email_id)
-                .values(status=status.value, claimed_at_utc=claimed_at, attempts=attempts)
+                .where(Email.id == ids[subject])
+                .values(
+                    status=status.value,
+                    claimed_at_utc=claimed_at,
+                    attempts=attempts,
+                    created_at_utc=written,
+                    next_attempt_at_utc=next_at,
+                )
                 .execution_options(synchronize_session=False)
             )
         db.session.commit()
     with seeded.app_context():
         deliver_emails(db.session, seeded.config)
     assert sorted(m.subject for m in mail.received()) == ["failed once", "stale claim"]
+    with seeded.app_context():
+        taken_over = db.session.get(Email, ids["stale claim"])
+        # The stopped sender's claim was an attempt, and so was the one that sent it.
+        assert (taken_over.status, taken_over.attempts) == (EmailStatus.SENT.value, 2)
+        old = db.session.get(Email, ids["stale claim, two days old"])
+        assert old.status == EmailStatus.GAVE_UP.value
+        assert old.last_error.startswith("Gave up after 9 attempts over 48 hours.")
+        assert "sender stopped" in old.last_error
+        gave_up = db.session.scalars(
+            select(AuditEvent.object_id).where(AuditEvent.action == "email.gave_up")
+        ).all()
+        assert gave_up == [str(ids["stale claim, two days old"])]
+        waiting = db.session.get(Email, ids["failed, waiting"])
+        assert (waiting.status, waiting.attempts) == (EmailStatus.FAILED.value, 1)
+    # Another run a moment later claims nothing more: the fresh claim is still its sender's.
+    with seeded.app_context():
+        report = deliver_emails(db.session, seeded.config)
+    assert (report.sent, report.failed, report.gave_up) == (0, 0, 0)
