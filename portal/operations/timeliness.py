@@ -270,7 +270,7 @@ def refresh_timeliness(
         return 0
     today = today or england_today()
     rules = _rules()
-    since = records_begin_on(session, _configured_since(), today)
+    since = records_begin_on(session, _configured_since(), today, wanted)
     refreshed = 0
     for batch in _batches(wanted, BATCH_SIZE):
         try:

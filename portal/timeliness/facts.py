@@ -7,14 +7,16 @@ nightly refresh reads 100,000 children a batch at a time.
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from weakref import WeakKeyDictionary
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.orm import Session
 
 from portal.models import AuditEvent, CareEpisode, Child, ChildEvent, ChildEventKind, Pep
@@ -180,21 +182,88 @@ def _transition_days(
     return submitted, signed_off
 
 
-def records_begin_on(session: Session, configured: date | None, today: date) -> date:
+# How long one process trusts the day records begin before reading it again. Working it out
+# reads every PEP (no index starts with academic_year: ix_peps_latest_per_child starts with
+# child_id), about 1.5M rows at 100,000 children: too slow for every refresh after a change. It
+# moves only when a PEP is recorded for a term earlier than any before; a refresh checks the
+# PEPs of its own children for that (through the child_id index), so a change to a child's PEPs
+# is never judged by a stale day. The nightly run reads it afresh. OPENPEP_TIMELINESS_SINCE,
+# when set, is used instead of either.
+RECORDS_BEGIN_SECONDS = 600.0
+
+
+@dataclass(frozen=True)
+class _RecordsBegin:
+    expires_at: float
+    today: date
+    earliest_term: tuple[int, int] | None
+    begins_on: date
+
+
+_records_begin: WeakKeyDictionary[Engine | Connection, _RecordsBegin] = WeakKeyDictionary()
+
+
+def _term_key(academic_year: int, term: str) -> tuple[int, int]:
+    return (academic_year, TERMS.index(term) if term in TERMS else 0)
+
+
+def records_begin_on(
+    session: Session,
+    configured: date | None,
+    today: date,
+    child_ids: Sequence[uuid.UUID] | None = None,
+) -> date:
     """The day the portal's records begin: nothing due before it is counted (a Virtual School
     has no PEP records in the portal from before it started using it).
 
     OPENPEP_TIMELINESS_SINCE when set; else the first day of the earliest term any PEP in the
-    portal is for; else, with no PEPs yet, the start of this academic year."""
+    portal is for; else, with no PEPs yet, the start of this academic year. With ``child_ids``
+    (a refresh of these children), a day read in the last RECORDS_BEGIN_SECONDS is used unless
+    one of these children has a PEP for an earlier term; without, it is read afresh."""
     if configured is not None:
         return configured
+    bind = session.get_bind()
+    kept = _records_begin.get(bind)
+    if (
+        child_ids is not None
+        and kept is not None
+        and kept.expires_at > time.monotonic()
+        and kept.today == today
+        and not _earlier_pep_among(session, child_ids, kept.earliest_term)
+    ):
+        return kept.begins_on
+    earliest_term, begins_on = _read_records_begin_on(session, today)
+    _records_begin[bind] = _RecordsBegin(
+        time.monotonic() + RECORDS_BEGIN_SECONDS, today, earliest_term, begins_on
+    )
+    return begins_on
+
+
+def _earlier_pep_among(
+    session: Session, child_ids: Sequence[uuid.UUID], earliest_term: tuple[int, int] | None
+) -> bool:
+    """Whether any of these children has a PEP for a term before ``earliest_term``: one query
+    served by the index on (child_id, academic_year, term, ...)."""
+    if not child_ids:
+        return False
+    query = select(Pep.academic_year, Pep.term).where(Pep.child_id.in_(list(child_ids)))
+    if earliest_term is not None:
+        query = query.where(Pep.academic_year <= earliest_term[0])
+    return any(
+        earliest_term is None or _term_key(year, term) < earliest_term
+        for year, term in session.execute(query)
+    )
+
+
+def _read_records_begin_on(session: Session, today: date) -> tuple[tuple[int, int] | None, date]:
     earliest_year = session.scalar(select(func.min(Pep.academic_year)))
     if earliest_year is None:
-        return date(today.year if today.month >= 9 else today.year - 1, 9, 1)
+        return None, date(today.year if today.month >= 9 else today.year - 1, 9, 1)
     terms = set(
         session.scalars(select(Pep.term).where(Pep.academic_year == earliest_year).distinct())
     )
     first = min(terms, key=lambda term: TERMS.index(term) if term in TERMS else 0)
     years_on, month, day = ROUGH_TERM_START.get(first, (0, 9, 1))
     authority = calendars_for_schools(session, [None])[None].term(earliest_year, first)
-    return authority.starts_on if authority else date(earliest_year + years_on, month, day)
+    begins_on = authority.starts_on if authority else date(earliest_year + years_on, month, day)
+    return _term_key(earliest_year, first), begins_on
