@@ -9,8 +9,12 @@ From the stored obligations (portal/models/timeliness.py) and their reminder day
   Virtual School head. The portal has neither role yet, so escalations go to the Virtual School's
   admins.
 
+A PEP's sign-off deadline (after its meeting) goes instead to whoever the PEP is waiting for in
+its state: the designated teacher to complete and submit it, the social worker to approve it,
+the child's Virtual School adviser (or else the reviewers) to quality-assure and sign it off.
 Each is recorded once by the obligation's stable key, the kind and the person. No child's name
-in a subject line: the child is named by the authority's reference, with a link.
+or reference in a subject line (issue 14: no personal detail there): the body names the child
+by the authority's reference, with a link.
 A fixed number of queries, however many children are due.
 """
 
@@ -19,16 +23,18 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from portal.models import Child, RoleGrant, TimelinessObligation, User
+from portal.models import Child, Pep, RoleGrant, TimelinessObligation, User
 from portal.operations.emails import EmailContent, dedupe_key, portal_link
 from portal.presentation import UK
 from portal.timeliness.status import obligation_status
+from workflows.pep import PepState
 from workflows.roles import Role
 from workflows.timeliness import TimelinessStatus
 
@@ -54,11 +60,17 @@ def _long_date(day: date) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
-def _people(
-    session: Session, children: Iterable[Child]
-) -> tuple[dict[tuple[uuid.UUID, Role], list[User]], dict[uuid.UUID, list[User]], list[User]]:
-    """The case holders of each child, the designated teachers of each school, and the admins:
-    one query."""
+@dataclass(frozen=True)
+class _People:
+    by_child: dict[tuple[uuid.UUID, Role], list[User]]
+    by_school: dict[uuid.UUID, list[User]]
+    admins: list[User]
+    reviewers: list[User]
+
+
+def _people(session: Session, children: Iterable[Child]) -> _People:
+    """The case holders of each child, the designated teachers of each school, the admins and
+    the reviewers: one query."""
     children = list(children)
     child_ids = {child.id for child in children}
     school_ids = {child.current_school_id for child in children if child.current_school_id}
@@ -70,7 +82,7 @@ def _people(
             or_(
                 RoleGrant.child_id.in_(child_ids),
                 RoleGrant.school_id.in_(school_ids),
-                RoleGrant.role == Role.ADMIN.value,
+                RoleGrant.role.in_((Role.ADMIN.value, Role.REVIEWER.value)),
             ),
         )
         .order_by(User.email)
@@ -78,14 +90,50 @@ def _people(
     by_child: dict[tuple[uuid.UUID, Role], list[User]] = defaultdict(list)
     by_school: dict[uuid.UUID, list[User]] = defaultdict(list)
     admins: list[User] = []
+    reviewers: list[User] = []
     for role, child_id, school_id, user in grants:
         if role == Role.ADMIN.value:
             admins.append(user)
+        elif role == Role.REVIEWER.value and child_id is None and school_id is None:
+            reviewers.append(user)
         elif child_id is not None:
             by_child[(child_id, Role(role))].append(user)
         elif school_id is not None and role == Role.DESIGNATED_TEACHER.value:
             by_school[school_id].append(user)
-    return by_child, by_school, admins
+    return _People(by_child, by_school, admins, reviewers)
+
+
+SIGN_OFF_RULE = "sign_off"
+
+
+def _pep_of(obligation: TimelinessObligation) -> uuid.UUID | None:
+    """The PEP a sign-off deadline is for: its key is "sign_off:<PEP id>"."""
+    _, _, pep_id = obligation.key.partition(":")
+    try:
+        return uuid.UUID(pep_id)
+    except ValueError:
+        return None
+
+
+def _sign_off_waiting_for(
+    state: PepState | None,
+    teachers: list[User],
+    workers: list[User],
+    quality_assurers: list[User],
+) -> tuple[list[User], str] | None:
+    """After the meeting, whom a PEP is waiting for, and what they should do: None when it is
+    waiting for nobody (signed off, cancelled, replaced, or not found)."""
+    if state in (PepState.DRAFT, PepState.RETURNED):
+        return teachers, "The meeting has happened: complete the PEP and submit it for approval."
+    if state is PepState.SUBMITTED:
+        return workers, "The PEP is waiting for your approval: approve it, or return it."
+    if state is PepState.APPROVED:
+        return (
+            quality_assurers,
+            "The PEP is approved and waiting for quality assurance: check it, then sign it off "
+            "or return it with feedback.",
+        )
+    return None
 
 
 def _unique(people: Iterable[User]) -> list[User]:
@@ -114,7 +162,22 @@ def pep_deadline_reminders(
     )
     if not rows:
         return
-    by_child, by_school, admins = _people(session, (child for _, child in rows))
+    people_of = _people(session, (child for _, child in rows))
+    by_child, by_school, admins = people_of.by_child, people_of.by_school, people_of.admins
+    # The state of each PEP whose sign-off is due: it says who the PEP is waiting for.
+    signing_off = {
+        _pep_of(obligation) for obligation, _ in rows if obligation.rule == SIGN_OFF_RULE
+    } - {None}
+    pep_states: dict[uuid.UUID, PepState] = (
+        {
+            pep_id: PepState(state)
+            for pep_id, state in session.execute(
+                select(Pep.id, Pep.state).where(Pep.id.in_(signing_off))
+            )
+        }
+        if signing_off
+        else {}
+    )
     for obligation, child in rows:
         status = obligation_status(obligation, today)
         due_on = obligation.due_on
@@ -134,15 +197,19 @@ def pep_deadline_reminders(
         workers = by_child.get((child.id, Role.SOCIAL_WORKER), [])
         advisers = by_child.get((child.id, Role.VS_ADVISER), [])
         link = portal_link(settings, "children.show_child", child_id=child.id) + "#timeliness"
-        # The subject says what is due, when, and for which child by the authority's reference
-        # alone (never a name): one person may be chasing several children's PEPs at once.
-        what = (
-            f"{obligation.what[0].lower()}{obligation.what[1:]} (child {child.authority_reference})"
-        )
-        about = (
-            f"{obligation.what[0].lower()}{obligation.what[1:]} for the child with reference "
-            f"{child.authority_reference}"
-        )
+        # The subject says what is due and when, never for whom (no personal detail in a
+        # subject line); the body names the child by the authority's reference alone.
+        what = f"{obligation.what[0].lower()}{obligation.what[1:]}"
+        about = f"{what} for the child with reference {child.authority_reference}"
+        waiting: tuple[list[User], str] | None = None
+        if obligation.rule == SIGN_OFF_RULE:
+            pep_id = _pep_of(obligation)
+            state = pep_states.get(pep_id) if pep_id else None
+            waiting = _sign_off_waiting_for(
+                state, teachers, workers, advisers or people_of.reviewers
+            )
+            if waiting is None:
+                continue  # signed off, cancelled or replaced: nobody is waited for
         if status is TimelinessStatus.OVERDUE:
             escalate_on = days.get("escalation")
             if escalate_on is not None and escalate_on <= today:
@@ -154,10 +221,16 @@ def pep_deadline_reminders(
                 )
                 then = "Check what is holding it up with the social worker and the school."
             else:
-                kind, kind_key, people = OVERDUE, OVERDUE, [*teachers, *workers, *advisers]
+                kind, kind_key = OVERDUE, OVERDUE
                 subject = f"Overdue since {_long_date(due_on)}: {what}"
                 first = f"The deadline for {about} was {_long_date(due_on)}: it is overdue."
-                then = "Arrange the PEP meeting, or complete and send the PEP, as soon as you can."
+                if waiting is not None:
+                    people, then = waiting
+                else:
+                    people = [*teachers, *workers, *advisers]
+                    then = (
+                        "Arrange the PEP meeting, or complete and send the PEP, as soon as you can."
+                    )
         else:
             due_points = sorted(
                 (on, kind)
@@ -167,14 +240,18 @@ def pep_deadline_reminders(
             if not due_points:
                 continue
             # Only the latest reminder point reached (a run missed for a week sends one).
-            kind, kind_key, people = DUE_SOON, due_points[-1][1], [*teachers, *workers]
+            kind, kind_key = DUE_SOON, due_points[-1][1]
             subject = f"Due by {_long_date(due_on)}: {what}"
             first = f"The deadline for {about} is {_long_date(due_on)}."
-            then = (
-                "The meeting is booked: make sure the PEP is completed and sent after it."
-                if status is TimelinessStatus.MEETING_BOOKED
-                else "Arrange the PEP meeting if it is not arranged yet."
-            )
+            if waiting is not None:
+                people, then = waiting
+            else:
+                people = [*teachers, *workers]
+                then = (
+                    "The meeting is booked: make sure the PEP is completed and sent after it."
+                    if status is TimelinessStatus.MEETING_BOOKED
+                    else "Arrange the PEP meeting if it is not arranged yet."
+                )
         for person in _unique(people):
             yield Reminder(
                 recipient=person,

@@ -5,15 +5,20 @@ each once (a second run sends nothing), no child's name in a subject, a link to 
 from __future__ import annotations
 
 import re
+import uuid
+from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from portal.extensions import db
-from portal.models import Child, RoleGrant, User
+from portal.models import Child, Pep, RoleGrant, TimelinessObligation, User
+from portal.models.base import utc_now
 from portal.operations.demo_seed import CHILDREN
 from portal.operations.reminders import REMINDER_SOURCES, send_reminders
+from portal.presentation import UK
 from portal.timeliness.reminders import pep_deadline_reminders
 from tests.conftest import DEMO_EMAILS
+from tests.integration.pep_helpers import open_pep_id
 from tests.integration.smtp import BASE_URL
 from workflows.roles import Role
 
@@ -47,6 +52,9 @@ def test_deadline_reminders_go_once_to_the_right_people(mail, seeded):
     names = {word for child in CHILDREN for word in (child.first_name, child.last_name)}
     for message in received:
         assert not any(re.search(rf"\b{name}\b", message.subject) for name in names)
+        # No personal detail in a subject: not even the child's reference, which is in the body.
+        assert not re.search(r"DCC-\d+", message.subject), message.subject
+        assert re.search(r"the child with reference DCC-\d+", message.text), message.text
         assert re.search(rf"{re.escape(BASE_URL)}/children/\S+#timeliness", message.text)
 
     # A long subject is folded onto a second header line, which leaves a leading space.
@@ -66,3 +74,71 @@ def test_deadline_reminders_go_once_to_the_right_people(mail, seeded):
     assert sum(second.recorded.values()) == 0
     assert second.already_recorded == sum(first.recorded.values())
     assert len(mail.received()) == len(received)
+
+
+SUBMITTED = "DCC-1102"  # Oliver: submitted, waiting for the demo social worker's approval
+APPROVED = "DCC-1104"  # Jacob: approved, waiting for quality assurance
+
+
+def sign_off_due_in_5_days(app, reference):
+    """The PEP's meeting has happened: its sign-off deadline's 5-day reminder falls today."""
+    pep_id = open_pep_id(app, reference)
+    with app.app_context():
+        pep = db.session.get(Pep, pep_id)
+        today = utc_now().astimezone(UK).date()
+        db.session.execute(
+            delete(TimelinessObligation).where(TimelinessObligation.child_id == pep.child_id)
+        )
+        db.session.add(
+            TimelinessObligation(
+                id=uuid.uuid4(),
+                child_id=pep.child_id,
+                key=f"sign_off:{pep.id}",
+                rule="sign_off",
+                statutory=False,
+                pep_type=pep.pep_type,
+                what="The PEP signed off",
+                why="PEP meeting: signed off within 10 working days",
+                due_on=today + timedelta(days=7),
+                due_from=today - timedelta(days=7),
+                status="due",
+                reminders={"due_in_5": today.isoformat()},
+                evaluated_on=today,
+                refreshed_at_utc=utc_now(),
+            )
+        )
+        db.session.commit()
+    return pep_id
+
+
+def sign_off_messages(mail, reference):
+    return [m for m in mail.received() if "the PEP signed off" in m.subject and reference in m.text]
+
+
+def test_a_sign_off_deadline_goes_to_whoever_the_pep_is_waiting_for(mail, seeded):
+    sign_off_due_in_5_days(seeded, SUBMITTED)
+    sign_off_due_in_5_days(seeded, APPROVED)
+    run(seeded)
+    submitted = sign_off_messages(mail, SUBMITTED)
+    assert [m.recipients for m in submitted] == [(DEMO_EMAILS["social_worker"],)]
+    assert "waiting for your approval" in submitted[0].text
+    assert "Arrange the PEP meeting" not in submitted[0].text
+    approved = sign_off_messages(mail, APPROVED)
+    with seeded.app_context():
+        child_id = db.session.scalar(select(Child.id).where(Child.authority_reference == APPROVED))
+        adviser = db.session.scalar(
+            select(User.email)
+            .join(RoleGrant, RoleGrant.user_id == User.id)
+            .where(RoleGrant.child_id == child_id, RoleGrant.role == Role.VS_ADVISER.value)
+        )
+        reviewers = set(
+            db.session.scalars(
+                select(User.email)
+                .join(RoleGrant, RoleGrant.user_id == User.id)
+                .where(RoleGrant.role == Role.REVIEWER.value, RoleGrant.child_id.is_(None))
+            )
+        )
+    expected = {adviser} if adviser else reviewers
+    assert expected and {r for m in approved for r in m.recipients} == expected
+    assert all("waiting for quality assurance" in m.text for m in approved)
+    assert all(m.subject.strip().startswith("Due by") for m in [*submitted, *approved])
