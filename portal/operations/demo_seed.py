@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -41,7 +41,6 @@ from portal.models import (
     SchoolPhase,
     User,
 )
-from portal.models.base import utc_now
 from portal.operations import audit
 from portal.operations.audit import Actor
 from portal.operations.child_events import (
@@ -51,6 +50,12 @@ from portal.operations.child_events import (
     record_leaving_care,
 )
 from portal.operations.demo_term_dates import seed_demo_term_dates
+from portal.operations.meetings import (
+    MeetingRequest,
+    proposed_invitees,
+    schedule_meeting,
+    term_window,
+)
 from portal.operations.peps import start_pep
 from portal.operations.timeliness import refresh_timeliness
 from portal.operations.workflow import (
@@ -61,6 +66,7 @@ from portal.operations.workflow import (
 )
 from workflows.engine import Accepted
 from workflows.pep import PepEvent, PepState
+from workflows.pep_types import PepType
 from workflows.quality import Judgement, load_qa_criteria
 from workflows.roles import Role
 
@@ -221,6 +227,10 @@ LEFT_CARE = {"DCC-1601": "E11"}  # adopted: previously looked after
 PLACED_OUT_OF_AREA = {"DCC-1602": OUT_OF_AREA_AUTHORITY}
 CHANGED_SCHOOL = {"DCC-1603": "900301"}  # the school they left this year
 
+# This term's drafts whose meeting their school has yet to book: due by the term's deadline,
+# not late yet (every other draft's meeting is booked for the coming days).
+MEETING_NOT_YET_BOOKED = frozenset({"DCC-1101", "DCC-1201"})
+
 SOCIAL_WORKER_CASELOAD = (
     "DCC-1002",
     "DCC-1101",
@@ -356,6 +366,8 @@ def seed_demo_data(
         return "Demo data is already in place; nothing changed."
     audit.record(session, SEED_ACTOR, "demo.seeded", "database", None, created=created)
     session.commit()
+    # The term dates first: a meeting is booked within its term, and deadlines count in them.
+    seed_demo_term_dates(session)
 
     # Each PEP goes through the portal's operations, which commit as they go.
     cast = _Cast(users, schools, settings, today)
@@ -363,7 +375,6 @@ def seed_demo_data(
         created["peps"] += _live_the_childs_year(session, cast, demo, child, today)
     audit.record(session, SEED_ACTOR, "demo.peps_seeded", "database", None, peps=created["peps"])
     session.commit()
-    seed_demo_term_dates(session)
     refresh_timeliness(session, [child.id for child in children.values()], today)
     return "Demo data created: " + ", ".join(f"{count} {name}" for name, count in created.items())
 
@@ -375,7 +386,7 @@ def _create_child(
     sex, ethnicity = SEX_AND_ETHNICITY.get(demo.reference, (None, None))
     # A child who changed school this year starts on roll at the school they left.
     school_urn = CHANGED_SCHOOL.get(demo.reference, demo.school_urn)
-    entered_care = today - timedelta(days=365 * demo.years_in_care + 40)
+    entered_care = _entered_care_on(demo, today)
     child = Child(
         first_name=demo.first_name,
         last_name=demo.last_name,
@@ -393,7 +404,7 @@ def _create_child(
     session.flush()
     record_child_event(
         session,
-        SEED_ACTOR,
+        SEED_ACTOR.at(_acting_moment(min(entered_care, today), step=-6)),
         child,
         ChildEventKind.ENTERED_CARE,
         entered_care,
@@ -571,40 +582,128 @@ class _Meeting:
     # The day the audit trail records those acts: a few days after the meeting, never after
     # today (this term's open PEPs are judged valid today but were acted on when they were).
     recorded_on: date
+    # The day the social worker started the PEP (a draft's meeting was booked that day too).
+    started_on: date
 
 
-def _meetings(demo: DemoChild, today: date) -> list[_Meeting]:
-    """Earlier terms' PEP meetings, oldest first, then this term's (if a PEP is started)."""
-    rng = random.Random(f"{demo.reference}:meetings")  # noqa: S311  # nosec B311
-    terms: list[tuple[int, Term]] = []
+def _working_days_after(day: date, count: int) -> date:
+    """`count` weekdays after `day` (before it, for a negative count): the story's own
+    arithmetic, a day's margin either side of any bank holiday."""
+    step = 1 if count >= 0 else -1
+    for _ in range(abs(count)):
+        day += timedelta(days=step)
+        while day.weekday() >= 5:
+            day += timedelta(days=step)
+    return day
+
+
+def _weekday_on_or_after(day: date) -> date:
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day
+
+
+def _weekday_on_or_before(day: date) -> date:
+    while day.weekday() >= 5:
+        day -= timedelta(days=1)
+    return day
+
+
+def _newly_in_care(demo: DemoChild) -> bool:
+    """A child who came into care within the portal's records, whose first PEP in the story is
+    their initial PEP (every other child was in care, with PEPs kept elsewhere, before the
+    authority started using the portal). Jayden, who has no PEP yet, has his own story."""
+    return demo.years_in_care == 1
+
+
+def _first_pep_term(demo: DemoChild, today: date) -> tuple[int, Term]:
     year, term = current_term(today)
     for _ in range(demo.earlier_signed_off_peps):
         year, term = previous_term(year, term)
+    return year, term
+
+
+def _entered_care_on(demo: DemoChild, today: date) -> date:
+    """The day the child entered care: for a child new to care, shortly before the initial
+    PEP, so the care plan and the PEP are on time (Ava this month, with her meeting booked;
+    Amira and Zara this term, their PEPs submitted; the others early in an earlier term)."""
+    if not _newly_in_care(demo):
+        return today - timedelta(days=365 * demo.years_in_care + 40)
+    rng = random.Random(f"{demo.reference}:entered care")  # noqa: S311  # nosec B311
+    if demo.earlier_signed_off_peps == 0 and demo.current_pep is PepState.DRAFT:
+        return _working_days_after(today, -rng.randint(7, 9))
+    if demo.earlier_signed_off_peps == 0:
+        return _working_days_after(today, -rng.randint(14, 17))
+    year, term = _first_pep_term(demo, today)
+    return _weekday_on_or_after(_term_starts(year, term) + timedelta(days=rng.randint(8, 30)))
+
+
+def _meetings(demo: DemoChild, entered_care: date, today: date) -> list[_Meeting]:
+    """Earlier terms' PEP meetings, oldest first, then this term's (if a PEP is started).
+
+    Each PEP is started a few weeks before its meeting (an initial PEP two working days after
+    the child entered care) and signed off within days of it. This term's PEPs that are
+    submitted, approved or returned had their meeting within the last two weeks, so sign-off
+    is not yet due; a draft's meeting is booked for the coming days or weeks."""
+    rng = random.Random(f"{demo.reference}:meetings")  # noqa: S311  # nosec B311
+    year, term = _first_pep_term(demo, today)
+    terms: list[tuple[int, Term]] = []
+    for _ in range(demo.earlier_signed_off_peps):
         terms.append((year, term))
+        year, term = _next_term(year, term)
+    initial = _newly_in_care(demo)
     meetings = []
-    for year, term in reversed(terms):
-        meeting = _term_starts(year, term) + timedelta(days=rng.randint(28, 60))
-        acted_on = meeting + timedelta(days=rng.randint(3, 8))
-        meetings.append(_Meeting(year, term, meeting, acted_on, acted_on))
+    for number, (year, term) in enumerate(terms):
+        if initial and number == 0:
+            started = _working_days_after(entered_care, 2)
+            meeting = _working_days_after(entered_care, rng.randint(9, 13))
+        else:
+            meeting = _weekday_on_or_after(
+                _term_starts(year, term) + timedelta(days=rng.randint(28, 60))
+            )
+            started = _weekday_on_or_before(meeting - timedelta(days=rng.randint(15, 30)))
+        acted_on = _working_days_after(meeting, rng.randint(2, 5))
+        meetings.append(_Meeting(year, term, meeting, acted_on, acted_on, started))
     if demo.current_pep is not None:
         year, term = current_term(today)
-        start = _term_starts(year, term)
-        meeting = min(start + timedelta(days=rng.randint(28, 60)), today - timedelta(days=7))
-        if demo.reference in CHANGED_SCHOOL:
-            # A new PEP soon after the change of school, at the new school.
-            meeting = min(_move_day(today) + timedelta(days=14), today - timedelta(days=1))
+        term_start = _term_starts(year, term)
+        first_in_care = initial and not terms
+        if demo.current_pep is PepState.DRAFT:
+            # Booked for the coming days, before the term's deadline where the term allows.
+            meeting = _working_days_after(today, rng.randint(2, 4))
+            if first_in_care:
+                # The initial PEP's meeting, within 20 working days of entering care.
+                meeting = _working_days_after(entered_care, rng.randint(13, 16))
+            started = max(term_start, _working_days_after(today, -rng.randint(5, 12)))
+            if first_in_care:
+                started = _working_days_after(entered_care, 2)
+            meetings.append(_Meeting(year, term, meeting, today, min(today, started), started))
+            return meetings
+        meeting = _working_days_after(today, -rng.randint(3, 7))
+        started = _weekday_on_or_before(meeting - timedelta(days=rng.randint(15, 30)))
+        if first_in_care:
+            started = _working_days_after(entered_care, 2)
+            meeting = max(_working_days_after(entered_care, 10), _working_days_after(today, -7))
+        started = max(term_start, started)
         # This term's open PEPs must still be valid today, when people next act on them.
-        meeting = max(start, meeting)
-        recorded_on = min(meeting + timedelta(days=rng.randint(3, 8)), today)
-        meetings.append(_Meeting(year, term, meeting, today, recorded_on))
+        recorded_on = min(_working_days_after(meeting, rng.randint(1, 2)), today)
+        meetings.append(_Meeting(year, term, meeting, today, recorded_on, started))
     return meetings
+
+
+def _next_term(academic_year: int, term: Term) -> tuple[int, Term]:
+    if term is Term.AUTUMN:
+        return academic_year, Term.SPRING
+    if term is Term.SPRING:
+        return academic_year, Term.SUMMER
+    return academic_year + 1, Term.AUTUMN
 
 
 def _live_the_childs_year(
     session: Session, cast: _Cast, demo: DemoChild, child: Child, today: date
 ) -> int:
     """The child's PEPs term by term, with the changes in their life on the days they happened."""
-    meetings = _meetings(demo, today)
+    meetings = _meetings(demo, child.date_entered_care, today)
     changes = sorted(_life_changes(demo, today), key=lambda change: change[0])
     previous_answers: dict[str, dict[str, Any]] = {}
     for number, meeting in enumerate(meetings):
@@ -643,7 +742,11 @@ def _life_changes(demo: DemoChild, today: date) -> list[tuple[date, _Change]]:
             (
                 moved_on,
                 lambda session, cast, child: move_school(
-                    session, SEED_ACTOR, child, cast.schools[demo.school_urn or ""], moved_on
+                    session,
+                    _seed_on(moved_on),
+                    child,
+                    cast.schools[demo.school_urn or ""],
+                    moved_on,
                 ),
             )
         )
@@ -655,7 +758,7 @@ def _life_changes(demo: DemoChild, today: date) -> list[tuple[date, _Change]]:
                 placed_on,
                 lambda session, _cast, child: change_placement(
                     session,
-                    SEED_ACTOR,
+                    _seed_on(placed_on),
                     child,
                     placed_on,
                     placement_type=place,
@@ -672,7 +775,7 @@ def _life_changes(demo: DemoChild, today: date) -> list[tuple[date, _Change]]:
                 today - timedelta(days=40),
                 lambda session, _cast, child: move_school(
                     session,
-                    SEED_ACTOR,
+                    _seed_on(child.date_entered_care),
                     child,
                     None,
                     child.date_entered_care,
@@ -686,11 +789,48 @@ def _life_changes(demo: DemoChild, today: date) -> list[tuple[date, _Change]]:
             (
                 left_on,
                 lambda session, _cast, child: record_leaving_care(
-                    session, SEED_ACTOR, child, left_on, LEFT_CARE[reference]
+                    session, _seed_on(left_on), child, left_on, LEFT_CARE[reference]
                 ),
             )
         )
     return changes
+
+
+def _seed_on(day: date) -> Actor:
+    """The seed recording a change in the child's life on the day it happened."""
+    return SEED_ACTOR.at(_acting_moment(day, step=-5))
+
+
+def _book_meeting(
+    session: Session, cast: _Cast, pep: Pep, teacher: User, meeting: _Meeting
+) -> None:
+    """The designated teacher books a draft's meeting the day it was started, through the
+    meetings operation: the invitations go out and timeliness shows the meeting booked."""
+    booked_on = meeting.recorded_on
+    window = term_window(session, pep)
+    meeting_date = min(meeting.meeting_date, _weekday_on_or_before(window.ends_on))
+    if meeting_date <= booked_on:
+        return  # too late in the term to book one: the PEP shows as due
+    proposed = proposed_invitees(session, pep)
+    request = MeetingRequest(
+        meeting_date=meeting_date,
+        starts_at=time(15, 30),
+        ends_at=time(16, 30),
+        place=f"{pep.child.current_school.name}, meeting room" if pep.child.current_school else "",
+        online_link="" if pep.child.current_school else "https://meet.demo.openpep.test/pep",
+        contributions_due_on=max(booked_on, meeting_date - timedelta(days=3)),
+        invitee_keys=[person.key for person in proposed if person.ticked and person.key != "iro"],
+    )
+    schedule_meeting(
+        session,
+        Actor.for_user(teacher, None).at(_acting_moment(booked_on, step=-1)),
+        teacher,
+        pep,
+        frozenset({Role.DESIGNATED_TEACHER}),
+        request,
+        today=booked_on,
+        settings=cast.settings or None,
+    )
 
 
 def _out_of_area_day(today: date) -> date:
@@ -725,7 +865,8 @@ def _one_pep(
     teacher = cast.designated_teacher(school_urn)
     social_worker = cast.social_worker(demo.reference)
     carer = cast.carer(demo.reference)
-    started_by = Actor.for_user(social_worker, None)
+    started_by = Actor.for_user(social_worker, None).at(_acting_moment(meeting.started_on, step=-3))
+    is_initial = pep_number == 0 and _newly_in_care(demo)
     pep = start_pep(
         session,
         started_by,
@@ -734,7 +875,11 @@ def _one_pep(
         meeting.academic_year,
         meeting.term,
         today=meeting.meeting_date,
+        pep_type=PepType.INITIAL if is_initial else PepType.TERMLY,
     )
+    if started_by.acting_at_utc is not None:
+        # The record's own timestamp says the day the story started it, as its audit event does.
+        pep.created_at_utc = started_by.acting_at_utc.astimezone(UTC)
     definition = definition_for(pep)
     people = DemoPeople(
         designated_teacher=teacher.display_name,
@@ -777,10 +922,20 @@ def _one_pep(
         # A draft has only the designated teacher's first sections.
         owned = [s.key for s in definition.sections if s.owner is Role.DESIGNATED_TEACHER]
         answers = {key: value for key, value in answers.items() if key in owned[:3]}
+        if demo.reference in MEETING_NOT_YET_BOOKED and "meeting_details" in answers:
+            answers["meeting_details"] = {
+                key: value
+                for key, value in answers["meeting_details"].items()
+                if key != "meeting_date"
+            }
     owners = {Role.DESIGNATED_TEACHER: teacher, Role.SOCIAL_WORKER: social_worker}
     if carer is not None:
         owners[Role.CARER] = carer
-    _save_answers(session, pep, definition, answers, owners)
+    _save_answers(
+        session, pep, definition, answers, owners, _acting_moment(meeting.started_on, step=-2)
+    )
+    if state is PepState.DRAFT and demo.reference not in MEETING_NOT_YET_BOOKED:
+        _book_meeting(session, cast, pep, teacher, meeting)
     _take_to(session, cast, pep, state, teacher, social_worker, meeting, demo)
     return answers
 
@@ -808,8 +963,10 @@ def _save_answers(
     definition: FormDefinition,
     answers: Mapping[str, Mapping[str, Any]],
     owners: Mapping[Role, User],
+    moment: datetime,
 ) -> None:
-    """Each section's answers, saved as its owner would save them, with its audit event."""
+    """Each section's answers, saved as its owner would save them, with its audit event, on the
+    day the story says."""
     for section in definition.sections:
         if section.key not in answers:
             continue
@@ -821,12 +978,14 @@ def _save_answers(
         stored.answers = values
         stored.answer_versions = {key: stored.version + 1 for key in values}
         stored.last_saved_by_id = owner.id if owner else None
-        stored.last_saved_at_utc = utc_now()
+        stored.last_saved_at_utc = moment.astimezone(UTC)
         # Recorded as the seed's own action, on the owner's behalf: these answers were not
         # typed by the person, and the portal's own section saves stay distinguishable.
         audit.record(
             session,
-            CHILD_ACTOR if section.section_type is SectionType.CHILD_VOICE else SEED_ACTOR,
+            (CHILD_ACTOR if section.section_type is SectionType.CHILD_VOICE else SEED_ACTOR).at(
+                moment
+            ),
             "demo.section_answered",
             "pep",
             pep.id,
