@@ -49,7 +49,7 @@ def _address(email: str, name: str, **parameters: str) -> vCalAddress:
 
 def build_invitation(
     meeting: PepMeeting,
-    pep_link: str,
+    pep_link: str | None,
     *,
     organizer_name: str,
     organizer_email: str,
@@ -57,7 +57,12 @@ def build_invitation(
     attendees: Iterable[PepMeetingInvitee] | None = None,
     stamped_at: datetime | None = None,
 ) -> bytes:
-    """The .ics file: a request for the meeting as it now is, or its cancellation."""
+    """The .ics file: a request for the meeting as it now is, or its cancellation.
+
+    `attendees` defaults to every invitee with an email address: the file downloaded from the
+    meeting page, by people who may read the PEP. An emailed file lists only its recipient (with
+    the organiser), so that nobody's address (a foster carer's own) goes to everyone invited.
+    Without `pep_link` (someone with no account) the file offers no portal link."""
     calendar = Calendar()
     calendar.add("prodid", PRODUCT_ID)
     calendar.add("version", "2.0")
@@ -83,7 +88,8 @@ def build_invitation(
     ]
     if meeting.online_link:
         lines.append(f"Join online: {meeting.online_link}")
-    lines.append(f"The PEP: {pep_link}")
+    if pep_link:
+        lines.append(f"The PEP: {pep_link}")
     if cancelled:
         lines.insert(0, "This meeting has been cancelled.")
     event.add("description", "\n".join(lines))

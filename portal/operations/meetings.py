@@ -466,10 +466,18 @@ INVITATION_SUBJECTS = {
 
 
 def invitation_content(
-    meeting: PepMeeting, kind: str, settings: Any, *, cancelled: bool = False
+    meeting: PepMeeting,
+    kind: str,
+    settings: Any,
+    *,
+    cancelled: bool = False,
+    has_account: bool = True,
+    organizer: User | None = None,
 ) -> EmailContent:
     """What an invitation says: when, where, contributions due by, the calendar file and the
-    PEP. The subject names the PEP by its reference, never the child."""
+    PEP. The subject names the PEP by its reference, never the child. Someone with no account
+    (an independent reviewing officer, an address typed by hand) cannot open the portal's
+    pages: they are told the calendar file is attached, and offered the organiser's address."""
     from portal.meetings.ics import pep_short_reference
 
     pep = meeting.pep
@@ -496,15 +504,32 @@ def invitation_content(
             if kind == InvitationKind.CHANGED
             else "You are invited to a PEP meeting."
         )
+        due = format_date_for_people(meeting.contributions_due_on)
         paragraphs = (
             f"{opening} Reference: {reference}.",
             f"When: {day}, {times}.",
             f"Where: {where}.",
-            "Please add your contribution to the PEP by "
-            f"{format_date_for_people(meeting.contributions_due_on)}, so everyone can read it "
-            "before the meeting.",
+            f"Please add your contribution to the PEP by {due}, so everyone can read it "
+            "before the meeting."
+            if has_account
+            else f"Please send your contribution to the organiser by {due}, so it can be "
+            "shared before the meeting.",
             "Add the meeting to your calendar: "
-            + portal_link(settings, "meetings.download_ics", pep_id=pep.id),
+            + portal_link(settings, "meetings.download_ics", pep_id=pep.id)
+            if has_account
+            else "The calendar invitation is attached to this email: open it to add the "
+            "meeting to your calendar.",
+        )
+    if not has_account:
+        organizer_email = organizer.email if organizer else str(settings["MAIL_FROM"])
+        organizer_name = organizer.display_name if organizer else "the Virtual School"
+        return EmailContent(
+            subject=INVITATION_SUBJECTS[kind].format(
+                reference=reference, day=format_date_for_people(meeting.meeting_date)
+            ),
+            paragraphs=paragraphs,
+            action=f"Write to {organizer_name}, who arranged the meeting",
+            link=f"mailto:{organizer_email}",
         )
     return EmailContent(
         subject=INVITATION_SUBJECTS[kind].format(
@@ -538,22 +563,10 @@ def _queue_invitations(
         if user_ids
         else {}
     )
-    content = invitation_content(meeting, kind, settings, cancelled=cancelled)
     organizer = meeting.arranged_by or actor.user
-    calendar_file = build_invitation(
-        meeting,
-        portal_link(settings, "peps.show_pep", pep_id=meeting.pep_id),
-        organizer_name=organizer.display_name if organizer else str(settings["MAIL_FROM"]),
-        organizer_email=organizer.email if organizer else str(settings["MAIL_FROM"]),
-        cancelled=cancelled,
-        # A cancellation sent to people taken off the list names them, not those still invited.
-        attendees=invitees if cancelled else None,
-    ).decode()
-    attachment = Attachment(
-        filename=f"{pep_short_reference(meeting.pep).lower()}-meeting.ics",
-        content_type=f"text/calendar; method={'CANCEL' if cancelled else 'REQUEST'}",
-        text=calendar_file,
-    )
+    pep_link = portal_link(settings, "peps.show_pep", pep_id=meeting.pep_id)
+    filename = f"{pep_short_reference(meeting.pep).lower()}-meeting.ics"
+    content_type = f"text/calendar; method={'CANCEL' if cancelled else 'REQUEST'}"
     count = 0
     for row in emailed:
         user = users.get(row.user_id) if row.user_id else None
@@ -561,6 +574,28 @@ def _queue_invitations(
             continue
         if actor.user is not None and row.user_id == actor.user.id:
             continue  # they arranged it: the meeting page has the calendar file for them
+        has_account = user is not None
+        content = invitation_content(
+            meeting,
+            kind,
+            settings,
+            cancelled=cancelled,
+            has_account=has_account,
+            organizer=organizer,
+        )
+        # Each recipient's own file: the organiser and them, nobody else's address.
+        attachment = Attachment(
+            filename=filename,
+            content_type=content_type,
+            text=build_invitation(
+                meeting,
+                pep_link if has_account else None,
+                organizer_name=organizer.display_name if organizer else str(settings["MAIL_FROM"]),
+                organizer_email=organizer.email if organizer else str(settings["MAIL_FROM"]),
+                cancelled=cancelled,
+                attendees=[row],
+            ).decode(),
+        )
         key = dedupe_key("meeting", meeting.id, kind, meeting.sequence, row.user_id or row.email)
         if queue_email(
             session,

@@ -490,7 +490,10 @@ def test_the_pages_pass_the_page_checks(client_for, chloe_pep):
     client = client_for("social_worker")
     pep_id = chloe_pep["id"]
     assert_accessible(client.get(f"/peps/{pep_id}/meeting").get_data(as_text=True), "no meeting")
-    assert_accessible(client.get(arrange_url(pep_id)).get_data(as_text=True), "arrange")
+    arrange_page = client.get(arrange_url(pep_id)).get_data(as_text=True)
+    assert_accessible(arrange_page, "arrange")
+    # Everyone invited sees the place: the hint warns against a home address.
+    assert "Do not put a home address here" in arrange_page
     assert (
         post_meeting(client, chloe_pep, online_link="https://meet.example.gov.uk/a").status_code
         == 303
@@ -540,11 +543,21 @@ def test_the_invitation_arrives_through_smtp(seeded, client_for, chloe_pep, smtp
         (iro, invitation),
     ]
     for message in messages:
-        assert f"{BASE_URL}/peps/{pep_id}" in message.text
         assert f"by {format_date_for_people(chloe_pep['due_on'])}" in message.text
         calendar = calendar_attached(message)
         assert str(calendar["METHOD"]) == "REQUEST"
         [event] = calendar.walk("VEVENT")
+        # Each file names the organiser and its recipient: nobody else's address.
+        assert str(event["ORGANIZER"]) == f"mailto:{DEMO_EMAILS['social_worker']}"
+        assert str(event["ATTENDEE"]) == f"mailto:{message.to}"
+        if message.to == iro:
+            # No account: no portal link they could not open; the calendar file is attached.
+            assert BASE_URL not in message.text and BASE_URL not in (message.html or "")
+            assert BASE_URL not in calendar.to_ical().decode()
+            assert "The calendar invitation is attached to this email" in message.text
+            assert f"mailto:{DEMO_EMAILS['social_worker']}" in message.text
+        else:
+            assert f"{BASE_URL}/peps/{pep_id}" in message.text
         assert (str(event["UID"]), event.decoded("SEQUENCE")) == (uid, 0)
         assert event.decoded("DTSTART").date() == chloe_pep["meeting_date"]
         assert str(event["SUMMARY"]) == f"PEP meeting {reference}"
