@@ -39,6 +39,7 @@ from portal.operations.meetings import (
     schedule_meeting,
     term_window,
 )
+from portal.operations.views_audit import PepPart, record_pep_viewed
 from portal.peps.queries import find_visible_pep
 
 blueprint = Blueprint("meetings", __name__)
@@ -365,6 +366,9 @@ def download_ics(pep_id: uuid.UUID) -> Response:
         organizer_email=organizer.email,
         stamped_at=datetime.now(UTC),
     )
+    # The file names everyone invited, with their addresses: reading it is a read of the
+    # meeting, audited as the meeting page is (who, which child, which part).
+    record_pep_viewed(db.session, Actor.for_user(g.user, request.remote_addr), pep, PepPart.MEETING)
     return Response(
         body,
         mimetype="text/calendar",

@@ -668,3 +668,30 @@ def test_the_schools_own_term_dates_decide_the_term(seeded, client_for, chloe_pe
         ).status_code
         == 303
     )
+
+
+def test_downloading_the_calendar_file_is_audited_like_reading_the_meeting(
+    seeded, client_for, chloe_pep
+):
+    """The downloaded file names everyone invited, with their addresses: a read of the meeting."""
+    pep_id = chloe_pep["id"]
+    assert post_meeting(client_for("social_worker"), chloe_pep).status_code == 303
+
+    def meeting_reads():
+        with seeded.app_context():
+            return [
+                (row.actor_user_id, (row.details or {}).get("part"))
+                for row in audit_rows(pep_id, "pep.viewed")
+                if (row.details or {}).get("part") == "meeting"
+            ]
+
+    before = meeting_reads()
+    teacher = client_for("dt_riverside")
+    ics_of(teacher, pep_id)
+    after = meeting_reads()
+    assert len(after) == len(before) + 1
+    with seeded.app_context():
+        teacher_id = db.session.scalar(
+            select(User.id).where(User.email == DEMO_EMAILS["dt_riverside"])
+        )
+    assert after[-1] == (teacher_id, "meeting")
