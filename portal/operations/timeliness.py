@@ -93,6 +93,7 @@ def _due_from(
 
 def _rows(
     facts: ChildTimelinessFacts,
+    calendar: SchoolCalendar,
     timeliness: Timeliness,
     rules: TimelinessRules,
     today: date,
@@ -121,7 +122,7 @@ def _rows(
                 "academic_year": obligation.academic_year,
                 "term": obligation.term,
                 "due_on": obligation.due_on,
-                "due_from": _due_from(obligation, facts.calendar, rules, meetings),
+                "due_from": _due_from(obligation, calendar, rules, meetings),
                 "status": obligation.status.value,
                 "completed_on": obligation.completed_on,
                 "satisfied_by_pep_id": (
@@ -233,18 +234,27 @@ def _write_batch(
     obligation_rows: list[dict[str, Any]] = []
     summaries: list[dict[str, Any]] = []
     for facts in facts_for_children(session, child_ids):
+        if facts.calendar is None:
+            # The school's term dates cannot be used: this child alone waits (shown as not
+            # worked out) until they are mended; the others in the batch go on.
+            log.warning(
+                "Timeliness of child %s not worked out: %s", facts.child_id, facts.calendar_problem
+            )
+            continue
+        calendar = facts.calendar
         try:
             timeliness = evaluate(
-                facts.child, facts.events, facts.peps, facts.calendar, rules, today, since=since
+                facts.child, facts.events, facts.peps, calendar, rules, today, since=since
             )
+            rows = _rows(facts, calendar, timeliness, rules, today, now)
+            summary = _summary(facts.child_id, rows, timeliness, calendar, today, now)
         except CalendarError as error:
             # Term dates that cannot answer (an admin is still entering them) must not stop
             # every other child: this one shows as not worked out until the next refresh.
             log.warning("Timeliness of child %s not worked out: %s", facts.child_id, error)
             continue
-        rows = _rows(facts, timeliness, rules, today, now)
         obligation_rows.extend(rows)
-        summaries.append(_summary(facts.child_id, rows, timeliness, facts.calendar, today, now))
+        summaries.append(summary)
     session.execute(
         delete(TimelinessObligation).where(TimelinessObligation.child_id.in_(child_ids))
     )

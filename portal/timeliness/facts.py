@@ -7,6 +7,7 @@ nightly refresh reads 100,000 children a batch at a time.
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from collections import defaultdict
@@ -16,16 +17,27 @@ from datetime import date, datetime
 from weakref import WeakKeyDictionary
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, Engine, func, or_, select
 from sqlalchemy.orm import Session
 
-from portal.models import AuditEvent, CareEpisode, Child, ChildEvent, ChildEventKind, Pep
+from portal.models import (
+    AuditEvent,
+    CareEpisode,
+    Child,
+    ChildEvent,
+    ChildEventKind,
+    Pep,
+    TermDate,
+)
+from portal.operations.term_dates import to_term_dates
 from portal.timeliness.calendars import calendars_for_schools
-from workflows.calendar import TERMS, SchoolCalendar
+from workflows.calendar import TERMS, CalendarError, SchoolCalendar, merge_term_dates
 from workflows.pep import PepEvent, PepState
 from workflows.pep_types import PepType
 from workflows.timeliness import ChildEvent as TimelinessEvent
 from workflows.timeliness import ChildFacts, EventKind, PepRecord
+
+log = logging.getLogger(__name__)
 
 # Days are days in England: a PEP signed off at 00:30 on a summer morning was signed off that day.
 ENGLAND = ZoneInfo("Europe/London")
@@ -38,6 +50,9 @@ EVENT_KINDS: dict[str, EventKind] = {
     ChildEventKind.PLACEMENT_CHANGED.value: EventKind.CHANGE_OF_PLACEMENT,
 }
 SUBMITTED_EVENTS = {PepEvent.SUBMITTED.value, PepEvent.RESUBMITTED.value}
+# The audit actions that date a PEP (portal/operations/peps.py start_pep, workflow transitions).
+STARTED_ACTION = "pep.started"
+TRANSITION_ACTION = "pep.transition"
 
 # The rough first day of a term, for a term with no stored dates.
 ROUGH_TERM_START = {"autumn": (0, 9, 1), "spring": (1, 1, 1), "summer": (1, 4, 1)}
@@ -51,7 +66,10 @@ class ChildTimelinessFacts:
     child: ChildFacts
     events: tuple[TimelinessEvent, ...]
     peps: tuple[PepRecord, ...]
-    calendar: SchoolCalendar
+    # None when the school's term dates cannot be used (the reason in calendar_problem): only
+    # the children at that school wait, not the batch, the change or the import.
+    calendar: SchoolCalendar | None
+    calendar_problem: str | None = None
 
 
 def england_day(moment: datetime) -> date:
@@ -121,7 +139,7 @@ def facts_for_children(
             ).where(Pep.child_id.in_(child_ids))
         )
     )
-    submitted, signed_off = _transition_days(session, [row.id for row in pep_rows])
+    started, submitted, signed_off = _transition_days(session, [row.id for row in pep_rows])
     peps: dict[uuid.UUID, list[PepRecord]] = defaultdict(list)
     for row in pep_rows:
         peps[row.child_id].append(
@@ -134,10 +152,12 @@ def facts_for_children(
                 meeting_on=row.meeting_date,
                 submitted_on=submitted.get(row.id),
                 signed_off_on=signed_off.get(row.id),
-                started_on=england_day(row.created_at_utc),
+                # The moment the start was recorded (an action may be recorded as of a given
+                # moment: Actor.at); the row's creation time only for a PEP with no such event.
+                started_on=started.get(row.id) or england_day(row.created_at_utc),
             )
         )
-    calendars = calendars_for_schools(session, {row.current_school_id for row in children})
+    calendars = _LazyCalendars(session, {row.current_school_id for row in children})
     return [
         ChildTimelinessFacts(
             child_id=row.id,
@@ -151,35 +171,86 @@ def facts_for_children(
             ),
             events=tuple(events.get(row.id, ())),
             peps=tuple(peps.get(row.id, ())),
-            calendar=calendars[row.current_school_id],
+            calendar=calendars.calendar(row.current_school_id),
+            calendar_problem=calendars.problem(row.current_school_id),
         )
         for row in children
     ]
 
 
+class _LazyCalendars:
+    """The calendars of a batch's schools, read in one query and each built only when asked:
+    one school's term dates that cannot be used (overlapping terms) fail its own children
+    alone, where building every calendar at once failed the whole batch."""
+
+    def __init__(self, session: Session, school_ids: set[uuid.UUID | None]) -> None:
+        named = {school_id for school_id in school_ids if school_id is not None}
+        whose = TermDate.school_id.is_(None)
+        if named:
+            whose = or_(whose, TermDate.school_id.in_(named))
+        self._authority: list[TermDate] = []
+        self._own: dict[uuid.UUID, list[TermDate]] = defaultdict(list)
+        for row in session.scalars(select(TermDate).where(whose)):
+            if row.school_id is None:
+                self._authority.append(row)
+            else:
+                self._own[row.school_id].append(row)
+        self._built: dict[uuid.UUID | None, SchoolCalendar | CalendarError] = {}
+
+    def _build(self, school_id: uuid.UUID | None) -> SchoolCalendar | CalendarError:
+        # Schools without their own dates share the authority's calendar, built once.
+        key = school_id if school_id in self._own else None
+        if key not in self._built:
+            try:
+                authority = [to_term_dates(row) for row in self._authority]
+                own = [to_term_dates(row) for row in self._own.get(key, [])] if key else []
+                self._built[key] = SchoolCalendar(merge_term_dates(authority, own))
+            except CalendarError as error:
+                log.warning("Term dates of school %s cannot be used: %s", key, error)
+                self._built[key] = error
+        return self._built[key]
+
+    def calendar(self, school_id: uuid.UUID | None) -> SchoolCalendar | None:
+        built = self._build(school_id)
+        return built if isinstance(built, SchoolCalendar) else None
+
+    def problem(self, school_id: uuid.UUID | None) -> str | None:
+        built = self._build(school_id)
+        return str(built) if isinstance(built, CalendarError) else None
+
+
 def _transition_days(
     session: Session, pep_ids: Sequence[uuid.UUID]
-) -> tuple[dict[uuid.UUID, date], dict[uuid.UUID, date]]:
-    """The day each PEP was first submitted and the day it was signed off, from the audit trail
-    (the record of who moved a PEP on and when): one query."""
+) -> tuple[dict[uuid.UUID, date], dict[uuid.UUID, date], dict[uuid.UUID, date]]:
+    """The day each PEP was started, first submitted and signed off, from the audit trail (the
+    record of who moved a PEP on and when): one query."""
+    started: dict[uuid.UUID, date] = {}
     submitted: dict[uuid.UUID, date] = {}
     signed_off: dict[uuid.UUID, date] = {}
     if not pep_ids:
-        return submitted, signed_off
+        return started, submitted, signed_off
     by_text = {str(pep_id): pep_id for pep_id in pep_ids}
     rows = session.execute(
-        select(AuditEvent.object_id, AuditEvent.occurred_at_utc, AuditEvent.details)
-        .where(AuditEvent.action == "pep.transition", AuditEvent.object_id.in_(list(by_text)))
+        select(
+            AuditEvent.object_id, AuditEvent.action, AuditEvent.occurred_at_utc, AuditEvent.details
+        )
+        .where(
+            AuditEvent.action.in_((STARTED_ACTION, TRANSITION_ACTION)),
+            AuditEvent.object_id.in_(list(by_text)),
+        )
         .order_by(AuditEvent.occurred_at_utc)
     )
-    for object_id, occurred_at, details in rows:
+    for object_id, action, occurred_at, details in rows:
         pep_id = by_text[object_id]
+        if action == STARTED_ACTION:
+            started.setdefault(pep_id, england_day(occurred_at))
+            continue
         event = (details or {}).get("event")
         if event in SUBMITTED_EVENTS:
             submitted.setdefault(pep_id, england_day(occurred_at))
         elif event == PepEvent.SIGNED_OFF.value:
             signed_off[pep_id] = england_day(occurred_at)
-    return submitted, signed_off
+    return started, submitted, signed_off
 
 
 # How long one process trusts the day records begin before reading it again. Working it out
@@ -264,6 +335,10 @@ def _read_records_begin_on(session: Session, today: date) -> tuple[tuple[int, in
     )
     first = min(terms, key=lambda term: TERMS.index(term) if term in TERMS else 0)
     years_on, month, day = ROUGH_TERM_START.get(first, (0, 9, 1))
-    authority = calendars_for_schools(session, [None])[None].term(earliest_year, first)
-    begins_on = authority.starts_on if authority else date(earliest_year + years_on, month, day)
+    rough = date(earliest_year + years_on, month, day)
+    try:
+        authority = calendars_for_schools(session, [None])[None].term(earliest_year, first)
+    except CalendarError:  # the authority's dates being mended: the rough first day will do
+        return _term_key(earliest_year, first), rough
+    begins_on = authority.starts_on if authority else rough
     return _term_key(earliest_year, first), begins_on

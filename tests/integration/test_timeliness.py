@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 import lxml.html
 import pytest
 from flask import Flask
-from sqlalchemy import event, func, select
+from sqlalchemy import delete, event, func, select
 from sqlalchemy.exc import OperationalError
 from werkzeug.datastructures import MultiDict
 
@@ -27,12 +27,15 @@ from portal.models import (
     ChildTimeliness,
     Pep,
     School,
+    TermDate,
     TimelinessObligation,
     User,
 )
+from portal.operations import audit
 from portal.operations import timeliness as timeliness_operations
+from portal.operations.audit import Actor
 from portal.operations.timeliness import refresh_timeliness
-from portal.timeliness.facts import england_today
+from portal.timeliness.facts import england_today, facts_for_children
 from portal.timeliness.status import obligation_status
 from tests.conftest import DEMO_EMAILS, csrf_token_from
 from tests.integration.test_page_accessibility import assert_accessible
@@ -311,6 +314,79 @@ def test_today_is_englands_day_not_the_servers():
     summer_half_past_midnight_in_london = datetime(2026, 6, 30, 23, 30, tzinfo=UTC)
     assert england_today(summer_half_past_midnight_in_london) == date(2026, 7, 1)
     assert england_today(datetime(2026, 12, 31, 23, 30, tzinfo=UTC)) == date(2026, 12, 31)
+
+
+def test_one_schools_term_dates_that_cannot_be_used_hold_up_only_its_own_children(
+    seeded: Flask,
+):
+    with seeded.app_context():
+        jayden = child_named("Jayden")  # no school place: the authority's calendar
+        broken = db.session.scalar(select(School).where(School.name.like("Oakfield%")))
+        assert broken is not None
+        # Two of the school's own terms overlap (a bad load): its calendar cannot be used.
+        for term, starts_on, ends_on in (
+            ("autumn", date(2031, 9, 3), date(2031, 12, 19)),
+            ("spring", date(2031, 12, 1), date(2032, 3, 26)),
+        ):
+            db.session.add(
+                TermDate(
+                    school_id=broken.id,
+                    academic_year=2031,
+                    term=term,
+                    starts_on=starts_on,
+                    ends_on=ends_on,
+                    half_term_starts_on=None,
+                    half_term_ends_on=None,
+                    inset_days=[],
+                )
+            )
+        db.session.execute(delete(TimelinessObligation))
+        db.session.execute(delete(ChildTimeliness))
+        db.session.commit()
+        at_broken = set(
+            db.session.scalars(select(Child.id).where(Child.current_school_id == broken.id))
+        )
+        everyone = list(db.session.scalars(select(Child.id)))
+        assert at_broken and jayden.id not in at_broken
+        refreshed = refresh_timeliness(db.session, everyone)
+        stored = set(db.session.scalars(select(ChildTimeliness.child_id)))
+        assert refreshed == len(everyone) - len(at_broken)
+        assert stored == set(everyone) - at_broken
+        # An import stages timeliness in its own transaction: term dates never fail it.
+        references = list(db.session.scalars(select(Child.authority_reference)))
+        staged = timeliness_operations.stage_timeliness_of_references(db.session, references)
+        assert staged == len(everyone) - len(at_broken)
+        db.session.rollback()
+
+
+def test_a_peps_start_is_the_day_its_start_was_recorded(seeded: Flask):
+    with seeded.app_context():
+        form = db.session.scalars(select(Pep)).first()
+        assert form is not None
+        pep = Pep(
+            child_id=child_named("Jayden").id,
+            academic_year=2026,
+            term="autumn",
+            state="signed_off",
+            form_key=form.form_key,
+            form_version=form.form_version,
+        )
+        db.session.add(pep)
+        db.session.flush()
+        recorded_start = datetime(2026, 9, 7, 23, 30, tzinfo=UTC)  # 00:30 on the 8th in London
+        audit.record(
+            db.session,
+            Actor.system("test").at(recorded_start),
+            "pep.started",
+            "pep",
+            pep.id,
+            child_id=str(pep.child_id),
+        )
+        db.session.commit()
+        (facts,) = facts_for_children(db.session, [pep.child_id])
+        (record,) = [record for record in facts.peps if record.id == pep.id]
+        assert record.started_on == date(2026, 9, 8)
+        assert pep.created_at_utc.date() != date(2026, 9, 8)
 
 
 # --- Refusals --------------------------------------------------------------------------------
