@@ -23,7 +23,7 @@ import os
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 from functools import cache
 from pathlib import Path
@@ -366,6 +366,7 @@ def evaluate(
     entered = child.entered_care_on
 
     initial_due: date | None = None
+    initial_met_by: PepId | None = None
     if entered is not None:
         care_plan = rules.deadline("care_plan")
         placed = child.first_placement_on or entered
@@ -408,6 +409,7 @@ def evaluate(
         )
         obligations.append(initial_obligation)
         initial_due = initial_obligation.due_on
+        initial_met_by = initial_obligation.satisfied_by
 
     for event in sorted(events, key=lambda event: (event.on, event.kind)):
         in_care = entered is not None and event.on >= entered
@@ -458,7 +460,7 @@ def evaluate(
             )
         )
 
-    terms = _term_statuses(child, peps, calendar, rules, today, whole, initial_due)
+    terms = _term_statuses(child, peps, calendar, rules, today, whole, initial_due, initial_met_by)
     if since is not None:
         obligations = [obligation for obligation in obligations if obligation.due_on >= since]
         terms = [
@@ -655,6 +657,7 @@ def _term_statuses(
     today: date,
     whole: Exemption | None,
     initial_due: date | None,
+    initial_met_by: PepId | None = None,
 ) -> list[TermStatus]:
     termly = rules.termly
     # The child's first term is the one the initial PEP falls due in (or the next, when it falls
@@ -667,11 +670,7 @@ def _term_statuses(
         if (first_from is None or term.ends_on >= first_from)
         and (term.starts_on <= today or term == upcoming)
     ]
-    first_term_in_care = (
-        None
-        if initial_due is None
-        else calendar.term_containing(initial_due) or calendar.next_term_after(initial_due)
-    )
+    first_term_in_care = _first_term_in_care(calendar, initial_due)
     statuses: list[TermStatus] = []
     for term in shown:
         first_term = term == first_term_in_care
@@ -692,7 +691,16 @@ def _term_statuses(
             )
             continue
         obligation = _term_obligation(
-            term, first_term, child, peps, calendar, rules, today, whole, initial_due
+            term,
+            first_term,
+            child,
+            peps,
+            calendar,
+            rules,
+            today,
+            whole,
+            initial_due,
+            initial_met_by if first_term else None,
         )
         statuses.append(
             TermStatus(
@@ -709,6 +717,26 @@ def _term_statuses(
     return statuses
 
 
+# No school holiday in England is longer than this (the summer's is about six weeks): a term
+# starting later than this after the initial PEP's deadline is not the child's first in care.
+LONGEST_HOLIDAY = timedelta(days=62)
+
+
+def _first_term_in_care(calendar: SchoolCalendar, initial_due: date | None) -> TermDates | None:
+    """The term the initial PEP falls due in, or the one after the holiday it falls due in. Not
+    merely the next term recorded: a child in care since 2019, with term dates recorded from
+    2025, has no first term in care among them."""
+    if initial_due is None:
+        return None
+    containing = calendar.term_containing(initial_due)
+    if containing is not None:
+        return containing
+    following = calendar.next_term_after(initial_due)
+    if following is None or following.starts_on - initial_due > LONGEST_HOLIDAY:
+        return None
+    return following
+
+
 def _term_obligation(
     term: TermDates,
     first_term: bool,
@@ -719,6 +747,7 @@ def _term_obligation(
     today: date,
     whole: Exemption | None,
     initial_due: date | None,
+    initial_met_by: PepId | None = None,
 ) -> Obligation:
     termly = rules.termly
     due_on = term_due_date(term, calendar, termly)
@@ -727,7 +756,18 @@ def _term_obligation(
         due_on = initial_due
         why = f"The child's first term in care: the initial PEP counts for it, due {_long(due_on)}"
     exemption = whole or _later_exemption(child, rules, due_on)
-    in_term = [pep for pep in peps if pep.counts and (pep.academic_year, pep.term) == term.key]
+    # The first term in care also counts the PEP that met the initial PEP's deadline, whatever
+    # term it was filed under: a child entering care on 21 December gets a PEP the start page
+    # filed under autumn and signed off on 8 January, and it meets spring too.
+    in_term = [
+        pep
+        for pep in peps
+        if pep.counts
+        and (
+            (pep.academic_year, pep.term) == term.key
+            or (initial_met_by is not None and pep.id == initial_met_by)
+        )
+    ]
     met = sorted(
         (met_on, pep.id) for pep in in_term if (met_on := pep.met_on(termly.met_by, today))
     )

@@ -162,6 +162,44 @@ def test_the_initial_pep_done_on_time_counts_for_its_term():
     assert (spring.status, spring.due_on, spring.pep_id) == (S.DONE_ON_TIME, date(2027, 3, 12), 7)
 
 
+def test_an_initial_pep_filed_under_the_term_before_still_counts_for_the_first_term():
+    # Entered care Mon 21 Dec 2026: the start page offered the autumn term, the PEP was signed
+    # off Fri 8 Jan. Initial PEP due Thu 21 Jan (above): met on time, and it meets spring, the
+    # child's first term in care (due Fri 12 March), though it is filed under autumn.
+    filed_under_autumn = pep(
+        9,
+        "autumn",
+        pep_type=PepType.INITIAL,
+        state=PepState.SIGNED_OFF,
+        started_on=date(2026, 12, 22),
+        meeting_on=date(2027, 1, 6),
+        submitted_on=date(2027, 1, 7),
+        signed_off_on=date(2027, 1, 8),
+    )
+    result = evaluate(
+        child(date(2026, 12, 21)),
+        [],
+        [filed_under_autumn],
+        CALENDAR,
+        RULES,
+        today=date(2027, 3, 20),
+    )
+    assert result.obligation("initial_pep:2026-12-21").satisfied_by == 9
+    spring = result.term(2026, "spring")
+    assert (spring.status, spring.pep_id) == (S.DONE_ON_TIME, 9)
+    # Summer is the child's second term: it still wants a PEP of its own.
+    assert result.term(2026, "summer").pep_id is None
+
+
+def test_a_child_in_care_for_years_has_no_first_term_among_the_recorded_ones():
+    # In care since 2019; term dates recorded from autumn 2026. The initial PEP fell due in 2019:
+    # autumn 2026 is a termly review, not the first term in care.
+    result = evaluate(child(date(2019, 3, 4)), [], [], CALENDAR, RULES, today=date(2026, 10, 1))
+    autumn = result.term(2026, "autumn").obligation
+    assert autumn is not None and autumn.pep_type == PepType.TERMLY
+    assert "first term in care" not in autumn.why
+
+
 # -- Jayden: entered care in October with no school place, no PEP by 24 November -------------------
 
 
