@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from forms.dates import read_date_boxes
-from portal.models import School, TermDate
+from portal.models import Child, School, TermDate
 from portal.operations import audit
 from portal.operations.audit import Actor
 from workflows.calendar import (
@@ -296,6 +296,35 @@ def _find(
     )
 
 
+# Children whose timeliness a page request works out again at once after their term dates
+# change (two refresh batches, about a second); beyond it, the nightly refresh-timeliness run
+# does it, and the page says so. A school's own dates touch its children alone; the
+# authority's touch nearly every child (100,000 would hold the request for minutes).
+REFRESH_NOW_LIMIT = 1000
+
+
+def _refresh_children_following(session: Session, school: School | None) -> str:
+    """After term dates change (and are committed), work out again the timeliness of the
+    children they govern: a school's own dates, its children; the authority's, every child. A
+    sentence for the person who changed them."""
+    # Imported here: timeliness reads calendars, which read this module's to_term_dates.
+    from portal.operations.timeliness import refresh_timeliness
+    from portal.timeliness.facts import forget_records_begin_on
+
+    forget_records_begin_on()
+    which = select(Child.id)
+    if school is not None:
+        which = which.where(Child.current_school_id == school.id)
+    child_ids = list(session.scalars(which.limit(REFRESH_NOW_LIMIT + 1)))
+    if len(child_ids) > REFRESH_NOW_LIMIT:
+        return (
+            " Children's PEP due dates and statuses will be worked out again with these dates "
+            "tonight."
+        )
+    refresh_timeliness(session, child_ids)
+    return ""
+
+
 def _save(session: Session, field_id: str) -> list[FieldError]:
     try:
         session.commit()
@@ -377,7 +406,8 @@ def set_term_dates(
     errors = _save(session, "starts_on-day")
     if errors:
         return TermDatesOutcome(errors=errors)
-    return TermDatesOutcome(message=f"{name} has been {'changed' if existed else 'added'}.")
+    later = _refresh_children_following(session, school)
+    return TermDatesOutcome(message=f"{name} has been {'changed' if existed else 'added'}.{later}")
 
 
 def set_year_term_dates(
@@ -417,9 +447,10 @@ def set_year_term_dates(
     errors = _save(session, "autumn-starts_on-day")
     if errors:
         return TermDatesOutcome(errors=errors)
+    later = _refresh_children_following(session, school)
     return TermDatesOutcome(
         message=f"{_whose(school)} term dates for {academic_year_label(academic_year)} have "
-        "been added."
+        f"been added.{later}"
     )
 
 
@@ -440,9 +471,10 @@ def load_term_dates(
     errors = _save(session, "file")
     if errors:
         return TermDatesOutcome(errors=errors)
+    later = _refresh_children_following(session, school)
     return TermDatesOutcome(
         message=f"{_whose(school)} term dates: {changed} term{'s' if changed != 1 else ''} added "
-        "or changed."
+        f"or changed.{later}"
     )
 
 
@@ -475,9 +507,10 @@ def remove_term_dates(
     )  # fmt: skip
     session.delete(row)
     session.commit()
+    later = _refresh_children_following(session, school)
     if school is not None:
         return TermDatesOutcome(
             message=f"{name} has been removed: the school follows the authority's dates for "
-            "that term."
+            f"that term.{later}"
         )
-    return TermDatesOutcome(message=f"{name} has been removed.")
+    return TermDatesOutcome(message=f"{name} has been removed.{later}")

@@ -310,6 +310,12 @@ def records_begin_on(
     return begins_on
 
 
+def forget_records_begin_on() -> None:
+    """Read the day records begin afresh next time: the authority's term dates changed, and the
+    earliest term's first day with them."""
+    _records_begin.clear()
+
+
 def _earlier_pep_among(
     session: Session, child_ids: Sequence[uuid.UUID], earliest_term: tuple[int, int] | None
 ) -> bool:

@@ -541,3 +541,45 @@ def test_a_file_with_a_wrong_row_saves_nothing_and_says_which_row(app, seeded, t
     assert 'Row 7: "winter" is not a term: use autumn, spring or summer.' in result.output
     assert "No school has the URN 999999" in result.output
     assert row_of(app, None, 2028, "autumn") is None
+
+
+def test_changing_a_schools_term_dates_works_out_its_childrens_deadlines_again(seeded):
+    from portal.models import Child, TimelinessObligation
+    from portal.operations.audit import Actor
+    from portal.operations.term_dates import set_term_dates
+
+    key = "termly_pep:2026:spring"
+    with seeded.app_context():
+        oakfield = db.session.scalar(select(School).where(School.urn == OAKFIELD))
+        assert oakfield is not None
+        at_oakfield = set(
+            db.session.scalars(select(Child.id).where(Child.current_school_id == oakfield.id))
+        )
+
+        def spring_due_dates() -> dict:
+            db.session.expire_all()
+            return dict(
+                db.session.execute(
+                    select(TimelinessObligation.child_id, TimelinessObligation.due_on).where(
+                        TimelinessObligation.key == key
+                    )
+                ).all()
+            )
+
+        before = spring_due_dates()
+        assert at_oakfield & set(before)
+        # Oakfield ends spring on Thursday 1 April 2027, six days after the authority.
+        outcome = set_term_dates(
+            db.session,
+            Actor.system("test"),
+            oakfield,
+            2026,
+            "spring",
+            term_form(date(2027, 1, 6), date(2027, 4, 1), (date(2027, 2, 15), date(2027, 2, 19))),
+        )
+        assert not outcome.errors, outcome.errors
+        after = spring_due_dates()
+        moved = {child for child in before if after.get(child) != before[child]}
+        # Its children's spring PEPs fall due later at once; every other child's are as they were.
+        assert moved == at_oakfield & set(before)
+        assert all(after[child] > before[child] for child in moved)
