@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import select
+import time
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, current_app
@@ -14,6 +16,18 @@ from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
 # Longer than any request, shorter than the idle timeouts of common firewalls and proxies.
 POOL_RECYCLE_SECONDS = 1800
+# A connection idle longer than this is asked "SELECT 1" when taken from the pool: a load
+# balancer or a database failover may drop it silently (Azure's load balancer after about 4
+# minutes, AWS's after 350 s), and a silent drop leaves nothing on the socket to poll.
+IDLE_PING_SECONDS = 60
+# TCP keepalives, so that a connection dropped while in use is found within about two minutes
+# rather than when TCP gives up (libpq's parameters, passed through by psycopg).
+POSTGRES_KEEPALIVES = {
+    "keepalives": 1,
+    "keepalives_idle": 60,
+    "keepalives_interval": 10,
+    "keepalives_count": 5,
+}
 
 
 class Database:
@@ -28,11 +42,12 @@ class Database:
 
     def init_app(self, app: Flask) -> None:
         url: str = app.config["DATABASE_URL"]
-        # No pool_pre_ping: it costs a round trip to the database every time a request takes a
-        # connection. A connection the server has closed (a restart, an idle timeout) is found
-        # without one when it is taken (_refuse_closed_connection), and none is kept longer
-        # than POOL_RECYCLE_SECONDS, for closures that send nothing (a firewall's, say).
-        options: dict[str, Any] = {"pool_recycle": POOL_RECYCLE_SECONDS}
+        # Dead pooled connections are found at checkout without a round trip each time
+        # (_refuse_dead_connection), and none is kept longer than POOL_RECYCLE_SECONDS.
+        options: dict[str, Any] = {
+            "pool_recycle": POOL_RECYCLE_SECONDS,
+            "connect_args": dict(POSTGRES_KEEPALIVES),
+        }
         if url.startswith("sqlite"):
             # Wait for a writer rather than fail at once: SQLite has one writer at a time.
             options = {"connect_args": {"check_same_thread": False, "timeout": 15}}
@@ -40,7 +55,8 @@ class Database:
         if url.startswith("sqlite"):
             event.listen(engine, "connect", _configure_sqlite_connection)
         else:
-            event.listen(engine, "checkout", _refuse_closed_connection)
+            event.listen(engine, "checkin", _note_idle_since)
+            event.listen(engine, "checkout", _refuse_dead_connection(engine.dialect.do_ping))
         app.extensions["openpep_engine"] = engine
         app.extensions["openpep_sessionmaker"] = sessionmaker(bind=engine, expire_on_commit=False)
         app.teardown_appcontext(self._remove_session)
@@ -56,22 +72,40 @@ class Database:
         self.session.remove()
 
 
-def _refuse_closed_connection(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
-    """Hand the pool back a connection the server has closed, so that it connects afresh.
+def _note_idle_since(_dbapi_connection: Any, record: Any) -> None:
+    """Remember when a connection went back to the pool."""
+    record.info["idle_since"] = time.monotonic()
 
-    An idle connection's socket has nothing to read until the server ends it: PostgreSQL then
-    sends a last error ("terminating connection") and closes, so a socket that is readable (or
-    gone) at checkout belongs to a dead connection. Checking is one poll of the socket, not a
-    round trip; at worst a live connection with an unasked-for message is replaced.
+
+def _refuse_dead_connection(ping: Callable[[Any], Any]) -> Callable[[Any, Any, Any], None]:
+    """A checkout guard that hands the pool back a dead connection, so that it connects afresh.
+
+    No pool_pre_ping: it costs a round trip every time a request takes a connection. Instead:
+    an idle connection's socket has nothing to read until the server ends it (PostgreSQL then
+    sends a last error, "terminating connection", and closes), so a socket that is readable (or
+    gone) at checkout belongs to a dead connection: one poll, no round trip. A connection idle
+    longer than IDLE_PING_SECONDS may have been dropped silently by something between, so only
+    then is it pinged.
     """
-    try:
-        socket_number = dbapi_connection.fileno()
-    except Exception as error:  # psycopg raises once the connection is closed
-        raise DisconnectionError("the connection is closed") from error
-    poller = select.poll()
-    poller.register(socket_number, select.POLLIN | select.POLLERR | select.POLLHUP)
-    if poller.poll(0):
-        raise DisconnectionError("the server closed the connection")
+
+    def refuse_dead_connection(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        try:
+            socket_number = dbapi_connection.fileno()
+        except Exception as error:  # psycopg raises once the connection is closed
+            raise DisconnectionError("the connection is closed") from error
+        poller = select.poll()
+        poller.register(socket_number, select.POLLIN | select.POLLERR | select.POLLHUP)
+        if poller.poll(0):
+            raise DisconnectionError("the server closed the connection")
+        idle_since = record.info.get("idle_since")
+        if idle_since is not None and time.monotonic() - idle_since > IDLE_PING_SECONDS:
+            try:
+                ping(dbapi_connection)
+            except Exception as error:
+                raise DisconnectionError("the connection did not answer") from error
+            record.info["idle_since"] = None
+
+    return refuse_dead_connection
 
 
 def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, event, func, select
+from sqlalchemy import create_engine, event, func, select, text
 from werkzeug.datastructures import MultiDict
 
 from devtools.oidc_provider import OidcProvider
@@ -765,3 +765,28 @@ def test_an_autosave_when_the_database_goes_mid_save_says_not_saved(
     assert "Not saved: the service is not available right now." in fragment
     assert "<html" not in fragment
     assert stored_section(outage_app, pep_id, "transitions_aspirations").answers == before
+
+
+def test_pooled_connections_the_server_ended_are_replaced_without_an_error(
+    outage_app: Flask, own_postgres: PostgresCluster, signed_in_teacher: FlaskClient
+) -> None:
+    """An administrator (or a failover) ends every connection the portal holds in its pool:
+    the next requests take fresh ones and answer as usual, with no error page."""
+    client = signed_in_teacher
+    pep_id = open_pep_id(outage_app, HARRY)
+    for _ in range(3):  # more than one connection in the pool
+        assert client.get(f"/peps/{pep_id}").status_code == 200
+    killer = create_engine(own_postgres.url)
+    with killer.connect() as connection:
+        ended = connection.execute(
+            text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                "AND backend_type = 'client backend'"
+            )
+        ).scalar_one()
+    killer.dispose()
+    assert ended >= 1
+    for path in (f"/peps/{pep_id}", "/children", "/tasks"):
+        response = client.get(path)
+        assert response.status_code == 200, text_of(response)[:2000]
