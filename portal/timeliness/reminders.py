@@ -104,6 +104,12 @@ def _people(session: Session, children: Iterable[Child]) -> _People:
 
 
 SIGN_OFF_RULE = "sign_off"
+# The care plan's deadline is met when the child's PEP is started (it is part of the plan).
+CARE_PLAN_RULE = "care_plan"
+CARE_PLAN_TO_DO = (
+    "The care plan must include the child's PEP: start the PEP now if it is not started, and "
+    "arrange its meeting."
+)
 
 
 def _pep_of(obligation: TimelinessObligation) -> uuid.UUID | None:
@@ -229,7 +235,10 @@ def pep_deadline_reminders(
                 else:
                     people = [*teachers, *workers, *advisers]
                     then = (
-                        "Arrange the PEP meeting, or complete and send the PEP, as soon as you can."
+                        CARE_PLAN_TO_DO
+                        if obligation.rule == CARE_PLAN_RULE
+                        else "Arrange the PEP meeting, or complete and send the PEP, as soon as "
+                        "you can."
                     )
         else:
             due_points = sorted(
@@ -247,11 +256,14 @@ def pep_deadline_reminders(
                 people, then = waiting
             else:
                 people = [*teachers, *workers]
-                then = (
-                    "The meeting is booked: make sure the PEP is completed and sent after it."
-                    if status is TimelinessStatus.MEETING_BOOKED
-                    else "Arrange the PEP meeting if it is not arranged yet."
-                )
+                if obligation.rule == CARE_PLAN_RULE:
+                    then = CARE_PLAN_TO_DO
+                elif status is TimelinessStatus.MEETING_BOOKED:
+                    then = (
+                        "The meeting is booked: make sure the PEP is completed and sent after it."
+                    )
+                else:
+                    then = "Arrange the PEP meeting if it is not arranged yet."
         for person in _unique(people):
             yield Reminder(
                 recipient=person,

@@ -80,8 +80,9 @@ SUBMITTED = "DCC-1102"  # Oliver: submitted, waiting for the demo social worker'
 APPROVED = "DCC-1104"  # Jacob: approved, waiting for quality assurance
 
 
-def sign_off_due_in_5_days(app, reference):
-    """The PEP's meeting has happened: its sign-off deadline's 5-day reminder falls today."""
+def sign_off_due_in_5_days(app, reference, rule="sign_off", what="The PEP signed off"):
+    """The PEP's meeting has happened: its sign-off deadline's 5-day reminder falls today (or
+    another rule's deadline for the same child)."""
     pep_id = open_pep_id(app, reference)
     with app.app_context():
         pep = db.session.get(Pep, pep_id)
@@ -93,11 +94,11 @@ def sign_off_due_in_5_days(app, reference):
             TimelinessObligation(
                 id=uuid.uuid4(),
                 child_id=pep.child_id,
-                key=f"sign_off:{pep.id}",
-                rule="sign_off",
+                key=f"{rule}:{pep.id}",
+                rule=rule,
                 statutory=False,
                 pep_type=pep.pep_type,
-                what="The PEP signed off",
+                what=what,
                 why="PEP meeting: signed off within 10 working days",
                 due_on=today + timedelta(days=7),
                 due_from=today - timedelta(days=7),
@@ -142,3 +143,12 @@ def test_a_sign_off_deadline_goes_to_whoever_the_pep_is_waiting_for(mail, seeded
     assert expected and {r for m in approved for r in m.recipients} == expected
     assert all("waiting for quality assurance" in m.text for m in approved)
     assert all(m.subject.strip().startswith("Due by") for m in [*submitted, *approved])
+
+
+def test_a_care_plan_reminder_asks_for_the_pep_to_be_started_not_a_meeting_alone(mail, seeded):
+    sign_off_due_in_5_days(seeded, SUBMITTED, "care_plan", "The care plan, with the PEP started")
+    run(seeded)
+    messages = [m for m in mail.received() if "care plan" in m.subject and SUBMITTED in m.text]
+    assert messages
+    assert all("start the PEP now if it is not started" in m.text for m in messages)
+    assert all(not re.search(r"DCC-\d+", m.subject) for m in messages)
