@@ -867,6 +867,9 @@ def _one_pep(
     carer = cast.carer(demo.reference)
     started_by = Actor.for_user(social_worker, None).at(_acting_moment(meeting.started_on, step=-3))
     is_initial = pep_number == 0 and _newly_in_care(demo)
+    pep_type = PepType.INITIAL if is_initial else PepType.TERMLY
+    if joined_on is not None and state is not PepState.SIGNED_OFF:
+        pep_type = PepType.CHANGE_OF_SCHOOL  # Erin's new PEP, at her new school
     pep = start_pep(
         session,
         started_by,
@@ -875,7 +878,7 @@ def _one_pep(
         meeting.academic_year,
         meeting.term,
         today=meeting.meeting_date,
-        pep_type=PepType.INITIAL if is_initial else PepType.TERMLY,
+        pep_type=pep_type,
     )
     if started_by.acting_at_utc is not None:
         # The record's own timestamp says the day the story started it, as its audit event does.
