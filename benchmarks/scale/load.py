@@ -19,7 +19,6 @@ import argparse
 import csv
 import json
 import os
-import re
 import secrets
 import signal
 import subprocess
@@ -30,11 +29,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin, urlsplit
 
 import psycopg
 import requests
 
+from benchmarks.scale.sign_in import check_signed_in, sign_in_at_provider
 from devtools.oidc_provider import OidcProvider, free_loopback_port, running_oidc_provider
 
 HERE = Path(__file__).resolve().parent
@@ -119,7 +118,6 @@ def sign_in(base: str, provider: OidcProvider, email: str) -> str:
 
     The session cookie is marked Secure in production, so it is carried by hand over loopback
     http (a client would not send it)."""
-    browser = requests.Session()
     cookie = ""
 
     def portal(path: str) -> requests.Response:
@@ -131,27 +129,8 @@ def sign_in(base: str, provider: OidcProvider, email: str) -> str:
             cookie = f"{SESSION_COOKIE}={response.cookies[SESSION_COOKIE]}"
         return response
 
-    url = portal("/login/bench").headers["Location"]
-    for _ in range(12):
-        if not url.startswith(provider.issuer):
-            break
-        response = browser.get(url, allow_redirects=False, timeout=10)
-        if response.status_code in (302, 303):
-            url = urljoin(url, response.headers["Location"])
-            continue
-        action = re.search(r'<form[^>]+action="([^"]+)"', response.text)
-        assert action, f"no login form at the provider: {response.text[:300]}"
-        response = browser.post(
-            urljoin(url, action.group(1)),
-            data={"login": email, "password": "benchmark"},
-            allow_redirects=False,
-            timeout=10,
-        )
-        url = urljoin(url, response.headers["Location"])
-    callback = urlsplit(url)
-    finished = portal(f"{callback.path}?{callback.query}")
-    if finished.status_code != 302:
-        raise RuntimeError(f"sign-in as {email} failed: {finished.status_code}")
+    callback = sign_in_at_provider(portal("/login/bench").headers["Location"], provider, email)
+    check_signed_in(portal(callback).status_code, email)
     return cookie
 
 

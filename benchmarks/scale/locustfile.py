@@ -11,11 +11,12 @@ import os
 import re
 import urllib.parse
 import urllib.request
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, ClassVar
 
 from locust import FastHttpUser, task
+
+from benchmarks.scale.sign_in import SectionForm
 
 PAGE = os.environ.get("BENCH_PAGE", "hello")
 TARGETS: dict[str, Any] = (
@@ -24,53 +25,6 @@ TARGETS: dict[str, Any] = (
     else {}
 )
 NEW_VERSION = re.compile(r'id="section-version" value="(\d+)"')
-
-
-class SectionForm(HTMLParser):
-    """The section form's fields as a browser would post them."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.fields: list[tuple[str, str]] = []
-        self.in_form = False
-        self.textarea: str | None = None
-        self.select: str | None = None
-        self.textareas: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        found = {key: value or "" for key, value in attrs}
-        if tag == "form" and found.get("id") == "section-form":
-            self.in_form = True
-        if not self.in_form:
-            return
-        name = found.get("name")
-        if tag == "input" and name:
-            kind = found.get("type", "text")
-            if kind in ("radio", "checkbox") and "checked" not in found:
-                return
-            if kind not in ("submit", "button"):
-                self.fields.append((name, found.get("value", "")))
-        elif tag == "textarea" and name:
-            self.textarea = name
-            self.textareas.append(name)
-            self.fields.append((name, ""))
-        elif tag == "select" and name:
-            self.select = name
-        elif tag == "option" and self.select and "selected" in found:
-            self.fields.append((self.select, found.get("value", "")))
-
-    def handle_data(self, data: str) -> None:
-        if self.textarea is not None:
-            name, text = self.fields[-1]
-            self.fields[-1] = (name, text + data)
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "form":
-            self.in_form = False
-        elif tag == "textarea":
-            self.textarea = None
-        elif tag == "select":
-            self.select = None
 
 
 def user_class(kind: str, target: dict[str, Any]) -> type[FastHttpUser]:

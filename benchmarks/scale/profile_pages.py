@@ -26,16 +26,15 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import partial
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode, urljoin, urlsplit
+from urllib.parse import urlencode
 
-import requests
 from flask import Flask
 from flask.testing import FlaskClient
 
 from benchmarks.scale.hello_app import app as hello_app
+from benchmarks.scale.sign_in import SectionForm, check_signed_in, sign_in_at_provider
 from devtools.oidc_provider import OidcProvider, running_oidc_provider
 
 WARM_UP = 20
@@ -84,76 +83,9 @@ def signed_in_client(app: Flask, provider: OidcProvider, email: str) -> FlaskCli
     # session cookie is Secure in production, so every later request speaks https to the app.
     client = app.test_client()
     start = client.get("/login/bench", base_url="http://127.0.0.1")
-    url = start.headers["Location"]
-    browser = requests.Session()
-    for _ in range(12):
-        if not url.startswith(provider.issuer):
-            break
-        response = browser.get(url, allow_redirects=False, timeout=10)
-        if response.status_code in (302, 303):
-            url = urljoin(url, response.headers["Location"])
-            continue
-        action = re.search(r'<form[^>]+action="([^"]+)"', response.text)
-        assert action, f"no login form at the provider: {response.text[:300]}"
-        response = browser.post(
-            urljoin(url, action.group(1)),
-            data={"login": email, "password": "benchmark"},
-            allow_redirects=False,
-            timeout=10,
-        )
-        url = urljoin(url, response.headers["Location"])
-    callback = urlsplit(url)
-    finished = client.get(f"{callback.path}?{callback.query}", base_url="https://127.0.0.1")
-    if finished.status_code != 302:
-        raise RuntimeError(f"sign-in as {email} failed: {finished.status_code}")
+    callback = sign_in_at_provider(start.headers["Location"], provider, email)
+    check_signed_in(client.get(callback, base_url="https://127.0.0.1").status_code, email)
     return client
-
-
-class SectionForm(HTMLParser):
-    """The section form's fields as a browser would post them (as locustfile.py reads them)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.fields: list[tuple[str, str]] = []
-        self.textareas: list[str] = []
-        self.in_form = False
-        self.textarea: str | None = None
-        self.select: str | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        found = {key: value or "" for key, value in attrs}
-        if tag == "form" and found.get("id") == "section-form":
-            self.in_form = True
-        if not self.in_form:
-            return
-        name = found.get("name")
-        if tag == "input" and name:
-            kind = found.get("type", "text")
-            if kind in ("radio", "checkbox") and "checked" not in found:
-                return
-            if kind not in ("submit", "button"):
-                self.fields.append((name, found.get("value", "")))
-        elif tag == "textarea" and name:
-            self.textarea = name
-            self.textareas.append(name)
-            self.fields.append((name, ""))
-        elif tag == "select" and name:
-            self.select = name
-        elif tag == "option" and self.select and "selected" in found:
-            self.fields.append((self.select, found.get("value", "")))
-
-    def handle_data(self, data: str) -> None:
-        if self.textarea is not None:
-            name, text = self.fields[-1]
-            self.fields[-1] = (name, text + data)
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "form":
-            self.in_form = False
-        elif tag == "textarea":
-            self.textarea = None
-        elif tag == "select":
-            self.select = None
 
 
 def timed(request: Callable[[], Any], count: int) -> dict[str, float]:
