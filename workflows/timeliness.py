@@ -302,6 +302,19 @@ class Timeliness:
     obligations: tuple[Obligation, ...]
     terms: tuple[TermStatus, ...]
     exemption: Exemption | None = None
+    # The academic year (its first calendar year) whose term dates are missing for today's term
+    # or the next: no termly PEP can be worked out until they are added. Never guessed.
+    term_dates_missing_for: int | None = None
+
+    @property
+    def term_dates_missing(self) -> str | None:
+        """What to do about missing term dates, or None."""
+        if self.term_dates_missing_for is None:
+            return None
+        return (
+            f"Add the term dates for {academic_year_label(self.term_dates_missing_for)} to work "
+            "out termly PEPs"
+        )
 
     def term(self, academic_year: int, term: str) -> TermStatus | None:
         return next(
@@ -469,7 +482,25 @@ def evaluate(
             if (term := calendar.term(status.academic_year, status.term)) and term.ends_on >= since
         ]
     obligations.extend(status.obligation for status in terms if status.obligation is not None)
-    return Timeliness(obligations=tuple(obligations), terms=tuple(terms), exemption=whole)
+    missing = None if whole is not None or entered is None else _term_dates_missing(calendar, today)
+    return Timeliness(
+        obligations=tuple(obligations),
+        terms=tuple(terms),
+        exemption=whole,
+        term_dates_missing_for=missing,
+    )
+
+
+def _term_dates_missing(calendar: SchoolCalendar, today: date) -> int | None:
+    """The academic year whose term dates are missing, when neither today's term nor the one
+    after today's holiday has dates: a year not yet entered (the academic year of today, or in
+    August the one about to start)."""
+    if calendar.term_containing(today) is not None:
+        return None
+    following = calendar.next_term_after(today)
+    if following is not None and following.starts_on - today <= LONGEST_HOLIDAY:
+        return None
+    return today.year if today.month >= 8 else today.year - 1
 
 
 def _whole_child_exemption(

@@ -29,7 +29,7 @@ from portal.timeliness.facts import (
     facts_for_children,
     records_begin_on,
 )
-from portal.timeliness.status import OPEN_STATUSES
+from portal.timeliness.status import NOT_WORKED_OUT, OPEN_STATUSES
 from workflows.calendar import TERMS, CalendarError, NoTermDatesError, SchoolCalendar
 from workflows.pep_types import PepType
 from workflows.timeliness import (
@@ -47,6 +47,8 @@ BATCH_SIZE = 500
 T = TypeVar("T")
 # Nothing has met these yet and no exemption applies: the child still owes them.
 STILL_OWED = frozenset({*OPEN_STATUSES, TimelinessStatus.OVERDUE})
+# The rule of the row that says a child's termly PEPs wait for term dates to be added.
+TERM_DATES_MISSING = "term_dates_missing"
 # What stops one batch of a refresh and no other: a lost race with another refresh of the same
 # children (a unique row written twice, or a lock), or term dates that cannot be used.
 REFRESH_FAILURES = (IntegrityError, OperationalError, CalendarError)
@@ -163,6 +165,33 @@ def _rows(
                 "reminders": {},
             }
         )
+    if timeliness.term_dates_missing_for is not None:
+        # No term dates for today's term or the next: say so where the terms are shown, with
+        # no date and no status of its own (dates are never guessed).
+        year = timeliness.term_dates_missing_for
+        term = "autumn" if today.month >= 8 else ("spring" if today.month < 4 else "summer")
+        rows.append(
+            {
+                **common,
+                "id": uuid.uuid4(),
+                "key": f"{TERM_DATES_MISSING}:{year}:{term}",
+                "rule": TERM_DATES_MISSING,
+                "statutory": False,
+                "pep_type": PepType.TERMLY.value,
+                "what": "Term dates missing",
+                "why": (timeliness.term_dates_missing or "")[:400],
+                "academic_year": year,
+                "term": term,
+                "due_on": None,
+                "due_from": None,
+                "status": TimelinessStatus.NOT_YET_DUE.value,
+                "completed_on": None,
+                "satisfied_by_pep_id": None,
+                "exemption_rule": None,
+                "exemption_reason": None,
+                "reminders": {},
+            }
+        )
     return rows
 
 
@@ -188,7 +217,10 @@ def _summary(
     ]
     settled_status: str | None = None
     settled_due_on: date | None = None
-    if not open_rows:
+    if not open_rows and timeliness.term_dates_missing_for is not None:
+        # Nothing open, and this term's PEP cannot be worked out: not "not yet due".
+        settled_status = NOT_WORKED_OUT
+    elif not open_rows:
         term_rows = sorted(
             (row for row in rows if row["academic_year"] is not None), key=_term_order
         )

@@ -92,12 +92,13 @@ def child_due_on_sql() -> Any:
 
 
 def status_label(value: str | None) -> str:
-    if not value:
+    # Never worked out (no row), or stored so: the term dates it needs are missing.
+    if not value or value == NOT_WORKED_OUT:
         return NOT_WORKED_OUT_LABEL
     return STATUS_LABELS[TimelinessStatus(value)]
 
 
 def status_tag_class(value: str | None) -> str:
-    if not value:
+    if not value or value == NOT_WORKED_OUT:
         return "govuk-tag--grey"
     return TAG_CLASSES[TimelinessStatus(value)]

@@ -389,6 +389,40 @@ def test_a_peps_start_is_the_day_its_start_was_recorded(seeded: Flask):
         assert pep.created_at_utc.date() != date(2026, 9, 8)
 
 
+def test_missing_term_dates_show_on_the_childs_page_and_the_list_not_as_not_yet_due(
+    seeded: Flask, client_for
+):
+    today = date.today()
+    year = today.year if today.month >= 8 else today.year - 1
+    with seeded.app_context():
+        child = Child(
+            id=uuid.uuid4(),
+            first_name="Ada",
+            last_name="Longcare",
+            date_of_birth=date(2014, 5, 1),
+            authority_reference="LONG-0001",
+            legal_status="C2",
+            date_entered_care=date(2019, 3, 4),
+        )
+        db.session.add(child)
+        # Nobody has entered this year's or next year's term dates yet.
+        db.session.execute(delete(TermDate).where(TermDate.academic_year >= year - 1))
+        db.session.commit()
+        refresh_timeliness(db.session, [child.id])
+        summary = db.session.scalar(
+            select(ChildTimeliness).where(ChildTimeliness.child_id == child.id)
+        )
+        assert summary is not None and summary.settled_status == "not_worked_out"
+        child_id = child.id
+    admin_client = client_for("admin")
+    label = f"{year}/{(year + 1) % 100:02d}"
+    page = words(admin_client.get(f"/children/{child_id}").get_data(as_text=True))
+    assert f"Add the term dates for {label} to work out termly PEPs" in page
+    listing = admin_client.get("/children.csv").get_data(as_text=True)
+    ada = next(row for row in csv.reader(io.StringIO(listing)) if "Longcare" in ",".join(row))
+    assert "Not worked out yet" in ada and "Not yet due" not in ada
+
+
 # --- Refusals --------------------------------------------------------------------------------
 
 

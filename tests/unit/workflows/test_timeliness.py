@@ -727,3 +727,19 @@ def test_the_portals_uuid_pep_ids_work_as_well_as_numbers():
     result = evaluate(child(date(2025, 9, 1)), [], [signed], CALENDAR, RULES, date(2026, 12, 7))
     assert result.term(2026, "autumn").pep_id == pep_id
     assert result.obligation(f"sign_off:{pep_id}").status == S.DONE_ON_TIME
+
+
+def test_missing_term_dates_are_said_not_read_as_not_yet_due():
+    # Term dates recorded to July 2027 only: on 1 October 2027 no term is known, nothing termly
+    # can be worked out, and the child is told which year's dates to add.
+    result = evaluate(child(date(2026, 9, 1)), [], [], CALENDAR, RULES, today=date(2027, 10, 1))
+    assert result.term_dates_missing == "Add the term dates for 2027/28 to work out termly PEPs"
+    # In the summer holiday with the next year not entered, the year about to start is named.
+    august = evaluate(child(date(2026, 9, 1)), [], [], CALENDAR, RULES, today=date(2027, 8, 2))
+    assert august.term_dates_missing_for == 2027
+    # In a term, or a holiday before a known term, nothing is missing.
+    for today in (date(2026, 11, 2), date(2026, 12, 28)):
+        assert (
+            evaluate(child(date(2026, 9, 1)), [], [], CALENDAR, RULES, today).term_dates_missing
+            is None
+        )
