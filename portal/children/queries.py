@@ -279,7 +279,10 @@ def _listed(user: User, asked: ChildrenListQuery, today: date) -> Select[Any]:
     elif asked.latest_state:
         query = query.where(_latest_pep_column(Pep.state) == asked.latest_state)
     if asked.timeliness == NOT_WORKED_OUT:
-        query = query.where(ChildTimeliness.id.is_(None))
+        # Never worked out, or stored so because the term dates it needs are missing.
+        query = query.where(
+            or_(ChildTimeliness.id.is_(None), ChildTimeliness.settled_status == NOT_WORKED_OUT)
+        )
     elif asked.timeliness:
         query = query.where(child_status_sql(today) == asked.timeliness)
     status = asked.care_status
