@@ -421,6 +421,8 @@ def test_missing_term_dates_show_on_the_childs_page_and_the_list_not_as_not_yet_
     listing = admin_client.get("/children.csv").get_data(as_text=True)
     ada = next(row for row in csv.reader(io.StringIO(listing)) if "Longcare" in ",".join(row))
     assert "Not worked out yet" in ada and "Not yet due" not in ada
+    found = listed_names(admin_client.get("/children?due=not_worked_out").get_data(as_text=True))
+    assert "Ada Longcare" in found
 
 
 # --- Refusals --------------------------------------------------------------------------------
