@@ -5,6 +5,7 @@ reached from the school's page. School-day deadlines and reminders are counted i
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -20,8 +21,10 @@ from portal.models import School, TermDate
 from portal.operations import term_dates as operations
 from portal.operations.audit import Actor
 from portal.operations.term_dates import INSET_FIELDS, FieldError
+from portal.timeliness.facts import england_today
 from workflows.calendar import TERM_LABELS, TERMS, academic_year_label
 from workflows.roles import Role
+from workflows.timeliness import LONGEST_HOLIDAY
 
 
 def _actor() -> Actor:
@@ -95,6 +98,18 @@ def _years_shown(
     return shown
 
 
+def _missing_year_label(rows: Iterable[TermDate], today: date) -> str | None:
+    """The academic year to add when the authority has no dates for today's term or the one
+    after today's holiday: every child following them has no termly PEP worked out."""
+    for row in rows:
+        if (
+            row.starts_on <= today <= row.ends_on
+            or today < row.starts_on <= today + LONGEST_HOLIDAY
+        ):
+            return None
+    return academic_year_label(today.year if today.month >= 8 else today.year - 1)
+
+
 def _rows_of(school_id: uuid.UUID | None) -> dict[tuple[int, str], TermDate]:
     whose = TermDate.school_id.is_(None) if school_id is None else TermDate.school_id == school_id
     return {
@@ -144,6 +159,7 @@ def list_term_dates() -> str:
     authority = _rows_of(None)
     return render_template(
         "admin/term_dates/list.html",
+        missing_year_label=_missing_year_label(authority.values(), england_today()),
         years=_years_shown(authority),
         next_year_label=academic_year_label(_next_year(authority)),
         term_url=lambda year, term, remove=False: _term_url(None, year, term, remove),

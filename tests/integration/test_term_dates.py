@@ -583,3 +583,24 @@ def test_changing_a_schools_term_dates_works_out_its_childrens_deadlines_again(s
         # Its children's spring PEPs fall due later at once; every other child's are as they were.
         assert moved == at_oakfield & set(before)
         assert all(after[child] > before[child] for child in moved)
+
+
+def test_the_admin_is_warned_when_this_terms_dates_are_missing(seeded, client_for):
+    from portal.timeliness.facts import england_today
+
+    client = client_for("admin")
+    assert 'id="term-dates-missing"' not in client.get("/admin/term-dates").get_data(as_text=True)
+    today = england_today()
+    year = today.year if today.month >= 8 else today.year - 1
+    with seeded.app_context():
+        db.session.execute(
+            TermDate.__table__.delete().where(
+                TermDate.school_id.is_(None), TermDate.academic_year >= year
+            )
+        )
+        db.session.commit()
+    html = client.get("/admin/term-dates").get_data(as_text=True)
+    label = f"{year}/{(year + 1) % 100:02d}"
+    assert 'id="term-dates-missing"' in html
+    assert f"Add the term dates for {label}: until then" in " ".join(html.split())
+    assert_accessible(html, "term dates missing")
