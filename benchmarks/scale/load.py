@@ -113,6 +113,23 @@ def worker_rss_mb(master: int) -> list[float]:
     return sizes
 
 
+def portal_environment(database_url: str, provider: OidcProvider) -> dict[str, str]:
+    """The portal's settings for a benchmark: production mode on `database_url`, people signing
+    in through `provider` (profile_pages.py runs the portal in-process with the same)."""
+    return {
+        "OPENPEP_ENV": "production",
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "DATABASE_URL": database_url,
+        "OPENPEP_ALLOWED_HOSTS": "127.0.0.1",
+        "OPENPEP_AUTHORITY_NAME": "Benchshire County Council",
+        "OPENPEP_OIDC_PROVIDERS": "bench",
+        "OPENPEP_OIDC_BENCH_ISSUER": provider.issuer,
+        "OPENPEP_OIDC_BENCH_CLIENT_ID": provider.client_id,
+        "OPENPEP_OIDC_BENCH_CLIENT_SECRET": provider.client_secret,
+        "OPENPEP_OIDC_BENCH_LABEL": "Benchmark sign-in",
+    }
+
+
 def sign_in(base: str, provider: OidcProvider, email: str) -> str:
     """Sign in as a person would, through the provider's login form; return the Cookie header.
 
@@ -339,19 +356,7 @@ def measure(
     people = choose_people(database_url)
     with running_oidc_provider() as provider:
         portal_port, hello_port = free_loopback_port(), free_loopback_port()
-        env = {
-            **os.environ,
-            "OPENPEP_ENV": "production",
-            "SECRET_KEY": secrets.token_urlsafe(48),
-            "DATABASE_URL": database_url,
-            "OPENPEP_ALLOWED_HOSTS": "127.0.0.1",
-            "OPENPEP_AUTHORITY_NAME": "Benchshire County Council",
-            "OPENPEP_OIDC_PROVIDERS": "bench",
-            "OPENPEP_OIDC_BENCH_ISSUER": provider.issuer,
-            "OPENPEP_OIDC_BENCH_CLIENT_ID": provider.client_id,
-            "OPENPEP_OIDC_BENCH_CLIENT_SECRET": provider.client_secret,
-            "OPENPEP_OIDC_BENCH_LABEL": "Benchmark sign-in",
-        }
+        env = {**os.environ, **portal_environment(database_url, provider)}
         with (
             gunicorn("benchmarks.scale.hello_app:app", hello_port, env) as hello,
             gunicorn("portal:create_app()", portal_port, env) as portal,

@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import secrets
 import statistics
 import time
 from collections.abc import Callable, Iterator
@@ -34,6 +33,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from benchmarks.scale.hello_app import app as hello_app
+from benchmarks.scale.load import choose_people, portal_environment
 from benchmarks.scale.sign_in import SectionForm, check_signed_in, sign_in_at_provider
 from devtools.oidc_provider import OidcProvider, running_oidc_provider
 
@@ -58,20 +58,7 @@ def generated_database(database_url: str | None, children: int) -> Iterator[str]
 
 def portal_app(database_url: str, provider: OidcProvider) -> Flask:
     """The portal as production configures it, from the same environment load.py gives gunicorn."""
-    os.environ.update(
-        {
-            "OPENPEP_ENV": "production",
-            "SECRET_KEY": secrets.token_urlsafe(48),
-            "DATABASE_URL": database_url,
-            "OPENPEP_ALLOWED_HOSTS": "127.0.0.1",
-            "OPENPEP_AUTHORITY_NAME": "Benchshire County Council",
-            "OPENPEP_OIDC_PROVIDERS": "bench",
-            "OPENPEP_OIDC_BENCH_ISSUER": provider.issuer,
-            "OPENPEP_OIDC_BENCH_CLIENT_ID": provider.client_id,
-            "OPENPEP_OIDC_BENCH_CLIENT_SECRET": provider.client_secret,
-            "OPENPEP_OIDC_BENCH_LABEL": "Benchmark sign-in",
-        }
-    )
+    os.environ.update(portal_environment(database_url, provider))
     from portal import create_app
 
     return create_app()
@@ -207,8 +194,6 @@ def main() -> None:
         "--show-sql", action="store_true", help="print the SQL one request of each sends"
     )
     arguments = parser.parse_args()
-
-    from benchmarks.scale.load import choose_people
 
     with (
         generated_database(arguments.database_url, arguments.children) as database_url,
