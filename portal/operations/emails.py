@@ -92,9 +92,12 @@ def portal_link(settings: Mapping[str, Any], endpoint: str, **values: Any) -> st
     return f"{base}{path}"
 
 
-def render_bodies(content: EmailContent, recipient_name: str) -> tuple[str, str]:
-    """The plain-text and HTML bodies of an email (templates/messages/email.txt and .html)."""
-    context = {"content": content, "recipient_name": recipient_name}
+def render_bodies(
+    content: EmailContent, recipient_name: str, *, has_account: bool = True
+) -> tuple[str, str]:
+    """The plain-text and HTML bodies of an email (templates/messages/email.txt and .html);
+    someone invited without an account is not told to sign in to read it."""
+    context = {"content": content, "recipient_name": recipient_name, "has_account": has_account}
     text = render_template("messages/email.txt", **context)
     html = render_template("messages/email.html", **context)
     return text, html
@@ -134,7 +137,11 @@ def queue_email(
         raise ValueError(f"An email subject must be {SUBJECT_MAX} characters or fewer.")
     if recipient is None and not (address and recipient_name):
         raise ValueError("An email to someone without an account needs their address and name.")
-    text, html = render_bodies(content, recipient.display_name if recipient else recipient_name)
+    text, html = render_bodies(
+        content,
+        recipient.display_name if recipient else recipient_name,
+        has_account=recipient is not None,
+    )
     not_set_up = settings.get("SMTP") is None
     now = utc_now()
     values = {

@@ -556,8 +556,12 @@ def test_the_invitation_arrives_through_smtp(seeded, client_for, chloe_pep, smtp
             assert BASE_URL not in calendar.to_ical().decode()
             assert "The calendar invitation is attached to this email" in message.text
             assert f"mailto:{DEMO_EMAILS['social_worker']}" in message.text
+            # Nor is someone without an account told their emails are kept for them to read.
+            assert "you were invited to a PEP meeting" in message.text
+            assert "have an account" not in message.text + (message.html or "")
         else:
             assert f"{BASE_URL}/peps/{pep_id}" in message.text
+            assert "you have an account" in message.text
         assert (str(event["UID"]), event.decoded("SEQUENCE")) == (uid, 0)
         assert event.decoded("DTSTART").date() == chloe_pep["meeting_date"]
         assert str(event["SUMMARY"]) == f"PEP meeting {reference}"
