@@ -76,7 +76,7 @@ class YearShown:
 
 
 def _current_year() -> int:
-    return academic_year_start(date.today())
+    return academic_year_start(england_today())
 
 
 def _years_shown(
