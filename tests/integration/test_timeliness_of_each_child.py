@@ -588,13 +588,3 @@ def test_a_refresh_after_a_change_does_not_read_every_pep_for_the_day_records_be
             refresh_timeliness(db.session, [jayden.id])
         assert [sql for sql in statements if "min(peps.academic_year)" in sql.lower()]
         assert set(before) <= set(rows_of(jayden))
-
-
-def test_the_list_sorts_by_the_pep_due_date(seeded: Flask, client_for):
-    response = client_for("admin").get("/children.csv?sort=pep_due")
-    table = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
-    due_at = table[0].index("PEP due date")
-    dates = [row[due_at] for row in table[1:]]
-    given = [day for day in dates if day]
-    assert given and given == sorted(given)
-    assert dates == given + [""] * (len(dates) - len(given))
