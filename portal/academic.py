@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+ENGLAND = ZoneInfo("Europe/London")
 
 RECEPTION = 0
+
+
+def england_day(moment: datetime) -> date:
+    """The day an aware moment falls on in England."""
+    return moment.astimezone(ENGLAND).date()
+
+
+def england_today(now: datetime | None = None) -> date:
+    """Today in England: between midnight and 01:00 in summer, UTC is still on yesterday, and a
+    deadline falls due (or a reminder goes, or a date is "in the past") on England's day, not the
+    server's."""
+    return (now or datetime.now(ENGLAND)).astimezone(ENGLAND).date()
 
 
 def academic_year_start(on: date) -> int:

@@ -13,7 +13,7 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
-from portal.academic import academic_year_start
+from portal.academic import academic_year_start, england_today
 from portal.admin import blueprint
 from portal.auth import access
 from portal.extensions import db
@@ -21,7 +21,6 @@ from portal.models import School, TermDate
 from portal.operations import term_dates as operations
 from portal.operations.audit import Actor
 from portal.operations.term_dates import INSET_FIELDS, FieldError
-from portal.timeliness.facts import england_today
 from workflows.calendar import TERM_LABELS, TERMS, academic_year_label
 from workflows.roles import Role
 from workflows.timeliness import LONGEST_HOLIDAY

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from portal.academic import (
     Term,
     academic_year_start,
+    england_today,
     term_label,
     year_group_label,
     year_group_on,
@@ -218,7 +219,7 @@ class ChildRow:
         return status_tag_class(self.pep_due_status)
 
     def year_group_label(self, on: date | None = None) -> str:
-        return year_group_label(year_group_on(self.date_of_birth, on or date.today()))
+        return year_group_label(year_group_on(self.date_of_birth, on or england_today()))
 
 
 def _latest_pep_column(column: Any) -> Any:
@@ -347,7 +348,7 @@ def count_children(
     session: Session, user: User, asked: ChildrenListQuery, today: date | None = None
 ) -> int:
     """How many children this user may see match."""
-    listed = _listed(user, asked, today or date.today())
+    listed = _listed(user, asked, today or england_today())
     return session.scalar(select(func.count()).select_from(listed.subquery())) or 0
 
 
@@ -361,7 +362,7 @@ def children_page(
 ) -> list[ChildRow]:
     """One page of the children this user may see that match: their rows, schools and
     timeliness in one query, their latest PEPs in another, whatever the cohort."""
-    listed = _listed(user, asked, today or date.today())
+    listed = _listed(user, asked, today or england_today())
     page_query = _ordered(listed, asked.sort).limit(per_page).offset((page - 1) * per_page)
     children = list(session.execute(page_query))
     if not children:
@@ -380,7 +381,7 @@ def children_matching(
 ) -> list[ChildRow]:
     """Every child this user may see that matches, in the order asked: the children and their
     latest PEPs in two queries, however many there are."""
-    listed = _listed(user, asked, today or date.today())
+    listed = _listed(user, asked, today or england_today())
     latest = {
         child_id: LatestPep(year, term, state)
         for child_id, year, term, state in session.execute(
@@ -449,7 +450,7 @@ def child_timeliness(
 ) -> tuple[list[ObligationRow], list[ObligationRow]]:
     """The child's obligations, soonest due first, and this academic year's terms: one query.
     The caller has already found the child visible to the person asking."""
-    today = today or date.today()
+    today = today or england_today()
     stored = list(
         session.scalars(
             select(TimelinessObligation).where(TimelinessObligation.child_id == child.id)

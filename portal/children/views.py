@@ -5,11 +5,11 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from dataclasses import dataclass
-from datetime import date
 from typing import Any, ClassVar
 
 from flask import Blueprint, Response, abort, g, render_template, request
 
+from portal.academic import england_today
 from portal.admin.listing import ListFilters, csv_download, page_count, page_number
 from portal.auth import access
 from portal.children.history import history_csv, history_row
@@ -208,7 +208,7 @@ def export_children() -> Response:
         len(rows),
         filters.audit_details(),
     )
-    today = date.today()
+    today = england_today()
     return csv_download(
         "children.csv",
         CSV_HEADERS,

@@ -23,7 +23,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from forms.fields import format_date_for_people
 from forms.rows import editors_after_save, versions_after_save
-from portal.academic import Term
+from portal.academic import Term, england_today
 from portal.models import Child, Pep, PepMeeting, PepMeetingInvitee, RoleGrant, User
 from portal.models.meeting import InviteeRole
 from portal.operations import audit
@@ -227,7 +227,7 @@ def proposed_invitees(session: Session, pep: Pep) -> list[ProposedInvitee]:
                 by_email=True,
             )
         )
-    year_group = child.year_group(date.today())
+    year_group = child.year_group(england_today())
     proposed.append(
         ProposedInvitee(
             key="child",
@@ -664,7 +664,7 @@ def schedule_meeting(
 ) -> PepMeeting:
     """Arrange the PEP's meeting: the meeting and its invitees, the PEP's meeting date and its
     section's, and the audit event, in one transaction."""
-    today = today or date.today()
+    today = today or england_today()
     _refuse_unless_may_arrange(pep, roles)
     if current_meeting(session, pep) is not None:
         raise MeetingRefused(
@@ -730,7 +730,7 @@ def reschedule_meeting(
 ) -> tuple[PepMeeting, list[PepMeetingInvitee]]:
     """Change the meeting (and who is invited); the invitation goes out again with the same UID
     and a higher sequence. Returns the meeting and the people no longer invited."""
-    today = today or date.today()
+    today = today or england_today()
     pep = meeting.pep
     _refuse_unless_may_arrange(pep, roles)
     if meeting.cancelled:

@@ -24,6 +24,7 @@ from forms.rows import (
     versions_after_save,
 )
 from forms.schema import FormDefinition, SectionDefinition
+from portal.academic import england_day, england_today
 from portal.form_registry import age_in_years, form_registry
 from portal.models import CareEpisode, Child, ChildEvent, Pep, PepSection, Term, User
 from portal.operations import audit
@@ -32,7 +33,7 @@ from portal.operations.meetings import MEETING_SECTION, term_window
 from portal.operations.notifications import notify_pep_started
 from portal.operations.timeliness import refresh_timeliness
 from portal.peps.permissions import may_choose_form, pep_start_refusal, section_refusal
-from portal.timeliness.facts import EVENT_KINDS, england_day
+from portal.timeliness.facts import EVENT_KINDS
 from workflows.pep import OPEN_STATES, PepState
 from workflows.pep_type_proposal import (
     PepTypeFacts,
@@ -186,7 +187,7 @@ def start_pep(
 ) -> Pep:
     """Start this term's PEP of a type (initial, termly, a change of school...) on the form
     that suits the child (an admin may choose another form)."""
-    today = today or date.today()
+    today = today or england_today()
     # Not after the child left care, nor on a short-break status, nor by someone else.
     refusal = pep_start_refusal(child, roles)
     if refusal is not None:

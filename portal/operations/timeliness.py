@@ -19,13 +19,13 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from portal.academic import england_today
 from portal.models import Child, ChildTimeliness, TimelinessObligation
 from portal.models.base import utc_now
 from portal.operations import audit
 from portal.operations.audit import Actor
 from portal.timeliness.facts import (
     ChildTimelinessFacts,
-    england_today,
     facts_for_children,
     records_begin_on,
 )

@@ -16,6 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from forms.completeness import SectionStatus, has_answers, pep_completeness
 from forms.fields import format_date_for_people
 from forms.schema import SectionType
+from portal.academic import england_today
 from portal.form_registry import definition_for, snapshot_child_facts
 from portal.models import AuditEvent, Pep, PepSection, User
 from portal.models.base import utc_now
@@ -64,7 +65,7 @@ def qa_scale(settings: dict[str, Any]) -> tuple[Scale, str]:
 
 def pep_facts(pep: Pep, settings: dict[str, Any], today: date | None = None) -> PepFacts:
     """What the sign-off rules need to know about this PEP, read from its answers."""
-    today = today or date.today()
+    today = today or england_today()
     definition = definition_for(pep)
     answers = {section.section_key: section.answers for section in pep.sections}
     voice_section = next(
@@ -348,7 +349,7 @@ def _supersede_earlier_records(session: Session, pep: Pep) -> None:
     )
     system = Actor.system("the next PEP was signed off")
     for previous in earlier:
-        facts = PepFacts(state=PepState.SIGNED_OFF, today=date.today(), next_pep_signed_off=True)
+        facts = PepFacts(state=PepState.SIGNED_OFF, today=england_today(), next_pep_signed_off=True)
         outcome = apply(facts, PepEvent.SUPERSEDED, SYSTEM_ACTOR)
         if isinstance(outcome, Accepted):
             previous.state = outcome.target.value

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
@@ -25,7 +24,7 @@ from forms.rows import (
     show_row_change,
 )
 from forms.schema import FormDefinition, RepeatingGroupDefinition, SectionDefinition, SectionType
-from portal.academic import current_term, following_terms, term_label
+from portal.academic import current_term, england_today, following_terms, term_label
 from portal.auth import access
 from portal.children.queries import find_visible_child, roles_for_child
 from portal.extensions import db, htmx
@@ -204,7 +203,7 @@ def show_pep(pep_id: uuid.UUID) -> str:
 
 def _voice_band(pep: Pep) -> str:
     child = pep.child
-    today = date.today()
+    today = england_today()
     return choose_voice_band(age_in_years(child.date_of_birth, today), child.year_group(today))
 
 
@@ -429,7 +428,7 @@ def _render_start(
     error_field: str = "term",
     chosen_type: str | None = None,
 ) -> tuple[str, int]:
-    today = date.today()
+    today = england_today()
     year, term = current_term(today)
     proposal = proposed_pep_type(db.session, child)
     # A link from the child's page may ask for a type ("start a change of school PEP").
@@ -468,7 +467,7 @@ def create_pep(child_id: uuid.UUID) -> Response | tuple[str, int]:
     roles = roles_for_child(g.user, child)
     if not may_start_pep(roles):
         abort(403)
-    today = date.today()
+    today = england_today()
     year, term = current_term(today)
     allowed_terms = dict(_term_choices(year, term))
     chosen = request.form.get("term", "")

@@ -13,13 +13,13 @@ import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from weakref import WeakKeyDictionary
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, func, or_, select
 from sqlalchemy.orm import Session
 
+from portal.academic import england_day
 from portal.models import (
     AuditEvent,
     CareEpisode,
@@ -40,7 +40,6 @@ from workflows.timeliness import ChildFacts, EventKind, PepRecord
 log = logging.getLogger(__name__)
 
 # Days are days in England: a PEP signed off at 00:30 on a summer morning was signed off that day.
-ENGLAND = ZoneInfo("Europe/London")
 
 # A change of school, or leaving a school with no new place, is a change of setting: a new PEP
 # is due either way (a child with no school place is the most at risk).
@@ -70,16 +69,6 @@ class ChildTimelinessFacts:
     # the children at that school wait, not the batch, the change or the import.
     calendar: SchoolCalendar | None
     calendar_problem: str | None = None
-
-
-def england_day(moment: datetime) -> date:
-    return moment.astimezone(ENGLAND).date()
-
-
-def england_today(now: datetime | None = None) -> date:
-    """Today in England: between midnight and 01:00 in summer, UTC is still on yesterday, and a
-    deadline falls due (or a reminder goes) on England's day, not the server's."""
-    return (now or datetime.now(ENGLAND)).astimezone(ENGLAND).date()
 
 
 def facts_for_children(

@@ -8,6 +8,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from forms.completeness import pep_missing_answers
+from portal.academic import england_today
 from portal.codes import ssda903
 from portal.extensions import db
 from portal.form_registry import definition_for
@@ -27,7 +28,6 @@ from portal.operations.demo_seed import (
     USERS,
     seed_demo_data,
 )
-from portal.timeliness.facts import england_today
 from portal.timeliness.status import obligation_status
 from workflows.pep import OPEN_STATES
 

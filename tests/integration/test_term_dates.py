@@ -586,7 +586,7 @@ def test_changing_a_schools_term_dates_works_out_its_childrens_deadlines_again(s
 
 
 def test_the_admin_is_warned_when_this_terms_dates_are_missing(seeded, client_for):
-    from portal.timeliness.facts import england_today
+    from portal.academic import england_today
 
     client = client_for("admin")
     assert 'id="term-dates-missing"' not in client.get("/admin/term-dates").get_data(as_text=True)

@@ -19,6 +19,7 @@ from sqlalchemy import delete, event, func, select
 from sqlalchemy.exc import OperationalError
 from werkzeug.datastructures import MultiDict
 
+from portal.academic import england_today
 from portal.children.queries import ChildrenListQuery, child_timeliness, children_matching
 from portal.extensions import db
 from portal.models import (
@@ -35,7 +36,7 @@ from portal.operations import audit
 from portal.operations import timeliness as timeliness_operations
 from portal.operations.audit import Actor
 from portal.operations.timeliness import refresh_timeliness
-from portal.timeliness.facts import england_today, facts_for_children
+from portal.timeliness.facts import facts_for_children
 from portal.timeliness.status import obligation_status
 from tests.conftest import DEMO_EMAILS, csrf_token_from
 from tests.integration.test_page_accessibility import assert_accessible

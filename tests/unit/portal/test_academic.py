@@ -43,3 +43,17 @@ def test_academic_year_starts_in_september():
 )
 def test_labels(year_group, label):
     assert year_group_label(year_group) == label
+
+
+def test_today_is_englands_day_not_the_servers():
+    from datetime import UTC, datetime
+
+    from portal.academic import england_day, england_today
+
+    # 23:30 UTC on 14 June 2027 is 00:30 on the 15th in England (British Summer Time).
+    late_in_summer = datetime(2027, 6, 14, 23, 30, tzinfo=UTC)
+    assert england_today(late_in_summer) == date(2027, 6, 15)
+    assert england_day(late_in_summer) == date(2027, 6, 15)
+    # In winter England keeps UTC: the same hour is still the 14th of December.
+    late_in_winter = datetime(2027, 12, 14, 23, 30, tzinfo=UTC)
+    assert england_today(late_in_winter) == date(2027, 12, 14)
