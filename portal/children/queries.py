@@ -40,6 +40,7 @@ from portal.timeliness.status import (
 )
 from workflows.calendar import TERMS
 from workflows.pep import PepState
+from workflows.pep_types import PepType
 from workflows.roles import AUTHORITY_ROLES, CASE_ROLES, SCHOOL_ROLES, Role
 from workflows.timeliness import TimelinessStatus
 
@@ -182,6 +183,11 @@ class LatestPep:
     academic_year: int
     term: str
     state: str
+    pep_type: str = PepType.TERMLY.value
+
+    @property
+    def pep_type_label(self) -> str:
+        return PepType(self.pep_type).label
 
     @property
     def term_label(self) -> str:
@@ -324,7 +330,7 @@ def _ordered(query: Select[Any], sort: str) -> Select[Any]:
 
 
 def _latest_peps(child_ids: Any) -> Select[Any]:
-    """The latest PEP's year, term and state of each child named (a list of ids or a
+    """The latest PEP's year, term, state and type of each child named (a list of ids or a
     subquery): one SELECT with a window function, whatever the number of children."""
     ranked = (
         select(
@@ -332,6 +338,7 @@ def _latest_peps(child_ids: Any) -> Select[Any]:
             Pep.academic_year,
             Pep.term,
             Pep.state,
+            Pep.pep_type,
             func.row_number()
             .over(partition_by=Pep.child_id, order_by=LATEST_PEP_ORDER)
             .label("place"),
@@ -339,9 +346,13 @@ def _latest_peps(child_ids: Any) -> Select[Any]:
         .where(Pep.child_id.in_(child_ids))
         .subquery()
     )
-    return select(ranked.c.child_id, ranked.c.academic_year, ranked.c.term, ranked.c.state).where(
-        ranked.c.place == 1
-    )
+    return select(
+        ranked.c.child_id,
+        ranked.c.academic_year,
+        ranked.c.term,
+        ranked.c.state,
+        ranked.c.pep_type,
+    ).where(ranked.c.place == 1)
 
 
 def count_children(
@@ -368,8 +379,8 @@ def children_page(
     if not children:
         return []
     latest = {
-        child_id: LatestPep(year, term, state)
-        for child_id, year, term, state in session.execute(
+        child_id: LatestPep(year, term, state, pep_type)
+        for child_id, year, term, state, pep_type in session.execute(
             _latest_peps([row[0] for row in children])
         )
     }
@@ -383,8 +394,8 @@ def children_matching(
     latest PEPs in two queries, however many there are."""
     listed = _listed(user, asked, today or england_today())
     latest = {
-        child_id: LatestPep(year, term, state)
-        for child_id, year, term, state in session.execute(
+        child_id: LatestPep(year, term, state, pep_type)
+        for child_id, year, term, state, pep_type in session.execute(
             _latest_peps(listed.with_only_columns(Child.id))
         )
     }

@@ -310,6 +310,7 @@ def test_the_download_holds_every_matching_child_in_the_order_asked(seeded, clie
         "Year group",
         "School or setting",
         "Latest PEP",
+        "Latest PEP type",
         "Latest PEP state",
         "PEP due status",
         "PEP due date",
@@ -323,9 +324,10 @@ def test_the_download_holds_every_matching_child_in_the_order_asked(seeded, clie
     assert len(rows) - 1 > 50  # every match, not a page
     by_reference = {row[1]: row for row in rows[1:]}
     assert by_reference["PGR-0001"][4] == "Oakfield Primary School"
-    assert by_reference["PGR-0001"][6] == "Signed off"
+    assert by_reference["PGR-0001"][6] == "Termly review"
+    assert by_reference["PGR-0001"][7] == "Signed off"
     # Added straight into the database, so not worked out until the next refresh.
-    assert by_reference["PGR-0001"][7:] == ["Not worked out yet", ""]
+    assert by_reference["PGR-0001"][8:] == ["Not worked out yet", ""]
 
 
 def test_a_designated_teacher_downloads_only_their_schools_children(seeded, client_for) -> None:
