@@ -55,6 +55,8 @@ format:
 
 install: $(VENV)/.synced node_modules/.installed $(VENDOR)/.built
 
+assets: $(VENDOR)/.built ## Build the front-end assets (CSS, JavaScript) from the pinned npm packages
+
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
