@@ -26,7 +26,7 @@ from forms.phases import (
     choose_pep_form,
     choose_voice_band,
 )
-from workflows.roles import Role
+from workflows.roles import STAFF_READERS, Role
 
 __all__ = [
     "DEFAULT_DIRECTORY",
@@ -63,12 +63,9 @@ _SNAKE_CASE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
 _FILE_NAME = re.compile(r"(?P<key>.+)\.v(?P<version>[0-9]+)\.ya?ml")
 
 # Who reads a section when its definition says nothing more: the people who work on the PEP
-# for the authority and the school read every section (as they always have). The carer and the
-# child read only the sections they own, unless a section lists them in `readers:` or the form
-# shares the section with carers (`carers_read:`).
-STAFF_READERS = frozenset(
-    {Role.DESIGNATED_TEACHER, Role.SOCIAL_WORKER, Role.VS_ADVISER, Role.REVIEWER, Role.ADMIN}
-)
+# for the authority and the school read every section (workflows.roles.STAFF_READERS). The carer
+# and the child read only the sections they own, unless a section lists them in `readers:` or the
+# form shares the section with carers (`carers_read:`).
 # The roles `readers:` may name: staff read everything already.
 WIDENING_READERS = frozenset({Role.CARER, Role.CHILD})
 

@@ -33,3 +33,9 @@ ROLE_LABELS: dict[Role, str] = {
 SCHOOL_ROLES = frozenset({Role.DESIGNATED_TEACHER})
 CASE_ROLES = frozenset({Role.SOCIAL_WORKER, Role.CARER, Role.VS_ADVISER})
 AUTHORITY_ROLES = frozenset({Role.REVIEWER, Role.ADMIN})
+
+# Who reads every section of a PEP: the people who work on it for the authority and the school.
+# The carer and the child read only what a form shares with them (forms.schema.section_readers).
+STAFF_READERS = frozenset(
+    {Role.DESIGNATED_TEACHER, Role.SOCIAL_WORKER, Role.VS_ADVISER, Role.REVIEWER, Role.ADMIN}
+)
