@@ -51,6 +51,7 @@ __all__ = [
     "check_references",
     "describe",
     "is_answered",
+    "is_required_now",
     "join_path",
     "only_if_hint",
     "parse_condition",
@@ -594,6 +595,21 @@ def without_hidden(
     return {
         key: value for key, value in values.items() if key not in shown_if_by_key or key in shown
     }
+
+
+def is_required_now(
+    *,
+    required: bool,
+    required_if: Condition | None,
+    shown: bool,
+    visible_values: Mapping[str, object],
+) -> bool:
+    """Whether a field must be answered: only when shown, and then when ``required: true`` or
+    its ``required_if`` holds. ``visible_values`` are the answers without hidden fields' ones
+    (see :func:`without_hidden`), so a hidden controller counts as unanswered here too."""
+    if not shown:
+        return False
+    return required or (required_if is not None and required_if.holds(visible_values))
 
 
 class _Without(Mapping[str, object]):

@@ -22,6 +22,7 @@ from forms.conditions import (
     check_references,
     describe,
     is_answered,
+    is_required_now,
     join_path,
     only_if_hint,
     parse_condition,
@@ -469,6 +470,31 @@ def test_a_field_whose_controller_is_hidden_is_hidden_too() -> None:
     }
 
 
+@pytest.mark.parametrize(
+    ("required", "required_if", "shown", "expected"),
+    [
+        (False, None, True, False),
+        (True, None, True, True),
+        (True, None, False, False),
+        (False, Equals("on_reduced_timetable", True), True, True),
+        (False, Equals("on_reduced_timetable", False), True, False),
+        (False, Equals("on_reduced_timetable", True), False, False),
+    ],
+)
+def test_a_field_is_required_only_when_shown(
+    required: bool, required_if: Condition | None, shown: bool, expected: bool
+) -> None:
+    assert (
+        is_required_now(
+            required=required,
+            required_if=required_if,
+            shown=shown,
+            visible_values={"on_reduced_timetable": True},
+        )
+        is expected
+    )
+
+
 # --------------------------------------------------------------------------------------------
 # Properties: holds agrees with a plain re-statement of the spec
 # --------------------------------------------------------------------------------------------
@@ -572,3 +598,21 @@ def test_labels_of_unknown_fields_fall_back_to_keys() -> None:
     assert describe(IsOneOf("sen_status", ("ehcp", "odd")), by_key(SEN_STATUS)) == (
         '"Special educational needs status" is "EHCP" or "odd"'
     )
+
+
+@settings(max_examples=200, deadline=None)
+@given(x=any_value, y=any_value, z=any_value)
+def test_hiding_a_controller_hides_what_it_controls(x: object, y: object, z: object) -> None:
+    section: dict[str, Condition | None] = {
+        "x": None,
+        "y": Equals("x", True),
+        "z": Answered("y", True),
+        "w": Answered("y", False),
+    }
+    expected = {"x"}
+    if x is True:
+        expected |= {"y", "z" if is_answered(y) else "w"}
+    else:
+        # y is hidden, so it counts as unanswered whatever was sent for it.
+        expected.add("w")
+    assert shown_fields(section, {"x": x, "y": y, "z": z}) == expected

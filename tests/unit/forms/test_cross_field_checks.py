@@ -368,7 +368,7 @@ answers = st.one_of(
 unanswered = st.sampled_from([None, "", "  ", []])
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(
     check=checks,
     values=st.fixed_dictionaries({key: answers for key in KEYS}),
@@ -388,7 +388,7 @@ def test_a_check_never_fails_when_a_named_field_is_unanswered_or_hidden(
         assert check.failure(values, frozenset(KEYS) - {target}) is None
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(
     check=checks,
     values=st.fixed_dictionaries({key: answers for key in KEYS}),
