@@ -33,9 +33,11 @@ from workflows.roles import AUTHORITY_ROLES, CASE_ROLES, SCHOOL_ROLES, Role
 GRANTABLE_ROLES: tuple[Role, ...] = (
     Role.DESIGNATED_TEACHER,
     Role.SOCIAL_WORKER,
+    Role.SW_TEAM_MANAGER,
     Role.CARER,
     Role.VS_ADVISER,
     Role.REVIEWER,
+    Role.VS_HEAD,
     Role.ADMIN,
 )
 DESIGNATED_LEAD = "Designated lead"
@@ -104,6 +106,14 @@ _ROLE_SYNONYMS: dict[str, Role] = {
     "vs adviser": Role.VS_ADVISER,
     "virtual school advisor": Role.VS_ADVISER,
     "reviewer": Role.REVIEWER,
+    "team manager": Role.SW_TEAM_MANAGER,
+    "social work manager": Role.SW_TEAM_MANAGER,
+    "sw team manager": Role.SW_TEAM_MANAGER,
+    # Never "head" alone: a school's head teacher is not the Virtual School's.
+    "vs head": Role.VS_HEAD,
+    "head of the virtual school": Role.VS_HEAD,
+    "virtual school headteacher": Role.VS_HEAD,
+    "virtual school head teacher": Role.VS_HEAD,
     "admin": Role.ADMIN,
 }
 
@@ -524,7 +534,8 @@ def grant_role(
     starts_on: date | None = None,
 ) -> Outcome:
     """Give a role: for settings (designated teacher or lead), for children (social worker,
-    carer, Virtual School adviser), or across the authority (reviewer, admin). A carer's grant
+    social work team manager, carer, Virtual School adviser), or across the authority
+    (reviewer, Virtual School head, admin). A carer's grant
     starts on the day given, or else on the day the child's current placement began. A child
     has one social worker, so giving that role replaces the one they had (see
     `make_social_worker`); carers add up (a foster couple are two carers)."""
