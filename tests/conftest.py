@@ -37,6 +37,8 @@ DEMO_EMAILS = {
     "carer": "carer@demo.openpep.test",
     "reviewer": "reviewer@demo.openpep.test",
     "admin": "admin@demo.openpep.test",
+    "team_manager": "sw.manager@demo.openpep.test",
+    "vs_head": "vs.head@demo.openpep.test",
 }
 
 

@@ -68,7 +68,7 @@ from workflows.engine import Accepted
 from workflows.pep import PepEvent, PepState
 from workflows.pep_types import PepType
 from workflows.quality import Judgement, load_qa_criteria
-from workflows.roles import Role
+from workflows.roles import AUTHORITY_ROLES, Role
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -288,6 +288,15 @@ USERS = (
     DemoUser("dt.northgate", "Fiona Grant", Role.DESIGNATED_TEACHER, school_urn="900401"),
     DemoUser("dt.stannes", "Helen Carter", Role.DESIGNATED_TEACHER, school_urn="900202"),
     DemoUser("dt.westbrook", "Daniel Osei", Role.DESIGNATED_TEACHER, school_urn="900501"),
+    # Sam Okoro's team manager, for the team's caseload: Rachel Dunn's children have none, so
+    # a long-overdue PEP of theirs is escalated to the admins instead (both paths show).
+    DemoUser(
+        "sw.manager",
+        "Grace Adeyemi",
+        Role.SW_TEAM_MANAGER,
+        child_references=SOCIAL_WORKER_CASELOAD,
+    ),
+    DemoUser("vs.head", "Paul Whitaker", Role.VS_HEAD),
 )
 
 SEED_ACTOR = Actor.system("demo seed")
@@ -471,7 +480,7 @@ def _grant_roles(
         user = users[demo.email]
         held = {(grant.role, grant.school_id, grant.child_id) for grant in user.grants}
         wanted: list[tuple[str, Any, Any]] = []
-        if demo.role in (Role.REVIEWER, Role.ADMIN):
+        if demo.role in AUTHORITY_ROLES:
             wanted.append((demo.role.value, None, None))
         elif demo.school_urn:
             wanted.append((demo.role.value, schools[demo.school_urn].id, None))
