@@ -5,9 +5,9 @@ From the stored obligations (portal/models/timeliness.py) and their reminder day
   child's designated teacher (the Virtual School adviser for a child with no school place) and
   social worker;
 - overdue: the same people and the child's Virtual School adviser;
-- still overdue 10 working days later: escalated to the social work team manager and the
-  Virtual School head. The portal has neither role yet, so escalations go to the Virtual School's
-  admins.
+- still overdue 10 working days later: escalated to the child's social work team manager(s)
+  and the Virtual School head(s). A child with no team manager, or an authority with no head,
+  has the escalation sent to the Virtual School's admins as well, so that none goes unread.
 
 A PEP's sign-off deadline (after its meeting) goes instead to whoever the PEP is waiting for in
 its state: the designated teacher to complete and submit it, the social worker to approve it,
@@ -66,11 +66,12 @@ class _People:
     by_school: dict[uuid.UUID, list[User]]
     admins: list[User]
     reviewers: list[User]
+    heads: list[User]
 
 
 def _people(session: Session, children: Iterable[Child]) -> _People:
-    """The case holders of each child, the designated teachers of each school, the admins and
-    the reviewers: one query."""
+    """The case holders of each child (with the social work team managers), the designated
+    teachers of each school, the admins, the reviewers and the Virtual School heads: one query."""
     children = list(children)
     child_ids = {child.id for child in children}
     school_ids = {child.current_school_id for child in children if child.current_school_id}
@@ -82,7 +83,7 @@ def _people(session: Session, children: Iterable[Child]) -> _People:
             or_(
                 RoleGrant.child_id.in_(child_ids),
                 RoleGrant.school_id.in_(school_ids),
-                RoleGrant.role.in_((Role.ADMIN.value, Role.REVIEWER.value)),
+                RoleGrant.role.in_((Role.ADMIN.value, Role.REVIEWER.value, Role.VS_HEAD.value)),
             ),
         )
         .order_by(User.email)
@@ -91,16 +92,19 @@ def _people(session: Session, children: Iterable[Child]) -> _People:
     by_school: dict[uuid.UUID, list[User]] = defaultdict(list)
     admins: list[User] = []
     reviewers: list[User] = []
+    heads: list[User] = []
     for role, child_id, school_id, user in grants:
         if role == Role.ADMIN.value:
             admins.append(user)
         elif role == Role.REVIEWER.value and child_id is None and school_id is None:
             reviewers.append(user)
+        elif role == Role.VS_HEAD.value:
+            heads.append(user)
         elif child_id is not None:
             by_child[(child_id, Role(role))].append(user)
         elif school_id is not None and role == Role.DESIGNATED_TEACHER.value:
             by_school[school_id].append(user)
-    return _People(by_child, by_school, admins, reviewers)
+    return _People(by_child, by_school, admins, reviewers, heads)
 
 
 SIGN_OFF_RULE = "sign_off"
@@ -140,6 +144,15 @@ def _sign_off_waiting_for(
             "or return it with feedback.",
         )
     return None
+
+
+def _escalated_to(managers: list[User], heads: list[User], admins: list[User]) -> list[User]:
+    """The child's social work team managers and the Virtual School heads; the admins too when
+    either is missing (a child with no team manager, an authority with no head), so that an
+    escalation always reaches someone who leads."""
+    if managers and heads:
+        return [*managers, *heads]
+    return [*managers, *heads, *admins]
 
 
 def _unique(people: Iterable[User]) -> list[User]:
@@ -219,7 +232,10 @@ def pep_deadline_reminders(
         if status is TimelinessStatus.OVERDUE:
             escalate_on = days.get("escalation")
             if escalate_on is not None and escalate_on <= today:
-                kind, kind_key, people = ESCALATED, ESCALATED, admins
+                kind, kind_key = ESCALATED, ESCALATED
+                people = _escalated_to(
+                    by_child.get((child.id, Role.SW_TEAM_MANAGER), []), people_of.heads, admins
+                )
                 subject = f"Escalated, overdue since {_long_date(due_on)}: {what}"
                 first = (
                     f"The deadline for {about} was {_long_date(due_on)}, and it is still not "

@@ -1,5 +1,7 @@
 """Reminders of PEP deadlines through a real SMTP server on 127.0.0.1: due soon to the designated
-teacher and social worker, overdue to the adviser too, escalated to the Virtual School's admins;
+teacher and social worker, overdue to the adviser too, escalated to the child's social work team
+manager and the Virtual School head (or the admins, where either is missing: see
+test_escalation_of_overdue_peps.py);
 each once (a second run sends nothing), no child's name in a subject, a link to the deadlines."""
 
 from __future__ import annotations
@@ -65,8 +67,13 @@ def test_deadline_reminders_go_once_to_the_right_people(mail, seeded):
     # teacher, with no school place), and the care plan, missed weeks ago, escalated.
     to_adviser = [m.subject.strip() for m in about_jayden if adviser in m.recipients]
     assert any(s.startswith("Overdue since") and "initial PEP" in s for s in to_adviser)
-    to_admin = [m.subject.strip() for m in about_jayden if DEMO_EMAILS["admin"] in m.recipients]
-    assert any(s.startswith("Escalated, overdue since") and "care plan" in s for s in to_admin)
+    # Escalated to his social worker's team manager and the Virtual School head; the admins
+    # are not needed when both are there.
+    for who in ("team_manager", "vs_head"):
+        to_them = [m.subject.strip() for m in about_jayden if DEMO_EMAILS[who] in m.recipients]
+        assert any(s.startswith("Escalated, overdue since") and "care plan" in s for s in to_them)
+        assert not [s for s in to_them if not s.startswith("Escalated")]
+    assert not [m for m in about_jayden if DEMO_EMAILS["admin"] in m.recipients]
     # The school's designated teachers hear nothing of a child not at their school.
     assert not [m for m in about_jayden if DEMO_EMAILS["dt_oakfield"] in m.recipients]
 
