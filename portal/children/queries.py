@@ -44,14 +44,17 @@ from workflows.pep_types import PepType
 from workflows.roles import AUTHORITY_ROLES, CASE_ROLES, SCHOOL_ROLES, Role
 from workflows.timeliness import TimelinessStatus
 
-# Case roles that end when the child leaves care; the Virtual School adviser's does not.
+# Case roles that end when the child leaves care (the social worker's, their team manager's
+# and the carer's); the Virtual School adviser's does not.
 CARE_TEAM_ROLES = CASE_ROLES - {Role.VS_ADVISER}
 
 
 def visible_children(user: User) -> Select[tuple[Child]]:
-    """Designated teachers: children in care on roll at their school; social workers and
-    carers: the children in care they are assigned; Virtual School advisers: their assigned
-    children, in care or not; reviewers and admins: the authority's whole cohort.
+    """Designated teachers: children in care on roll at their school; social workers, their
+    team managers and carers: the children in care they are assigned (a team manager holds a
+    grant for each child of the team's caseload, and sees no other); Virtual School advisers:
+    their assigned children, in care or not; reviewers, the Virtual School head and admins: the
+    authority's whole cohort.
 
     A child who has left care stays readable by the Virtual School (their records are kept
     and a previously looked-after child is advised), and by no one else."""

@@ -88,7 +88,11 @@ def _task_sources(user: User) -> list[Select[Any]]:
     The same rules as ``roles_for_child``: the school's designated teacher, and the child's
     social worker and carer, act only while the child is in care; the Virtual School adviser of
     a child in care with no school place completes and submits in the designated teacher's
-    place; reviewers quality-assure every approved PEP."""
+    place; reviewers quality-assure every approved PEP.
+
+    The social work team manager and the Virtual School head oversee: no step of writing or
+    signing off a PEP is theirs, so nothing here waits for them. What they chase comes to them
+    by email instead, when a deadline is missed (portal.timeliness.reminders)."""
     grants = [(Role(grant.role), grant) for grant in user.grants]
     teacher_school_ids = {
         grant.school_id for role, grant in grants if role in SCHOOL_ROLES and grant.school_id
