@@ -14,8 +14,11 @@ EXPECTED = {
     "dt_oakfield": {c.reference for c in CHILDREN if c.school_urn == "900201"},
     "dt_riverside": {c.reference for c in CHILDREN if c.school_urn == "900301"},
     "social_worker": set(SOCIAL_WORKER_CASELOAD),
+    # Granted for each child of Sam Okoro's caseload, and for no other child.
+    "team_manager": set(SOCIAL_WORKER_CASELOAD),
     "carer": set(CARER_CHILDREN),
     "reviewer": ALL_REFERENCES,
+    "vs_head": ALL_REFERENCES,
     "admin": ALL_REFERENCES,
 }
 
