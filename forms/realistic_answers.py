@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from forms.answers import voice_answers
+from forms.conditions import Condition, parse_condition
 from forms.fields import format_money, format_percentage
 from forms.phases import Phase, VoiceBand
 from forms.schema import (
@@ -65,6 +66,8 @@ class DemoPeople:
     carer: str
     carer_role: str = "Foster carer"
     virtual_school_adviser: str | None = None
+    # The child's independent reviewing officer (IRO), who chairs the care plan reviews.
+    independent_reviewing_officer: str | None = None
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,16 @@ class ChildStory:
     # The day the current placement began, when the child's record knows it.
     placement_started_on: date | None = None
     people: DemoPeople | None = None
+    # The school the child left when they changed school in the year (with joined_school_on).
+    previous_school_name: str | None = None
+    previous_school_urn: str | None = None
+    # What only some children's stories hold; the forms from version 3 on record each of them.
+    suspended_this_year: bool = False
+    permanently_excluded: bool = False
+    # A young child not yet in any early years setting (and a plan to find one).
+    in_early_years_setting: bool = True
+    # A young person not in education, employment or training.
+    neet: bool = False
 
 
 @dataclass(frozen=True)
@@ -290,6 +303,10 @@ class _Pep:
     words: dict[str, str] = field(default_factory=dict)
     # Worked out once, so that the sections that mention them agree.
     facts: dict[str, Any] = field(default_factory=dict)
+    # The section being written: a writer shared by several versions asks it which questions
+    # this version has.
+    section: SectionDefinition | None = None
+    form_version: int = 1
 
     def say(self, text: str) -> str:
         """Fill in the child's name and pronouns."""
@@ -2101,6 +2118,1287 @@ def realistic_voice_answers(
 
 
 # --------------------------------------------------------------------------------------------
+# Version 3: questions asked in a new way, and new questions beside old ones
+# --------------------------------------------------------------------------------------------
+
+
+def _asks(pep: _Pep, key: str) -> bool:
+    """Whether the section being written has the question ``key`` (a later version's), or
+    for "version N", whether the form is version N or later."""
+    if key.startswith("version "):
+        return pep.form_version >= int(key.removeprefix("version "))
+    return pep.section is not None and any(
+        definition.key == key for definition in pep.section.fields
+    )
+
+
+def _v3_rng(pep: _Pep, purpose: str) -> random.Random:
+    return _rng(pep.story.reference, "v3", purpose, pep.pep_number)
+
+
+def _school_year_start(on: date) -> date:
+    return date(on.year if on.month >= 9 else on.year - 1, 9, 3)
+
+
+def _summer_of(pep: _Pep, year_group: int) -> int:
+    """The calendar year in which the child finished (or will finish) ``year_group``."""
+    current = pep.story.year_group if pep.story.year_group is not None else 0
+    return _school_year_start(pep.meeting_date).year + 1 - (current - year_group)
+
+
+# Key people -----------------------------------------------------------------------------------
+
+_IROS = ("Angela Marsh", "Keith Brennan", "Sunita Rao", "Owen Pritchard")
+_SENCO = "Ruth Calloway"  # the SENCo who comes to the meetings of children with an EHCP
+
+
+def _reviewing_officer(pep: _Pep) -> str:
+    named = pep.people().independent_reviewing_officer
+    return named or _rng(pep.story.reference, "iro").choice(_IROS)
+
+
+def _phone(name: str, mobile: bool = False) -> str:
+    # Numbers Ofcom keeps for drama: they reach nobody.
+    number = _rng(name, "phone").randint(0, 999)
+    return f"07700 900{number:03d}" if mobile else f"01632 960{number:03d}"
+
+
+def _council_email(name: str) -> str:
+    words = "".join(letter for letter in name.lower() if letter.isalpha() or letter == " ")
+    return ".".join(words.split()) + "@democounty.gov.uk"
+
+
+def _key_people(pep: _Pep) -> dict[str, Any]:
+    people = pep.people()
+    rows: list[dict[str, Any]] = []
+    if pep.phase is Phase.EARLY_YEARS:
+        rows.append(
+            {
+                "role": "other",
+                "role_other": "Setting lead for children in care",
+                "name": people.designated_teacher,
+                "phone": _phone(people.designated_teacher),
+            }
+        )
+        if pep.story.in_early_years_setting:
+            rows.append(
+                {
+                    "role": "other",
+                    "role_other": "Key person",
+                    "name": _key_person(pep),
+                    "phone": _phone(people.designated_teacher),
+                }
+            )
+    else:
+        rows.append(
+            {
+                "role": "designated_teacher",
+                "name": people.designated_teacher,
+                "phone": _phone(people.designated_teacher),
+            }
+        )
+    rows.append(
+        {
+            "role": "social_worker",
+            "name": people.social_worker,
+            "phone": _phone(people.social_worker),
+            "email": _council_email(people.social_worker),
+        }
+    )
+    rows.append({"role": "carer", "name": people.carer, "phone": _phone(people.carer, mobile=True)})
+    if people.virtual_school_adviser:
+        rows.append(
+            {
+                "role": "virtual_school_adviser",
+                "name": people.virtual_school_adviser,
+                "email": _council_email(people.virtual_school_adviser),
+            }
+        )
+    iro = _reviewing_officer(pep)
+    rows.append(
+        {
+            "role": "independent_reviewing_officer",
+            "name": iro,
+            "email": _council_email(iro),
+        }
+    )
+    if pep.circumstances.sen_status in ("ehcp", "ehc_assessment") and pep.phase is not (
+        Phase.EARLY_YEARS
+    ):
+        rows.append({"role": "senco", "name": _SENCO, "phone": _phone(_SENCO)})
+    return {"people": rows}
+
+
+# About the child: care plan review, unaccompanied asylum-seeking children -----------------------
+
+_LANGUAGE_CODES = {
+    "english": "eng",
+    "albanian": "alb",
+    "amharic": "amr",
+    "arabic": "ara",
+    "french": "frn",
+    "kurdish": "kur",
+    "pashto": "pha",
+    "persian": "prs",
+    "farsi": "prs",
+    "dari": "prs",
+    "somali": "som",
+    "tigrinya": "tig",
+    "urdu": "urd",
+    "vietnamese": "vie",
+}
+
+
+def _language_row(language: str, *, first: bool, interpreter: bool) -> dict[str, Any]:
+    code = _LANGUAGE_CODES.get(language.strip().lower(), "oth")
+    row: dict[str, Any] = {
+        "language": code,
+        "is_first_language": first,
+        "interpreter_needed": interpreter,
+    }
+    if code == "oth":
+        row["language_other"] = language
+    return row
+
+
+def _about_me_additions(pep: _Pep, written: Mapping[str, Any]) -> dict[str, Any]:
+    story, c = pep.story, pep.circumstances
+    rng = _v3_rng(pep, "about me")
+    answers: dict[str, Any] = {
+        "care_plan_next_review": pep.after(rng.randint(30, 150)).isoformat(),
+        "reviewing_officer_name": _reviewing_officer(pep),
+        "unaccompanied_asylum_seeking": story.uasc,
+        "leisure_interests": pep.say(
+            "{n} enjoys "
+            + _in_words(list(c.interests))
+            + ". {His} carer"
+            + ("s take" if " and " in c.carer_names else " takes")
+            + " {him} to "
+            + c.interests[1]
+            + " every week."
+        ),
+    }
+    if _asks(pep, "school_moves_since_care"):
+        answers["school_moves_since_care"] = _school_moves_since_care(pep)
+    if not story.uasc:
+        return answers
+    first_language = story.first_language or "Tigrinya"
+    answers["languages"] = [
+        _language_row(first_language, first=True, interpreter=True),
+        _language_row("English", first=False, interpreter=False),
+    ]
+    answers["english_proficiency"] = rng.choice(("b_early_acquisition", "c_developing_competence"))
+    answers["esol_level"] = rng.choice(("entry_2", "entry_3"))
+    schooling = rng.randint(3, 7)
+    answers["years_of_schooling"] = schooling
+    answers["prior_schooling"] = pep.say(
+        f"{{n}} went to school for about {schooling} years in {{his}} home country, in "
+        + first_language
+        + ", with long gaps while {he} travelled to the UK. {He} can read and write in "
+        + first_language
+        + " and has some basic maths."
+    )
+    answers["asylum_appointments"] = _asylum_appointments(pep)
+    if pep.phase is Phase.SCHOOL_AGE and isinstance(written.get("care_changes"), str):
+        answers["care_changes"] = written["care_changes"].replace("the college", "the school")
+    return answers
+
+
+# Educational history: the schools attended and the results that carry forward ------------------
+
+_PRIMARY_SCHOOLS = (
+    ("St Anne's C of E Primary School", "900118"),
+    ("Brookfield Primary School", "900127"),
+    ("Meadowbank Primary Academy", "900133"),
+)
+_SECONDARY_SCHOOLS = (
+    ("Castle Hill Academy", "900411"),
+    ("Riverside High School", "900424"),
+    ("Northfield School", "900437"),
+)
+
+
+def _educational_history_rows(pep: _Pep) -> list[dict[str, Any]]:
+    """The schools (or early years settings) the child attended, most recent first."""
+    if "schools" in pep.facts:
+        return pep.facts["schools"]
+    story = pep.story
+    rng = _rng(story.reference, "schools")
+    year = story.year_group if story.year_group is not None else 0
+    rows: list[dict[str, Any]] = []
+    if pep.phase is Phase.EARLY_YEARS:
+        if story.in_early_years_setting:
+            setting = _early_years_setting_facts(pep)
+            rows.append(
+                {
+                    "school_name": setting["setting_name"],
+                    "ofsted_urn": setting["ofsted_urn"],
+                    "attended_from": setting["date_started"],
+                }
+            )
+        pep.facts["schools"] = rows
+        return rows
+    if pep.phase is Phase.POST_16:
+        college: dict[str, Any] = {
+            "school_name": story.school_name or "Northgate College",
+            "attended_from": _course_start(pep).isoformat(),
+        }
+        if story.neet:
+            left = _neet_since(pep)
+            started = min(_course_start(pep), left - timedelta(days=60))
+            college["attended_from"] = started.isoformat()
+            college["attended_to"] = left.isoformat()
+            college["reason_left"] = "other"
+        rows.append(college)
+        secondary_name, secondary_urn = rng.choice(_SECONDARY_SCHOOLS)
+        left_secondary = date(_summer_of(pep, 11), 7, 19)
+        first_day = date(_summer_of(pep, 7) - 1, 9, 4)
+        if story.uasc and story.date_entered_care is not None:
+            first_day = max(first_day, story.date_entered_care + timedelta(days=28))
+        if first_day < left_secondary:
+            secondary = {
+                "school_name": secondary_name,
+                "school_urn": secondary_urn,
+                "attended_from": first_day.isoformat(),
+                "attended_to": left_secondary.isoformat(),
+                "reason_left": "moved_phase",
+            }
+            rows.append(secondary)
+        pep.facts["schools"] = rows
+        return rows
+    # An unaccompanied child's schools in England start when they came into care here.
+    arrived = story.date_entered_care if story.uasc else None
+    urn = story.school_urn if story.school_urn and len(story.school_urn) == 6 else None
+    current: dict[str, Any] = {
+        "school_name": story.school_name or "Oakfield Primary School",
+        "attended_from": _v3_school_start(pep).isoformat(),
+    }
+    if urn:
+        current["school_urn"] = urn
+    rows.append(current)
+    if story.joined_school_on is not None and story.joined_school_on <= pep.valid_on:
+        left = story.joined_school_on - timedelta(days=3)
+        pool = _SECONDARY_SCHOOLS if year >= 7 else _PRIMARY_SCHOOLS
+        fallback_name, fallback_urn = rng.choice(pool)
+        first_day = date(_summer_of(pep, 7 if year >= 7 else 0) - 1, 9, 4)
+        if arrived is not None:
+            first_day = max(first_day, arrived + timedelta(days=28))
+        previous: dict[str, Any] = {
+            "school_name": story.previous_school_name or fallback_name,
+            "attended_from": first_day.isoformat(),
+            "attended_to": left.isoformat(),
+            "reason_left": "moved_placement",
+        }
+        previous_urn = story.previous_school_urn or fallback_urn
+        if len(previous_urn) == 6:
+            previous["school_urn"] = previous_urn
+        if date.fromisoformat(previous["attended_from"]) <= left:
+            rows.append(previous)
+    if arrived is not None and arrived > date(_summer_of(pep, 6), 7, 19):
+        pep.facts["schools"] = rows
+        return rows
+    if year >= 7 and not any(row.get("reason_left") == "moved_phase" for row in rows):
+        primary_name, primary_urn = rng.choice(_PRIMARY_SCHOOLS)
+        rows.append(
+            {
+                "school_name": primary_name,
+                "school_urn": primary_urn,
+                "attended_from": date(_summer_of(pep, 0) - 1, 9, 4).isoformat(),
+                "attended_to": date(_summer_of(pep, 6), 7, 19).isoformat(),
+                "reason_left": "moved_phase",
+            }
+        )
+    pep.facts["schools"] = rows
+    return rows
+
+
+def _v3_school_start(pep: _Pep) -> date:
+    """The day the child joined their school: for an unaccompanied child, after arriving."""
+    joined = _school_start(pep)
+    entered = pep.story.date_entered_care
+    if pep.story.uasc and entered is not None:
+        joined = min(pep.valid_on, max(joined, entered + timedelta(days=28)))
+    return joined
+
+
+def _school_moves_since_care(pep: _Pep) -> int:
+    """Moves of school since the child came into care, as the educational history shows them."""
+    entered = pep.story.date_entered_care
+    return sum(
+        1
+        for row in _educational_history_rows(pep)
+        if row.get("attended_to")
+        and entered is not None
+        and date.fromisoformat(row["attended_to"]) >= entered
+    )
+
+
+def _key_stage_results(pep: _Pep) -> list[dict[str, Any]]:
+    """Results of the national assessments the child has already taken in England."""
+    story = pep.story
+    if story.uasc or pep.phase is Phase.EARLY_YEARS:
+        return []
+    year = story.year_group if story.year_group is not None else 0
+    rng = _rng(story.reference, "key stage results")
+    behind = pep.circumstances.sen_status != "none"
+    results: list[dict[str, Any]] = []
+
+    def add(stage: str, subject: str, result: str, in_year_group: int) -> None:
+        results.append(
+            {
+                "key_stage": stage,
+                "subject": subject,
+                "result": result,
+                "year_taken": _summer_of(pep, in_year_group),
+            }
+        )
+
+    if year >= 1:
+        gld = not behind or rng.random() < 0.3
+        add("eyfs", "Good level of development", "Yes" if gld else "No", 0)
+    if year >= 2:
+        mark = rng.randint(24, 31) if behind and rng.random() < 0.6 else rng.randint(32, 40)
+        met = "standard met" if mark >= 32 else "standard not met"
+        add("phonics", "Phonics screening check", f"{mark} out of 40 ({met})", 1)
+    if year >= 3:
+        for subject in ("Reading", "Writing", "Maths"):
+            result = rng.choice(
+                ("Working towards the expected standard", "Expected standard")
+                if behind
+                else ("Expected standard", "Expected standard", "Greater depth")
+            )
+            add("ks1", subject, result, 2)
+    if year >= 5:
+        add(
+            "multiplication_check",
+            "Multiplication tables check",
+            f"{rng.randint(14, 25)} out of 25",
+            4,
+        )
+    if year >= 7:
+        for subject in ("Reading", "Maths"):
+            score = rng.randint(92, 103) if behind else rng.randint(99, 112)
+            add("ks2", subject, f"Scaled score {score}", 6)
+        add("ks2", "Writing", "Working towards" if behind else "Expected standard", 6)
+    if year >= 12:
+        for subject in ("English Language", "Maths", "Combined Science"):
+            grade = rng.randint(3, 5) if behind else rng.randint(4, 7)
+            add("ks4", f"GCSE {subject}", f"Grade {grade}", 11)
+    return results
+
+
+def _educational_history(pep: _Pep) -> dict[str, Any]:
+    # Carried forward from the last PEP when there was one (the portal prefills them).
+    carried = pep.prefilled.get("educational_history", {})
+    schools = carried.get("schools_attended")
+    results = carried.get("key_stage_results")
+    return {
+        "schools_attended": schools
+        if isinstance(schools, list) and schools
+        else (_educational_history_rows(pep)),
+        "key_stage_results": results
+        if isinstance(results, list) and results
+        else (_key_stage_results(pep)),
+    }
+
+
+# Education setting: a reduced timetable and alternative provision, field by field --------------
+
+
+def _education_setting_additions(pep: _Pep, written: Mapping[str, Any]) -> dict[str, Any]:
+    c = pep.circumstances
+    joined = _v3_school_start(pep)
+    answers: dict[str, Any] = {"date_joined_school": joined.isoformat()}
+    if c.reduced_timetable:
+        start = min(pep.valid_on, max(joined, pep.meeting_date - timedelta(days=35)))
+        answers.update(
+            {
+                "reduced_timetable_start": start.isoformat(),
+                "reduced_timetable_hours": 16,
+                "reduced_timetable_reason": pep.say(
+                    "{n} found full days overwhelming while {his} needs assessment is under "
+                    "way: incidents happened mostly in the afternoons."
+                ),
+                "reduced_timetable_plan": pep.say(
+                    "Mornings only (9am to 12.30pm) for now, adding one afternoon every two "
+                    "weeks, with full time expected by the end of next term."
+                ),
+                "reduced_timetable_review_date": (start + timedelta(days=42)).isoformat(),
+                "reduced_timetable_agreed_with_virtual_school": True,
+            }
+        )
+    if c.alternative_provision:
+        answers["alternative_providers"] = [
+            {
+                "provider_name": "Demo County Motor Vehicle Skills Centre",
+                "provider_registration": "registered",
+                "provider_reference": "10049512",
+                "provider_days": ["wednesday", "friday"],
+                "provider_hours": 9,
+            }
+        ]
+    return answers
+
+
+# Attendance in sessions, and suspensions one by one --------------------------------------------
+
+_ABSENCE_SHARE = {"strong": (0.0, 0.04), "steady": (0.04, 0.09), "concern": (0.1, 0.2)}
+# School days in each whole term before the current one, as _term_start divides the year.
+_FULL_TERM_DAYS = {"autumn": 70, "spring": 60}
+
+
+def _sessions_in_year_before_this_term(on: date) -> int:
+    if on.month >= 9:
+        return 0
+    days = _FULL_TERM_DAYS["autumn"]
+    if on.month >= 4:
+        days += _FULL_TERM_DAYS["spring"]
+    return days * 2
+
+
+def _split_absences(
+    rng: random.Random, possible: int, band: str, at_least_authorised: int = 0
+) -> tuple[int, int, int]:
+    """Attended, authorised and unauthorised sessions that add up to ``possible``."""
+    absent = round(possible * rng.uniform(*_ABSENCE_SHARE[band]))
+    absent = min(possible, max(absent, at_least_authorised))
+    other = absent - at_least_authorised
+    unauthorised = rng.randint(0, other // 2) if band != "strong" else 0
+    return possible - absent, absent - unauthorised, unauthorised
+
+
+def _suspension_rows(pep: _Pep) -> list[dict[str, Any]]:
+    """This school year's suspensions, when the child's story has them: all this term."""
+    if not pep.story.suspended_this_year:
+        return []
+    if "suspensions" in pep.facts:
+        return pep.facts["suspensions"]
+    rng = _v3_rng(pep, "suspensions")
+    term_start = _term_start(pep.meeting_date)
+    last_day = min(pep.meeting_date, pep.valid_on) - timedelta(days=1)
+    span = max(0, (last_day - term_start).days)
+    days = sorted(rng.sample(range(span + 1), min(span + 1, rng.randint(1, 2))))
+    reasons = (
+        ["physical_assault_pupil"],
+        ["verbal_abuse_adult", "persistent_disruptive"],
+        ["damage"],
+    )
+    rows: list[dict[str, Any]] = []
+    for day in days:
+        start = term_start + timedelta(days=day)
+        if start.weekday() >= 5:
+            start -= timedelta(days=start.weekday() - 4)
+        start = max(start, term_start)
+        rows.append(
+            {
+                "start_date": start.isoformat(),
+                "length_sessions": rng.choice((2, 4, 6)),
+                "reasons": list(rng.choice(reasons)),
+            }
+        )
+    pep.facts["suspensions"] = rows
+    return rows
+
+
+def _suspended_sessions(pep: _Pep) -> int:
+    return sum(row["length_sessions"] for row in _suspension_rows(pep))
+
+
+def _asylum_appointments(pep: _Pep) -> list[dict[str, Any]]:
+    """An unaccompanied child's appointments this term: the same in every section."""
+    if not pep.story.uasc:
+        return []
+    rng = _v3_rng(pep, "appointments")
+    appointments = [("home_office", 34, 2), ("solicitor", 20, 1), ("health", 9, 0)]
+    rows = []
+    for kind, days, missed in appointments[: rng.randint(2, 3)]:
+        day = pep.meeting_date - timedelta(days=days)
+        day -= timedelta(days=max(0, day.weekday() - 4))  # a weekday
+        if day >= _term_start(pep.meeting_date):
+            rows.append(
+                {
+                    "appointment_type": kind,
+                    "appointment_date": day.isoformat(),
+                    "sessions_missed": missed,
+                }
+            )
+    return rows
+
+
+def _appointment_sessions(pep: _Pep) -> int:
+    if pep.phase is Phase.EARLY_YEARS:
+        return 0
+    return sum(row["sessions_missed"] for row in _asylum_appointments(pep))
+
+
+def _attendance_sessions(pep: _Pep, possible_term: int) -> dict[str, int]:
+    """Sessions this term and this school year to date, which add up and agree."""
+    if "sessions" in pep.facts:
+        return pep.facts["sessions"]
+    rng = _v3_rng(pep, "attendance")
+    band = pep.circumstances.attendance_band
+    # A suspension is an authorised absence (code E) on the register, and so is an
+    # unaccompanied child's appointment with the Home Office or a solicitor in school time.
+    explained = _suspended_sessions(pep) + _appointment_sessions(pep)
+    attended, authorised, unauthorised = _split_absences(rng, possible_term, band, explained)
+    earlier = _sessions_in_year_before_this_term(pep.meeting_date)
+    if pep.phase is Phase.EARLY_YEARS:
+        earlier = earlier * possible_term // max(1, _sessions_possible(pep))
+    before = _split_absences(rng, earlier, band)
+    sessions = {
+        "sessions_possible_term": possible_term,
+        "sessions_attended_term": attended,
+        "authorised_absences_term": authorised,
+        "unauthorised_absences_term": unauthorised,
+        "sessions_possible_year": possible_term + earlier,
+        "sessions_attended_year": attended + before[0],
+        "authorised_absences_year": authorised + before[1],
+        "unauthorised_absences_year": unauthorised + before[2],
+    }
+    pep.facts["sessions"] = sessions
+    return sessions
+
+
+def _absence_rate(sessions: Mapping[str, int]) -> Decimal:
+    possible = sessions["sessions_possible_term"]
+    missed = sessions["authorised_absences_term"] + sessions["unauthorised_absences_term"]
+    if not possible:
+        return Decimal(0)
+    return (Decimal(missed) * 100 / Decimal(possible)).quantize(Decimal("0.1"))
+
+
+def _attendance_words(pep: _Pep, sessions: Mapping[str, int], *, place: str) -> str:
+    """The term's absences in words; ``place`` is school, college or nursery."""
+    college = place == "college"
+    rate = _absence_rate(sessions)
+    missed = sessions["sessions_possible_term"] - sessions["sessions_attended_term"]
+    figures = (
+        f"{{n}} has missed {missed} of {sessions['sessions_possible_term']} sessions this "
+        f"term ({rate}%)"
+    )
+    if rate >= 10:
+        support = ", which is persistent absence. " + (
+            "{His} personal tutor texts {him} on Sunday evenings and a later start on "
+            "Mondays has been agreed for six weeks."
+            if college
+            else "{n} has a daily morning check-in with {his} mentor, the attendance "
+            "officer phones the carer by 9.30am on any day {he} is not in, and a reward "
+            "is agreed for full weeks."
+        )
+    elif missed:
+        reasons = []
+        if _suspended_sessions(pep):
+            reasons.append(f"{_suspended_sessions(pep)} sessions of suspension")
+        if _appointment_sessions(pep):
+            reasons.append(f"{_appointment_sessions(pep)} sessions of asylum appointments")
+        support = (
+            ", "
+            + (
+                _in_words([*reasons, "medical appointments"])
+                if reasons
+                else "mostly for medical appointments and family time"
+            )
+            + ". Appointments are booked after "
+            + place
+            + " where possible."
+        )
+    else:
+        support = ": no concerns."
+    return pep.say(figures + support)
+
+
+def _suspension_answers(pep: _Pep) -> dict[str, Any]:
+    rows = _suspension_rows(pep)
+    answers: dict[str, Any] = {
+        "suspensions_this_year": bool(rows),
+        "permanently_excluded": pep.story.permanently_excluded,
+    }
+    if rows:
+        answers["suspensions"] = rows
+    details: list[str] = []
+    if rows:
+        total = sum(row["length_sessions"] for row in rows)
+        details.append(
+            f"{len(rows)} suspension{'s' if len(rows) > 1 else ''} this school year, "
+            f"{total} sessions ({total / 2:g} school days) in all. A reintegration meeting was "
+            "held each time with {n}, {his} carer and the social worker; {n} now has a "
+            "lunchtime plan and a key adult, and the Virtual School has advised on "
+            "alternatives to suspension."
+        )
+    if pep.story.permanently_excluded:
+        excluded_on = min(pep.valid_on, pep.meeting_date) - timedelta(days=6)
+        answers["permanent_exclusion_date"] = excluded_on.isoformat()
+        answers["permanent_exclusion_stage"] = "governors_review_pending"
+        details.append(
+            "The headteacher permanently excluded {n} on "
+            + f"{excluded_on.day} {excluded_on:%B %Y}"
+            + ". The governors meet within 15 school days; the Virtual School will attend and "
+            "has asked the local authority to arrange full-time education from the sixth day."
+        )
+    if details:
+        answers["exclusion_details"] = pep.say(" ".join(details))
+    return answers
+
+
+def _attendance_exclusions_v3(pep: _Pep) -> dict[str, Any]:
+    sessions = _attendance_sessions(pep, _sessions_possible(pep))
+    return {
+        **sessions,
+        "attendance_support": _attendance_words(pep, sessions, place="school"),
+        **_suspension_answers(pep),
+    }
+
+
+def _post_16_attendance_v3(pep: _Pep) -> dict[str, Any]:
+    if pep.story.neet:
+        return {"attendance_recorded": False, **_suspension_answers(pep)}
+    sessions = _attendance_sessions(pep, _sessions_possible(pep))
+    answers: dict[str, Any] = {"attendance_recorded": True, **sessions}
+    if _absence_rate(sessions) >= 5:
+        answers["attendance_concerns"] = _attendance_words(pep, sessions, place="college")
+    return {**answers, **_suspension_answers(pep)}
+
+
+# Attainment in the words of the child's key stage ---------------------------------------------
+
+_ELGS = (
+    # (key, area) in the order of the form; the areas that make a good level of development
+    # are the prime areas, literacy and mathematics.
+    ("elg_listening_attention_understanding", "communication"),
+    ("elg_speaking", "communication"),
+    ("elg_self_regulation", "personal"),
+    ("elg_managing_self", "personal"),
+    ("elg_building_relationships", "personal"),
+    ("elg_gross_motor_skills", "physical"),
+    ("elg_fine_motor_skills", "physical"),
+    ("elg_comprehension", "literacy"),
+    ("elg_word_reading", "literacy"),
+    ("elg_writing", "literacy"),
+    ("elg_number", "mathematics"),
+    ("elg_numerical_patterns", "mathematics"),
+    ("elg_past_and_present", "world"),
+    ("elg_people_culture_communities", "world"),
+    ("elg_natural_world", "world"),
+    ("elg_creating_with_materials", "arts"),
+    ("elg_being_imaginative_expressive", "arts"),
+)
+_ASSESSMENT_POINTS = {
+    month: name + " data drop"
+    for months, name in (
+        ((9, 10, 11, 12), "Autumn 2"),
+        ((1,), "Spring 1"),
+        ((2, 3), "Spring 2"),
+        ((4, 5), "Summer 1"),
+        ((6, 7, 8), "Summer 2"),
+    )
+    for month in months
+}
+_GLD_AREAS = ("communication", "personal", "physical", "literacy", "mathematics")
+_KEY_STAGE_CHOICE = {
+    "reception": "eyfs_reception",
+    "ks1": "ks1",
+    "ks2": "ks2",
+    "ks3": "ks3",
+    "ks4": "ks4",
+}
+_GRADES = ("grade_1", "grade_2", "grade_3", "grade_4", "grade_5", "grade_6", "grade_7", "grade_8")
+_KS3_SUBJECTS = ("English", "Maths", "Science", "History", "Art")
+_KS4_SUBJECTS = (
+    ("English Language", "GCSE"),
+    ("Maths", "GCSE"),
+    ("Combined Science", "GCSE (double award)"),
+    ("History", "GCSE"),
+    ("Food preparation and nutrition", "GCSE"),
+)
+
+
+def _attainment_v3(pep: _Pep) -> dict[str, Any]:
+    stage = pep.stage if pep.stage in _KEY_STAGE_CHOICE else "ks2"
+    rng = pep.rng
+    behind = pep.circumstances.sen_status != "none"
+    year = pep.story.year_group if pep.story.year_group is not None else 4
+    month = pep.meeting_date.month
+    answers: dict[str, Any] = {"key_stage": _KEY_STAGE_CHOICE[stage]}
+    strong: list[str] = []
+    weak: list[str] = []
+    if stage == "reception":
+        for key, _area in _ELGS:
+            emerging = rng.random() < (0.45 if behind else 0.15)
+            answers[key] = "emerging" if emerging else "expected"
+            label = key.removeprefix("elg_").replace("_", " ")
+            (weak if emerging else strong).append(label)
+        gld = all(answers[key] == "expected" for key, area in _ELGS if area in _GLD_AREAS)
+        answers["good_level_of_development"] = gld
+        summary = (
+            "{n} is on track for a good level of development by the end of Reception."
+            if gld
+            else "{n} is not yet on track for a good level of development: the early "
+            "learning goals still emerging are " + _in_words(weak) + "."
+        )
+    elif stage == "ks1":
+        for subject in ("reading", "writing", "maths", "science"):
+            result = rng.choices(
+                ("working_towards", "expected", "greater_depth"),
+                (4, 5, 0) if behind else (1, 6, 2),
+            )[0]
+            answers[f"ks1_{subject}"] = result
+            (weak if result == "working_towards" else strong).append(subject)
+        taken = year == 2 or (year == 1 and 6 <= month <= 8)
+        if taken:
+            mark = rng.randint(24, 31) if behind and rng.random() < 0.6 else rng.randint(32, 40)
+            answers["phonics_mark"] = mark
+            answers["phonics_standard_met"] = mark >= 32
+        summary = (
+            "{n} is working at the expected standard in " + _in_words(strong) + "."
+            if strong
+            else "{n} is working towards the expected standard in every subject."
+        )
+        if weak and strong:
+            summary += " {He} is working towards it in " + _in_words(weak) + "."
+    elif stage == "ks2":
+        below = pep.circumstances.sen_status == "ehcp" and rng.random() < 0.5
+        answers["ks2_working_below_test_standard"] = below
+        if below:
+            for subject in ("reading", "writing", "maths"):
+                answers[f"ks2_pre_key_stage_{subject}"] = rng.choice(("pk4", "pk5", "pk6"))
+            summary = (
+                "{n} is working below the standard of the key stage 2 tests and is assessed "
+                "against the pre-key stage standards; {he} is making steady progress in small "
+                "steps, as {his} EHCP sets out."
+            )
+            weak = ["reading", "writing", "maths"]
+        else:
+            for subject in ("reading", "maths"):
+                current = rng.randint(88, 101) if behind else rng.randint(96, 112)
+                predicted = min(120, current + rng.randint(1, 4))
+                target = min(120, max(100, predicted + rng.randint(0, 3)))
+                answers[f"ks2_{subject}_current"] = current
+                answers[f"ks2_{subject}_predicted"] = predicted
+                answers[f"ks2_{subject}_target"] = target
+                (strong if predicted >= 100 else weak).append(subject)
+            writing = rng.choices(
+                ("working_towards", "expected", "greater_depth"),
+                (4, 4, 0) if behind else (1, 6, 2),
+            )[0]
+            answers["ks2_writing"] = writing
+            (weak if writing == "working_towards" else strong).append("writing")
+            summary = (
+                "{n} is on course for the expected standard (a scaled score of 100) in "
+                + _in_words(strong)
+                + "."
+                if strong
+                else "{n} is not yet on course for the expected standard in any subject."
+            )
+            if weak and strong:
+                summary += " " + _in_words(weak).capitalize() + " need more support."
+        if year >= 5 or (year == 4 and 6 <= month <= 8):
+            answers["multiplication_check_score"] = (
+                rng.randint(12, 20) if behind else rng.randint(18, 25)
+            )
+        if year == 6:
+            summary += " {n} will take the key stage 2 national tests in May."
+    elif stage == "ks3":
+        rows = []
+        for subject in _KS3_SUBJECTS[: 3 + rng.randint(0, 2)]:
+            on_track = rng.choices(
+                ("above", "on_track", "below"), (1, 3, 3) if behind else (2, 6, 1)
+            )[0]
+            grade = {"above": 6, "on_track": 5, "below": 3}[on_track] - (1 if behind else 0)
+            rows.append(
+                {
+                    "subject": subject,
+                    "on_track": on_track,
+                    "predicted_gcse_grade": _GRADES[grade - 1],
+                }
+            )
+            (weak if on_track == "below" else strong).append(subject)
+        answers["ks3_subjects"] = rows
+        summary = (
+            "{n} is on track or above in " + _in_words(strong) + "."
+            if strong
+            else "{n} is below where {he} should be in every subject."
+        )
+        if weak and strong:
+            summary += " {He} is below in " + _in_words(weak) + ", the focus of the targets."
+    else:
+        rows = []
+        for subject, qualification in _KS4_SUBJECTS[: 3 + rng.randint(0, 2)]:
+            current = rng.randint(2, 4) if behind else rng.randint(3, 6)
+            predicted = min(8, current + rng.randint(0, 1))
+            target = min(8, max(4, predicted + rng.randint(0, 1)))
+            rows.append(
+                {
+                    "subject": subject,
+                    "qualification": qualification,
+                    "current_grade": _GRADES[current - 1],
+                    "predicted_grade": _GRADES[predicted - 1],
+                    "target_grade": _GRADES[target - 1],
+                }
+            )
+            (strong if predicted >= 4 else weak).append(subject)
+        answers["ks4_subjects"] = rows
+        summary = (
+            "{n} is predicted a grade 4 or above in " + _in_words(strong) + "."
+            if strong
+            else "{n} is not yet predicted a grade 4 in any subject."
+        )
+        if weak and strong:
+            summary += " " + _in_words(weak) + " need the most support."
+        if year == 11 and month >= 9:
+            summary += " Mock exams are in January; predicted grades are based on the autumn data."
+        elif year == 11:
+            summary += " Predicted grades are based on the January mock exams."
+    answers["assessment_point"] = _ASSESSMENT_POINTS[month]
+    answers["progress_summary"] = pep.say(summary)
+    answers["strengths"] = pep.say(
+        "{n} enjoys "
+        + pep.circumstances.interests[0]
+        + " and practical lessons. {He} {is} kind to younger pupils and works hard when "
+        "{he} feel{s} confident."
+    )
+    answers["barriers_to_learning"] = pep.pick(
+        (
+            "Gaps from time out of school before coming into care, especially in reading.",
+            "{n} finds it hard to concentrate after family time and can be tired on "
+            "Monday mornings.",
+            "Anxiety about changes of routine, supply teachers and unstructured times.",
+        )
+    )
+    return answers
+
+
+# Health and wellbeing: developmental needs, attachment and past trauma ------------------------
+
+_POST_16_SUPPORT = {
+    "school_counsellor": "counsellor_mentor",
+    "elsa": "counsellor_mentor",
+    "camhs": "mental_health_services",
+    "educational_psychologist": "educational_psychologist",
+}
+
+
+def _health_additions(pep: _Pep, written: Mapping[str, Any]) -> dict[str, Any]:
+    c = pep.circumstances
+    rng = _v3_rng(pep, "health")
+    affects = c.attendance_band == "concern" or c.primary_need == "semh" or rng.random() < 0.3
+    answers: dict[str, Any] = {
+        "developmental_needs": pep.say(
+            "{n} experienced neglect before coming into care and can find it hard to trust "
+            "new adults. "
+            + (
+                "{He} is making good progress now that {his} routine is settled."
+                if not affects
+                else "{He} seeks reassurance often and struggles when plans change."
+            )
+        ),
+        "attachment_trauma_affects_learning": affects,
+    }
+    if affects:
+        answers["attachment_trauma_strategies"] = pep.say(
+            "A key adult who greets {n} each morning; warnings before any change; a calm "
+            "space {he} can use without asking; staff trained in emotion coaching."
+        )
+    if pep.phase is Phase.POST_16 and "support_received" in written:
+        options = ("counsellor_mentor", "mental_health_services", "educational_psychologist")
+        mapped = {_POST_16_SUPPORT.get(option) for option in written["support_received"]}
+        answers["support_received"] = [option for option in options if option in mapped]
+    if pep.phase is not Phase.EARLY_YEARS and rng.random() < 0.25:
+        support = list(answers.get("support_received", written.get("support_received", [])))
+        answers["support_received"] = [*support, "other"]
+        answers["support_received_other"] = "A mentor from a local mentoring charity"
+    if pep.phase is Phase.EARLY_YEARS and rng.random() < 0.25:
+        answers["professionals_involved"] = [*written.get("professionals_involved", []), "other"]
+        answers["professionals_involved_other"] = "Family support worker"
+    return answers
+
+
+# Pupil Premium Plus: a request that differs from the targets' total is explained --------------
+
+
+def _pupil_premium_additions(pep: _Pep, written: Mapping[str, Any]) -> dict[str, Any]:
+    rng = _v3_rng(pep, "pupil premium")
+    requested = Decimal(written["amount_requested"])
+    if requested == 0 or rng.random() >= 0.2:
+        return {}
+    extra = Decimal(120)
+    return {
+        "amount_requested": format_money(requested + extra),
+        "difference_explained": pep.say(
+            "The request is £120 more than the targets cost: it pays for {n}'s place on the "
+            "class trip this term, which the school and carers agreed will help {him} feel "
+            "part of the class, though it is not one of the targets."
+        ),
+    }
+
+
+# Early years: the setting (or the plan to find one), starting school ----------------------------
+
+
+def _early_years_setting_facts(pep: _Pep) -> dict[str, Any]:
+    """The setting, its funding and hours: the same wherever a section mentions them."""
+    if "setting" in pep.facts:
+        return pep.facts["setting"]
+    story = pep.story
+    rng = _v3_rng(pep, "setting")
+    months = _age_in_months(story.date_of_birth, pep.meeting_date)
+    funding = ["two_year_old"] if months < 36 else ["universal"]
+    if months >= 36 and rng.random() < 0.6:
+        funding.append("extended")
+    funded = 30 if "extended" in funding else 15
+    name = story.school_name or "Little Acorns Nursery"
+    if "primary" in name.lower():
+        setting_type = "nursery_class"
+    else:
+        setting_type = rng.choice(("nursery_school", "private_nursery", "childminder"))
+    started = max(
+        min(pep.valid_on, pep.meeting_date - timedelta(days=rng.randint(60, 300))),
+        story.date_of_birth + timedelta(days=730),
+    )
+    facts = {
+        "setting_name": name,
+        "setting_type": setting_type,
+        "ofsted_urn": f"EY{rng.randint(400000, 599999)}",
+        "date_started": min(started, pep.valid_on).isoformat(),
+        "funding_type": funding,
+        "funded_hours": funded,
+        # Some carers pay for a few hours more than the funded ones.
+        "hours_attended": funded + rng.choice((0, 0, 0, 3, 6)),
+    }
+    pep.facts["setting"] = facts
+    return facts
+
+
+def _early_years_setting_v3(pep: _Pep) -> dict[str, Any]:
+    if not pep.story.in_early_years_setting:
+        return {
+            "in_setting": False,
+            "no_setting_plan": pep.say(
+                "{n} moved to {his} carers at short notice and the nursery near {his} "
+                "previous placement is too far away. The Virtual School has asked the "
+                "family information service for places within two miles; the carer is "
+                "visiting two nurseries this month and funding is in place from the start of "
+                "next month."
+            ),
+        }
+    facts = _early_years_setting_facts(pep)
+    start_of_term = max(_term_start(pep.meeting_date), date.fromisoformat(facts["date_started"]))
+    weeks = max(3, (pep.meeting_date - start_of_term).days // 7)
+    # A booked session is a morning or an afternoon, of about three hours.
+    per_week = max(1, facts["hours_attended"] // 3)
+    sessions = _attendance_sessions(pep, min(200, per_week * weeks))
+    answers: dict[str, Any] = {
+        "in_setting": True,
+        **{key: value for key, value in facts.items()},
+        "key_person": _key_person(pep),
+        **sessions,
+        "attendance_support": _attendance_words(pep, sessions, place="nursery").replace(
+            "attendance officer", "setting manager"
+        ),
+    }
+    if facts["setting_type"] == "nursery_class":
+        answers.update(_suspension_answers(pep))
+        answers.pop("permanently_excluded", None)
+    return answers
+
+
+def _two_year_check_additions(pep: _Pep, written: Mapping[str, Any]) -> dict[str, Any]:
+    if written.get("check_done"):
+        return {}
+    return {"check_not_done_reason": written.get("check_summary")}
+
+
+def _eyfs_development_additions(pep: _Pep, written: Mapping[str, Any]) -> dict[str, Any]:
+    rng = _v3_rng(pep, "eyfs progress")
+    answers: dict[str, Any] = {}
+    for area in ("communication_language", "personal_social_emotional", "physical_development"):
+        level = written.get(area, "typical")
+        if level == "well_below":
+            progress = "less_than_expected"
+        elif level == "below":
+            progress = rng.choice(("less_than_expected", "expected"))
+        elif level == "above":
+            progress = rng.choice(("more_than_expected", "expected"))
+        else:
+            progress = "expected"
+        answers[f"{area}_progress"] = progress
+    return answers
+
+
+_RECEPTION_SCHOOLS = ("Oakfield Primary School", "St Anne's C of E Primary School")
+
+
+def _starting_school(pep: _Pep) -> dict[str, Any]:
+    year = pep.story.year_group
+    # Nursery year -1 is the year before Reception: the child starts school next September.
+    starting = year == -1
+    answers: dict[str, Any] = {"starting_school_next_september": starting}
+    if not starting:
+        return answers
+    name = pep.story.school_name or ""
+    school = (
+        name
+        if "primary" in name.lower()
+        else _rng(pep.story.reference, "reception").choice(_RECEPTION_SCHOOLS)
+    )
+    on_time = (
+        pep.meeting_date.month < 1
+        or pep.meeting_date.month >= 9
+        or (pep.meeting_date.month == 1 and pep.meeting_date.day <= 15)
+    )
+    answers.update(
+        {
+            "application_by_deadline": True,
+            "school_applied_for": school,
+            "visits_planned": pep.say(
+                "Two visits with {his} key person in the summer term and a stay-and-play "
+                "session with {his} carer."
+            ),
+            "handover_arrangements": pep.say(
+                "The key person will meet the Reception teacher in June to share {n}'s "
+                "learning journal, what helps {him} settle and this PEP's targets."
+            ),
+        }
+    )
+    if not on_time:
+        answers["visits_planned"] = pep.say(
+            "The application was made in time in January; visits with {his} key person "
+            "and carer are planned once the place is offered in April."
+        )
+    return answers
+
+
+# Post-16: education or employment status, qualifications, bursaries ---------------------------
+
+
+def _course(pep: _Pep) -> tuple[str, str]:
+    if pep.story.uasc:
+        return ("ESOL Entry Level 3 with Functional Skills Maths", "entry")
+    return _rng(pep.story.reference, "course").choice(_COURSES)
+
+
+def _course_start(pep: _Pep) -> date:
+    _title, level = _course(pep)
+    start_year = pep.meeting_date.year - (1 if pep.meeting_date.month < 9 else 0)
+    if pep.story.year_group == 13 and level == "level_3":
+        start_year -= 1
+    return date(start_year, 9, 8)
+
+
+_QUALIFICATIONS: dict[str, tuple[tuple[str, str, tuple[str, str, str]], ...]] = {
+    "A levels in Psychology, Sociology and English Literature": (
+        ("A level Psychology", "level_3", ("C", "B", "B")),
+        ("A level Sociology", "level_3", ("B", "B", "A")),
+        ("A level English Literature", "level_3", ("D", "C", "C")),
+    ),
+    "BTEC Level 3 Extended Diploma in Sport": (
+        ("BTEC Extended Diploma in Sport", "level_3", ("Merit", "Merit", "Distinction")),
+    ),
+    "T Level in Digital Production, Design and Development": (
+        ("T Level in Digital Production", "level_3", ("Pass", "Merit", "Merit")),
+    ),
+    "Level 2 Diploma in Hair and Beauty": (
+        ("Diploma in Hair and Beauty", "level_2", ("Pass", "Merit", "Merit")),
+    ),
+    "Level 2 Certificate in Professional Cookery": (
+        ("Certificate in Professional Cookery", "level_2", ("Pass", "Pass", "Merit")),
+    ),
+    "Level 1 Study Programme: Construction Multi-skills": (
+        ("Diploma in Construction Multi-skills", "level_1", ("Working towards", "Pass", "Pass")),
+    ),
+    "ESOL Entry Level 3 with Functional Skills Maths": (
+        ("ESOL Skills for Life", "entry", ("Entry 2", "Entry 3", "Entry 3")),
+    ),
+}
+
+
+def _neet_since(pep: _Pep) -> date:
+    """The day a young person not in education, employment or training left their course."""
+    return min(pep.valid_on, pep.meeting_date) - timedelta(days=45)
+
+
+def _course_provider_v3(pep: _Pep) -> dict[str, Any]:
+    if pep.story.neet:
+        since = _neet_since(pep)
+        return {
+            "education_status": "neet",
+            "neet_reason": pep.say(
+                "{n} stopped going to {his} college course after falling behind and losing "
+                "confidence, and the college withdrew {him} on "
+                + f"{since.day} {since:%B %Y}"
+                + ". {He} has not started anything since."
+            ),
+            "reengagement_plan": pep.say(
+                "{His} personal adviser meets {him} weekly. {He} will visit the local "
+                "college's January-start programme and a construction traineeship this month; "
+                "the Virtual School will pay travel and fund a mentor for the first term."
+            ),
+            "neet_review_date": pep.after(28).isoformat(),
+        }
+    answers = dict(_course_provider(pep))
+    answers["education_status"] = "in_education"
+    title, _level = _course(pep)
+    rows = [
+        {
+            "qualification": name,
+            "level": level,
+            "current_grade": current,
+            "predicted_grade": predicted,
+            "target_grade": target,
+        }
+        for name, level, (current, predicted, target) in _QUALIFICATIONS.get(title, ())
+    ]
+    if "gcse_maths" in answers["english_maths"]:
+        rows.append(
+            {
+                "qualification": "GCSE Maths (resit)",
+                "level": "level_2",
+                "current_grade": "3",
+                "predicted_grade": "4",
+                "target_grade": "4",
+            }
+        )
+    if "functional_skills_maths" in answers["english_maths"]:
+        rows.append(
+            {
+                "qualification": "Functional Skills Maths",
+                "level": "entry" if _level == "entry" else "level_1",
+                "current_grade": "Working towards",
+                "predicted_grade": "Pass",
+                "target_grade": "Pass",
+            }
+        )
+    answers["qualifications"] = rows
+    if answers["at_risk_of_leaving"]:
+        answers["staying_on_course_support"] = pep.say(
+            "A catch-up plan for the two late assignments, a weekly check-in with {his} "
+            "personal tutor and the college's retention officer, and a later start on "
+            "Mondays for six weeks."
+        )
+    return answers
+
+
+def _careers_additions(pep: _Pep, written: Mapping[str, Any]) -> dict[str, Any]:
+    title, _level = _course(pep)
+    if pep.story.neet:
+        return {
+            "applications": ["further_course"],
+            "application_details": pep.say(
+                "Applied for the college's January-start programme; an interview is booked "
+                "with {his} personal adviser there to support {him}."
+            ),
+            "next_steps_plan": pep.say(
+                "Start the January programme, with a mentor for the first term, and aim for "
+                "a Level 2 course or an apprenticeship next September."
+            ),
+        }
+    if pep.story.year_group != 13 or not title.startswith("A levels"):
+        return {}
+    return {
+        "applications": ["ucas"],
+        "application_details": pep.say(
+            "Applied through UCAS for Psychology at three universities; {his} personal "
+            "statement was checked by {his} tutor and the Virtual School."
+        ),
+    }
+
+
+def _finance_v3(pep: _Pep) -> dict[str, Any]:
+    rng = pep.rng
+    title, _level = _course(pep)
+    if pep.story.neet:
+        return {
+            "bursaries": ["none"],
+            "funding_concerns": pep.say(
+                "No bursary while {n} is not on a course; {his} personal adviser will help "
+                "{him} apply as soon as {he} starts one."
+            ),
+        }
+    bursaries: list[str] = []
+    answers: dict[str, Any] = {}
+    if pep.story.uasc or rng.random() < 0.8:
+        bursaries.append("vulnerable_group_bursary")
+        answers["vulnerable_group_bursary_notes"] = (
+            "£1,200 this year, paid monthly into the young person's bank account for travel, "
+            "books and equipment."
+        )
+    else:
+        bursaries.append("discretionary_bursary")
+        answers["discretionary_bursary_notes"] = pep.say(
+            "The college's discretionary bursary pays {n}'s travel and lunches while "
+            "the vulnerable group bursary is set up."
+        )
+        answers["funding_concerns"] = pep.say(
+            "The vulnerable group bursary application is waiting for evidence of {n}'s "
+            "care status; the social worker will send the letter this week."
+        )
+    if pep.story.year_group == 13 and title.startswith("A levels"):
+        bursaries.append("care_leaver_higher_education_bursary")
+        answers["higher_education_bursary_notes"] = pep.say(
+            "{n} will be able to claim the £2,000 care leaver bursary from {his} university; "
+            "{his} personal adviser will help with the claim."
+        )
+    elif pep.story.year_group == 13:
+        bursaries.append("apprenticeship_care_leaver_bursary")
+        answers["apprenticeship_bursary_notes"] = pep.say(
+            "Not claimed yet: if {n} starts an apprenticeship next year, the training "
+            "provider will claim the £3,000 bursary for {him}."
+        )
+    answers["bursaries"] = [
+        option
+        for option in (
+            "vulnerable_group_bursary",
+            "discretionary_bursary",
+            "care_leaver_higher_education_bursary",
+            "apprenticeship_care_leaver_bursary",
+        )
+        if option in bursaries
+    ]
+    answers["other_funding"] = "Free college meals and a travel pass from the college."
+    return answers
+
+
+def _pathway_plan_additions(pep: _Pep, written: Mapping[str, Any]) -> dict[str, Any]:
+    # A young person who turned 16 in the last couple of months may not have their pathway
+    # plan yet: it is due within three months of the birthday.
+    age_in_months = _age_in_months(pep.story.date_of_birth, pep.meeting_date)
+    if written.get("pathway_plan_in_place") and age_in_months >= 16 * 12 + 2:
+        return {}
+    return {
+        "pathway_plan_in_place": False,
+        "pathway_plan_due": pep.after(21).isoformat(),
+        "personal_adviser": "Tariq Hussein (leaving care team)",
+    }
+
+
+# Sections a later version asks in a new way: (a question only that version has, its writer).
+_REWRITTEN_SECTIONS: dict[str, tuple[str, _Writer]] = {
+    "attendance_exclusions": ("sessions_possible_term", _attendance_exclusions_v3),
+    "attendance": ("attendance_recorded", _post_16_attendance_v3),
+    "attainment_progress": ("key_stage", _attainment_v3),
+    "setting": ("in_setting", _early_years_setting_v3),
+    "course_provider": ("education_status", _course_provider_v3),
+    "finance": ("bursaries", _finance_v3),
+    "key_people": ("people", _key_people),
+    "educational_history": ("schools_attended", _educational_history),
+    "starting_school": ("starting_school_next_september", _starting_school),
+}
+_Addition = Callable[[_Pep, Mapping[str, Any]], dict[str, Any]]
+# New questions beside a section's old ones: (a question only the later version has, writer).
+_ADDED_QUESTIONS: dict[str, tuple[str, _Addition]] = {
+    "about_me": ("unaccompanied_asylum_seeking", _about_me_additions),
+    "education_setting": ("reduced_timetable_start", _education_setting_additions),
+    "health_wellbeing": ("attachment_trauma_affects_learning", _health_additions),
+    "pupil_premium_plus": ("difference_explained", _pupil_premium_additions),
+    "early_years_pupil_premium": ("difference_explained", _pupil_premium_additions),
+    "two_year_check": ("check_not_done_reason", _two_year_check_additions),
+    "eyfs_development": ("communication_language_progress", _eyfs_development_additions),
+    # Version 3 asks the same careers questions, but shows the details only with applications.
+    "careers_next_steps": ("version 3", _careers_additions),
+    "pathway_plan": ("pathway_plan_due", _pathway_plan_additions),
+}
+
+
+# --------------------------------------------------------------------------------------------
 # Putting it together
 # --------------------------------------------------------------------------------------------
 
@@ -2164,22 +3462,45 @@ _SECTION_WRITERS: dict[str, _Writer] = {
 }
 
 
+def _condition(definition: FieldDefinition, name: str) -> Condition | None:
+    """A field's ``shown_if`` or ``required_if``: read by the loader from version 3 on (and
+    absent before), taken as parsed or parsed here from its YAML mapping."""
+    raw = getattr(definition, name, None)
+    if raw is None:
+        return None
+    if isinstance(raw, Mapping):
+        return parse_condition(raw)
+    return raw  # type: ignore[no-any-return]
+
+
 def _keep_only_fields(
     section: SectionDefinition, written: Mapping[str, Any], pep: _Pep
 ) -> dict[str, Any]:
-    """What the writer said, for the fields this section has; a fallback for any it lacks."""
+    """What the writer said, for the fields this section has and shows; a fallback only for a
+    field required now that the writer left out.
+
+    A field whose ``shown_if`` is false is dropped, as the portal drops it when the section is
+    saved. Fields come in declaration order and conditions refer only to earlier fields, so
+    the answers kept so far are all a condition needs (a hidden field's answer is never kept,
+    so it counts as unanswered for the fields after it).
+    """
     answers: dict[str, Any] = {}
     for definition in section.answer_fields:
         if definition.read_only:
             continue
+        shown_if = _condition(definition, "shown_if")
+        if shown_if is not None and not shown_if.holds(answers):
+            continue
+        required_if = _condition(definition, "required_if")
+        required_now = definition.required or (
+            required_if is not None and required_if.holds(answers)
+        )
         if definition.key in written:
             value = written[definition.key]
-        elif definition.required or isinstance(definition, RepeatingGroupDefinition):
-            value = (
-                None
-                if isinstance(definition, RepeatingGroupDefinition)
-                else _fallback(definition, pep.rng, pep.words, pep.story)
-            )
+        elif isinstance(definition, RepeatingGroupDefinition):
+            value = None
+        elif required_now:
+            value = _fallback(definition, pep.rng, pep.words, pep.story)
         else:
             continue
         if value is None or value == "" or value == []:
@@ -2212,6 +3533,7 @@ def _new_pep(
         prefilled=prefilled or {},
         pep_number=pep_number,
         words=_pronouns(story.sex, story.first_name),
+        form_version=definition.version,
     )
 
 
@@ -2224,7 +3546,12 @@ def _section_answers(section: SectionDefinition, pep: _Pep) -> dict[str, Any]:
         return voice_answers(
             pep.band, realistic_voice_answers(band_section, pep.story, pep_number=pep.pep_number)
         )
-    if section.key == "smart_targets":
+    pep.section = section
+    rewrite = _REWRITTEN_SECTIONS.get(section.key)
+    if rewrite is not None and _asks(pep, rewrite[0]):
+        # A section this version asks in a new way: its own writer, and nothing of the old one.
+        written = rewrite[1](pep)
+    elif section.key == "smart_targets":
         group = section.get_field("targets")
         assert isinstance(group, RepeatingGroupDefinition)
         written = _smart_targets(pep, group)
@@ -2232,6 +3559,11 @@ def _section_answers(section: SectionDefinition, pep: _Pep) -> dict[str, Any]:
         written = _SECTION_WRITERS[section.key](pep)
     else:
         written = {}
+    addition = _ADDED_QUESTIONS.get(section.key)
+    if addition is not None and _asks(pep, addition[0]):
+        # New questions beside old ones: written after the old writer, with what is left of
+        # the section's generator, so the old questions' answers are the same as before.
+        written = {**written, **addition[1](pep, written)}
     return _keep_only_fields(section, written, pep)
 
 
