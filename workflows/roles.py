@@ -36,7 +36,10 @@ ROLE_LABELS: dict[Role, str] = {
 # Roles granted for a school, for a child (a case assignment), or across the authority.
 # The social work team manager is granted for each child of the team's caseload, as the social
 # worker is; the Virtual School head leads the whole Virtual School, as the reviewers work across
-# it. Both oversee and chase: they read, and own no section and no step of the sign-off.
+# it. Both oversee and chase: they read, and own no section and no step of the sign-off. The
+# head leads the Virtual School but does not quality-assure or sign off as the head: that is the
+# reviewers' work, kept apart so that a sign-off always names who checked the PEP; a head who
+# also reviews PEPs is given the reviewer's role as well.
 SCHOOL_ROLES = frozenset({Role.DESIGNATED_TEACHER})
 CASE_ROLES = frozenset({Role.SOCIAL_WORKER, Role.SW_TEAM_MANAGER, Role.CARER, Role.VS_ADVISER})
 AUTHORITY_ROLES = frozenset({Role.REVIEWER, Role.VS_HEAD, Role.ADMIN})
