@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from forms.completeness import SectionStatus, has_answers, pep_completeness
+from forms.conditions import is_answered
 from forms.fields import format_date_for_people
-from forms.schema import SectionType
+from forms.schema import FormDefinition, SectionType
 from portal.academic import england_today
 from portal.form_registry import definition_for, snapshot_child_facts
 from portal.models import AuditEvent, Pep, PepSection, User
@@ -496,6 +497,125 @@ def _money(value: object) -> Decimal:
         return Decimal("0")
 
 
+def _has_field(definition: FormDefinition, section_key: str, field_key: str) -> bool:
+    """Whether the PEP's form version asks this question (later versions add some)."""
+    try:
+        section = definition.section(section_key)
+    except KeyError:
+        return False
+    return any(candidate.key == field_key for candidate in section.fields)
+
+
+# Attendance is recorded when the sessions possible and attended this term are (version 3 on).
+_SESSIONS_RECORDED = ("sessions_possible_term", "sessions_attended_term")
+
+
+def _sessions_recorded(answers: dict[str, Any]) -> bool:
+    return all(is_answered(answers.get(key)) for key in _SESSIONS_RECORDED)
+
+
+def _attendance_state(
+    pep: Pep, definition: FormDefinition, keys: set[str]
+) -> tuple[bool, str | None]:
+    """Whether attendance is recorded (or does not apply), and why it does not apply.
+
+    From version 3, attendance is counted in sessions: the school-age form always asks for
+    them, the early years form when the child is in a setting, the post-16 form when the young
+    person's attendance is recorded at all. Versions 1 and 2 keep their percentage.
+    """
+    if _has_field(definition, "attendance_exclusions", "sessions_possible_term"):
+        return _sessions_recorded(answers_of(pep, "attendance_exclusions")), None
+    if _has_field(definition, "setting", "in_setting"):
+        setting = answers_of(pep, "setting")
+        if setting.get("in_setting") is False:
+            return True, "the child is not in an early years setting"
+        return _sessions_recorded(setting), None
+    if _has_field(definition, "attendance", "attendance_recorded"):
+        attendance = answers_of(pep, "attendance")
+        if attendance.get("attendance_recorded") is False:
+            return True, "the young person's attendance is not recorded"
+        return _sessions_recorded(attendance), None
+    section = "attendance_exclusions" if "attendance_exclusions" in keys else "attendance"
+    if section not in keys:
+        return True, None
+    return bool(answers_of(pep, section).get("attendance_this_term")), None
+
+
+def _attainment_state(pep: Pep, definition: FormDefinition, keys: set[str]) -> tuple[bool, str]:
+    """Whether attainment is recorded, and what is missing if not."""
+    if _has_field(definition, "attainment_progress", "key_stage"):
+        attainment = answers_of(pep, "attainment_progress")
+        missing = [
+            words
+            for key, words in (("key_stage", "key stage"), ("progress_summary", "progress summary"))
+            if not is_answered(attainment.get(key))
+        ]
+        return not missing, "The " + " and the ".join(missing) + " of attainment " + (
+            "are" if len(missing) > 1 else "is"
+        ) + " missing."
+    if _has_field(definition, "course_provider", "education_status"):
+        course = answers_of(pep, "course_provider")
+        if course.get("education_status") == "neet":
+            return is_answered(course.get("reengagement_plan")), (
+                "The re-engagement plan of a young person not in education, employment or "
+                "training is missing."
+            )
+        return bool(_rows(pep, "course_provider", "qualifications")), (
+            "The qualifications and grades are missing."
+        )
+    if "attainment_progress" in keys:
+        attainment = answers_of(pep, "attainment_progress")
+        recorded = bool(attainment.get("subjects") or attainment.get("progress_summary"))
+    elif "eyfs_development" in keys:
+        recorded = bool(answers_of(pep, "eyfs_development"))
+    else:
+        recorded = bool(answers_of(pep, "course_provider"))
+    return recorded, "Current attainment is missing."
+
+
+def _attendance_and_attainment(pep: Pep, definition: FormDefinition, keys: set[str]) -> PreCheck:
+    attendance_ok, not_applicable = _attendance_state(pep, definition, keys)
+    attainment_ok, attainment_missing = _attainment_state(pep, definition, keys)
+    if not attendance_ok:
+        detail = "Attendance this term is missing."
+    elif not attainment_ok:
+        detail = attainment_missing
+    elif not_applicable:
+        detail = f"Attainment is recorded; attendance does not apply: {not_applicable}."
+    else:
+        detail = "Both are recorded."
+    return PreCheck("Attendance and attainment recorded", attendance_ok and attainment_ok, detail)
+
+
+def _pupil_premium_check(
+    pep: Pep, definition: FormDefinition, section_key: str, targets: list[dict[str, Any]]
+) -> PreCheck:
+    """The request against the total linked to targets.
+
+    From version 3 the request must equal the targets' total exactly, or the difference must
+    be explained. Versions 1 and 2 have nowhere to explain a difference, and the reviewer's
+    page shows these checks live for signed-off PEPs too, so they keep the rule they were
+    judged by: enough linked to targets to cover the request.
+    """
+    answers = answers_of(pep, section_key)
+    requested = _money(answers.get("amount_requested"))
+    linked = sum((_money(row.get("pp_plus_amount")) for row in targets), Decimal("0"))
+    figures = f"£{requested:,.2f} requested; £{linked:,.2f} is linked to targets"
+    title = "Pupil Premium Plus costed and linked to targets"
+    if not _has_field(definition, section_key, "difference_explained"):
+        return PreCheck(title, requested == 0 or linked >= requested, figures + ".")
+    if requested == linked:
+        return PreCheck(title, True, figures + ".")
+    explanation = answers.get("difference_explained")
+    if is_answered(explanation):
+        return PreCheck(
+            title,
+            True,
+            f"{figures}; the difference is explained: {str(explanation).strip()}",
+        )
+    return PreCheck(title, False, f"{figures}. Explain the difference or change the request.")
+
+
 def automated_pre_checks(pep: Pep) -> list[PreCheck]:
     """What the reviewer can trust the portal to check before judging the plan themselves."""
     definition = definition_for(pep)
@@ -530,29 +650,7 @@ def automated_pre_checks(pep: Pep) -> list[PreCheck]:
         )
     )
 
-    attendance_section = (
-        "attendance_exclusions" if "attendance_exclusions" in keys else "attendance"
-    )
-    attendance = answers_of(pep, attendance_section).get("attendance_this_term")
-    attainment = answers_of(pep, "attainment_progress")
-    if "attainment_progress" in keys:
-        attainment_ok = bool(attainment.get("subjects") or attainment.get("progress_summary"))
-    elif "eyfs_development" in keys:
-        attainment_ok = bool(answers_of(pep, "eyfs_development"))
-    else:
-        attainment_ok = bool(answers_of(pep, "course_provider"))
-    attendance_applies = attendance_section in keys
-    checks.append(
-        PreCheck(
-            "Attendance and attainment recorded",
-            attainment_ok and (bool(attendance) or not attendance_applies),
-            "Both are recorded."
-            if attainment_ok and (attendance or not attendance_applies)
-            else "Attendance this term is missing."
-            if not attendance and attendance_applies
-            else "Current attainment is missing.",
-        )
-    )
+    checks.append(_attendance_and_attainment(pep, definition, keys))
 
     targets = _rows(pep, "smart_targets", "targets")
     vague = [
@@ -578,15 +676,7 @@ def automated_pre_checks(pep: Pep) -> list[PreCheck]:
         (k for k in ("pupil_premium_plus", "early_years_pupil_premium") if k in keys), None
     )
     if pp_section:
-        requested = _money(answers_of(pep, pp_section).get("amount_requested"))
-        linked = sum((_money(row.get("pp_plus_amount")) for row in targets), Decimal("0"))
-        checks.append(
-            PreCheck(
-                "Pupil Premium Plus costed and linked to targets",
-                requested == 0 or linked >= requested,
-                f"£{requested:,.2f} requested; £{linked:,.2f} is linked to targets.",
-            )
-        )
+        checks.append(_pupil_premium_check(pep, definition, pp_section, targets))
     else:
         checks.append(
             PreCheck(

@@ -1,0 +1,338 @@
+"""The reviewer's pre-checks on version 3 PEPs: attendance in sessions, attainment by key stage
+or qualification, and a Pupil Premium Plus request equal to the targets' total or explained.
+
+The form is described by a small stand-in naming only the questions the pre-checks look for,
+so these tests do not depend on how the version 3 files are loaded."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from portal.models import Pep, PepSection
+from portal.operations import workflow
+from portal.operations.workflow import automated_pre_checks
+
+ATTENDANCE = "Attendance and attainment recorded"
+PUPIL_PREMIUM = "Pupil Premium Plus costed and linked to targets"
+SESSIONS = {
+    "sessions_possible_term": 64,
+    "sessions_attended_term": 60,
+    "authorised_absences_term": 4,
+    "unauthorised_absences_term": 0,
+}
+TARGETS = [
+    {
+        "success_measure": "A",
+        "by_when": "2027-03-01",
+        "action_who": "Tutor",
+        "pp_plus_amount": "300.00",
+    },
+    {
+        "success_measure": "B",
+        "by_when": "2027-03-01",
+        "action_who": "Carer",
+        "pp_plus_amount": "150.00",
+    },
+]
+
+
+@dataclass(frozen=True)
+class Question:
+    key: str
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    fields: tuple[Question, ...] = ()
+
+
+@dataclass(frozen=True)
+class Form:
+    """The parts of a form definition the pre-checks read."""
+
+    sections: tuple[Section, ...] = field(default_factory=tuple)
+
+    def section(self, key: str) -> Section:
+        for candidate in self.sections:
+            if candidate.key == key:
+                return candidate
+        raise KeyError(key)
+
+
+def form(questions: Mapping[str, tuple[str, ...]]) -> Form:
+    return Form(
+        tuple(
+            Section(key, tuple(Question(name) for name in names))
+            for key, names in questions.items()
+        )
+    )
+
+
+SCHOOL_AGE_V3 = form(
+    {
+        "meeting_details": ("meeting_date", "next_pep_date"),
+        "attendance_exclusions": (*SESSIONS, "suspensions_this_year"),
+        "attainment_progress": ("key_stage", "progress_summary"),
+        "review_previous_targets": ("previous_targets",),
+        "smart_targets": ("targets",),
+        "pupil_premium_plus": ("amount_requested", "difference_explained"),
+        "carers_views": ("going_well",),
+    }
+)
+EARLY_YEARS_V3 = form(
+    {
+        "meeting_details": ("meeting_date", "next_pep_date"),
+        "setting": ("in_setting", "no_setting_plan", *SESSIONS),
+        "eyfs_development": ("communication_language",),
+        "smart_targets": ("targets",),
+        "early_years_pupil_premium": ("eypp_claimed", "amount_requested", "difference_explained"),
+        "carers_views": ("going_well",),
+    }
+)
+POST_16_V3 = form(
+    {
+        "meeting_details": ("meeting_date", "next_pep_date"),
+        "course_provider": ("education_status", "qualifications", "reengagement_plan"),
+        "attendance": ("attendance_recorded", *SESSIONS),
+        "smart_targets": ("targets",),
+        "carers_views": ("going_well",),
+    }
+)
+
+
+def pep_on(
+    monkeypatch: pytest.MonkeyPatch, definition: Form, answers: Mapping[str, dict[str, Any]]
+) -> Pep:
+    monkeypatch.setattr(workflow, "definition_for", lambda _pep: definition)
+    pep = Pep(
+        form_key="school_age", form_version=3, state="approved", academic_year=2026, term="spring"
+    )
+    pep.sections = [
+        PepSection(section_key=section.key, answers=answers.get(section.key, {}))
+        for section in definition.sections
+    ]
+    return pep
+
+
+def check(pep: Pep, title: str) -> workflow.PreCheck:
+    return next(candidate for candidate in automated_pre_checks(pep) if candidate.title == title)
+
+
+def school_age(**sections: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    answers: dict[str, dict[str, Any]] = {
+        "attendance_exclusions": dict(SESSIONS),
+        "attainment_progress": {"key_stage": "ks2", "progress_summary": "On track in maths."},
+        "smart_targets": {"targets": [dict(row) for row in TARGETS]},
+        "pupil_premium_plus": {"amount_requested": "450.00"},
+    }
+    answers.update(sections)
+    return answers
+
+
+# Attendance and attainment ---------------------------------------------------------------------
+
+
+def test_school_age_sessions_and_key_stage_with_a_summary_pass(monkeypatch):
+    result = check(pep_on(monkeypatch, SCHOOL_AGE_V3, school_age()), ATTENDANCE)
+    assert result.passed is True
+    assert result.detail == "Both are recorded."
+
+
+def test_no_sessions_attended_is_still_recorded(monkeypatch):
+    absent = {**SESSIONS, "sessions_attended_term": 0, "authorised_absences_term": 64}
+    answers = school_age(attendance_exclusions=absent)
+    assert check(pep_on(monkeypatch, SCHOOL_AGE_V3, answers), ATTENDANCE).passed is True
+
+
+@pytest.mark.parametrize("missing", ["sessions_possible_term", "sessions_attended_term"])
+def test_school_age_without_the_sessions_fails(monkeypatch, missing):
+    sessions = {key: value for key, value in SESSIONS.items() if key != missing}
+    result = check(
+        pep_on(monkeypatch, SCHOOL_AGE_V3, school_age(attendance_exclusions=sessions)), ATTENDANCE
+    )
+    assert result.passed is False
+    assert result.detail == "Attendance this term is missing."
+
+
+def test_a_version_2_percentage_does_not_count_as_sessions(monkeypatch):
+    answers = school_age(attendance_exclusions={"attendance_this_term": "95.0"})
+    assert check(pep_on(monkeypatch, SCHOOL_AGE_V3, answers), ATTENDANCE).passed is False
+
+
+@pytest.mark.parametrize(
+    ("attainment", "detail"),
+    [
+        ({"progress_summary": "On track."}, "The key stage of attainment is missing."),
+        ({"key_stage": "ks3"}, "The progress summary of attainment is missing."),
+        ({}, "The key stage and the progress summary of attainment are missing."),
+    ],
+)
+def test_school_age_attainment_needs_the_key_stage_and_a_summary(monkeypatch, attainment, detail):
+    answers = school_age(attainment_progress=attainment)
+    result = check(pep_on(monkeypatch, SCHOOL_AGE_V3, answers), ATTENDANCE)
+    assert result.passed is False
+    assert result.detail == detail
+
+
+def test_early_years_in_a_setting_needs_the_sessions(monkeypatch):
+    answers = {"setting": {"in_setting": True}, "eyfs_development": {"literacy": "typical"}}
+    result = check(pep_on(monkeypatch, EARLY_YEARS_V3, answers), ATTENDANCE)
+    assert result.passed is False
+    assert result.detail == "Attendance this term is missing."
+    answers["setting"].update(SESSIONS)
+    assert check(pep_on(monkeypatch, EARLY_YEARS_V3, answers), ATTENDANCE).passed is True
+
+
+def test_early_years_not_in_a_setting_has_no_attendance_to_record(monkeypatch):
+    answers = {
+        "setting": {"in_setting": False, "no_setting_plan": "Visiting two nurseries."},
+        "eyfs_development": {"literacy": "typical"},
+    }
+    result = check(pep_on(monkeypatch, EARLY_YEARS_V3, answers), ATTENDANCE)
+    assert result.passed is True
+    assert result.detail == (
+        "Attainment is recorded; attendance does not apply: the child is not in an early "
+        "years setting."
+    )
+
+
+def test_early_years_setting_question_unanswered_fails(monkeypatch):
+    answers = {"eyfs_development": {"literacy": "typical"}}
+    assert check(pep_on(monkeypatch, EARLY_YEARS_V3, answers), ATTENDANCE).passed is False
+
+
+QUALIFICATION = {"qualification": "BTEC Sport", "level": "level_3", "current_grade": "Merit"}
+
+
+def test_post_16_recorded_attendance_and_qualifications_pass(monkeypatch):
+    answers = {
+        "attendance": {"attendance_recorded": True, **SESSIONS},
+        "course_provider": {"education_status": "in_education", "qualifications": [QUALIFICATION]},
+    }
+    result = check(pep_on(monkeypatch, POST_16_V3, answers), ATTENDANCE)
+    assert (result.passed, result.detail) == (True, "Both are recorded.")
+
+
+def test_post_16_recorded_attendance_without_sessions_fails(monkeypatch):
+    answers = {
+        "attendance": {"attendance_recorded": True},
+        "course_provider": {"education_status": "in_education", "qualifications": [QUALIFICATION]},
+    }
+    assert check(pep_on(monkeypatch, POST_16_V3, answers), ATTENDANCE).passed is False
+
+
+def test_post_16_without_qualifications_fails(monkeypatch):
+    answers = {
+        "attendance": {"attendance_recorded": True, **SESSIONS},
+        "course_provider": {"education_status": "in_education"},
+    }
+    result = check(pep_on(monkeypatch, POST_16_V3, answers), ATTENDANCE)
+    assert result.passed is False
+    assert result.detail == "The qualifications and grades are missing."
+
+
+def test_a_young_person_not_in_education_needs_a_re_engagement_plan(monkeypatch):
+    answers = {
+        "attendance": {"attendance_recorded": False},
+        "course_provider": {"education_status": "neet"},
+    }
+    result = check(pep_on(monkeypatch, POST_16_V3, answers), ATTENDANCE)
+    assert result.passed is False
+    assert "re-engagement plan" in result.detail
+    answers["course_provider"]["reengagement_plan"] = "Weekly meetings with the adviser."
+    result = check(pep_on(monkeypatch, POST_16_V3, answers), ATTENDANCE)
+    assert result.passed is True
+    assert result.detail == (
+        "Attainment is recorded; attendance does not apply: the young person's attendance "
+        "is not recorded."
+    )
+
+
+# Pupil Premium Plus: exactly the targets' total, or the difference explained -----------------
+
+
+def test_a_request_equal_to_the_targets_total_passes(monkeypatch):
+    result = check(pep_on(monkeypatch, SCHOOL_AGE_V3, school_age()), PUPIL_PREMIUM)
+    assert result.passed is True
+    assert result.detail == "£450.00 requested; £450.00 is linked to targets."
+
+
+@pytest.mark.parametrize("requested", ["500.00", "400.00", "0.00"])
+def test_a_request_that_differs_without_an_explanation_fails(monkeypatch, requested):
+    answers = school_age(pupil_premium_plus={"amount_requested": requested})
+    result = check(pep_on(monkeypatch, SCHOOL_AGE_V3, answers), PUPIL_PREMIUM)
+    assert result.passed is False
+    assert result.detail == (
+        f"£{requested} requested; £450.00 is linked to targets. Explain the difference or "
+        "change the request."
+    )
+
+
+def test_a_blank_explanation_is_no_explanation(monkeypatch):
+    answers = school_age(
+        pupil_premium_plus={"amount_requested": "570.00", "difference_explained": "  "}
+    )
+    assert check(pep_on(monkeypatch, SCHOOL_AGE_V3, answers), PUPIL_PREMIUM).passed is False
+
+
+def test_an_explained_difference_passes_and_says_why(monkeypatch):
+    answers = school_age(
+        pupil_premium_plus={
+            "amount_requested": "570.00",
+            "difference_explained": "£120 is for the class trip, not one of the targets.",
+        }
+    )
+    result = check(pep_on(monkeypatch, SCHOOL_AGE_V3, answers), PUPIL_PREMIUM)
+    assert result.passed is True
+    assert result.detail == (
+        "£570.00 requested; £450.00 is linked to targets; the difference is explained: "
+        "£120 is for the class trip, not one of the targets."
+    )
+
+
+def test_early_years_pupil_premium_follows_the_same_rule(monkeypatch):
+    answers = {
+        "smart_targets": {"targets": [dict(row) for row in TARGETS]},
+        "early_years_pupil_premium": {"eypp_claimed": True, "amount_requested": "300.00"},
+    }
+    result = check(pep_on(monkeypatch, EARLY_YEARS_V3, answers), PUPIL_PREMIUM)
+    assert result.passed is False
+    assert "Explain the difference" in result.detail
+
+
+SCHOOL_AGE_V2 = form(
+    {
+        "attendance_exclusions": ("attendance_this_term",),
+        "attainment_progress": ("subjects", "progress_summary"),
+        "smart_targets": ("targets",),
+        "pupil_premium_plus": ("amount_requested",),
+    }
+)
+
+
+@pytest.mark.parametrize(
+    ("requested", "passed"), [("450.00", True), ("400.00", True), ("0.00", True), ("500.00", False)]
+)
+def test_earlier_versions_keep_enough_linked_to_cover_the_request(monkeypatch, requested, passed):
+    answers = {
+        "smart_targets": {"targets": [dict(row) for row in TARGETS]},
+        "pupil_premium_plus": {"amount_requested": requested},
+    }
+    result = check(pep_on(monkeypatch, SCHOOL_AGE_V2, answers), PUPIL_PREMIUM)
+    assert result.passed is passed
+    assert result.detail == f"£{requested} requested; £450.00 is linked to targets."
+
+
+def test_earlier_versions_keep_their_attendance_percentage(monkeypatch):
+    answers = {
+        "attendance_exclusions": {"attendance_this_term": "95.0"},
+        "attainment_progress": {"progress_summary": "On track."},
+    }
+    result = check(pep_on(monkeypatch, SCHOOL_AGE_V2, answers), ATTENDANCE)
+    assert (result.passed, result.detail) == (True, "Both are recorded.")
+    answers["attendance_exclusions"] = {}
+    result = check(pep_on(monkeypatch, SCHOOL_AGE_V2, answers), ATTENDANCE)
+    assert (result.passed, result.detail) == (False, "Attendance this term is missing.")
