@@ -2428,8 +2428,12 @@ def _school_moves_since_care(pep: _Pep) -> int:
         1
         for row in _educational_history_rows(pep)
         if row.get("attended_to")
-        and entered is not None
-        and date.fromisoformat(row["attended_to"]) >= entered
+        and (
+            date.fromisoformat(row["attended_to"]) >= entered
+            if entered is not None
+            # Not known when they came into care: the moves that were not a change of phase.
+            else row.get("reason_left") != "moved_phase"
+        )
     )
 
 
@@ -2862,9 +2866,9 @@ def _attainment_v3(pep: _Pep) -> dict[str, Any]:
             for subject in ("reading", "writing", "maths"):
                 answers[f"ks2_pre_key_stage_{subject}"] = rng.choice(("pk4", "pk5", "pk6"))
             summary = (
-                "{n} is working below the standard of the key stage 2 tests and is assessed "
-                "against the pre-key stage standards; {he} is making steady progress in small "
-                "steps, as {his} EHCP sets out."
+                "{n} is working below the standard of the key stage 2 national assessments "
+                "and is assessed against the pre-key stage standards; {he} is making steady "
+                "progress in small steps, as {his} EHCP sets out."
             )
             weak = ["reading", "writing", "maths"]
         else:
@@ -2896,7 +2900,7 @@ def _attainment_v3(pep: _Pep) -> dict[str, Any]:
                 rng.randint(12, 20) if behind else rng.randint(18, 25)
             )
         if year == 6:
-            summary += " {n} will take the key stage 2 national tests in May."
+            summary += " {n} will take the key stage 2 national assessments (SATs) in May."
     elif stage == "ks3":
         rows = []
         for subject in _KS3_SUBJECTS[: 3 + rng.randint(0, 2)]:
@@ -3084,7 +3088,7 @@ def _early_years_setting_v3(pep: _Pep) -> dict[str, Any]:
     start_of_term = max(_term_start(pep.meeting_date), date.fromisoformat(facts["date_started"]))
     weeks = max(3, (pep.meeting_date - start_of_term).days // 7)
     # A booked session is a morning or an afternoon, of about three hours.
-    per_week = max(1, facts["hours_attended"] // 3)
+    per_week = min(10, max(1, facts["hours_attended"] // 3))
     sessions = _attendance_sessions(pep, min(200, per_week * weeks))
     answers: dict[str, Any] = {
         "in_setting": True,

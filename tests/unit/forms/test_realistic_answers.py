@@ -119,7 +119,12 @@ def test_every_section_passes_its_wtforms_validation_as_posted(registry):
 
 
 def test_every_field_of_every_form_is_answered_by_some_child(registry):
+    # Version 3 asks about stories only some children have (an unaccompanied child, a
+    # suspension, a young person not in education): test_realistic_answers_version_3.py
+    # covers it with a spread of such stories.
     for definition in pep_forms(registry):
+        if definition.version >= 3:
+            continue
         answered: dict[str, set[str]] = {section.key: set() for section in definition.sections}
         for year_group in YEAR_GROUPS[definition.phase]:
             for seed in SEEDS:
@@ -204,9 +209,9 @@ def test_no_special_needs_never_sits_beside_a_plan_or_a_need(registry):
 
 
 def test_attendance_absences_and_suspensions_agree(registry):
-    for _definition, _seed, _year_group, answers in every_pep(registry):
+    for definition, _seed, _year_group, answers in every_pep(registry):
         attendance = answers.get("attendance_exclusions")
-        if attendance is None:
+        if attendance is None or definition.version >= 3:  # version 3 counts sessions
             continue
         this_term = Decimal(attendance["attendance_this_term"])
         assert Decimal(0) <= this_term <= Decimal(100)
@@ -226,7 +231,7 @@ def test_attendance_absences_and_suspensions_agree(registry):
 
 
 def test_last_terms_attendance_is_the_last_peps_figure(registry):
-    definition = registry.latest("school_age")
+    definition = registry.get("school_age", 2)  # the last version with a percentage
     child = story(3, 5)
     first = realistic_pep_answers(
         definition, child, band=VoiceBand.PRIMARY, meeting_date=MEETING, valid_on=SUBMITTED_ON
@@ -272,6 +277,7 @@ def test_targets_fit_the_childs_key_stage(registry):
 
 
 def test_pupil_premium_requested_is_what_the_targets_cost(registry):
+    # From version 3 a request may differ when the difference is explained.
     for _definition, _seed, _year_group, answers in every_pep(registry):
         pp = answers.get("pupil_premium_plus") or answers.get("early_years_pupil_premium")
         if pp is None:
@@ -283,7 +289,7 @@ def test_pupil_premium_requested_is_what_the_targets_cost(registry):
             ),
             Decimal(0),
         )
-        assert Decimal(pp["amount_requested"]) == linked
+        assert Decimal(pp["amount_requested"]) == linked or pp.get("difference_explained")
 
 
 def test_the_childs_voice_is_in_the_words_of_their_age_band(registry):

@@ -4,12 +4,18 @@ or qualification, and a Pupil Premium Plus request equal to the targets' total o
 The form is described by a small stand-in naming only the questions the pre-checks look for,
 so these tests do not depend on how the version 3 files are loaded."""
 
+import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from forms.phases import choose_voice_band
+from forms.realistic_answers import ChildStory, DemoPeople, realistic_pep_answers
+from forms.schema import FormRegistry, load_definitions
 from portal.models import Pep, PepSection
 from portal.operations import workflow
 from portal.operations.workflow import automated_pre_checks
@@ -104,7 +110,7 @@ POST_16_V3 = form(
 
 
 def pep_on(
-    monkeypatch: pytest.MonkeyPatch, definition: Form, answers: Mapping[str, dict[str, Any]]
+    monkeypatch: pytest.MonkeyPatch, definition: Any, answers: Mapping[str, dict[str, Any]]
 ) -> Pep:
     monkeypatch.setattr(workflow, "definition_for", lambda _pep: definition)
     pep = Pep(
@@ -336,3 +342,53 @@ def test_earlier_versions_keep_their_attendance_percentage(monkeypatch):
     answers["attendance_exclusions"] = {}
     result = check(pep_on(monkeypatch, SCHOOL_AGE_V2, answers), ATTENDANCE)
     assert (result.passed, result.detail) == (False, "Attendance this term is missing.")
+
+
+# The demo's realistic version 3 answers pass every pre-check ---------------------------------
+
+
+def v3_registry(folder: Path) -> FormRegistry:
+    """Version 3 from forms/drafts beside forms/definitions, until it is published."""
+    forms = Path(__file__).resolve().parents[3] / "forms"
+    for path in [*(forms / "definitions").glob("*.yaml"), *(forms / "drafts").glob("*.yaml")]:
+        shutil.copy(path, folder / path.name)
+    return load_definitions(folder)
+
+
+@pytest.mark.parametrize(
+    ("form_key", "year_group", "changes"),
+    [
+        ("school_age", 4, {}),
+        ("school_age", 9, {"suspended_this_year": True}),
+        ("school_age", 10, {"uasc": True, "first_language": "Tigrinya"}),
+        ("early_years", -1, {}),
+        ("early_years", -1, {"in_early_years_setting": False}),
+        ("post_16", 12, {}),
+        ("post_16", 13, {"neet": True}),
+    ],
+)
+def test_realistic_version_3_answers_pass_every_pre_check(
+    monkeypatch, tmp_path, form_key, year_group, changes
+):
+    definition = v3_registry(tmp_path).get(form_key, 3)
+    meeting = date(2027, 2, 22)
+    for seed in range(8):
+        story = ChildStory(
+            reference=f"DCC-{6000 + seed}",
+            first_name="Sam",
+            date_of_birth=date(2021 - year_group, 3, 14),
+            year_group=year_group,
+            school_name="Northgate College" if form_key == "post_16" else "Oakfield School",
+            school_urn=None if form_key == "post_16" else "900201",
+            people=DemoPeople("Priya Shah", "Sam Okoro", "Jo Marsh"),
+            **changes,
+        )
+        answers = realistic_pep_answers(
+            definition,
+            story,
+            band=choose_voice_band(max(2, 5 + year_group), year_group),
+            meeting_date=meeting,
+        )
+        pep = pep_on(monkeypatch, definition, answers)
+        failed = {c.title: c.detail for c in automated_pre_checks(pep) if c.passed is False}
+        assert failed == {}, (form_key, year_group, changes, seed)
