@@ -2673,7 +2673,6 @@ def _absence_rate(sessions: Mapping[str, int]) -> Decimal:
 
 def _attendance_words(pep: _Pep, sessions: Mapping[str, int], *, place: str) -> str:
     """The term's absences in words; ``place`` is school, college or nursery."""
-    college = place == "college"
     rate = _absence_rate(sessions)
     missed = sessions["sessions_possible_term"] - sessions["sessions_attended_term"]
     figures = (
@@ -2681,13 +2680,16 @@ def _attendance_words(pep: _Pep, sessions: Mapping[str, int], *, place: str) -> 
         f"term ({rate}%)"
     )
     if rate >= 10:
-        support = ", which is persistent absence. " + (
-            "{His} personal tutor texts {him} on Sunday evenings and a later start on "
-            "Mondays has been agreed for six weeks."
-            if college
-            else "{n} has a daily morning check-in with {his} mentor, the attendance "
-            "officer phones the carer by 9.30am on any day {he} is not in, and a reward "
-            "is agreed for full weeks."
+        support = ", which is persistent absence. " + {
+            "college": "{His} personal tutor texts {him} on Sunday evenings and a later start "
+            "on Mondays has been agreed for six weeks.",
+            "nursery": "The key person and the carer have agreed a calmer morning routine, "
+            "and the setting manager phones the carer when {n} is not in by 9.30am.",
+        }.get(
+            place,
+            "{n} has a daily morning check-in with {his} mentor, the attendance officer "
+            "phones the carer by 9.30am on any day {he} is not in, and a reward is agreed for "
+            "full weeks.",
         )
     elif missed:
         reasons = []
@@ -3052,6 +3054,8 @@ def _early_years_setting_facts(pep: _Pep) -> dict[str, Any]:
     name = story.school_name or "Little Acorns Nursery"
     if "primary" in name.lower():
         setting_type = "nursery_class"
+    elif "nursery" in name.lower():
+        setting_type = rng.choice(("nursery_school", "private_nursery"))
     else:
         setting_type = rng.choice(("nursery_school", "private_nursery", "childminder"))
     started = max(
@@ -3095,9 +3099,7 @@ def _early_years_setting_v3(pep: _Pep) -> dict[str, Any]:
         **{key: value for key, value in facts.items()},
         "key_person": _key_person(pep),
         **sessions,
-        "attendance_support": _attendance_words(pep, sessions, place="nursery").replace(
-            "attendance officer", "setting manager"
-        ),
+        "attendance_support": _attendance_words(pep, sessions, place="nursery"),
     }
     if facts["setting_type"] == "nursery_class":
         answers.update(_suspension_answers(pep))
