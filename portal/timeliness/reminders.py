@@ -239,7 +239,7 @@ def pep_deadline_reminders(
                 subject = f"Escalated, overdue since {_long_date(due_on)}: {what}"
                 first = (
                     f"The deadline for {about} was {_long_date(due_on)}, and it is still not "
-                    "met. It is escalated to you as the Virtual School's lead."
+                    "met, so it is escalated to you."
                 )
                 then = "Check what is holding it up with the social worker and the school."
             else:
