@@ -9,17 +9,53 @@ A PEP stores the (key, version) of its form; old versions stay loadable beside n
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, ClassVar, TypeVar
+from typing import Any
 
-import wtforms
 import yaml
 
-from forms import messages
+from forms.field_types.base import (
+    COMMON_FIELD_KEYS,
+    RESERVED_FIELD_KEYS,
+    RESERVED_FIELD_PREFIXES,
+    FieldDefinition,
+    FieldReader,
+    FieldType,
+)
+from forms.field_types.choices import (
+    CheckboxesDefinition,
+    ChoiceDefinition,
+    FeelingOption,
+    FeelingsScaleDefinition,
+    Option,
+    Picture,
+    RadiosDefinition,
+    SelectDefinition,
+)
+from forms.field_types.date import DateDefinition
+from forms.field_types.fact import FACT_SOURCE_LABELS, FactDefinition, FactSource
+from forms.field_types.long_text import LongTextDefinition
+from forms.field_types.money import MoneyDefinition
+from forms.field_types.percentage import PercentageDefinition
+from forms.field_types.reading import (
+    SNAKE_CASE,
+    FormDefinitionError,
+    MappingReader,
+    Place,
+    describe,
+)
+from forms.field_types.registry import FIELD_READERS, read_field
+from forms.field_types.repeating_group import (
+    ComputedTotal,
+    RepeatingGroupDefinition,
+    RowPrefill,
+)
+from forms.field_types.short_text import ShortTextDefinition
+from forms.field_types.whole_number import WholeNumberDefinition
+from forms.field_types.yes_no import YesNoDefinition
 from forms.phases import (
     Phase,
     VoiceBand,
@@ -30,24 +66,43 @@ from workflows.roles import STAFF_READERS, Role
 
 __all__ = [
     "DEFAULT_DIRECTORY",
+    "FACT_SOURCE_LABELS",
+    "RESERVED_FIELD_KEYS",
+    "RESERVED_FIELD_PREFIXES",
+    "STAFF_READERS",
+    "WIDENING_READERS",
+    "CheckboxesDefinition",
     "ChoiceDefinition",
     "ComputedTotal",
+    "DateDefinition",
+    "FactDefinition",
     "FactSource",
     "FeelingOption",
+    "FeelingsScaleDefinition",
     "FieldDefinition",
+    "FieldReader",
     "FieldType",
     "FormDefinition",
     "FormDefinitionError",
     "FormRegistry",
+    "LongTextDefinition",
+    "MoneyDefinition",
     "Option",
+    "PercentageDefinition",
     "Phase",
     "Picture",
+    "RadiosDefinition",
     "RepeatingGroupDefinition",
+    "Role",
     "RowPrefill",
     "SectionDefinition",
     "SectionType",
+    "SelectDefinition",
+    "ShortTextDefinition",
     "UnknownFormError",
     "VoiceBand",
+    "WholeNumberDefinition",
+    "YesNoDefinition",
     "choose_pep_form",
     "choose_voice_band",
     "load_definition",
@@ -57,10 +112,19 @@ __all__ = [
 
 DEFAULT_DIRECTORY = Path(__file__).parent / "definitions"
 
-_Choice = TypeVar("_Choice", bound=StrEnum)
-
-_SNAKE_CASE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
 _FILE_NAME = re.compile(r"(?P<key>.+)\.v(?P<version>[0-9]+)\.ya?ml")
+
+# The YAML-reading plumbing lives in forms.field_types.reading, where every field type's reader
+# can use it; these are the names this module has always read it by.
+_Place = Place
+_Mapping = MappingReader
+_FieldReader = FieldReader
+_describe = describe
+_SNAKE_CASE = SNAKE_CASE
+_COMMON_FIELD_KEYS = COMMON_FIELD_KEYS
+# Which reader reads which field type (one line per type) and the reading of one field mapping.
+_FIELD_READERS = FIELD_READERS
+_read_field = read_field
 
 # Who reads a section when its definition says nothing more: the people who work on the PEP
 # for the authority and the school read every section (workflows.roles.STAFF_READERS). The carer
@@ -69,40 +133,9 @@ _FILE_NAME = re.compile(r"(?P<key>.+)\.v(?P<version>[0-9]+)\.ya?ml")
 # The roles `readers:` may name: staff read everything already.
 WIDENING_READERS = frozenset({Role.CARER, Role.CHILD})
 
-# A field key becomes an attribute of a WTForms form class and a keyword argument of its
-# constructor, so it must not shadow what WTForms already uses there. Keys starting filter_ or
-# validate_ would be picked up by WTForms as inline filters or validators of another field.
-RESERVED_FIELD_KEYS = frozenset(
-    {name for name in dir(wtforms.Form) if not name.startswith("_")}
-    | {"formdata", "obj", "prefix", "data", "meta", "extra_filters", "section", "draft"}
-    # Each row of a repeating group carries its stable identity under this key.
-    | {"row_id"}
-)
-RESERVED_FIELD_PREFIXES = ("filter_", "validate_")
-
-
-class FormDefinitionError(ValueError):
-    """A definition file is wrong; the message names the file and the path inside it."""
-
 
 class UnknownFormError(LookupError):
     """No loaded definition has the requested key (and version)."""
-
-
-class FieldType(StrEnum):
-    SHORT_TEXT = "short_text"
-    LONG_TEXT = "long_text"
-    WHOLE_NUMBER = "whole_number"
-    PERCENTAGE = "percentage"
-    MONEY = "money"
-    DATE = "date"
-    YES_NO = "yes_no"
-    RADIOS = "radios"
-    CHECKBOXES = "checkboxes"
-    SELECT = "select"
-    REPEATING_GROUP = "repeating_group"
-    FEELINGS_SCALE = "feelings_scale"
-    FACT = "fact"
 
 
 class SectionType(StrEnum):
@@ -113,241 +146,9 @@ class SectionType(StrEnum):
     QUALITY_ASSURANCE = "quality_assurance"
 
 
-class FactSource(StrEnum):
-    """Facts the portal reads from the child's record; a PEP shows them but never stores them."""
-
-    CHILD_NAME = "child_name"
-    DATE_OF_BIRTH = "date_of_birth"
-    SCHOOL_NAME = "school_name"
-    YEAR_GROUP = "year_group"
-    LEGAL_STATUS = "legal_status"
-    DATE_ENTERED_CARE = "date_entered_care"
-    UPN = "upn"
-    LOCAL_AUTHORITY_REFERENCE = "local_authority_reference"
-
-    @property
-    def label(self) -> str:
-        return FACT_SOURCE_LABELS[self]
-
-
-FACT_SOURCE_LABELS: dict[FactSource, str] = {
-    FactSource.CHILD_NAME: "name",
-    FactSource.DATE_OF_BIRTH: "date of birth",
-    FactSource.SCHOOL_NAME: "school",
-    FactSource.YEAR_GROUP: "year group",
-    FactSource.LEGAL_STATUS: "legal status",
-    FactSource.DATE_ENTERED_CARE: "date they came into care",
-    FactSource.UPN: "unique pupil number",
-    FactSource.LOCAL_AUTHORITY_REFERENCE: "local authority reference",
-}
-
-
-class Picture(StrEnum):
-    """Pictures a feelings scale can show; the portal maps each to an image and its alt text."""
-
-    VERY_HAPPY = "very_happy"
-    HAPPY = "happy"
-    OKAY = "okay"
-    SAD = "sad"
-    VERY_SAD = "very_sad"
-    NOT_SURE = "not_sure"
-
-
 # --------------------------------------------------------------------------------------------
-# The definition objects
+# The document: sections and forms (each field type's definition is in forms.field_types)
 # --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Option:
-    """One answer a person can choose: ``value`` is stored, ``label`` is shown."""
-
-    value: str
-    label: str
-    hint: str = ""
-
-
-@dataclass(frozen=True)
-class FeelingOption(Option):
-    picture: Picture = Picture.OKAY
-
-
-@dataclass(frozen=True, kw_only=True)
-class FieldDefinition:
-    """What every question has. ``error_name`` and ``required_message`` are always filled in."""
-
-    field_type: ClassVar[FieldType]
-    # "Enter" for things people type, "Select" for things people choose.
-    answer_verb: ClassVar[str] = "Enter"
-    # Whether the field's value can be fixed by the portal and shown but not changed.
-    can_be_read_only: ClassVar[bool] = False
-
-    key: str
-    label: str
-    hint: str = ""
-    required: bool = False
-    read_only: bool = False
-    error_name: str = ""
-    required_message: str = ""
-
-    @property
-    def type(self) -> FieldType:
-        return self.field_type
-
-    @property
-    def stores_answer(self) -> bool:
-        """Facts are shown, not stored: everything else is part of the section's answers."""
-        return True
-
-
-@dataclass(frozen=True, kw_only=True)
-class ShortTextDefinition(FieldDefinition):
-    field_type = FieldType.SHORT_TEXT
-    can_be_read_only = True
-    max_length: int = 200
-    # An optional full-match regular expression, for references such as a URN or UKPRN.
-    pattern: str = ""
-    pattern_message: str = ""
-    example: str = ""
-
-
-@dataclass(frozen=True, kw_only=True)
-class LongTextDefinition(FieldDefinition):
-    field_type = FieldType.LONG_TEXT
-    can_be_read_only = True
-    max_length: int = 5000
-
-
-@dataclass(frozen=True, kw_only=True)
-class WholeNumberDefinition(FieldDefinition):
-    field_type = FieldType.WHOLE_NUMBER
-    can_be_read_only = True
-    min_value: int | None = None
-    max_value: int | None = None
-
-
-@dataclass(frozen=True, kw_only=True)
-class PercentageDefinition(FieldDefinition):
-    field_type = FieldType.PERCENTAGE
-    can_be_read_only = True
-    decimal_places: int = 2
-
-
-@dataclass(frozen=True, kw_only=True)
-class MoneyDefinition(FieldDefinition):
-    field_type = FieldType.MONEY
-    can_be_read_only = True
-    min_value: Decimal = Decimal("0.00")
-    max_value: Decimal | None = None
-
-
-@dataclass(frozen=True, kw_only=True)
-class DateDefinition(FieldDefinition):
-    field_type = FieldType.DATE
-    can_be_read_only = True
-    not_in_future: bool = False
-    not_in_past: bool = False
-
-
-@dataclass(frozen=True, kw_only=True)
-class YesNoDefinition(FieldDefinition):
-    field_type = FieldType.YES_NO
-    answer_verb = "Select"
-
-
-@dataclass(frozen=True, kw_only=True)
-class ChoiceDefinition(FieldDefinition):
-    """A question answered by choosing from ``options``."""
-
-    answer_verb = "Select"
-    options: tuple[Option, ...] = ()
-
-    @property
-    def option_values(self) -> tuple[str, ...]:
-        return tuple(option.value for option in self.options)
-
-    def option_label(self, value: str) -> str:
-        for option in self.options:
-            if option.value == value:
-                return option.label
-        raise KeyError(value)
-
-
-@dataclass(frozen=True, kw_only=True)
-class RadiosDefinition(ChoiceDefinition):
-    field_type = FieldType.RADIOS
-
-
-@dataclass(frozen=True, kw_only=True)
-class CheckboxesDefinition(ChoiceDefinition):
-    field_type = FieldType.CHECKBOXES
-
-
-@dataclass(frozen=True, kw_only=True)
-class SelectDefinition(ChoiceDefinition):
-    field_type = FieldType.SELECT
-
-
-@dataclass(frozen=True, kw_only=True)
-class FeelingsScaleDefinition(ChoiceDefinition):
-    field_type = FieldType.FEELINGS_SCALE
-    options: tuple[FeelingOption, ...] = ()
-
-
-@dataclass(frozen=True, kw_only=True)
-class FactDefinition(FieldDefinition):
-    """A read-only fact from the child's record, supplied by the portal each time it is shown."""
-
-    field_type = FieldType.FACT
-    source: FactSource = FactSource.CHILD_NAME
-
-    @property
-    def stores_answer(self) -> bool:
-        return False
-
-    @property
-    def source_label(self) -> str:
-        return f"From the child's record: {self.source.label}"
-
-
-@dataclass(frozen=True)
-class ComputedTotal:
-    """A total the portal shows under a repeating group: the sum of one money column."""
-
-    key: str
-    label: str
-    column: str
-
-
-@dataclass(frozen=True)
-class RowPrefill:
-    """Rows copied from the last signed-off PEP: ``columns`` pairs (this column, source column)."""
-
-    section: str
-    field: str
-    columns: tuple[tuple[str, str], ...]
-
-
-@dataclass(frozen=True, kw_only=True)
-class RepeatingGroupDefinition(FieldDefinition):
-    """A table the person fills in row by row; each column is a field definition."""
-
-    field_type = FieldType.REPEATING_GROUP
-    columns: tuple[FieldDefinition, ...] = ()
-    min_rows: int = 0
-    max_rows: int = 40
-    row_label: str = "Row"
-    row_label_plural: str = "Rows"
-    computed_totals: tuple[ComputedTotal, ...] = ()
-    prefill: RowPrefill | None = None
-    # Rows come only from the prefill: people answer about each row but cannot add or remove one.
-    fixed_rows: bool = False
-
-    def column(self, key: str) -> FieldDefinition:
-        for column in self.columns:
-            if column.key == key:
-                return column
-        raise KeyError(key)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -472,446 +273,6 @@ def _construct_mapping_without_duplicates(
 _StrictLoader.add_constructor(
     yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping_without_duplicates
 )
-
-
-@dataclass(frozen=True)
-class _Place:
-    """Where in which file a value sits, for error messages."""
-
-    file_name: str
-    path: str = ""
-
-    def key(self, name: str) -> _Place:
-        return _Place(self.file_name, f"{self.path}.{name}" if self.path else name)
-
-    def index(self, number: int) -> _Place:
-        return _Place(self.file_name, f"{self.path}[{number}]")
-
-    def error(self, problem: str) -> FormDefinitionError:
-        where = f"{self.file_name}: {self.path}" if self.path else self.file_name
-        return FormDefinitionError(f"{where}: {problem}")
-
-
-def _describe(value: object) -> str:
-    if isinstance(value, bool):
-        # YAML 1.1 reads yes, no, on and off as true and false.
-        return f"{str(value).lower()} (put quotes around yes, no, on and off)"
-    return repr(value)
-
-
-class _Mapping:
-    """A YAML mapping being read: each read consumes a key; ``finish`` rejects any left over."""
-
-    def __init__(self, place: _Place, raw: object, *, what: str) -> None:
-        if not isinstance(raw, Mapping):
-            raise place.error(f"must be a mapping of keys to values ({what}), not {_describe(raw)}")
-        for name in raw:
-            if not isinstance(name, str):
-                raise place.error(f"key {_describe(name)} must be text")
-        self.place = place
-        self.raw: Mapping[str, object] = raw
-        self.unread = set(raw)
-        self.known: set[str] = set()
-
-    def has(self, name: str) -> bool:
-        self.known.add(name)
-        return name in self.raw
-
-    def take(self, name: str, *, required: bool) -> object:
-        self.known.add(name)
-        self.unread.discard(name)
-        if name not in self.raw or self.raw[name] is None:
-            if required:
-                raise self.place.key(name).error("is required")
-            return None
-        return self.raw[name]
-
-    def text(self, name: str, *, required: bool = True, default: str = "") -> str:
-        value = self.take(name, required=required)
-        if value is None:
-            return default
-        if not isinstance(value, str):
-            raise self.place.key(name).error(f"must be text, not {_describe(value)}")
-        if required and not value.strip():
-            raise self.place.key(name).error("must not be blank")
-        return value.strip()
-
-    def key_text(self, name: str) -> str:
-        value = self.text(name)
-        if not _SNAKE_CASE.fullmatch(value):
-            raise self.place.key(name).error(
-                f"must be snake_case (lower-case letters, digits and underscores), not {value!r}"
-            )
-        return value
-
-    def flag(self, name: str, *, default: bool = False) -> bool:
-        value = self.take(name, required=False)
-        if value is None:
-            return default
-        if not isinstance(value, bool):
-            raise self.place.key(name).error(f"must be true or false, not {_describe(value)}")
-        return value
-
-    def whole_number(
-        self, name: str, *, default: int | None = None, minimum: int | None = None
-    ) -> int | None:
-        value = self.take(name, required=False)
-        if value is None:
-            return default
-        problem = "must be a whole number"
-        if minimum == 1:
-            problem += " above 0"
-        elif minimum is not None:
-            problem += f" of {minimum} or more"
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise self.place.key(name).error(f"{problem}, not {_describe(value)}")
-        if minimum is not None and value < minimum:
-            raise self.place.key(name).error(problem)
-        return value
-
-    def money(self, name: str) -> Decimal | None:
-        value = self.take(name, required=False)
-        if value is None:
-            return None
-        problem = f"must be an amount in pounds, like 150 or 150.50, not {_describe(value)}"
-        if isinstance(value, bool) or not isinstance(value, int | float | str):
-            raise self.place.key(name).error(problem)
-        try:
-            amount = Decimal(str(value))
-        except InvalidOperation:
-            raise self.place.key(name).error(problem) from None
-        if not amount.is_finite() or amount < 0 or amount != amount.quantize(Decimal("0.01")):
-            raise self.place.key(name).error(problem)
-        return amount.quantize(Decimal("0.01"))
-
-    def items(self, name: str, *, required: bool = True) -> list[tuple[_Place, object]]:
-        value = self.take(name, required=required)
-        if value is None:
-            return []
-        if not isinstance(value, list):
-            raise self.place.key(name).error(f"must be a list, not {_describe(value)}")
-        if required and not value:
-            raise self.place.key(name).error("must list at least one item")
-        return [(self.place.key(name).index(number), item) for number, item in enumerate(value)]
-
-    def choice(self, name: str, enum: type[_Choice], *, what: str) -> _Choice:
-        value = self.text(name)
-        try:
-            return enum(value)
-        except ValueError:
-            known = ", ".join(member.value for member in enum)
-            raise self.place.key(name).error(f"unknown {what} {value!r} (known: {known})") from None
-
-    def finish(self) -> None:
-        if self.unread:
-            name = sorted(self.unread)[0]
-            allowed = ", ".join(sorted(self.known))
-            raise self.place.key(name).error(f"unknown key (allowed here: {allowed})")
-
-
-# --------------------------------------------------------------------------------------------
-# Fields
-# --------------------------------------------------------------------------------------------
-
-_COMMON_FIELD_KEYS = ("key", "type", "label", "hint", "required", "error_name", "required_message")
-
-
-class _FieldReader:
-    """Reads one field mapping; the per-type readers below add their own keys."""
-
-    def __init__(self, place: _Place, raw: object, *, in_group: bool) -> None:
-        self.mapping = _Mapping(place, raw, what="a field")
-        self.place = place
-        self.in_group = in_group
-        self.key = self.mapping.key_text("key")
-        if self.key in RESERVED_FIELD_KEYS or self.key.startswith(RESERVED_FIELD_PREFIXES):
-            raise place.key("key").error(
-                f"{self.key!r} is reserved by the form library; choose another key"
-            )
-        self.field_type = self.mapping.choice("type", FieldType, what="field type")
-        self.label = self.mapping.text("label")
-        self.hint = self.mapping.text("hint", required=False)
-        self.required = self.mapping.flag("required")
-        self.read_only = self.mapping.flag("read_only")
-        self.error_name = self.mapping.text("error_name", required=False) or (
-            messages.default_error_name(self.label)
-        )
-        self.required_message = self.mapping.text("required_message", required=False)
-
-    def common(self, definition_class: type[FieldDefinition]) -> dict[str, Any]:
-        if self.read_only and not definition_class.can_be_read_only:
-            raise self.place.key("read_only").error(f"{self.field_type} fields cannot be read-only")
-        if self.read_only and self.required:
-            raise self.place.key("required").error(
-                "a read-only field cannot be required: nobody could answer it"
-            )
-        required_message = self.required_message or (
-            f"{definition_class.answer_verb} {self.error_name}"
-        )
-        return {
-            "key": self.key,
-            "label": self.label,
-            "hint": self.hint,
-            "required": self.required,
-            "read_only": self.read_only,
-            "error_name": self.error_name,
-            "required_message": required_message,
-        }
-
-
-def _read_short_text(reader: _FieldReader) -> FieldDefinition:
-    mapping = reader.mapping
-    max_length = mapping.whole_number("max_length", default=200, minimum=1)
-    pattern = mapping.text("pattern", required=False)
-    pattern_message = mapping.text("pattern_message", required=False)
-    example = mapping.text("example", required=False)
-    if pattern:
-        try:
-            compiled = re.compile(pattern)
-        except re.error as problem:
-            raise mapping.place.key("pattern").error(
-                f"is not a valid regular expression: {problem}"
-            ) from None
-        if not pattern_message:
-            raise mapping.place.key("pattern_message").error(
-                "is required when a pattern is given: say what a right answer looks like"
-            )
-        if not example:
-            raise mapping.place.key("example").error(
-                "is required when a pattern is given: an answer that matches it"
-            )
-        if not compiled.fullmatch(example):
-            raise mapping.place.key("example").error(f"{example!r} does not match the pattern")
-    elif pattern_message or example:
-        name = "pattern_message" if pattern_message else "example"
-        raise mapping.place.key(name).error("only makes sense with a pattern")
-    assert max_length is not None
-    return ShortTextDefinition(
-        **reader.common(ShortTextDefinition),
-        max_length=max_length,
-        pattern=pattern,
-        pattern_message=pattern_message,
-        example=example,
-    )
-
-
-def _read_long_text(reader: _FieldReader) -> FieldDefinition:
-    max_length = reader.mapping.whole_number("max_length", default=5000, minimum=1)
-    assert max_length is not None
-    return LongTextDefinition(**reader.common(LongTextDefinition), max_length=max_length)
-
-
-def _read_whole_number(reader: _FieldReader) -> FieldDefinition:
-    minimum = reader.mapping.whole_number("min")
-    maximum = reader.mapping.whole_number("max")
-    if minimum is not None and maximum is not None and minimum > maximum:
-        raise reader.place.key("min").error(f"must not be more than max ({maximum})")
-    return WholeNumberDefinition(
-        **reader.common(WholeNumberDefinition), min_value=minimum, max_value=maximum
-    )
-
-
-def _read_percentage(reader: _FieldReader) -> FieldDefinition:
-    places = reader.mapping.whole_number("decimal_places", default=2, minimum=0)
-    assert places is not None
-    if places > 4:
-        raise reader.place.key("decimal_places").error("must be from 0 to 4")
-    return PercentageDefinition(**reader.common(PercentageDefinition), decimal_places=places)
-
-
-def _read_money(reader: _FieldReader) -> FieldDefinition:
-    minimum = reader.mapping.money("min")
-    maximum = reader.mapping.money("max")
-    if minimum is not None and maximum is not None and minimum > maximum:
-        raise reader.place.key("min").error(f"must not be more than max ({maximum})")
-    return MoneyDefinition(
-        **reader.common(MoneyDefinition),
-        min_value=minimum if minimum is not None else Decimal("0.00"),
-        max_value=maximum,
-    )
-
-
-def _read_date(reader: _FieldReader) -> FieldDefinition:
-    not_in_future = reader.mapping.flag("not_in_future")
-    not_in_past = reader.mapping.flag("not_in_past")
-    if not_in_future and not_in_past:
-        raise reader.place.key("not_in_past").error(
-            "cannot be combined with not_in_future: only today would be allowed"
-        )
-    return DateDefinition(
-        **reader.common(DateDefinition), not_in_future=not_in_future, not_in_past=not_in_past
-    )
-
-
-def _read_yes_no(reader: _FieldReader) -> FieldDefinition:
-    common = reader.common(YesNoDefinition)
-    if not reader.required_message:
-        common["required_message"] = messages.SELECT_YES_OR_NO
-    return YesNoDefinition(**common)
-
-
-def _read_options(reader: _FieldReader, *, with_pictures: bool) -> tuple[Option, ...]:
-    entries = reader.mapping.items("options", required=False)
-    if not reader.mapping.has("options") or not entries:
-        raise reader.place.key("options").error(
-            f"is required for {reader.field_type} fields: list at least 2 options"
-        )
-    if len(entries) < 2:
-        raise reader.place.key("options").error("must list at least 2 options")
-    options: list[Option] = []
-    seen: dict[str, int] = {}
-    for number, (place, raw) in enumerate(entries):
-        mapping = _Mapping(place, raw, what="an option with a value and a label")
-        value = mapping.key_text("value")
-        if value in seen:
-            raise place.key("value").error(
-                f"duplicate option value {value!r} (also options[{seen[value]}])"
-            )
-        seen[value] = number
-        label = mapping.text("label")
-        hint = mapping.text("hint", required=False)
-        if with_pictures:
-            picture = mapping.choice("picture", Picture, what="picture")
-            mapping.finish()
-            options.append(FeelingOption(value, label, hint, picture))
-        else:
-            mapping.finish()
-            options.append(Option(value, label, hint))
-    return tuple(options)
-
-
-def _read_choice(
-    definition_class: type[ChoiceDefinition],
-) -> Callable[[_FieldReader], FieldDefinition]:
-    def read(reader: _FieldReader) -> FieldDefinition:
-        with_pictures = definition_class is FeelingsScaleDefinition
-        options = _read_options(reader, with_pictures=with_pictures)
-        return definition_class(**reader.common(definition_class), options=options)
-
-    return read
-
-
-def _read_fact(reader: _FieldReader) -> FieldDefinition:
-    if reader.in_group:
-        raise reader.place.key("type").error("a fact cannot be a column of a repeating group")
-    if reader.required:
-        raise reader.place.key("required").error(
-            "a fact cannot be required: it comes from the child's record"
-        )
-    source = reader.mapping.choice("source", FactSource, what="fact source")
-    return FactDefinition(**reader.common(FactDefinition), source=source)
-
-
-def _read_prefill(place: _Place, raw: object) -> RowPrefill:
-    mapping = _Mapping(place, raw, what="section, field and columns to copy")
-    section = mapping.key_text("section")
-    source_field = mapping.key_text("field")
-    columns_place = place.key("columns")
-    columns_raw = mapping.take("columns", required=True)
-    columns_mapping = _Mapping(columns_place, columns_raw, what="this column: source column")
-    pairs: list[tuple[str, str]] = []
-    for column in list(columns_mapping.raw):
-        source_column = columns_mapping.key_text(column)
-        pairs.append((column, source_column))
-    columns_mapping.finish()
-    if not pairs:
-        raise columns_place.error("must map at least one column")
-    mapping.finish()
-    return RowPrefill(section, source_field, tuple(pairs))
-
-
-def _read_repeating_group(reader: _FieldReader) -> FieldDefinition:
-    mapping = reader.mapping
-    place = reader.place
-    if reader.in_group:
-        raise place.key("type").error("a repeating group cannot be a column of another group")
-    if reader.required:
-        raise place.key("required").error("use min_rows to require rows in a repeating group")
-    columns: list[FieldDefinition] = []
-    seen: dict[str, int] = {}
-    for number, (column_place, raw) in enumerate(mapping.items("columns")):
-        column = _read_field(column_place, raw, in_group=True)
-        if column.key in seen:
-            raise column_place.key("key").error(
-                f"duplicate column key {column.key!r} (also columns[{seen[column.key]}])"
-            )
-        seen[column.key] = number
-        columns.append(column)
-    min_rows = mapping.whole_number("min_rows", default=0, minimum=0)
-    max_rows = mapping.whole_number("max_rows", default=40, minimum=1)
-    assert min_rows is not None and max_rows is not None
-    if min_rows > max_rows:
-        raise place.key("min_rows").error(f"must not be more than max_rows ({max_rows})")
-    row_label = mapping.text("row_label")
-    row_label_plural = mapping.text("row_label_plural", required=False) or f"{row_label}s"
-    totals: list[ComputedTotal] = []
-    for total_place, raw in mapping.items("computed_totals", required=False):
-        total_mapping = _Mapping(total_place, raw, what="a total with key, label and column")
-        total = ComputedTotal(
-            key=total_mapping.key_text("key"),
-            label=total_mapping.text("label"),
-            column=total_mapping.key_text("column"),
-        )
-        total_mapping.finish()
-        if total.column not in seen:
-            raise total_place.key("column").error(f"no column {total.column!r} in this group")
-        column_type = columns[seen[total.column]].field_type
-        if column_type is not FieldType.MONEY:
-            raise total_place.key("column").error(
-                f"must name a money column; {total.column!r} is {column_type}"
-            )
-        totals.append(total)
-    prefill = None
-    if mapping.has("prefill"):
-        prefill = _read_prefill(place.key("prefill"), mapping.take("prefill", required=True))
-        for column_key, _source in prefill.columns:
-            if column_key not in seen:
-                raise (
-                    place.key("prefill")
-                    .key("columns")
-                    .key(column_key)
-                    .error(f"no column {column_key!r} in this group")
-                )
-    fixed_rows = mapping.flag("fixed_rows")
-    if fixed_rows and prefill is None:
-        raise place.key("fixed_rows").error("needs a prefill: fixed rows come from the prefill")
-    if fixed_rows and min_rows:
-        raise place.key("min_rows").error("cannot be used with fixed_rows")
-    return RepeatingGroupDefinition(
-        **reader.common(RepeatingGroupDefinition),
-        columns=tuple(columns),
-        min_rows=min_rows,
-        max_rows=max_rows,
-        row_label=row_label,
-        row_label_plural=row_label_plural,
-        computed_totals=tuple(totals),
-        prefill=prefill,
-        fixed_rows=fixed_rows,
-    )
-
-
-_FIELD_READERS: dict[FieldType, Callable[[_FieldReader], FieldDefinition]] = {
-    FieldType.SHORT_TEXT: _read_short_text,
-    FieldType.LONG_TEXT: _read_long_text,
-    FieldType.WHOLE_NUMBER: _read_whole_number,
-    FieldType.PERCENTAGE: _read_percentage,
-    FieldType.MONEY: _read_money,
-    FieldType.DATE: _read_date,
-    FieldType.YES_NO: _read_yes_no,
-    FieldType.RADIOS: _read_choice(RadiosDefinition),
-    FieldType.CHECKBOXES: _read_choice(CheckboxesDefinition),
-    FieldType.SELECT: _read_choice(SelectDefinition),
-    FieldType.FEELINGS_SCALE: _read_choice(FeelingsScaleDefinition),
-    FieldType.FACT: _read_fact,
-    FieldType.REPEATING_GROUP: _read_repeating_group,
-}
-
-
-def _read_field(place: _Place, raw: object, *, in_group: bool) -> FieldDefinition:
-    reader = _FieldReader(place, raw, in_group=in_group)
-    definition = _FIELD_READERS[reader.field_type](reader)
-    reader.mapping.finish()
-    return definition
 
 
 # --------------------------------------------------------------------------------------------
