@@ -129,6 +129,8 @@ ROLE_PHRASES: dict[Role, str] = {
     Role.VS_ADVISER: "the Virtual School adviser",
     Role.REVIEWER: "a Virtual School reviewer",
     Role.ADMIN: "a Virtual School admin",
+    Role.SW_TEAM_MANAGER: "the social work team manager",
+    Role.VS_HEAD: "the Virtual School head",
     Role.CHILD: "the child",
 }
 
@@ -139,6 +141,8 @@ SECTION_OWNER_PHRASES: dict[Role, str] = {
     Role.VS_ADVISER: "Virtual School adviser's",
     Role.REVIEWER: "reviewer's",
     Role.ADMIN: "Virtual School admin's",
+    Role.SW_TEAM_MANAGER: "social work team manager's",
+    Role.VS_HEAD: "Virtual School head's",
     Role.CHILD: "child's",
 }
 
