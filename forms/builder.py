@@ -20,6 +20,7 @@ from wtforms.validators import StopValidation, ValidationError
 from forms import messages
 from forms.fields import (
     ROW_ID_KEY,
+    CalculatedField,
     CheckboxesField,
     DateField,
     FactField,
@@ -64,6 +65,7 @@ FIELD_CLASSES: dict[FieldType, type[Field]] = {
     FieldType.FEELINGS_SCALE: FeelingsScaleField,
     FieldType.FACT: FactField,
     FieldType.REPEATING_GROUP: RepeatingGroupField,
+    FieldType.CALCULATED: CalculatedField,
 }
 
 

@@ -15,6 +15,7 @@ from forms.field_types.base import (
     FieldDefinition,
     TypedInputField,
 )
+from forms.field_types.calculated import CalculatedDefinition, CalculatedField, CalculatedWidget
 from forms.field_types.choices import (
     SELECT_PLACEHOLDER,
     CheckboxesField,
@@ -51,6 +52,9 @@ __all__ = [
     "NUMERIC_INPUT_ATTRIBUTES",
     "ROW_ID_KEY",
     "SELECT_PLACEHOLDER",
+    "CalculatedDefinition",
+    "CalculatedField",
+    "CalculatedWidget",
     "CheckboxesField",
     "ChoiceDefinition",
     "ChoiceInputField",

@@ -102,6 +102,13 @@ def not_an_option(error_name: str) -> str:
     return f"Select one of the options given for {error_name}"
 
 
+def too_many_selected(error_name: str, maximum: int) -> str:
+    """'Select no more than 3 reasons for the suspension' (from 'the reasons for the
+    suspension': a count reads without the article)."""
+    phrase = re.sub(r"^(?:the|your|their|any)\s+", "", error_name.strip(), flags=re.IGNORECASE)
+    return f"Select no more than {maximum:,} {phrase}"
+
+
 def too_few_rows(row_label: str, row_label_plural: str, minimum: int) -> str:
     if minimum == 1:
         return f"Add at least one {row_label.lower()}"

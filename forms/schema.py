@@ -9,11 +9,11 @@ A PEP stores the (key, version) of its form; old versions stay loadable beside n
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -25,6 +25,7 @@ from forms.field_types.base import (
     FieldReader,
     FieldType,
 )
+from forms.field_types.calculated import CalculatedDefinition
 from forms.field_types.choices import (
     CheckboxesDefinition,
     ChoiceDefinition,
@@ -52,6 +53,7 @@ from forms.field_types.repeating_group import (
     ComputedTotal,
     RepeatingGroupDefinition,
     RowPrefill,
+    check_conditions,
 )
 from forms.field_types.short_text import ShortTextDefinition
 from forms.field_types.whole_number import WholeNumberDefinition
@@ -64,6 +66,10 @@ from forms.phases import (
 )
 from workflows.roles import STAFF_READERS, Role
 
+if TYPE_CHECKING:
+    # forms.checks reads field definitions from here, so it is imported where checks are read.
+    from forms.checks import Check
+
 __all__ = [
     "DEFAULT_DIRECTORY",
     "FACT_SOURCE_LABELS",
@@ -71,6 +77,7 @@ __all__ = [
     "RESERVED_FIELD_PREFIXES",
     "STAFF_READERS",
     "WIDENING_READERS",
+    "CalculatedDefinition",
     "CheckboxesDefinition",
     "ChoiceDefinition",
     "ComputedTotal",
@@ -168,6 +175,8 @@ class SectionDefinition:
     voice_form_version: int | None = None
     # Roles beyond the staff and the owner who may read this section (`readers:`).
     readers: frozenset[Role] = frozenset()
+    # Rules across the section's fields (`checks:`), applied when it is saved and submitted.
+    checks: tuple[Check, ...] = ()
     # Linked by load_definitions once every file is loaded.
     voice_definition: FormDefinition | None = field(default=None, compare=False, repr=False)
 
@@ -176,6 +185,19 @@ class SectionDefinition:
             if candidate.key == key:
                 return candidate
         raise KeyError(key)
+
+    @property
+    def fields_by_key(self) -> Mapping[str, FieldDefinition]:
+        return {candidate.key: candidate for candidate in self.fields}
+
+    def shown_keys(self, values: Mapping[str, object]) -> frozenset[str]:
+        """The keys of the fields shown for these answers (stored or typed): a field whose
+        ``shown_if`` does not hold is hidden, and so is anything depending on a hidden field."""
+        from forms.conditions import shown_fields
+
+        return frozenset(
+            shown_fields({candidate.key: candidate.shown_if for candidate in self.fields}, values)
+        )
 
     @property
     def answer_fields(self) -> tuple[FieldDefinition, ...]:
@@ -340,6 +362,10 @@ def _read_section(place: _Place, raw: object, *, phase: Phase) -> SectionDefinit
                     .error(f"{total.key!r} is already a field key in this section")
                 )
             seen[total.key] = number
+    check_conditions(place.key("fields"), fields)
+    by_key = {definition.key: definition for definition in fields}
+    _check_calculations(place, fields, by_key)
+    checks = _read_checks(place, mapping, by_key)
     readers = _read_roles(place, mapping, "readers")
     mapping.finish()
     return SectionDefinition(
@@ -353,7 +379,48 @@ def _read_section(place: _Place, raw: object, *, phase: Phase) -> SectionDefinit
         voice_form=voice_form,
         voice_form_version=voice_form_version,
         readers=readers,
+        checks=checks,
     )
+
+
+def _check_calculations(
+    place: _Place, fields: list[FieldDefinition], by_key: Mapping[str, FieldDefinition]
+) -> None:
+    """A calculated field's inputs are number fields of the section (before or after it)."""
+    from forms.calculations import check_references
+
+    for number, definition in enumerate(fields):
+        if not isinstance(definition, CalculatedDefinition):
+            continue
+        problems = check_references(definition.calculation, by_key)
+        if problems:
+            path, problem = problems[0]
+            raise place.key("fields").index(number).part_error(path, problem)
+
+
+def _read_checks(
+    place: _Place, mapping: _Mapping, by_key: Mapping[str, FieldDefinition]
+) -> tuple[Check, ...]:
+    """A section's `checks:`, each naming fields of the section of a type it can compare."""
+    from forms.checks import check_references, parse_check
+    from forms.conditions import PartSyntaxError
+
+    checks: list[Check] = []
+    for check_place, raw in mapping.items("checks", required=False):
+        try:
+            check = parse_check(raw)
+        except PartSyntaxError as problem:
+            raise check_place.part_error(problem.path, problem.problem) from None
+        problems = check_references(check, by_key)
+        if problems:
+            path, problem = problems[0]
+            raise check_place.part_error(path, problem)
+        for key in check.named_fields:
+            named = by_key.get(key)
+            if named is not None and not named.stores_answer:
+                raise check_place.error(f"{key!r} stores no answer, so a check cannot compare it")
+        checks.append(check)
+    return tuple(checks)
 
 
 def _read_roles(place: _Place, mapping: _Mapping, name: str) -> frozenset[Role]:
@@ -437,9 +504,14 @@ def _check_prefills(place: _Place, sections: list[SectionDefinition]) -> None:
                     raise column_place.error(
                         f"{column.field_type} column cannot take {source_column.field_type} answers"
                     )
-                if not column.read_only:
+                # A group carried forward from its own last answers (the schools attended so
+                # far) starts with those rows and stays editable; any other prefill records an
+                # earlier answer beside new ones, so it must not be changed.
+                carried_forward = prefill.section == section.key and prefill.field == definition.key
+                if not column.read_only and not carried_forward:
                     raise column_place.error(
-                        "a prefilled column must be read_only: it records the earlier answer"
+                        "a prefilled column must be read_only: it records the earlier answer "
+                        "(only a group prefilled from itself, carried forward, stays editable)"
                     )
 
 

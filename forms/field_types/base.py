@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import wtforms
 from wtforms import Form
@@ -22,6 +22,10 @@ from wtforms.utils import unset_value
 
 from forms import messages
 from forms.field_types.reading import MappingReader, Place
+
+if TYPE_CHECKING:
+    # forms.conditions reads field definitions, so it is imported where conditions are read.
+    from forms.conditions import Condition
 
 
 class FieldType(StrEnum):
@@ -38,6 +42,7 @@ class FieldType(StrEnum):
     REPEATING_GROUP = "repeating_group"
     FEELINGS_SCALE = "feelings_scale"
     FACT = "fact"
+    CALCULATED = "calculated"
 
 
 # A field key becomes an attribute of a WTForms form class and a keyword argument of its
@@ -69,6 +74,14 @@ class FieldDefinition:
     read_only: bool = False
     error_name: str = ""
     required_message: str = ""
+    # Shown only when this holds (over the section's answers, or the row's for a column).
+    shown_if: Condition | None = None
+    # Required (when shown) only when this holds; ``required: true`` means whenever shown.
+    required_if: Condition | None = None
+
+    @property
+    def is_conditional(self) -> bool:
+        return self.shown_if is not None or self.required_if is not None
 
     @property
     def type(self) -> FieldType:
@@ -92,7 +105,17 @@ class FieldDefinition:
 # --------------------------------------------------------------------------------------------
 
 # The keys any field mapping may hold, whatever its type; a type's reader reads its own keys.
-COMMON_FIELD_KEYS = ("key", "type", "label", "hint", "required", "error_name", "required_message")
+COMMON_FIELD_KEYS = (
+    "key",
+    "type",
+    "label",
+    "hint",
+    "required",
+    "error_name",
+    "required_message",
+    "shown_if",
+    "required_if",
+)
 
 ReadColumn = Callable[[Place, object], FieldDefinition]
 
@@ -123,6 +146,21 @@ class FieldReader:
             messages.default_error_name(self.label)
         )
         self.required_message = self.mapping.text("required_message", required=False)
+        self.shown_if = self._condition("shown_if")
+        self.required_if = self._condition("required_if")
+
+    def _condition(self, name: str) -> Condition | None:
+        """A ``shown_if`` or ``required_if`` as written; what it refers to is checked once the
+        whole section (or group) is read, since it names other fields."""
+        from forms.conditions import PartSyntaxError, parse_condition
+
+        raw = self.mapping.take(name, required=False)
+        if raw is None:
+            return None
+        try:
+            return parse_condition(raw)
+        except PartSyntaxError as problem:
+            raise self.place.key(name).part_error(problem.path, problem.problem) from None
 
     def common(self, definition_class: type[FieldDefinition]) -> dict[str, Any]:
         """The constructor arguments every definition takes, checked against its type."""
@@ -131,6 +169,15 @@ class FieldReader:
         if self.read_only and self.required:
             raise self.place.key("required").error(
                 "a read-only field cannot be required: nobody could answer it"
+            )
+        if self.required_if is not None and self.read_only:
+            raise self.place.key("required_if").error(
+                "a read-only field cannot be required: nobody could answer it"
+            )
+        if self.required_if is not None and self.required:
+            raise self.place.key("required_if").error(
+                "the field is already required whenever it is shown (required: true): "
+                "remove one of them"
             )
         required_message = self.required_message or (
             f"{definition_class.answer_verb} {self.error_name}"
@@ -143,6 +190,8 @@ class FieldReader:
             "read_only": self.read_only,
             "error_name": self.error_name,
             "required_message": required_message,
+            "shown_if": self.shown_if,
+            "required_if": self.required_if,
         }
 
 

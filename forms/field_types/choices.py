@@ -76,10 +76,14 @@ class RadiosDefinition(ChoiceDefinition):
 @dataclass(frozen=True, kw_only=True)
 class CheckboxesDefinition(ChoiceDefinition):
     field_type = FieldType.CHECKBOXES
+    # At most this many options may be ticked (None: any number).
+    max_selected: int | None = None
 
     def answer_problem(self, value: object, *, today: date) -> str | None:
         if not isinstance(value, list) or any(choice not in self.option_values for choice in value):
             return messages.not_an_option(self.error_name)
+        if self.max_selected is not None and len(set(value)) > self.max_selected:
+            return messages.too_many_selected(self.error_name, self.max_selected)
         return None
 
 
@@ -143,7 +147,21 @@ def read_choice(
 
 
 read_radios = read_choice(RadiosDefinition)
-read_checkboxes = read_choice(CheckboxesDefinition)
+
+
+def read_checkboxes(reader: FieldReader) -> FieldDefinition:
+    """Checkboxes: options, and perhaps ``max_selected`` (from 1 to the number of options)."""
+    options = read_options(reader, with_pictures=False)
+    max_selected = reader.mapping.whole_number("max_selected", minimum=1)
+    if max_selected is not None and max_selected > len(options):
+        raise reader.place.key("max_selected").error(
+            f"must be from 1 to {len(options)} (the number of options), not {max_selected}"
+        )
+    return CheckboxesDefinition(
+        **reader.common(CheckboxesDefinition), options=options, max_selected=max_selected
+    )
+
+
 read_select = read_choice(SelectDefinition)
 read_feelings_scale = read_choice(FeelingsScaleDefinition)
 

@@ -66,6 +66,10 @@ def read_fact(reader: FieldReader) -> FactDefinition:
         raise reader.place.key("required").error(
             "a fact cannot be required: it comes from the child's record"
         )
+    if reader.required_if is not None:
+        raise reader.place.key("required_if").error(
+            "a fact cannot be required: it comes from the child's record"
+        )
     source = reader.mapping.choice("source", FactSource, what="fact source")
     return FactDefinition(**reader.common(FactDefinition), source=source)
 

@@ -36,6 +36,14 @@ class Place:
     def index(self, number: int) -> Place:
         return Place(self.file_name, f"{self.path}[{number}]")
 
+    def part_error(self, path: str, problem: str) -> FormDefinitionError:
+        """A problem at ``path`` inside the part (condition, check, calculation) placed here."""
+        if not path:
+            return self.error(problem)
+        if path.startswith("["):
+            return Place(self.file_name, f"{self.path}{path}").error(problem)
+        return Place(self.file_name, f"{self.path}.{path}" if self.path else path).error(problem)
+
     def error(self, problem: str) -> FormDefinitionError:
         where = f"{self.file_name}: {self.path}" if self.path else self.file_name
         return FormDefinitionError(f"{where}: {problem}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from forms.field_types.base import FieldDefinition, FieldReader, FieldType
+from forms.field_types.calculated import read_calculated
 from forms.field_types.choices import (
     read_checkboxes,
     read_feelings_scale,
@@ -42,6 +43,7 @@ FIELD_READERS: dict[FieldType, FieldReading] = {
     FieldType.FEELINGS_SCALE: read_feelings_scale,
     FieldType.FACT: read_fact,
     FieldType.REPEATING_GROUP: read_repeating_group,
+    FieldType.CALCULATED: read_calculated,
 }
 
 

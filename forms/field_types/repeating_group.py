@@ -7,7 +7,7 @@ and, with ``fixed_rows``, take its rows only from that prefill.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +22,8 @@ from forms.field_types.values import is_answered
 
 @dataclass(frozen=True)
 class ComputedTotal:
-    """A total the portal shows under a repeating group: the sum of one money column."""
+    """A total the portal shows under a repeating group: the sum of one money column (in
+    pounds) or one whole_number column (a plain count): the column's type says which."""
 
     key: str
     label: str
@@ -58,6 +59,22 @@ class RepeatingGroupDefinition(FieldDefinition):
             if column.key == key:
                 return column
         raise KeyError(key)
+
+    @property
+    def columns_by_key(self) -> Mapping[str, FieldDefinition]:
+        return {column.key: column for column in self.columns}
+
+    def shown_columns(self, row: Mapping[str, object]) -> frozenset[str]:
+        """The keys of the columns shown in a row with these cells (its ``shown_if``s)."""
+        from forms.conditions import shown_fields
+
+        return frozenset(
+            shown_fields({column.key: column.shown_if for column in self.columns}, row)
+        )
+
+    def total_is_money(self, total: ComputedTotal) -> bool:
+        """Whether a computed total is in pounds (a money column) or a plain count."""
+        return self.column(total.column).field_type is FieldType.MONEY
 
 
 # --------------------------------------------------------------------------------------------
@@ -100,6 +117,7 @@ def read_repeating_group(reader: FieldReader) -> RepeatingGroupDefinition:
             )
         seen[column.key] = number
         columns.append(column)
+    check_conditions(place.key("columns"), columns)
     min_rows = mapping.whole_number("min_rows", default=0, minimum=0)
     max_rows = mapping.whole_number("max_rows", default=40, minimum=1)
     assert min_rows is not None and max_rows is not None
@@ -119,9 +137,9 @@ def read_repeating_group(reader: FieldReader) -> RepeatingGroupDefinition:
         if total.column not in seen:
             raise total_place.key("column").error(f"no column {total.column!r} in this group")
         column_type = columns[seen[total.column]].field_type
-        if column_type is not FieldType.MONEY:
+        if column_type not in (FieldType.MONEY, FieldType.WHOLE_NUMBER):
             raise total_place.key("column").error(
-                f"must name a money column; {total.column!r} is {column_type}"
+                f"must name a money or whole_number column; {total.column!r} is {column_type}"
             )
         totals.append(total)
     prefill = None
@@ -151,6 +169,24 @@ def read_repeating_group(reader: FieldReader) -> RepeatingGroupDefinition:
         prefill=prefill,
         fixed_rows=fixed_rows,
     )
+
+
+def check_conditions(place: Place, fields: Sequence[FieldDefinition]) -> None:
+    """Each field's ``shown_if`` and ``required_if`` refer only to fields (or sibling columns)
+    declared before it, of a type that fits the test; ``place`` is the list's place."""
+    from forms.conditions import check_references
+
+    keys = [definition.key for definition in fields]
+    for number, definition in enumerate(fields):
+        before = {earlier.key: earlier for earlier in fields[:number]}
+        for name in ("shown_if", "required_if"):
+            condition = getattr(definition, name)
+            if condition is None:
+                continue
+            problems = check_references(condition, before, fields_after=keys[number:])
+            if problems:
+                path, problem = problems[0]
+                raise place.index(number).key(name).part_error(path, problem)
 
 
 # --------------------------------------------------------------------------------------------

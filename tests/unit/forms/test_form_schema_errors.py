@@ -180,7 +180,7 @@ CASES: list[tuple[str, Mutation, str]] = [
         "computed total over a text column",
         lambda f: field(f, 3)["computed_totals"][0].update(column="what"),
         "sample.v1.yaml: sections[0].fields[3].computed_totals[0].column: "
-        "must name a money column; 'what' is short_text",
+        "must name a money or whole_number column; 'what' is short_text",
     ),
     (
         "computed total over a missing column",
@@ -321,8 +321,19 @@ CASES: list[tuple[str, Mutation, str]] = [
     ),
     (
         "prefill into an editable column",
-        lambda f: field(f, 3).update(
-            prefill={"section": "first", "field": "rows", "columns": {"what": "what"}}
+        lambda f: (
+            f["sections"][1]["fields"].append(
+                {
+                    "key": "old_rows",
+                    "type": "repeating_group",
+                    "label": "Old rows",
+                    "row_label": "Row",
+                    "columns": [{"key": "what", "type": "short_text", "label": "What"}],
+                }
+            ),
+            field(f, 3).update(
+                prefill={"section": "second", "field": "old_rows", "columns": {"what": "what"}}
+            ),
         ),
         "sample.v1.yaml: sections[0].fields[3].prefill.columns.what: a prefilled column must be",
     ),
@@ -348,6 +359,291 @@ CASES: list[tuple[str, Mutation, str]] = [
         "sample.v1.yaml: key 'sample' and version 2 do not match the file name",
     ),
 ]
+
+
+def add_field(form: dict[str, Any], definition: dict[str, Any]) -> None:
+    form["sections"][0]["fields"].append(definition)
+
+
+def add_check(form: dict[str, Any], check: dict[str, Any]) -> None:
+    form["sections"][0].setdefault("checks", []).append(check)
+
+
+def column(form: dict[str, Any], number: int) -> dict[str, Any]:
+    return field(form, 3)["columns"][number]
+
+
+CHECKBOXES = {
+    "key": "reasons",
+    "type": "checkboxes",
+    "label": "Reasons",
+    "options": [
+        {"value": "a", "label": "A"},
+        {"value": "b", "label": "B"},
+        {"value": "c", "label": "C"},
+    ],
+}
+CALCULATED = {
+    "key": "rate",
+    "type": "calculated",
+    "label": "Rate",
+    "calculation": "percentage",
+    "numerator": ["count"],
+    "denominator": "count",
+}
+
+# Conditions, checks, calculated fields and max_selected (the version 3 additions).
+CASES += [
+    (
+        "shown_if not a mapping",
+        lambda f: field(f, 2).update(shown_if="choice"),
+        "sample.v1.yaml: sections[0].fields[2].shown_if: must be a mapping with field:",
+    ),
+    (
+        "shown_if with two tests",
+        lambda f: field(f, 2).update(shown_if={"field": "choice", "in": ["one"], "answered": True}),
+        "sample.v1.yaml: sections[0].fields[2].shown_if.answered: a condition makes one test",
+    ),
+    (
+        "shown_if on a later field",
+        lambda f: field(f, 0).update(shown_if={"field": "count", "more_than": 1}),
+        "sample.v1.yaml: sections[0].fields[0].shown_if.field: field 'count' is declared after",
+    ),
+    (
+        "shown_if on itself",
+        lambda f: field(f, 2).update(shown_if={"field": "count", "more_than": 1}),
+        "sample.v1.yaml: sections[0].fields[2].shown_if.field: field 'count' is declared after",
+    ),
+    (
+        "shown_if on an unknown field",
+        lambda f: field(f, 2).update(shown_if={"field": "nothing", "answered": True}),
+        "sample.v1.yaml: sections[0].fields[2].shown_if.field: no field 'nothing' before this one",
+    ),
+    (
+        "required_if with an unknown option",
+        lambda f: field(f, 2).update(required_if={"field": "choice", "in": ["one", "three"]}),
+        "sample.v1.yaml: sections[0].fields[2].required_if.in[1]: 'choice' has no option 'three'",
+    ),
+    (
+        "equals true on radios",
+        lambda f: field(f, 2).update(shown_if={"field": "choice", "equals": True}),
+        "sample.v1.yaml: sections[0].fields[2].shown_if.equals: true or false only fits a yes_no",
+    ),
+    (
+        "nested condition wrong",
+        lambda f: field(f, 2).update(
+            shown_if={"all": [{"field": "name", "answered": True}, {"field": "name", "in": ["x"]}]}
+        ),
+        "sample.v1.yaml: sections[0].fields[2].shown_if.all[1].in: only fits a radios or select",
+    ),
+    (
+        "required_if on a read-only column",
+        lambda f: column(f, 1).update(
+            read_only=True, required_if={"field": "what", "answered": True}
+        ),
+        "sample.v1.yaml: sections[0].fields[3].columns[1].required_if: a read-only field cannot",
+    ),
+    (
+        "required and required_if together",
+        lambda f: field(f, 2).update(
+            required=True, required_if={"field": "choice", "equals": "one"}
+        ),
+        "sample.v1.yaml: sections[0].fields[2].required_if: the field is already required",
+    ),
+    (
+        "column condition on a later column",
+        lambda f: column(f, 0).update(shown_if={"field": "cost", "more_than": 0}),
+        "sample.v1.yaml: sections[0].fields[3].columns[0].shown_if.field: field 'cost' is declared",
+    ),
+    (
+        "column condition on a section field",
+        lambda f: column(f, 1).update(shown_if={"field": "choice", "equals": "one"}),
+        "sample.v1.yaml: sections[0].fields[3].columns[1].shown_if.field: no field 'choice'",
+    ),
+    (
+        "condition on a calculated field",
+        lambda f: (
+            add_field(f, dict(CALCULATED)),
+            add_field(
+                f,
+                {
+                    "key": "later",
+                    "type": "short_text",
+                    "label": "Later",
+                    "shown_if": {"field": "rate", "answered": True},
+                },
+            ),
+        ),
+        "sample.v1.yaml: sections[0].fields[5].shown_if.field: calculated field 'rate' stores no",
+    ),
+    (
+        "calculated field required",
+        lambda f: add_field(f, {**CALCULATED, "required": True}),
+        "sample.v1.yaml: sections[0].fields[4].required: a calculated field cannot be required",
+    ),
+    (
+        "calculated field read-only",
+        lambda f: add_field(f, {**CALCULATED, "read_only": True}),
+        "sample.v1.yaml: sections[0].fields[4].read_only: calculated fields cannot be read-only",
+    ),
+    (
+        "calculated field conditional",
+        lambda f: add_field(f, {**CALCULATED, "shown_if": {"field": "name", "answered": True}}),
+        "sample.v1.yaml: sections[0].fields[4].shown_if: a calculated field has no conditions",
+    ),
+    (
+        "calculated field in a group",
+        lambda f: field(f, 3)["columns"].append(dict(CALCULATED)),
+        "sample.v1.yaml: sections[0].fields[3].columns[2].type: a calculated field cannot be",
+    ),
+    (
+        "calculation over a text field",
+        lambda f: add_field(f, {**CALCULATED, "numerator": ["name"]}),
+        "sample.v1.yaml: sections[0].fields[4].numerator[0]: must name a whole_number, money",
+    ),
+    (
+        "calculation over an unknown field",
+        lambda f: add_field(f, {**CALCULATED, "denominator": "nothing"}),
+        "sample.v1.yaml: sections[0].fields[4].denominator: no field 'nothing' in this section",
+    ),
+    (
+        "calculation bands not highest first",
+        lambda f: add_field(
+            f,
+            {
+                **CALCULATED,
+                "bands": [{"at_least": 10, "label": "Ten"}, {"at_least": 50, "label": "Fifty"}],
+                "otherwise": "Less",
+            },
+        ),
+        "sample.v1.yaml: sections[0].fields[4].bands[1].at_least: list bands highest first",
+    ),
+    (
+        "calculation unknown",
+        lambda f: add_field(f, {**CALCULATED, "calculation": "average"}),
+        "sample.v1.yaml: sections[0].fields[4].calculation: unknown calculation 'average'",
+    ),
+    (
+        "max_selected zero",
+        lambda f: add_field(f, {**CHECKBOXES, "max_selected": 0}),
+        "sample.v1.yaml: sections[0].fields[4].max_selected: must be a whole number above 0",
+    ),
+    (
+        "max_selected above the options",
+        lambda f: add_field(f, {**CHECKBOXES, "max_selected": 4}),
+        "sample.v1.yaml: sections[0].fields[4].max_selected: must be from 1 to 3 (the number of",
+    ),
+    (
+        "max_selected on radios",
+        lambda f: field(f, 1).update(max_selected=1),
+        "sample.v1.yaml: sections[0].fields[1].max_selected: unknown key",
+    ),
+    (
+        "check without a message",
+        lambda f: add_check(f, {"check": "not_more_than", "field": "count", "than": 3}),
+        "sample.v1.yaml: sections[0].checks[0].message: is required",
+    ),
+    (
+        "check of an unknown kind",
+        lambda f: add_check(f, {"check": "less_than", "field": "count", "message": "M"}),
+        "sample.v1.yaml: sections[0].checks[0].check: unknown check 'less_than'",
+    ),
+    (
+        "check on a text field",
+        lambda f: add_check(
+            f, {"check": "not_more_than", "field": "name", "than": "count", "message": "M"}
+        ),
+        "sample.v1.yaml: sections[0].checks[0].field: must name a whole_number, money",
+    ),
+    (
+        "sum check on an unknown field",
+        lambda f: add_check(
+            f, {"check": "sum_equals", "fields": ["count", "nothing"], "equals": 4, "message": "M"}
+        ),
+        "sample.v1.yaml: sections[0].checks[0].fields[1]: no field 'nothing' in this section",
+    ),
+    (
+        "column total over a text column",
+        lambda f: add_check(
+            f,
+            {
+                "check": "column_total_not_more_than",
+                "group": "rows",
+                "column": "what",
+                "than": 9,
+                "message": "M",
+            },
+        ),
+        "sample.v1.yaml: sections[0].checks[0].column: must name a whole_number, money",
+    ),
+    (
+        "not_before on numbers",
+        lambda f: add_check(
+            f, {"check": "not_before", "field": "count", "than": "count", "message": "M"}
+        ),
+        "sample.v1.yaml: sections[0].checks[0].field: must name a date field",
+    ),
+    (
+        "check on a calculated field",
+        lambda f: (
+            add_field(f, dict(CALCULATED)),
+            add_check(
+                f, {"check": "not_more_than", "field": "rate", "than": "count", "message": "M"}
+            ),
+        ),
+        "sample.v1.yaml: sections[0].checks[0].field: must name a whole_number, money",
+    ),
+    (
+        "checks not a list",
+        lambda f: f["sections"][0].update(checks={"check": "not_before"}),
+        "sample.v1.yaml: sections[0].checks: must be a list",
+    ),
+]
+
+
+def test_the_version_3_additions_load(tmp_path):
+    document = minimal_form()
+    field(document, 2).update(
+        shown_if={"field": "choice", "equals": "one"},
+        required_if={
+            "any": [{"field": "name", "answered": True}, {"field": "choice", "in": ["two"]}]
+        },
+    )
+    column(document, 1).update(shown_if={"field": "what", "answered": True})
+    add_field(document, {**CHECKBOXES, "max_selected": 2})
+    add_field(document, dict(CALCULATED))
+    add_check(document, {"check": "not_more_than", "field": "count", "than": 9, "message": "M"})
+    section = load_definition(write(tmp_path, document)).sections[0]
+    assert section.get_field("count").shown_if is not None
+    assert section.get_field("reasons").max_selected == 2
+    assert section.get_field("rate").stores_answer is False
+    assert len(section.checks) == 1
+    assert section.shown_keys({"choice": "two"}) == frozenset(
+        {"name", "choice", "rows", "reasons", "rate"}
+    )
+    assert "count" in section.shown_keys({"choice": "one"})
+    assert section.get_field("rows").shown_columns({"what": ""}) == frozenset({"what"})
+    assert set(section.fields_by_key) == {f.key for f in section.fields}
+
+
+def test_a_group_carried_forward_from_itself_may_stay_editable(tmp_path):
+    document = minimal_form()
+    field(document, 3).update(
+        prefill={"section": "first", "field": "rows", "columns": {"what": "what", "cost": "cost"}}
+    )
+    group = load_definition(write(tmp_path, document)).sections[0].get_field("rows")
+    assert group.prefill is not None and not group.column("what").read_only
+
+
+def test_a_whole_number_column_may_be_totalled_as_a_count(tmp_path):
+    document = minimal_form()
+    field(document, 3)["columns"].append({"key": "sessions", "type": "whole_number", "label": "S"})
+    field(document, 3)["computed_totals"].append(
+        {"key": "sessions_total", "label": "Sessions", "column": "sessions"}
+    )
+    group = load_definition(write(tmp_path, document)).sections[0].get_field("rows")
+    money, count = group.computed_totals
+    assert group.total_is_money(money) and not group.total_is_money(count)
 
 
 def test_the_minimal_form_is_valid(tmp_path):
