@@ -2280,6 +2280,16 @@ def _about_me_additions(pep: _Pep, written: Mapping[str, Any]) -> dict[str, Any]
     }
     if _asks(pep, "school_moves_since_care"):
         answers["school_moves_since_care"] = _school_moves_since_care(pep)
+    if pep.phase is Phase.EARLY_YEARS and not story.in_early_years_setting:
+        moved = _left_previous_setting(pep) + timedelta(days=1)
+        answers["placement_start_date"] = moved.isoformat()
+        answers["placements_last_12_months"] = max(2, c.placements_last_12_months)
+        answers["care_changes"] = pep.say(
+            "{n} moved to {his} carers at short notice on "
+            + f"{moved.day} {moved:%B %Y}"
+            + ", too far from {his} old nursery to keep the place. Finding a new setting "
+            "is the first action of this PEP."
+        )
     if not story.uasc:
         return answers
     first_language = story.first_language or "Tigrinya"
@@ -2318,6 +2328,12 @@ _SECONDARY_SCHOOLS = (
 )
 
 
+def _left_previous_setting(pep: _Pep) -> date:
+    """For a young child not in a setting: the day they moved placement, and so left their
+    nursery."""
+    return min(pep.valid_on, pep.meeting_date) - timedelta(days=40)
+
+
 def _educational_history_rows(pep: _Pep) -> list[dict[str, Any]]:
     """The schools (or early years settings) the child attended, most recent first."""
     if "schools" in pep.facts:
@@ -2336,6 +2352,23 @@ def _educational_history_rows(pep: _Pep) -> list[dict[str, Any]]:
                     "attended_from": setting["date_started"],
                 }
             )
+        else:
+            # The nursery near the previous placement, left when the child moved (see the
+            # setting section's plan to find a place).
+            left = _left_previous_setting(pep)
+            started = max(story.date_of_birth + timedelta(days=730), left - timedelta(days=240))
+            # Some carers pay for a nursery place before the funded hours start at two.
+            started = min(started, left - timedelta(days=60))
+            if started > story.date_of_birth:
+                rows.append(
+                    {
+                        "school_name": "Rainbow Day Nursery",
+                        "ofsted_urn": f"EY{rng.randint(400000, 599999)}",
+                        "attended_from": started.isoformat(),
+                        "attended_to": left.isoformat(),
+                        "reason_left": "moved_placement",
+                    }
+                )
         pep.facts["schools"] = rows
         return rows
     if pep.phase is Phase.POST_16:
