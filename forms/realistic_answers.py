@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from forms.answers import voice_answers
-from forms.conditions import Condition, parse_condition
+from forms.conditions import Condition, is_required_now, parse_condition
 from forms.fields import format_money, format_percentage
 from forms.phases import Phase, VoiceBand
 from forms.schema import (
@@ -3530,9 +3530,11 @@ def _keep_only_fields(
         shown_if = _condition(definition, "shown_if")
         if shown_if is not None and not shown_if.holds(answers):
             continue
-        required_if = _condition(definition, "required_if")
-        required_now = definition.required or (
-            required_if is not None and required_if.holds(answers)
+        required_now = is_required_now(
+            required=definition.required,
+            required_if=_condition(definition, "required_if"),
+            shown=True,
+            visible_values=answers,
         )
         if definition.key in written:
             value = written[definition.key]
