@@ -2470,6 +2470,19 @@ def _school_moves_since_care(pep: _Pep) -> int:
     )
 
 
+def _phonics_mark(pep: _Pep) -> int:
+    """The child's phonics screening check mark in Year 1: the same wherever it is shown."""
+    rng = _rng(pep.story.reference, "phonics")
+    behind = pep.circumstances.sen_status != "none"
+    return rng.randint(24, 31) if behind and rng.random() < 0.6 else rng.randint(32, 40)
+
+
+def _multiplication_score(pep: _Pep) -> int:
+    """The child's multiplication tables check score in Year 4, out of 25."""
+    rng = _rng(pep.story.reference, "multiplication check")
+    return rng.randint(12, 20) if pep.circumstances.sen_status != "none" else rng.randint(18, 25)
+
+
 def _key_stage_results(pep: _Pep) -> list[dict[str, Any]]:
     """Results of the national assessments the child has already taken in England."""
     story = pep.story
@@ -2494,7 +2507,7 @@ def _key_stage_results(pep: _Pep) -> list[dict[str, Any]]:
         gld = not behind or rng.random() < 0.3
         add("eyfs", "Good level of development", "Yes" if gld else "No", 0)
     if year >= 2:
-        mark = rng.randint(24, 31) if behind and rng.random() < 0.6 else rng.randint(32, 40)
+        mark = _phonics_mark(pep)
         met = "standard met" if mark >= 32 else "standard not met"
         add("phonics", "Phonics screening check", f"{mark} out of 40 ({met})", 1)
     if year >= 3:
@@ -2509,7 +2522,7 @@ def _key_stage_results(pep: _Pep) -> list[dict[str, Any]]:
         add(
             "multiplication_check",
             "Multiplication tables check",
-            f"{rng.randint(14, 25)} out of 25",
+            f"{_multiplication_score(pep)} out of 25",
             4,
         )
     if year >= 7:
@@ -2884,7 +2897,7 @@ def _attainment_v3(pep: _Pep) -> dict[str, Any]:
             (weak if result == "working_towards" else strong).append(subject)
         taken = year == 2 or (year == 1 and 6 <= month <= 8)
         if taken:
-            mark = rng.randint(24, 31) if behind and rng.random() < 0.6 else rng.randint(32, 40)
+            mark = _phonics_mark(pep)
             answers["phonics_mark"] = mark
             answers["phonics_standard_met"] = mark >= 32
         summary = (
@@ -2931,9 +2944,7 @@ def _attainment_v3(pep: _Pep) -> dict[str, Any]:
             if weak and strong:
                 summary += " " + _in_words(weak).capitalize() + " need more support."
         if year >= 5 or (year == 4 and 6 <= month <= 8):
-            answers["multiplication_check_score"] = (
-                rng.randint(12, 20) if behind else rng.randint(18, 25)
-            )
+            answers["multiplication_check_score"] = _multiplication_score(pep)
         if year == 6:
             summary += " {n} will take the key stage 2 national assessments (SATs) in May."
     elif stage == "ks3":

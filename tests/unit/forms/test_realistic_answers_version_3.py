@@ -452,3 +452,15 @@ def test_a_young_person_not_in_education_has_a_plan_and_no_course(v3_registry):
         }
         assert pep.answers["finance"]["bursaries"] == ["none"]
         assert Phase(pep.definition.phase) is Phase.POST_16
+
+
+def test_a_check_already_taken_has_the_same_mark_in_attainment_and_history(v3_registry):
+    for pep in peps(v3_registry):
+        attainment = pep.answers.get("attainment_progress", {})
+        history = pep.answers["educational_history"].get("key_stage_results", [])
+        results = {row["key_stage"]: row["result"] for row in history}
+        if "phonics_mark" in attainment and "phonics" in results:
+            assert results["phonics"].startswith(f"{attainment['phonics_mark']} out of 40")
+        if "multiplication_check_score" in attainment and "multiplication_check" in results:
+            expected = f"{attainment['multiplication_check_score']} out of 25"
+            assert results["multiplication_check"] == expected
