@@ -212,8 +212,50 @@ def _row_answers(definition: RepeatingGroupDefinition, row_form: Form) -> dict[s
     return row
 
 
+def without_hidden_answers(
+    section: SectionDefinition, answers: Mapping[str, Any]
+) -> SectionAnswers:
+    """``answers`` without those to questions not shown for them: a field whose ``shown_if``
+    does not hold, and a table cell whose column's ``shown_if`` does not hold for its row (a
+    row left with no answers goes too). Keys the section does not define are kept as they are.
+    Every save ends here, so a PEP never keeps an answer to a question that was not asked."""
+    shown = section.shown_keys(answers)
+    fields = section.fields_by_key
+    kept: SectionAnswers = {}
+    for key, value in answers.items():
+        definition = fields.get(key)
+        if definition is None:
+            kept[key] = value
+            continue
+        if key not in shown:
+            continue
+        if isinstance(definition, RepeatingGroupDefinition) and isinstance(value, list):
+            rows = [_row_without_hidden(definition, row) for row in value]
+            kept_rows = [row for row in rows if _row_has_cells(definition, row)]
+            if kept_rows:
+                kept[key] = kept_rows
+            continue
+        kept[key] = value
+    return kept
+
+
+def _row_without_hidden(definition: RepeatingGroupDefinition, row: object) -> Any:
+    if not isinstance(row, Mapping):
+        return row
+    shown = definition.shown_columns(row)
+    columns = definition.columns_by_key
+    return {key: value for key, value in row.items() if key not in columns or key in shown}
+
+
+def _row_has_cells(definition: RepeatingGroupDefinition, row: object) -> bool:
+    if not isinstance(row, Mapping):
+        return True  # not a row: left for the reader of stored rows to refuse
+    return any(column.key in row for column in definition.columns)
+
+
 def answers_from_form(section: SectionDefinition, form: Form) -> SectionAnswers:
-    """The answers to store from a processed form (validated or not: see ``encode_answer``)."""
+    """The answers to store from a processed form (validated or not: see ``encode_answer``),
+    without answers to questions not shown (see ``without_hidden_answers``)."""
     answers: SectionAnswers = {}
     for definition in section.answer_fields:
         field = form[definition.key]
@@ -230,7 +272,7 @@ def answers_from_form(section: SectionDefinition, form: Form) -> SectionAnswers:
         value = encode_answer(definition, field.data)
         if value is not None:
             answers[definition.key] = value
-    return answers
+    return without_hidden_answers(section, answers)
 
 
 # --------------------------------------------------------------------------------------------
@@ -378,9 +420,10 @@ def formdata_from_answers(
 def computed_totals(
     section: SectionDefinition, answers: Mapping[str, object] | None
 ) -> dict[str, Decimal]:
-    """Every total a section's groups declare (such as the PP+ total of the targets), in pounds.
-
-    Rows whose amount is missing or unreadable add nothing.
+    """Every total a section's groups declare: in pounds (two places) for a money column,
+    such as the PP+ total of the targets; a plain count (a whole Decimal) for a whole_number
+    column, such as the sessions lost to suspensions (``RepeatingGroupDefinition.total_is_money``
+    says which). Rows whose value is missing or unreadable add nothing.
     """
     answers = answers or {}
     totals: dict[str, Decimal] = {}
@@ -393,12 +436,14 @@ def computed_totals(
             rows = []
         for total in definition.computed_totals:
             column = definition.column(total.column)
-            amount = Decimal("0.00")
+            amount = Decimal(0)
             for row in rows:
                 value = _decoded_or_none(column, row.get(total.column))
-                if isinstance(value, Decimal):
+                # Money reads as Decimal, a whole number as int (never a yes/no's bool).
+                if isinstance(value, Decimal | int) and not isinstance(value, bool):
                     amount += value
-            totals[total.key] = amount.quantize(Decimal("0.01"))
+            money = definition.total_is_money(total)
+            totals[total.key] = amount.quantize(Decimal("0.01")) if money else amount
     return totals
 
 

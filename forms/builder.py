@@ -1,8 +1,12 @@
 """Turn a section definition into a WTForms form class: one field class per field type.
 
-Two modes. Submission mode enforces ``required`` and a repeating group's ``min_rows``. Draft
-mode lets people save a section half done: it still refuses answers that are the wrong kind or
-out of range or too long, so nothing invalid is ever saved as if it were fine.
+Two modes. Submission mode enforces ``required`` (and ``required_if`` where it holds) and a
+repeating group's ``min_rows``. Draft mode lets people save a section half done: it still
+refuses answers that are the wrong kind or out of range or too long, too many ticked boxes, and
+combinations the section's ``checks`` forbid, so nothing invalid is ever saved as if it were fine.
+
+In both modes a field (or a table's cell) whose ``shown_if`` does not hold is not checked and
+what was sent for it is dropped: a PEP never keeps an answer to a question that was not asked.
 
 Widgets are injected: the portal passes govuk-frontend-wtf widgets keyed by field type; without
 them the WTForms defaults render, which is all the pure tests need.
@@ -18,6 +22,8 @@ from wtforms.fields import Field, FormField
 from wtforms.validators import StopValidation, ValidationError
 
 from forms import messages
+from forms.checks import section_failures
+from forms.field_types.repeating_group import forget_answer
 from forms.fields import (
     ROW_ID_KEY,
     CalculatedField,
@@ -84,12 +90,23 @@ class AnswerRules:
             # The field could not be read; its reading error is already the message to show.
             raise StopValidation()
         if not is_answered(field.data):
-            if self.enforce_required and self.definition.required:
+            if self.enforce_required and _required_now(self.definition, form):
                 raise StopValidation(self.definition.required_message)
             raise StopValidation()
         problem = answer_problem(self.definition, field.data, today=self.today())
         if problem:
             raise ValidationError(problem)
+
+
+def _required_now(definition: FieldDefinition, form: Form) -> bool:
+    """``required: true``, or a ``required_if`` holding over the answers shown now (the form's,
+    or the row's for a cell). Whether the field is shown at all is the form's business: a
+    hidden field's errors are dropped after validation."""
+    if definition.required:
+        return True
+    if definition.required_if is None:
+        return False
+    return definition.required_if.holds(getattr(form, "condition_values", {}))
 
 
 class RowCountRules:
@@ -114,6 +131,9 @@ class RowCountRules:
                     definition.row_label, definition.row_label_plural, definition.min_rows
                 )
             )
+        # A table required by its required_if needs at least one row.
+        if self.enforce_minimum and rows == 0 and _required_now(definition, form):
+            raise ValidationError(definition.required_message)
 
 
 def _class_name(key: str, suffix: str) -> str:
@@ -152,6 +172,7 @@ def _unbound_field(
                     for column in definition.columns
                 },
                 ROW_ID_KEY: RowIdField(),
+                "group_definition": definition,
             },
         )
         # Editable tables start with enough blank rows to meet the minimum, and always one to
@@ -203,7 +224,60 @@ def build_section_form(
             definition, widgets=widgets, draft=draft, today=today
         )
     suffix = "DraftForm" if draft else "Form"
-    return type(_class_name(section.key, suffix), (base_class,), attributes)
+    return type(_class_name(section.key, suffix), (SectionRules, base_class), attributes)
+
+
+def _typed_value(field: Field) -> object:
+    """A field's typed value for conditions and checks; what could not be read is unanswered."""
+    if isinstance(field, RepeatingGroupField):
+        return [
+            entry.form.typed_values()
+            for entry in field.entries
+            if isinstance(entry.form, RowForm) and not entry.form.is_blank
+        ]
+    return None if field.process_errors else field.data
+
+
+def _has_errors(field: Field) -> bool:
+    return any(field.errors) if isinstance(field.errors, list | tuple) else bool(field.errors)
+
+
+class SectionRules:
+    """What a section form checks across its fields, around each field's own rules: which
+    fields are shown (``shown_if``), which are required now (``required_if``, read by
+    ``AnswerRules`` from ``condition_values``) and the section's ``checks``."""
+
+    section: SectionDefinition
+    draft: bool
+    # Filled in by validate(): the keys of the fields shown, and their typed answers.
+    shown_keys: frozenset[str] = frozenset()
+    condition_values: Mapping[str, object] = {}
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        assert isinstance(self, Form)
+        section = self.section
+        values = {
+            definition.key: _typed_value(self[definition.key])
+            for definition in section.fields
+            if definition.stores_answer
+        }
+        self.shown_keys = section.shown_keys(values)
+        self.condition_values = {
+            key: value for key, value in values.items() if key in self.shown_keys
+        }
+        super().validate(extra_validators)  # type: ignore[misc]
+        for definition in section.fields:
+            if definition.key not in self.shown_keys:
+                forget_answer(self[definition.key])
+        # A check compares answers that are fine on their own: a field already in error
+        # has its own message to fix first.
+        checked = {
+            key: value for key, value in self.condition_values.items() if not _has_errors(self[key])
+        }
+        for failure in section_failures(section.checks, checked, frozenset(checked)):
+            field = self[failure.field]
+            field.errors = [*field.errors, failure.message]
+        return not any(_has_errors(field) for field in self) and not self.form_errors
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,11 @@ stored JSON directly: the task list of 700 children's PEPs needs no WTForms obje
 
 - not_started: nothing answered (prefilled read-only cells and facts do not count);
 - completed: something answered, every required answer present, every answer valid, and every
-  repeating group has its minimum number of rows, each row with its required cells;
+  repeating group has its minimum number of rows, each row with its required cells, and no
+  check across fields fails;
+
+A field counts only while it is shown (its ``shown_if`` holds), and is required when shown and
+``required: true`` or its ``required_if`` holds; the same for a table's cells, row by row.
 - in_progress: anything in between.
 
 Quality-assurance sections are the Virtual School's, after submission: they never count towards
@@ -25,6 +29,7 @@ from forms.answers import (
     decode_answer,
     stored_rows,
 )
+from forms.checks import section_failures
 from forms.schema import (
     FieldDefinition,
     FormDefinition,
@@ -78,15 +83,26 @@ def _as_mapping(answers: object) -> Mapping[str, object]:
     return answers if isinstance(answers, Mapping) else {}
 
 
-def _problem(definition: FieldDefinition, stored: object, today: date) -> str | None:
-    """The message for one stored answer, or None when it is fine (or optional and empty)."""
+def _problem(
+    definition: FieldDefinition, stored: object, today: date, *, required: bool
+) -> str | None:
+    """The message for one stored answer, or None when it is fine (or optional and empty).
+    ``required``: whether the field is required now (shown, and required or required_if)."""
     try:
         value = decode_answer(definition, stored)
     except AnswerFormatError:
         return answer_problem(definition, _UNREADABLE, today=today)
     if not is_answered(value):
-        return definition.required_message if definition.required else None
+        return definition.required_message if required else None
     return answer_problem(definition, value, today=today)
+
+
+def _required_now(definition: FieldDefinition, visible: Mapping[str, object]) -> bool:
+    """Required while shown: ``required: true``, or a ``required_if`` that holds over the
+    answers of the fields shown (``visible``)."""
+    if definition.required:
+        return True
+    return definition.required_if is not None and definition.required_if.holds(visible)
 
 
 def _row_has_answers(group: RepeatingGroupDefinition, row: Mapping[str, object]) -> bool:
@@ -99,7 +115,10 @@ def _row_has_own_answers(group: RepeatingGroupDefinition, row: Mapping[str, obje
 
 
 def _group_missing(
-    group: RepeatingGroupDefinition, stored: object, today: date
+    group: RepeatingGroupDefinition,
+    stored: object,
+    today: date,
+    visible: Mapping[str, object],
 ) -> list[MissingAnswer]:
     try:
         rows = stored_rows(group, stored)
@@ -111,10 +130,14 @@ def _group_missing(
         if not _row_has_answers(group, row):
             continue
         filled_rows += 1
+        shown = group.shown_columns(row)
+        row_visible = {key: value for key, value in row.items() if key in shown}
         for column in group.columns:
-            if column.read_only:
+            if column.read_only or column.key not in shown:
                 continue
-            problem = _problem(column, row.get(column.key), today)
+            problem = _problem(
+                column, row.get(column.key), today, required=_required_now(column, row_visible)
+            )
             if problem:
                 missing.append(
                     MissingAnswer(
@@ -127,6 +150,8 @@ def _group_missing(
     if filled_rows < group.min_rows:
         message = messages.too_few_rows(group.row_label, group.row_label_plural, group.min_rows)
         missing.append(MissingAnswer(group.key, group.label, message, group.key))
+    if filled_rows == 0 and group.required_if is not None and group.required_if.holds(visible):
+        missing.append(MissingAnswer(group.key, group.label, group.required_message, group.key))
     if filled_rows > group.max_rows:
         message = messages.too_many_rows(group.row_label_plural, group.max_rows)
         missing.append(MissingAnswer(group.key, group.label, message, group.key))
@@ -160,16 +185,26 @@ def missing_answers(
         return missing_answers(band_section, band_answers, today=today)
 
     missing: list[MissingAnswer] = []
+    shown = section.shown_keys(stored)
+    visible = {key: value for key, value in stored.items() if key in shown}
     for definition in section.answer_fields:
-        if definition.read_only:
+        if definition.read_only or definition.key not in shown:
             continue
         value = stored.get(definition.key)
         if isinstance(definition, RepeatingGroupDefinition):
-            missing.extend(_group_missing(definition, value, today))
+            missing.extend(_group_missing(definition, value, today, visible))
             continue
-        problem = _problem(definition, value, today)
+        problem = _problem(definition, value, today, required=_required_now(definition, visible))
         if problem:
             missing.append(MissingAnswer(definition.key, definition.label, problem, definition.key))
+    # Answers that break a rule of their own are reported above; checks compare the rest.
+    in_error = {answer.field_key for answer in missing}
+    checked = {key: value for key, value in visible.items() if key not in in_error}
+    for failure in section_failures(section.checks, checked, frozenset(checked)):
+        definition = section.get_field(failure.field)
+        missing.append(
+            MissingAnswer(failure.field, definition.label, failure.message, failure.field)
+        )
     return missing
 
 

@@ -27,7 +27,14 @@ from typing import Any
 from wtforms import Form
 from wtforms.fields import Field
 
-from forms.answers import Answer, SectionAnswers, encode_answer, identified_rows, stored_rows
+from forms.answers import (
+    Answer,
+    SectionAnswers,
+    encode_answer,
+    identified_rows,
+    stored_rows,
+    without_hidden_answers,
+)
 from forms.fields import ROW_ID_KEY, RepeatingGroupField, answer_fields_of_row, is_row_id
 from forms.schema import RepeatingGroupDefinition, SectionDefinition
 
@@ -192,7 +199,8 @@ def merge_posted(
             merged[key] = posted.answers[key]
         else:
             merged.pop(key, None)
-    return merged
+    # An answer the save did not carry may belong to a question its answers now hide.
+    return without_hidden_answers(section, merged)
 
 
 def _merged_rows(

@@ -229,20 +229,60 @@ def row_is_blank(row_form: Form) -> bool:
     return all(field_is_blank(field) for field in answer_fields_of_row(row_form))
 
 
+def forget_answer(field: wtforms_fields.Field) -> None:
+    """Drop what a hidden field holds and any error about it: a question that was not asked
+    has no answer to save and nothing to complain about."""
+    field.errors = []
+    field.process_errors = []
+    if isinstance(field, wtforms_fields.FieldList):
+        for entry in field.entries:
+            for cell in answer_fields_of_row(entry.form):
+                forget_answer(cell)
+        return
+    if isinstance(field, wtforms_fields.FormField):
+        return
+    field.raw_data = []
+    field.data = [] if isinstance(field, wtforms_fields.SelectMultipleField) else None
+
+
 class RowForm(Form):
     """One row of a repeating group. A blank row is skipped, not checked: people add a row and
-    leave it, and the GOV.UK "add another" pattern drops it rather than complaining."""
+    leave it, and the GOV.UK "add another" pattern drops it rather than complaining.
+
+    A cell whose column's ``shown_if`` does not hold for the row is not checked and its value is
+    dropped; ``condition_values`` (the row's shown cells) is what ``required_if`` reads."""
+
+    # Set by the form builder: the group this row belongs to (None: no column conditions).
+    group_definition: RepeatingGroupDefinition | None = None
+    condition_values: Mapping[str, object] = {}
 
     @property
     def is_blank(self) -> bool:
         return row_is_blank(self)
+
+    def typed_values(self) -> dict[str, object]:
+        """The row's cells as typed, a cell that could not be read counting as unanswered."""
+        return {
+            field.short_name: None if field.process_errors else field.data
+            for field in answer_fields_of_row(self)
+        }
 
     def validate(self, extra_validators: Any = None) -> bool:
         if row_is_blank(self):
             for field in self:
                 field.errors = []
             return True
-        return super().validate(extra_validators)
+        group = self.group_definition
+        if group is None:
+            return super().validate(extra_validators)
+        values = self.typed_values()
+        shown = group.shown_columns(values)
+        self.condition_values = {key: value for key, value in values.items() if key in shown}
+        super().validate(extra_validators)
+        for field in answer_fields_of_row(self):
+            if field.short_name not in shown:
+                forget_answer(field)
+        return not any(field.errors for field in self)
 
 
 class RepeatingGroupField(wtforms_fields.FieldList):
