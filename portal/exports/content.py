@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from forms.answers import AnswerFormatError, computed_totals, decode_answer, stored_rows
+from forms.field_types.calculated import CalculatedDefinition
 from forms.fields import format_date_for_people
 from forms.schema import (
     FactDefinition,
@@ -28,7 +29,7 @@ from portal.academic import Term
 from portal.exports.trail import TrailEntry
 from portal.form_registry import definition_for, pep_child_facts, pep_year_start
 from portal.models import Pep
-from portal.peps.presenters import NOT_ANSWERED, display_value
+from portal.peps.presenters import NOT_ANSWERED, display_value, total_text
 from workflows.pep import PepEvent, PepState
 from workflows.pep_types import PepType
 from workflows.quality import Judgement, load_qa_criteria, load_scales
@@ -123,6 +124,15 @@ def answer_text(definition: FieldDefinition, stored: object) -> str:
     return display_value(definition, stored)
 
 
+def _row_cells(definition: RepeatingGroupDefinition, row: Mapping[str, Any]) -> tuple[str, ...]:
+    """A row's answers; a column not asked in this row (its shown_if is false) is left blank."""
+    shown = definition.shown_columns(row)
+    return tuple(
+        answer_text(column, row.get(column.key)) if column.key in shown else ""
+        for column in definition.columns
+    )
+
+
 def _group_table(definition: RepeatingGroupDefinition, stored: object) -> Table:
     try:
         rows = stored_rows(definition, stored)
@@ -131,10 +141,7 @@ def _group_table(definition: RepeatingGroupDefinition, stored: object) -> Table:
     return Table(
         title=definition.label,
         headers=tuple(column.label for column in definition.columns),
-        rows=tuple(
-            tuple(answer_text(column, row.get(column.key)) for column in definition.columns)
-            for row in rows
-        ),
+        rows=tuple(_row_cells(definition, row) for row in rows),
         empty_text=f"No {definition.row_label_plural.lower()} recorded.",
     )
 
@@ -144,8 +151,16 @@ def _field_blocks(
 ) -> list[Block]:
     blocks: list[Block] = []
     totals = computed_totals(section, answers)
+    # A question not asked for these answers (its shown_if is false) is left out of the record.
+    shown = section.shown_keys(answers)
     for definition in section.fields:
-        if isinstance(definition, FactDefinition):
+        if definition.key not in shown:
+            continue
+        if isinstance(definition, CalculatedDefinition):
+            blocks.append(
+                QuestionAnswer(definition.label, definition.display(answers, section.fields_by_key))
+            )
+        elif isinstance(definition, FactDefinition):
             value = facts.get(definition.source.value)
             text = format_date_for_people(value) if isinstance(value, date) else str(value or "")
             blocks.append(
@@ -158,7 +173,7 @@ def _field_blocks(
         elif isinstance(definition, RepeatingGroupDefinition):
             table = _group_table(definition, answers.get(definition.key))
             group_totals = tuple(
-                (total.label, f"£{totals[total.key]:,.2f}")
+                (total.label, total_text(definition, total, totals[total.key]))
                 for total in definition.computed_totals
                 if total.key in totals
             )

@@ -1,12 +1,34 @@
-"""Answers as people read them: dates in words, money in pounds, options by their labels."""
+"""Answers as people read them: dates in words, money in pounds, options by their labels.
+
+Also what a section page needs beyond each field's own definition: a conditional question's
+condition (for the script that hides it) and its "Answer this only if ..." hint (for people
+without the script), a calculated figure for the answers so far, and the groups' totals.
+"""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
-from forms.answers import AnswerFormatError, decode_answer, stored_rows
+from flask import Flask, before_render_template
+
+from forms.answers import AnswerFormatError, computed_totals, decode_answer, stored_rows
+from forms.conditions import (
+    AllOf,
+    Answered,
+    AnyOf,
+    Condition,
+    Equals,
+    Includes,
+    IsOneOf,
+    MoreThan,
+    only_if_hint,
+)
+from forms.field_types.calculated import CalculatedDefinition
 from forms.fields import format_date_for_people, format_money, format_percentage
 from forms.schema import (
     ChoiceDefinition,
@@ -28,7 +50,8 @@ class DisplayRow:
     label: str
     text: str
     table_headers: tuple[str, ...] = ()
-    table_rows: tuple[tuple[str, ...], ...] = ()
+    # A cell of a column not asked in that row (its shown_if is false) is None: nothing to list.
+    table_rows: tuple[tuple[str | None, ...], ...] = ()
     source: str = ""
 
 
@@ -59,8 +82,20 @@ def display_rows(
     section: SectionDefinition, answers: dict[str, object], facts: dict[str, object]
 ) -> list[DisplayRow]:
     rows: list[DisplayRow] = []
+    # A question not asked for these answers (its shown_if is false) is not listed at all.
+    shown = section.shown_keys(answers)
     for definition in section.fields:
-        if isinstance(definition, FactDefinition):
+        if definition.key not in shown:
+            continue
+        if isinstance(definition, CalculatedDefinition):
+            rows.append(
+                DisplayRow(
+                    definition.key,
+                    definition.label,
+                    definition.display(answers, section.fields_by_key),
+                )
+            )
+        elif isinstance(definition, FactDefinition):
             value = facts.get(definition.source.value)
             text = format_date_for_people(value) if isinstance(value, date) else str(value or "")
             rows.append(
@@ -84,13 +119,7 @@ def display_rows(
                     if len(group_rows) != 1
                     else f"1 {definition.row_label.lower()}",
                     table_headers=tuple(column.label for column in definition.columns),
-                    table_rows=tuple(
-                        tuple(
-                            display_value(column, row.get(column.key))
-                            for column in definition.columns
-                        )
-                        for row in group_rows
-                    ),
+                    table_rows=tuple(shown_cells(definition, row) for row in group_rows),
                 )
             )
         else:
@@ -102,3 +131,140 @@ def display_rows(
                 )
             )
     return rows
+
+
+def shown_cells(group: RepeatingGroupDefinition, row: Mapping[str, Any]) -> tuple[str | None, ...]:
+    """A table row's cells as people read them; None where the column is not asked in this row."""
+    shown = group.shown_columns(row)
+    return tuple(
+        display_value(column, row.get(column.key)) if column.key in shown else None
+        for column in group.columns
+    )
+
+
+def total_text(group: RepeatingGroupDefinition, total: Any, amount: Decimal) -> str:
+    """A group's computed total: pounds and pence for a money column, a count for whole numbers."""
+    if group.total_is_money(total):
+        return f"£{amount:,.2f}"
+    return str(int(amount))
+
+
+# --------------------------------------------------------------------------------------------
+# The section page
+# --------------------------------------------------------------------------------------------
+
+
+def condition_data(condition: Condition) -> dict[str, Any]:
+    """A condition as the JSON the page's script evaluates: the same shape as in the YAML."""
+    match condition:
+        case AllOf(conditions=parts):
+            return {"all": [condition_data(part) for part in parts]}
+        case AnyOf(conditions=parts):
+            return {"any": [condition_data(part) for part in parts]}
+        case Equals(field=key, value=value):
+            return {"field": key, "equals": _json_value(value)}
+        case IsOneOf(field=key, values=values):
+            return {"field": key, "in": list(values)}
+        case Includes(field=key, value=value):
+            return {"field": key, "includes": value}
+        case MoreThan(field=key, value=value):
+            return {"field": key, "more_than": _json_value(value)}
+        case Answered(field=key, answered=answered):
+            return {"field": key, "answered": answered}
+    raise TypeError(f"not a condition: {condition!r}")  # pragma: no cover
+
+
+def _json_value(value: bool | Decimal | str) -> bool | int | float | str:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral() else float(value)
+    return value
+
+
+def _compact_json(data: object) -> str:
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+
+
+@dataclass(frozen=True)
+class SectionPage:
+    """What a section page's fields need beyond their own definitions: the section's fields by
+    key (for the words of conditions and calculations) and the answers on the page so far."""
+
+    fields_by_key: Mapping[str, FieldDefinition]
+    values: Mapping[str, object]
+
+    def shown_if_json(self, definition: FieldDefinition) -> str:
+        """The field's shown_if as JSON for its wrapper's data attribute ("" when it has none)."""
+        condition = definition.shown_if
+        return _compact_json(condition_data(condition)) if condition is not None else ""
+
+    def only_if_hint(
+        self, definition: FieldDefinition, columns: Iterable[FieldDefinition] | None = None
+    ) -> str:
+        """ "Answer this only if ...", for people whose browser does not hide the question.
+        ``columns`` are the sibling columns when the field is a column of a repeating group."""
+        condition = definition.shown_if
+        if condition is None:
+            return ""
+        fields = (
+            {column.key: column for column in columns}
+            if columns is not None
+            else self.fields_by_key
+        )
+        return only_if_hint(condition, fields)
+
+    def calculated_text(self, definition: CalculatedDefinition) -> str:
+        """The figure for the answers on the page so far, or what it still needs."""
+        return definition.display(self.values, self.fields_by_key)
+
+    def calculated_json(self, definition: CalculatedDefinition) -> str:
+        """The calculation for the page's script, which works the figure out again as people
+        type: the same inputs, rounding and bands, and the words for a figure not worked out."""
+        calculation = definition.calculation
+        return _compact_json(
+            {
+                "calculation": "percentage",
+                "numerator": list(calculation.numerator),
+                "denominator": calculation.denominator,
+                "decimal_places": calculation.decimal_places,
+                "bands": [
+                    {"at_least": _json_value(band.at_least), "label": band.label}
+                    for band in calculation.bands
+                ],
+                "otherwise": calculation.otherwise,
+                "not_worked_out": calculation.not_worked_out(self.fields_by_key),
+            }
+        )
+
+
+def section_page(form: Any) -> SectionPage:
+    """The helper for a bound section form (its class carries the section definition)."""
+    section: SectionDefinition = form.section
+    return SectionPage(fields_by_key=section.fields_by_key, values=form.data)
+
+
+def total_rows(section: SectionDefinition, answers: Mapping[str, object]) -> list[tuple[str, str]]:
+    """Each computed total of the section's groups, labelled, as people read it."""
+    amounts = computed_totals(section, answers)
+    return [
+        (total.label, total_text(group, total, amounts[total.key]))
+        for group in section.fields
+        if isinstance(group, RepeatingGroupDefinition)
+        for total in group.computed_totals
+        if total.key in amounts
+    ]
+
+
+def register_template_helpers(app: Flask) -> None:
+    """Make the section page helpers available to every template, the fields' macros too."""
+    app.jinja_env.globals.setdefault("section_page", section_page)
+    app.jinja_env.globals.setdefault("section_total_rows", total_rows)
+
+
+def _register_before_rendering(sender: Flask, **_extra: object) -> None:
+    # The section templates import their macros without context, so the helpers must be
+    # template globals; registering them on the first rendering of each app needs nothing of
+    # the app factory.
+    register_template_helpers(sender)
+
+
+before_render_template.connect(_register_before_rendering)

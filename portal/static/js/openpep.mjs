@@ -236,3 +236,187 @@ document.body.addEventListener("htmx:afterRequest", (event) => {
 
 const firstSettings = timeoutSettings();
 if (firstSettings) scheduleWarning(Number(firstSettings.holder.dataset.secondsLeft));
+
+// Questions asked only under a condition, and figures worked out from other answers.
+//
+// A conditional question sits in a wrapper carrying its condition as JSON
+// (data-openpep-shown-if, the same shape as in the form's YAML: field plus equals, in,
+// includes, more_than or answered; or all/any of such). While the condition is false the
+// wrapper is hidden, as GOV.UK's conditionally revealed questions are; it stays in the page and
+// the server discards whatever it holds when the section is saved. Without this script every
+// question is shown, each conditional one with a hint saying when to answer it. A calculated
+// figure (data-openpep-calculated) is worked out again as people type, exactly as the server
+// works it out (forms/calculations.py): the same rounding, bands and words.
+const CONDITIONAL = "[data-openpep-shown-if]";
+const CALCULATED = "[data-openpep-calculated]";
+const ONLY_IF_HINT = ".openpep-conditional__hint";
+const NUMBER = /^-?[0-9]+(\.[0-9]+)?$/;
+
+function readJson(text) {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
+
+// The answer held by the inputs named `name`: a string (a choice, a yes/no's "yes" or "no",
+// text, a number as typed), a list of ticked values, or undefined when unanswered. A question
+// hidden by its own condition counts as unanswered, as it does on the server.
+function answerOf(scope, name) {
+  const inputs = Array.from(scope.querySelectorAll(`[name="${CSS.escape(name)}"]`)).filter(
+    (input) => !input.disabled && input.type !== "hidden",
+  );
+  if (inputs.length === 0 || inputs[0].closest(`${CONDITIONAL}[hidden]`)) return undefined;
+  const first = inputs[0];
+  if (first.type === "radio") {
+    const checked = inputs.find((input) => input.checked);
+    return checked ? checked.value : undefined;
+  }
+  if (first.type === "checkbox") {
+    const ticked = inputs.filter((input) => input.checked && input.value).map((input) => input.value);
+    return ticked.length ? ticked : undefined;
+  }
+  // A date's three boxes share one name: any of them typed in counts as an answer.
+  const typed = inputs.map((input) => input.value.trim()).filter((value) => value !== "");
+  return typed.length ? typed.join(" ") : undefined;
+}
+
+// A typed number as [digits, decimal places] (exact, so rounding matches the server's), or null.
+function exactNumber(answer) {
+  if (typeof answer !== "string") return null;
+  const text = answer.replace(/[\s,£%]/g, "");
+  if (!NUMBER.test(text)) return null;
+  const [whole, fraction = ""] = text.split(".");
+  return [BigInt(whole + fraction), fraction.length];
+}
+
+function numberOf(answer) {
+  const exact = exactNumber(answer);
+  return exact === null ? null : Number(exact[0]) / 10 ** exact[1];
+}
+
+function conditionHolds(condition, answer) {
+  if (!condition || typeof condition !== "object") return true;
+  if (Array.isArray(condition.all)) return condition.all.every((part) => conditionHolds(part, answer));
+  if (Array.isArray(condition.any)) return condition.any.some((part) => conditionHolds(part, answer));
+  const value = answer(condition.field);
+  const answered = value !== undefined;
+  if ("answered" in condition) return answered === condition.answered;
+  if (!answered) return false;
+  if ("equals" in condition) {
+    const wanted = condition.equals;
+    if (typeof wanted === "boolean") return value === (wanted ? "yes" : "no");
+    if (typeof wanted === "number") return numberOf(value) === wanted;
+    return typeof value === "string" && value === String(wanted);
+  }
+  if ("in" in condition) return typeof value === "string" && condition.in.includes(value);
+  if ("includes" in condition) return Array.isArray(value) && value.includes(condition.includes);
+  if ("more_than" in condition) {
+    const number = numberOf(value);
+    return number !== null && number > condition.more_than;
+  }
+  return true;
+}
+
+function controllingFields(condition) {
+  if (!condition || typeof condition !== "object") return [];
+  const parts = condition.all || condition.any;
+  if (Array.isArray(parts)) return parts.flatMap(controllingFields);
+  return condition.field ? [condition.field] : [];
+}
+
+function answerReader(element) {
+  const scope = element.closest("form") || document;
+  const prefix = element.dataset.openpepNamePrefix || "";
+  return (key) => answerOf(scope, prefix + key);
+}
+
+// Wrappers are in the order the questions are declared and conditions refer only to earlier
+// questions, so one pass settles everything, a question hidden by a hidden one included.
+function updateConditionalQuestions(root) {
+  for (const wrapper of root.querySelectorAll(CONDITIONAL)) {
+    const shown = conditionHolds(readJson(wrapper.dataset.openpepShownIf), answerReader(wrapper));
+    if (wrapper.hidden === shown) wrapper.hidden = !shown;
+  }
+}
+
+// "12.5" for 1 session in 8 at 1 decimal place: rounded half up, as the server rounds.
+function percentageText(parts, whole, decimalPlaces) {
+  const scale = Math.max(whole[1], ...parts.map((part) => part[1]));
+  const atScale = ([digits, places]) => digits * 10n ** BigInt(scale - places);
+  const total = parts.reduce((sum, part) => sum + atScale(part), 0n);
+  const denominator = atScale(whole);
+  const numerator = total * 100n * 10n ** BigInt(decimalPlaces);
+  const negative = numerator < 0n;
+  const size = negative ? -numerator : numerator;
+  let rounded = size / denominator;
+  if (2n * (size % denominator) >= denominator) rounded += 1n;
+  let digits = rounded.toString();
+  if (decimalPlaces > 0) {
+    digits = digits.padStart(decimalPlaces + 1, "0");
+    digits = `${digits.slice(0, -decimalPlaces)}.${digits.slice(-decimalPlaces)}`;
+  }
+  return negative && rounded !== 0n ? `-${digits}` : digits;
+}
+
+function calculatedText(calculation, answer) {
+  const parts = calculation.numerator.map((key) => exactNumber(answer(key)));
+  const whole = exactNumber(answer(calculation.denominator));
+  if (whole === null || whole[0] <= 0n || parts.some((part) => part === null)) {
+    return calculation.not_worked_out;
+  }
+  const percentage = percentageText(parts, whole, calculation.decimal_places);
+  const band = calculation.bands.find((each) => Number(percentage) >= each.at_least);
+  const label = band ? band.label : calculation.otherwise;
+  return label ? `${percentage}% - ${label}` : `${percentage}%`;
+}
+
+function updateCalculatedFigures(root) {
+  for (const figure of root.querySelectorAll(CALCULATED)) {
+    const calculation = readJson(figure.dataset.openpepCalculated);
+    const text = figure.querySelector("[data-openpep-calculated-text]");
+    if (!calculation || !text) continue;
+    const worked = calculatedText(calculation, answerReader(figure));
+    if (text.textContent !== worked) text.textContent = worked;
+  }
+}
+
+// The controlling radios and checkboxes say which questions they show or hide (aria-controls),
+// as GOV.UK's conditionally revealing radios do.
+function linkControls(root) {
+  for (const wrapper of root.querySelectorAll(CONDITIONAL)) {
+    const scope = wrapper.closest("form") || document;
+    const prefix = wrapper.dataset.openpepNamePrefix || "";
+    for (const key of controllingFields(readJson(wrapper.dataset.openpepShownIf))) {
+      for (const input of scope.querySelectorAll(`[name="${CSS.escape(prefix + key)}"]`)) {
+        if (input.type !== "radio" && input.type !== "checkbox") continue;
+        const controls = new Set((input.getAttribute("aria-controls") || "").split(" ").filter(Boolean));
+        controls.add(wrapper.id);
+        input.setAttribute("aria-controls", Array.from(controls).join(" "));
+      }
+    }
+  }
+}
+
+function enhanceConditionsAndFigures(root) {
+  if (!root.querySelector(`${CONDITIONAL}, ${CALCULATED}`)) return;
+  for (const hint of root.querySelectorAll(ONLY_IF_HINT)) hint.hidden = true;
+  linkControls(root);
+  updateConditionalQuestions(root);
+  updateCalculatedFigures(root);
+}
+
+function answersChanged(event) {
+  const form = event.target instanceof Element ? event.target.closest("form") : null;
+  if (!form || !form.querySelector(`${CONDITIONAL}, ${CALCULATED}`)) return;
+  updateConditionalQuestions(form);
+  updateCalculatedFigures(form);
+}
+
+document.body.addEventListener("input", answersChanged);
+document.body.addEventListener("change", answersChanged);
+document.body.addEventListener("htmx:afterSettle", (event) => {
+  if (event.detail?.elt instanceof Element) enhanceConditionsAndFigures(event.detail.elt);
+});
+enhanceConditionsAndFigures(document);
