@@ -318,8 +318,20 @@ def test_the_word_record_leaves_out_questions_not_asked_and_lists_the_figures(
 
 
 def test_a_total_of_whole_numbers_is_a_count_and_a_total_of_money_is_in_pounds(
-    attendance: SectionDefinition, next_versions: dict[str, FormDefinition]
+    app: Flask,
+    attendance: SectionDefinition,
+    next_versions: dict[str, FormDefinition],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    page = words(section_page(app, attendance, SUSPENDED))
+    assert "Sessions lost to suspension this school year 14" in page
+    assert "£14" not in page
+    record = word_record(
+        next_versions["school_age"], {"attendance_exclusions": SUSPENDED}, monkeypatch
+    )
+    assert "Sessions lost to suspension this school year: 14" in record
+    assert "£14.00" not in "\n".join(record)
+
     suspensions = attendance.fields_by_key["suspensions"]
     (sessions,) = suspensions.computed_totals
     assert total_text(suspensions, sessions, Decimal("14.00")) == "14"
