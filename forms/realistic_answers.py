@@ -2122,6 +2122,13 @@ def realistic_voice_answers(
 # --------------------------------------------------------------------------------------------
 
 
+def _term_began(on: date) -> date:
+    """The first day of the term ``on`` falls in (or of the holiday after it): never after
+    ``on``, unlike :func:`_term_start`, which early April and early September run ahead of."""
+    starts = (date(on.year, 9, 3), date(on.year, 4, 15), date(on.year, 1, 5))
+    return next((start for start in starts if start <= on), date(on.year - 1, 9, 3))
+
+
 def _asks(pep: _Pep, key: str) -> bool:
     """Whether the section being written has the question ``key`` (a later version's), or
     for "version N", whether the form is version N or later."""
@@ -2598,12 +2605,19 @@ _FULL_TERM_DAYS = {"autumn": 70, "spring": 60}
 
 
 def _sessions_in_year_before_this_term(on: date) -> int:
-    if on.month >= 9:
+    began = _term_began(on)
+    if began.month == 9:
         return 0
     days = _FULL_TERM_DAYS["autumn"]
-    if on.month >= 4:
+    if began.month == 4:
         days += _FULL_TERM_DAYS["spring"]
     return days * 2
+
+
+def _sessions_possible_term(pep: _Pep) -> int:
+    """Two sessions a school day this term so far (at least 15 days, at most 65)."""
+    school_days = (pep.meeting_date - _term_began(pep.meeting_date)).days * 5 // 7
+    return 2 * max(15, min(65, school_days))
 
 
 def _split_absences(
@@ -2624,7 +2638,7 @@ def _suspension_rows(pep: _Pep) -> list[dict[str, Any]]:
     if "suspensions" in pep.facts:
         return pep.facts["suspensions"]
     rng = _v3_rng(pep, "suspensions")
-    term_start = _term_start(pep.meeting_date)
+    term_start = _term_began(pep.meeting_date)
     last_day = min(pep.meeting_date, pep.valid_on) - timedelta(days=1)
     span = max(0, (last_day - term_start).days)
     days = sorted(rng.sample(range(span + 1), min(span + 1, rng.randint(1, 2))))
@@ -2664,7 +2678,7 @@ def _asylum_appointments(pep: _Pep) -> list[dict[str, Any]]:
     for kind, days, missed in appointments[: rng.randint(2, 3)]:
         day = pep.meeting_date - timedelta(days=days)
         day -= timedelta(days=max(0, day.weekday() - 4))  # a weekday
-        if day >= _term_start(pep.meeting_date):
+        if day >= _term_began(pep.meeting_date):
             rows.append(
                 {
                     "appointment_type": kind,
@@ -2693,7 +2707,7 @@ def _attendance_sessions(pep: _Pep, possible_term: int) -> dict[str, int]:
     attended, authorised, unauthorised = _split_absences(rng, possible_term, band, explained)
     earlier = _sessions_in_year_before_this_term(pep.meeting_date)
     if pep.phase is Phase.EARLY_YEARS:
-        earlier = earlier * possible_term // max(1, _sessions_possible(pep))
+        earlier = earlier * possible_term // _sessions_possible_term(pep)
     before = _split_absences(rng, earlier, band)
     sessions = {
         "sessions_possible_term": possible_term,
@@ -2793,7 +2807,7 @@ def _suspension_answers(pep: _Pep) -> dict[str, Any]:
 
 
 def _attendance_exclusions_v3(pep: _Pep) -> dict[str, Any]:
-    sessions = _attendance_sessions(pep, _sessions_possible(pep))
+    sessions = _attendance_sessions(pep, _sessions_possible_term(pep))
     return {
         **sessions,
         "attendance_support": _attendance_words(pep, sessions, place="school"),
@@ -2804,7 +2818,7 @@ def _attendance_exclusions_v3(pep: _Pep) -> dict[str, Any]:
 def _post_16_attendance_v3(pep: _Pep) -> dict[str, Any]:
     if pep.story.neet:
         return {"attendance_recorded": False, **_suspension_answers(pep)}
-    sessions = _attendance_sessions(pep, _sessions_possible(pep))
+    sessions = _attendance_sessions(pep, _sessions_possible_term(pep))
     answers: dict[str, Any] = {"attendance_recorded": True, **sessions}
     if _absence_rate(sessions) >= 5:
         answers["attendance_concerns"] = _attendance_words(pep, sessions, place="college")
@@ -3133,8 +3147,11 @@ def _early_years_setting_v3(pep: _Pep) -> dict[str, Any]:
             ),
         }
     facts = _early_years_setting_facts(pep)
-    start_of_term = max(_term_start(pep.meeting_date), date.fromisoformat(facts["date_started"]))
-    weeks = max(3, (pep.meeting_date - start_of_term).days // 7)
+    start_of_term = max(_term_began(pep.meeting_date), date.fromisoformat(facts["date_started"]))
+    # Weeks of this term so far, holidays left out (as the school's sessions leave them out).
+    weeks = max(
+        3, min(_sessions_possible_term(pep) // 10, (pep.meeting_date - start_of_term).days // 7)
+    )
     # A booked session is a morning or an afternoon, of about three hours.
     per_week = min(10, max(1, facts["hours_attended"] // 3))
     sessions = _attendance_sessions(pep, min(200, per_week * weeks))
