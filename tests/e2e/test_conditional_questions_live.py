@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from devtools.oidc_provider import OidcProvider
 from forms.schema import DEFAULT_DIRECTORY
@@ -142,3 +142,29 @@ def test_questions_are_revealed_and_the_absence_rate_worked_out_as_answers_chang
     )
     expect(page.locator("#suspensions-conditional")).to_be_visible()
     assert_accessible(page)
+
+
+def test_without_javascript_every_question_is_shown_with_when_to_answer_it(
+    next_versions_server: LiveServer, browser: Browser
+) -> None:
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    sign_in_through_provider(page, next_versions_server.url, DT_EMAIL, check_accessibility=False)
+    open_harrys_attendance(page, next_versions_server)
+
+    expect(page.locator("#suspensions-conditional")).to_be_visible()
+    expect(page.locator("#suspensions-only-if")).to_have_text(
+        'Answer this only if "Has the child been suspended this school year?" is "Yes"'
+    )
+    expect(page.locator("#suspensions-0-length_sessions")).to_be_visible()
+    expect(page.locator("#absence_rate_term")).to_have_text(NOT_WORKED_OUT)
+
+    # The figure is worked out by the server once the sessions are saved.
+    page.get_by_label("Sessions possible this term").fill("80")
+    page.get_by_label("Authorised absences this term (sessions)", exact=True).fill("6")
+    page.get_by_label("Unauthorised absences this term (sessions)", exact=True).fill("4")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator("#absence_rate_term")).to_have_text(
+        "12.5% - Persistent absence (10% or more of sessions missed)"
+    )
+    context.close()
