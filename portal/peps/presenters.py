@@ -32,6 +32,7 @@ from forms.field_types.calculated import CalculatedDefinition
 from forms.fields import format_date_for_people, format_money, format_percentage
 from forms.schema import (
     ChoiceDefinition,
+    ComputedTotal,
     FactDefinition,
     FieldDefinition,
     PercentageDefinition,
@@ -142,7 +143,7 @@ def shown_cells(group: RepeatingGroupDefinition, row: Mapping[str, Any]) -> tupl
     )
 
 
-def total_text(group: RepeatingGroupDefinition, total: Any, amount: Decimal) -> str:
+def total_text(group: RepeatingGroupDefinition, total: ComputedTotal, amount: Decimal) -> str:
     """A group's computed total: pounds and pence for a money column, a count for whole numbers."""
     if group.total_is_money(total):
         return f"£{amount:,.2f}"

@@ -131,6 +131,13 @@ def test_questions_are_revealed_and_the_absence_rate_worked_out_as_answers_chang
     expect(rate).to_have_text("2.5% - Not persistently absent")
     page.get_by_label("Sessions possible this term").fill("0")
     expect(rate).to_have_text(NOT_WORKED_OUT)
+    # Rounded half up, as the server rounds: 1 session in 16 is 6.25%, shown as 6.3%.
+    page.get_by_label("Sessions possible this term").fill("16")
+    page.get_by_label("Authorised absences this term (sessions)", exact=True).fill("1")
+    page.get_by_label("Unauthorised absences this term (sessions)", exact=True).fill("0")
+    expect(rate).to_have_text("6.3% - Not persistently absent")
+    page.get_by_label("Authorised absences this term (sessions)", exact=True).fill("6")
+    page.get_by_label("Unauthorised absences this term (sessions)", exact=True).fill("4")
     page.get_by_label("Sessions possible this term").fill("80")
     expect(rate).to_have_text("12.5% - Persistent absence (10% or more of sessions missed)")
     assert_accessible(page)
