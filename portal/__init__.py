@@ -17,6 +17,7 @@ from portal.auth.providers import register_providers
 from portal.config import settings_from_environment
 from portal.extensions import csrf, db, htmx
 from portal.form_registry import form_registry
+from portal.peps.presenters import register_template_helpers as register_section_helpers
 from portal.presentation import register_template_helpers
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -101,6 +102,7 @@ def _configure_templates(app: Flask) -> None:
     app.jinja_env.lstrip_blocks = True
     WTFormsHelpers(app)
     register_template_helpers(app)
+    register_section_helpers(app)
 
     @app.context_processor
     def branding() -> dict[str, Any]:

@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from flask import Flask, before_render_template
+from flask import Flask
 
 from forms.answers import AnswerFormatError, computed_totals, decode_answer, stored_rows
 from forms.conditions import (
@@ -259,13 +259,3 @@ def register_template_helpers(app: Flask) -> None:
     """Make the section page helpers available to every template, the fields' macros too."""
     app.jinja_env.globals.setdefault("section_page", section_page)
     app.jinja_env.globals.setdefault("section_total_rows", total_rows)
-
-
-def _register_before_rendering(sender: Flask, **_extra: object) -> None:
-    # The section templates import their macros without context, so the helpers must be
-    # template globals; registering them on the first rendering of each app needs nothing of
-    # the app factory.
-    register_template_helpers(sender)
-
-
-before_render_template.connect(_register_before_rendering)
