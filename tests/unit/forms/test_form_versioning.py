@@ -59,9 +59,12 @@ def test_iteration_is_by_key_then_version(registry):
         ("child_voice", 2),
         ("early_years", 1),
         ("early_years", 2),
+        ("early_years", 3),
         ("post_16", 1),
         ("post_16", 2),
+        ("post_16", 3),
         ("school_age", 1),
         ("school_age", 2),
+        ("school_age", 3),
     ]
-    assert len(registry) == 8
+    assert len(registry) == 11
