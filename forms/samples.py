@@ -1,11 +1,34 @@
 """Valid, complete example answers for any section: for tests over every definition, and for
 demo data that always matches the current forms."""
 
+from collections.abc import Callable, Mapping
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from forms.answers import SectionAnswers, voice_answers
+from forms.answers import SectionAnswers, encode_answer, voice_answers, without_hidden_answers
+from forms.checks import (
+    Check,
+    ColumnTotalNotMoreThan,
+    NotBefore,
+    NotMoreThan,
+    SumEquals,
+    SumNotMoreThan,
+    section_failures,
+)
+from forms.conditions import (
+    NUMBER_TYPES,
+    AllOf,
+    Answered,
+    AnyOf,
+    Condition,
+    Equals,
+    Includes,
+    IsOneOf,
+    MoreThan,
+    answer_date,
+    answer_number,
+)
 from forms.fields import format_money, format_percentage
 from forms.schema import (
     CheckboxesDefinition,
@@ -25,6 +48,7 @@ from forms.schema import (
 )
 
 SAMPLE_ROWS = 2
+SAMPLE_TICKS = 2
 
 
 def _sample_text(definition: ShortTextDefinition | LongTextDefinition, row: int) -> str:
@@ -47,6 +71,13 @@ def _sample_money(definition: MoneyDefinition) -> Decimal:
     return max(amount, definition.min_value)
 
 
+def _most_ticks(definition: CheckboxesDefinition) -> int:
+    """Two ticks, or fewer when ``max_selected`` allows fewer."""
+    if definition.max_selected is None:
+        return SAMPLE_TICKS
+    return min(SAMPLE_TICKS, definition.max_selected)
+
+
 def sample_value(definition: FieldDefinition, *, today: date, row: int = 0) -> Any:
     """A stored value that meets every rule of ``definition`` (None for facts)."""
     match definition:
@@ -67,7 +98,7 @@ def sample_value(definition: FieldDefinition, *, today: date, row: int = 0) -> A
         case YesNoDefinition():
             return True
         case CheckboxesDefinition():
-            return list(definition.option_values[:2])
+            return list(definition.option_values[: _most_ticks(definition)])
         case ChoiceDefinition():
             return definition.option_values[row % len(definition.options)]
         case RepeatingGroupDefinition():
@@ -93,4 +124,282 @@ def sample_answers(
     answers: SectionAnswers = {}
     for definition in section.answer_fields:
         answers[definition.key] = sample_value(definition, today=today)
-    return answers
+    if not has_rules_across_fields(section):
+        # Sections without conditions or checks keep exactly the answers they always had:
+        # records and pages made from them for earlier form versions must not change.
+        return answers
+    return _meeting_rules_across_fields(section, answers, today=today)
+
+
+# --------------------------------------------------------------------------------------------
+# Sections with rules across fields (conditions and checks)
+# --------------------------------------------------------------------------------------------
+
+# A candidate answer that means "leave the question unanswered".
+_UNANSWERED = object()
+# Fixing one check can break another that was met (lowering a part breaks a sum): a few rounds
+# settle every shipped section, and a section that cannot be settled keeps its failing answers
+# for the tests over every definition to point out.
+_ROUNDS = 5
+
+
+def has_rules_across_fields(section: SectionDefinition) -> bool:
+    """Whether a question of ``section`` is shown or required on a condition, or the section
+    checks its answers against one another."""
+    if section.checks:
+        return True
+    for definition in section.answer_fields:
+        if definition.is_conditional:
+            return True
+        if isinstance(definition, RepeatingGroupDefinition) and any(
+            column.is_conditional for column in definition.columns
+        ):
+            return True
+    return False
+
+
+def _meeting_rules_across_fields(
+    section: SectionDefinition, answers: SectionAnswers, *, today: date
+) -> SectionAnswers:
+    """``answers`` changed to show as many questions as the conditions allow, without answers to
+    the questions left hidden, and with numbers and dates that pass the section's checks."""
+    fields = section.fields_by_key
+    shown_answers = _showing_most(
+        section.answer_fields, dict(answers), lambda values: section.shown_keys(values), today
+    )
+    for definition in section.answer_fields:
+        rows = shown_answers.get(definition.key)
+        if isinstance(definition, RepeatingGroupDefinition) and isinstance(rows, list) and rows:
+            # The first row shows every column it can; the others keep their varied choices.
+            rows[0] = _showing_most(
+                definition.columns, dict(rows[0]), definition.shown_columns, today
+            )
+    kept: SectionAnswers = dict(without_hidden_answers(section, shown_answers))
+    for _round in range(_ROUNDS):
+        failing = section_failures(section.checks, kept, section.shown_keys(kept))
+        if not failing:
+            break
+        for check in section.checks:
+            if check.failure(kept, section.shown_keys(kept)):
+                _meet_check(check, kept, fields, today)
+        kept = dict(without_hidden_answers(section, kept))
+    return kept
+
+
+# Conditions: answer the controlling questions so the most questions are shown
+# --------------------------------------------------------------------------------------------
+
+
+def _leaves(condition: Condition) -> list[Condition]:
+    if isinstance(condition, AllOf | AnyOf):
+        return [leaf for part in condition.conditions for leaf in _leaves(part)]
+    return [condition]
+
+
+def _showing_most(
+    definitions: tuple[FieldDefinition, ...],
+    values: dict[str, Any],
+    shown: Callable[[Mapping[str, object]], set[str] | frozenset[str]],
+    today: date,
+) -> dict[str, Any]:
+    """``values`` with each controlling question answered, in the order of the page, the way
+    that shows the most questions (the sample answer is kept when it shows as many)."""
+    by_key = {definition.key: definition for definition in definitions}
+    leaves = [
+        leaf
+        for definition in definitions
+        if definition.shown_if is not None
+        for leaf in _leaves(definition.shown_if)
+    ]
+    controllers = [key for key in by_key if any(key in leaf.referenced_fields for leaf in leaves)]
+    for key in controllers:
+        best_count = len(shown(values))
+        for leaf in leaves:
+            if key not in leaf.referenced_fields:
+                continue
+            candidate = _meeting(leaf, by_key[key], values.get(key), today)
+            if candidate is None:
+                continue
+            trial = dict(values)
+            if candidate is _UNANSWERED:
+                trial.pop(key, None)
+            else:
+                trial[key] = candidate
+            count = len(shown(trial))
+            if count > best_count:
+                values, best_count = trial, count
+    return values
+
+
+def _meeting(leaf: Condition, definition: FieldDefinition, current: object, today: date) -> Any:
+    """An answer to ``definition`` for which ``leaf`` holds, None when there is no valid one."""
+    match leaf:
+        case Equals(value=bool() as wanted):
+            return wanted if isinstance(definition, YesNoDefinition) else None
+        case Equals(value=Decimal() as wanted):
+            return _stored_if_valid(definition, wanted, today)
+        case Equals(value=str() as wanted):
+            return wanted if _is_valid(definition, wanted, today) else None
+        case IsOneOf(values=wanted):
+            return wanted[0] if wanted else None
+        case Includes(value=wanted):
+            if not isinstance(definition, CheckboxesDefinition):
+                return None
+            ticks = list(current) if isinstance(current, list) else []
+            if wanted not in ticks:
+                # The wanted tick goes first so that trimming to max_selected keeps it.
+                ticks = [wanted, *ticks]
+            if definition.max_selected is not None:
+                ticks = ticks[: definition.max_selected]
+            return [value for value in definition.option_values if value in ticks]
+        case MoreThan(value=limit):
+            return _stored_if_valid(definition, limit + 1, today)
+        case Answered(answered=True):
+            return sample_value(definition, today=today)
+        case Answered(answered=False):
+            required = definition.required or definition.required_if is not None
+            return None if required else _UNANSWERED
+    return None
+
+
+def _typed_number(definition: FieldDefinition, number: Decimal) -> object:
+    if isinstance(definition, WholeNumberDefinition):
+        return int(number) if number == number.to_integral_value() else number
+    if isinstance(definition, MoneyDefinition):
+        return number.quantize(Decimal("0.01"))
+    return number
+
+
+def _is_valid(definition: FieldDefinition, typed: object, today: date) -> bool:
+    return definition.answer_problem(typed, today=today) is None
+
+
+def _stored_if_valid(definition: FieldDefinition, number: Decimal, today: date) -> Any:
+    """``number`` as ``definition`` stores it, None when the field would refuse it."""
+    if definition.field_type not in NUMBER_TYPES:
+        return None
+    typed = _typed_number(definition, number)
+    if not _is_valid(definition, typed, today):
+        return None
+    return encode_answer(definition, typed)
+
+
+# Checks: change the numbers and dates a failing check names until it passes
+# --------------------------------------------------------------------------------------------
+
+
+def _lowest(definition: FieldDefinition) -> Decimal:
+    """The smallest sample number for a field: its minimum, and never below nothing."""
+    minimum = getattr(definition, "min_value", None)
+    return Decimal(minimum) if minimum is not None and minimum > 0 else Decimal(0)
+
+
+def _number(answers: Mapping[str, object], key: str) -> Decimal:
+    return answer_number(answers.get(key)) or Decimal(0)
+
+
+def _set_number(
+    answers: SectionAnswers,
+    fields: Mapping[str, FieldDefinition],
+    key: str,
+    number: Decimal,
+    today: date,
+) -> bool:
+    """Store ``number`` for ``key`` if the field accepts it; whether it did."""
+    stored = _stored_if_valid(fields[key], number, today)
+    if stored is None:
+        return False
+    answers[key] = stored
+    return True
+
+
+def _fit_parts(
+    answers: SectionAnswers,
+    fields: Mapping[str, FieldDefinition],
+    parts: tuple[str, ...],
+    total: Decimal,
+    today: date,
+    *,
+    exactly: bool,
+) -> None:
+    """Make ``parts`` add up to ``total`` (or no more than it): the first part takes up the
+    difference; when it cannot, the other parts go down to their lowest first."""
+    rest = parts[1:]
+    rest_sum = sum((_number(answers, key) for key in rest), Decimal(0))
+    first = total - rest_sum
+    if not exactly:
+        first = min(first, _number(answers, parts[0]))
+    if _set_number(answers, fields, parts[0], first, today):
+        return
+    for key in rest:
+        _set_number(answers, fields, key, _lowest(fields[key]), today)
+    rest_sum = sum((_number(answers, key) for key in rest), Decimal(0))
+    first = total - rest_sum
+    if not exactly:
+        first = min(first, _lowest(fields[parts[0]]))
+    _set_number(answers, fields, parts[0], first, today)
+
+
+def _meet_check(
+    check: Check, answers: SectionAnswers, fields: Mapping[str, FieldDefinition], today: date
+) -> None:
+    match check:
+        case SumEquals(fields=parts, equals=str() as total_key):
+            total = sum((_number(answers, key) for key in parts), Decimal(0))
+            if not _set_number(answers, fields, total_key, total, today):
+                _fit_parts(answers, fields, parts, _number(answers, total_key), today, exactly=True)
+        case SumEquals(fields=parts, equals=Decimal() as total):
+            _fit_parts(answers, fields, parts, total, today, exactly=True)
+        case NotMoreThan(field=key, than=str() as limit_key):
+            if not _set_number(answers, fields, key, _number(answers, limit_key), today):
+                _set_number(answers, fields, limit_key, _number(answers, key), today)
+        case NotMoreThan(field=key, than=Decimal() as limit):
+            _set_number(answers, fields, key, limit, today)
+        case SumNotMoreThan(fields=parts, than=than):
+            limit = _number(answers, than) if isinstance(than, str) else than
+            _fit_parts(answers, fields, parts, limit, today, exactly=False)
+        case ColumnTotalNotMoreThan():
+            _meet_column_total(check, answers, fields, today)
+        case NotBefore(field=key, than=earliest_key):
+            _order_dates(answers, fields, key, earliest_key, today)
+
+
+def _meet_column_total(
+    check: ColumnTotalNotMoreThan,
+    answers: SectionAnswers,
+    fields: Mapping[str, FieldDefinition],
+    today: date,
+) -> None:
+    """Smaller cells: each row's share of the limit, or the column's lowest."""
+    group = fields[check.group]
+    rows = answers.get(check.group)
+    if not isinstance(group, RepeatingGroupDefinition) or not isinstance(rows, list) or not rows:
+        return
+    column = group.column(check.column)
+    limit = _number(answers, check.than) if isinstance(check.than, str) else check.than
+    share = max(_lowest(column), (limit / len(rows)).to_integral_value(rounding="ROUND_FLOOR"))
+    stored = _stored_if_valid(column, share, today)
+    if stored is None:
+        stored = _stored_if_valid(column, _lowest(column), today)
+    if stored is None:
+        return
+    answers[check.group] = [
+        {**row, check.column: stored} if check.column in row else row for row in rows
+    ]
+
+
+def _order_dates(
+    answers: SectionAnswers,
+    fields: Mapping[str, FieldDefinition],
+    key: str,
+    earliest_key: str,
+    today: date,
+) -> None:
+    """The later date moved to the earlier one's day, or else the earlier one to the later's."""
+    day, earliest = answer_date(answers.get(key)), answer_date(answers.get(earliest_key))
+    if day is None or earliest is None:
+        return
+    if _is_valid(fields[key], earliest, today):
+        answers[key] = earliest.isoformat()
+    elif _is_valid(fields[earliest_key], day, today):
+        answers[earliest_key] = day.isoformat()
