@@ -163,7 +163,6 @@ def _meeting_rules_across_fields(
 ) -> SectionAnswers:
     """``answers`` changed to show as many questions as the conditions allow, without answers to
     the questions left hidden, and with numbers and dates that pass the section's checks."""
-    fields = section.fields_by_key
     shown_answers = _showing_most(
         section.answer_fields, dict(answers), lambda values: section.shown_keys(values), today
     )
@@ -181,7 +180,7 @@ def _meeting_rules_across_fields(
             break
         for check in section.checks:
             if check.failure(kept, section.shown_keys(kept)):
-                _meet_check(check, kept, fields, today)
+                kept = _meet_check(section, check, kept, today)
         kept = dict(without_hidden_answers(section, kept))
     return kept
 
@@ -298,83 +297,99 @@ def _number(answers: Mapping[str, object], key: str) -> Decimal:
     return answer_number(answers.get(key)) or Decimal(0)
 
 
-def _set_number(
-    answers: SectionAnswers,
-    fields: Mapping[str, FieldDefinition],
-    key: str,
-    number: Decimal,
-    today: date,
-) -> bool:
-    """Store ``number`` for ``key`` if the field accepts it; whether it did."""
-    stored = _stored_if_valid(fields[key], number, today)
-    if stored is None:
-        return False
-    answers[key] = stored
-    return True
-
-
-def _fit_parts(
-    answers: SectionAnswers,
-    fields: Mapping[str, FieldDefinition],
-    parts: tuple[str, ...],
-    total: Decimal,
-    today: date,
-    *,
-    exactly: bool,
-) -> None:
-    """Make ``parts`` add up to ``total`` (or no more than it): the first part takes up the
-    difference; when it cannot, the other parts go down to their lowest first."""
-    rest = parts[1:]
-    rest_sum = sum((_number(answers, key) for key in rest), Decimal(0))
-    first = total - rest_sum
-    if not exactly:
-        first = min(first, _number(answers, parts[0]))
-    if _set_number(answers, fields, parts[0], first, today):
-        return
-    for key in rest:
-        _set_number(answers, fields, key, _lowest(fields[key]), today)
-    rest_sum = sum((_number(answers, key) for key in rest), Decimal(0))
-    first = total - rest_sum
-    if not exactly:
-        first = min(first, _lowest(fields[parts[0]]))
-    _set_number(answers, fields, parts[0], first, today)
+def _failure_count(section: SectionDefinition, answers: SectionAnswers) -> int:
+    return len(section_failures(section.checks, answers, section.shown_keys(answers)))
 
 
 def _meet_check(
+    section: SectionDefinition, check: Check, answers: SectionAnswers, today: date
+) -> SectionAnswers:
+    """``answers`` changed so ``check`` passes, the way that leaves the fewest checks failing
+    (the first way on a tie); unchanged when no valid change makes it pass."""
+    fields = section.fields_by_key
+    best, best_count = answers, _failure_count(section, answers)
+    for changes in _ways_to_meet(check, answers, fields, today):
+        trial = {**answers, **changes}
+        if check.failure(trial, section.shown_keys(trial)):
+            continue
+        count = _failure_count(section, trial)
+        if best is answers or count < best_count:
+            best, best_count = trial, count
+    return best
+
+
+def _ways_to_meet(
     check: Check, answers: SectionAnswers, fields: Mapping[str, FieldDefinition], today: date
-) -> None:
+) -> list[dict[str, Any]]:
+    """Changes (answers by key) that might make ``check`` pass, most natural first."""
+
+    def stored(key: str, number: Decimal) -> Any:
+        return _stored_if_valid(fields[key], number, today)
+
+    ways: list[dict[str, Any]] = []
+
+    def add(changes: dict[str, Any]) -> None:
+        if all(value is not None for value in changes.values()):
+            ways.append(changes)
+
     match check:
-        case SumEquals(fields=parts, equals=str() as total_key):
+        case SumEquals(fields=parts, equals=equals) | SumNotMoreThan(fields=parts, than=equals):
+            exactly = isinstance(check, SumEquals)
             total = sum((_number(answers, key) for key in parts), Decimal(0))
-            if not _set_number(answers, fields, total_key, total, today):
-                _fit_parts(answers, fields, parts, _number(answers, total_key), today, exactly=True)
-        case SumEquals(fields=parts, equals=Decimal() as total):
-            _fit_parts(answers, fields, parts, total, today, exactly=True)
-        case NotMoreThan(field=key, than=str() as limit_key):
-            if not _set_number(answers, fields, key, _number(answers, limit_key), today):
-                _set_number(answers, fields, limit_key, _number(answers, key), today)
-        case NotMoreThan(field=key, than=Decimal() as limit):
-            _set_number(answers, fields, key, limit, today)
-        case SumNotMoreThan(fields=parts, than=than):
+            if isinstance(equals, str):
+                # The whole made of its parts, when the whole may be that big.
+                add({equals: stored(equals, total)})
+                limit = _number(answers, equals)
+            else:
+                limit = equals
+            lowest = {key: stored(key, _lowest(fields[key])) for key in parts}
+            for key in parts:
+                # One part takes up the difference, the others as they are or at their lowest.
+                others = total - _number(answers, key)
+                share = limit - others
+                add({key: stored(key, share if exactly else min(share, _number(answers, key)))})
+                others_lowest = sum((_lowest(fields[other]) for other in parts if other != key), 0)
+                share = limit - others_lowest
+                if not exactly:
+                    share = min(share, _number(answers, key))
+                add({**lowest, key: stored(key, share)})
+        case NotMoreThan(field=key, than=than):
             limit = _number(answers, than) if isinstance(than, str) else than
-            _fit_parts(answers, fields, parts, limit, today, exactly=False)
+            add({key: stored(key, limit)})
+            if isinstance(than, str):
+                add({than: stored(than, _number(answers, key))})
+            add({key: stored(key, _lowest(fields[key]))})
         case ColumnTotalNotMoreThan():
-            _meet_column_total(check, answers, fields, today)
+            add(_smaller_rows(check, answers, fields, today))
         case NotBefore(field=key, than=earliest_key):
-            _order_dates(answers, fields, key, earliest_key, today)
+            day, earliest = answer_date(answers.get(key)), answer_date(answers.get(earliest_key))
+            if day is not None and earliest is not None:
+                add({key: _stored_date(fields[key], earliest, today)})
+                add({earliest_key: _stored_date(fields[earliest_key], day, today)})
+                add(
+                    {
+                        key: _stored_date(fields[key], today, today),
+                        earliest_key: _stored_date(fields[earliest_key], today, today),
+                    }
+                )
+    return ways
 
 
-def _meet_column_total(
+def _stored_date(definition: FieldDefinition, day: date, today: date) -> str | None:
+    return day.isoformat() if _is_valid(definition, day, today) else None
+
+
+def _smaller_rows(
     check: ColumnTotalNotMoreThan,
     answers: SectionAnswers,
     fields: Mapping[str, FieldDefinition],
     today: date,
-) -> None:
-    """Smaller cells: each row's share of the limit, or the column's lowest."""
+) -> dict[str, Any]:
+    """The group with each row's cell cut to its share of the limit (or the column's lowest)."""
     group = fields[check.group]
     rows = answers.get(check.group)
     if not isinstance(group, RepeatingGroupDefinition) or not isinstance(rows, list) or not rows:
-        return
+        return {}
     column = group.column(check.column)
     limit = _number(answers, check.than) if isinstance(check.than, str) else check.than
     share = max(_lowest(column), (limit / len(rows)).to_integral_value(rounding="ROUND_FLOOR"))
@@ -382,24 +397,7 @@ def _meet_column_total(
     if stored is None:
         stored = _stored_if_valid(column, _lowest(column), today)
     if stored is None:
-        return
-    answers[check.group] = [
-        {**row, check.column: stored} if check.column in row else row for row in rows
-    ]
-
-
-def _order_dates(
-    answers: SectionAnswers,
-    fields: Mapping[str, FieldDefinition],
-    key: str,
-    earliest_key: str,
-    today: date,
-) -> None:
-    """The later date moved to the earlier one's day, or else the earlier one to the later's."""
-    day, earliest = answer_date(answers.get(key)), answer_date(answers.get(earliest_key))
-    if day is None or earliest is None:
-        return
-    if _is_valid(fields[key], earliest, today):
-        answers[key] = earliest.isoformat()
-    elif _is_valid(fields[earliest_key], day, today):
-        answers[earliest_key] = day.isoformat()
+        return {}
+    return {
+        check.group: [{**row, check.column: stored} if check.column in row else row for row in rows]
+    }
