@@ -163,16 +163,15 @@ def _meeting_rules_across_fields(
 ) -> SectionAnswers:
     """``answers`` changed to show as many questions as the conditions allow, without answers to
     the questions left hidden, and with numbers and dates that pass the section's checks."""
-    shown_answers = _showing_most(
-        section.answer_fields, dict(answers), lambda values: section.shown_keys(values), today
-    )
+    shown_answers = _showing_most(section.answer_fields, dict(answers), section.shown_keys, today)
     for definition in section.answer_fields:
         rows = shown_answers.get(definition.key)
         if isinstance(definition, RepeatingGroupDefinition) and isinstance(rows, list) and rows:
             # The first row shows every column it can; the others keep their varied choices.
-            rows[0] = _showing_most(
+            first = _showing_most(
                 definition.columns, dict(rows[0]), definition.shown_columns, today
             )
+            shown_answers[definition.key] = [first, *rows[1:]]
     kept: SectionAnswers = dict(without_hidden_answers(section, shown_answers))
     for _round in range(_ROUNDS):
         failing = section_failures(section.checks, kept, section.shown_keys(kept))
