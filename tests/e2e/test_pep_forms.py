@@ -14,6 +14,7 @@ from tests.e2e.page_checks import assert_accessible
 
 DT_EMAIL = "dt.oakfield@demo.openpep.test"
 SAVED = re.compile(r"Saved at \d\d:\d\d")
+ATTENDANCE = "Attendance, suspensions and exclusions"
 
 
 def autosave_carrying(text: str):
@@ -47,20 +48,31 @@ def test_designated_teacher_fills_a_section_and_targets_with_autosave(live_serve
     open_harrys_pep(page, live_server.url)
     assert_accessible(page)  # the task list
 
-    page.get_by_role("link", name="Attendance and exclusions").click()
-    expect(page.get_by_role("heading", name="Attendance and exclusions")).to_be_visible()
+    page.get_by_role("link", name=ATTENDANCE).click()
+    expect(page.get_by_role("heading", name=ATTENDANCE)).to_be_visible()
     assert_accessible(page)
-    page.get_by_label("Attendance this term").fill("94.5")
-    page.get_by_label("Suspensions this term").fill("0")
-    page.get_by_role("group", name=re.compile("permanently excluded", re.I)).get_by_label(
-        "No"
-    ).check()
+    # Sessions that add up: a count that did not would be refused, even by autosave.
+    for label, value in (
+        ("Sessions possible this term", "120"),
+        ("Sessions attended this term", "108"),
+        ("Authorised absences this term (sessions)", "8"),
+        ("Unauthorised absences this term (sessions)", "4"),
+        ("Sessions possible this school year so far", "120"),
+        ("Sessions attended this school year so far", "108"),
+        ("Authorised absences this school year so far (sessions)", "8"),
+        ("Unauthorised absences this school year so far (sessions)", "4"),
+    ):
+        page.get_by_label(label, exact=True).fill(value)
+    # The absence rate is worked out, not typed: 12 of 120 sessions is persistent absence.
+    expect(page.get_by_text("10.0% - Persistent absence").first).to_be_visible()
+    for question in ("suspended this school year", "permanently excluded"):
+        page.get_by_role("group", name=re.compile(question, re.I)).get_by_label("No").check()
     support = page.get_by_label(re.compile("support", re.I)).first
     with page.expect_response(autosave_carrying("Morning check-in with his key adult")):
         support.fill("Morning check-in with his key adult")
     expect(page.locator("#autosave-status")).to_contain_text(SAVED)
     page.reload()
-    expect(page.get_by_label("Attendance this term")).to_have_value("94.5")
+    expect(page.get_by_label("Sessions possible this term", exact=True)).to_have_value("120")
     expect(support).to_have_value("Morning check-in with his key adult")
 
     page.goto(page.url.rsplit("/", 1)[0] + "/smart_targets")
@@ -86,16 +98,16 @@ def test_bad_input_shows_an_error_summary(live_server, watched_page):
     page = watched_page
     sign_in_through_provider(page, live_server.url, DT_EMAIL)
     open_harrys_pep(page, live_server.url)
-    page.get_by_role("link", name="Attendance and exclusions").click()
-    page.get_by_label("Attendance this term").fill("150")
+    page.get_by_role("link", name=ATTENDANCE).click()
+    page.get_by_label("Sessions possible this term", exact=True).fill("250")
     page.get_by_role("button", name="Save", exact=True).click()
     summary = page.locator(".govuk-error-summary")
     expect(summary).to_be_visible()
-    expect(summary).to_contain_text("0 to 100")
+    expect(summary).to_contain_text("from 0 to 200")
     expect(page).to_have_title(re.compile("^Error:"))
     assert_accessible(page)
     summary.get_by_role("link").first.click()
-    expect(page.get_by_label("Attendance this term")).to_be_focused()
+    expect(page.get_by_label("Sessions possible this term", exact=True)).to_be_focused()
 
 
 def test_a_conflict_shows_both_versions(live_server, browser: Browser):
