@@ -5,7 +5,7 @@ term; and reading the meeting page is audited."""
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 
 import lxml.html
 from sqlalchemy import select
@@ -25,10 +25,18 @@ app = test_meetings.app
 chloe_pep = test_meetings.chloe_pep
 
 
+def date_parts(day: date | None) -> tuple[str, str, str]:
+    return (str(day.day), str(day.month), str(day.year)) if day else ("", "", "")
+
+
 def save_meeting_date(client, pep_id, day, **answers):
     data = form_fields(page(client, section_url(pep_id, "meeting_details")))
-    parts = (str(day.day), str(day.month), str(day.year)) if day else ("", "", "")
-    data = replace_field(data, "meeting_date", *parts)
+    data = replace_field(data, "meeting_date", *date_parts(day))
+    if day:
+        # The next PEP meeting may not be before this one (a check across the section's
+        # fields), and the fixture has moved the PEP a year on from its demo answers: the next
+        # meeting is set a term after the day chosen so only the meeting date is in question.
+        data = replace_field(data, "next_pep_date", *date_parts(day + timedelta(weeks=13)))
     for name, value in answers.items():
         data = replace_field(data, name, value)
     return post_form(client, pep_id, "meeting_details", data)
