@@ -6,8 +6,7 @@ import pytest
 from markupsafe import escape
 from sqlalchemy import select
 
-from forms import load_definitions
-from forms.schema import section_readers
+from forms.schema import FormDefinition, SectionType, section_readers
 from portal.extensions import db
 from portal.form_registry import definition_for
 from portal.models import AuditEvent, Child, Pep, RoleGrant, School, User
@@ -27,11 +26,37 @@ OAKFIELD_DRAFT = "DCC-1106"  # Harry Wilson, Year 5, draft PEP with earlier sign
 EARLY_YEARS_DRAFT = "DCC-1001"
 POST_16_DRAFT = "DCC-1401"
 
+# Attendance this term and this school year so far, in sessions, that add up (attended and
+# absences make the sessions possible; the term is part of the year).
+ATTENDANCE_IN_SESSIONS = {
+    "sessions_possible_term": "120",
+    "sessions_attended_term": "110",
+    "authorised_absences_term": "6",
+    "unauthorised_absences_term": "4",
+    "sessions_possible_year": "240",
+    "sessions_attended_year": "222",
+    "authorised_absences_year": "10",
+    "unauthorised_absences_year": "8",
+}
+
+
+def pep_definition(app, pep_id) -> FormDefinition:
+    """The form and version the PEP was started on."""
+    with app.app_context():
+        return definition_for(db.session.get(Pep, pep_id))
+
+
+def with_attendance(data, **changes):
+    """The attendance form with its sessions (and any other answers) replaced."""
+    for name, value in {**ATTENDANCE_IN_SESSIONS, **changes}.items():
+        data = replace_field(data, name, value)
+    return data
+
 
 def test_task_list_shows_every_section_with_owner_and_status(client_for, seeded):
     pep_id = open_pep_id(seeded, OAKFIELD_DRAFT)
     html = page(client_for("dt_oakfield"), f"/peps/{pep_id}")
-    definition = load_definitions().get("school_age", 1)
+    definition = pep_definition(seeded, pep_id)
     for section in definition.sections:
         assert escape(section.title) in html
         assert section_url(pep_id, section.key) in html
@@ -81,14 +106,16 @@ def test_designated_teacher_saves_a_section_by_plain_post(client_for, seeded):
     client = client_for("dt_oakfield")
     pep_id = open_pep_id(seeded, OAKFIELD_DRAFT)
     data = form_fields(page(client, section_url(pep_id, "attendance_exclusions")))
-    data = replace_field(data, "attendance_this_term", "93.5")
-    data = replace_field(data, "suspensions_this_term", "0")
-    data = replace_field(data, "permanently_excluded", "no")
-    data = replace_field(data, "attendance_support", "Breakfast club\nand a morning check-in")
+    data = with_attendance(
+        data,
+        suspensions_this_year="no",
+        permanently_excluded="no",
+        attendance_support="Breakfast club\nand a morning check-in",
+    )
     response = post_form(client, pep_id, "attendance_exclusions", [*data, ("action", "save")])
     assert response.status_code == 303
     stored = stored_section(seeded, pep_id, "attendance_exclusions")
-    assert stored.answers["attendance_this_term"] == "93.5"
+    assert stored.answers["sessions_attended_term"] == 110
     assert stored.answers["permanently_excluded"] is False
     assert stored.answers["attendance_support"] == "Breakfast club\nand a morning check-in"
     assert stored.version == 2
@@ -97,17 +124,28 @@ def test_designated_teacher_saves_a_section_by_plain_post(client_for, seeded):
             select(AuditEvent).where(AuditEvent.action == "pep.section_saved")
         )
         assert saved.details["section"] == "attendance_exclusions"
-        assert "attendance_this_term" in saved.details["fields"]
+        assert "sessions_attended_term" in saved.details["fields"]
         assert saved.details["autosave"] is False
 
 
 def test_save_and_continue_goes_to_the_next_section_of_mine(client_for, seeded):
     client = client_for("dt_oakfield")
     pep_id = open_pep_id(seeded, OAKFIELD_DRAFT)
-    data = form_fields(page(client, section_url(pep_id, "meeting_details")))
-    response = post_form(client, pep_id, "meeting_details", [*data, ("action", "continue")])
+    # From a section of the designated teacher's followed by someone else's, "continue" skips
+    # to the designated teacher's next one.
+    sections = pep_definition(seeded, pep_id).sections
+    mine = [
+        section.key
+        for section in sections
+        if section.owner is Role.DESIGNATED_TEACHER and section.section_type is SectionType.STANDARD
+    ]
+    keys = [section.key for section in sections]
+    start = next(key for key in mine[:-1] if keys[keys.index(key) + 1] not in mine)
+    expected = mine[mine.index(start) + 1]
+    data = form_fields(page(client, section_url(pep_id, start)))
+    response = post_form(client, pep_id, start, [*data, ("action", "continue")])
     assert response.status_code == 303
-    assert response.headers["Location"].endswith(section_url(pep_id, "education_setting"))
+    assert response.headers["Location"].endswith(section_url(pep_id, expected))
 
 
 def test_autosave_returns_the_status_and_the_new_version(client_for, seeded):
@@ -298,22 +336,25 @@ def test_bad_input_is_explained_and_loses_nothing_saved(client_for, seeded):
     client = client_for("dt_oakfield")
     pep_id = open_pep_id(seeded, OAKFIELD_DRAFT)
     data = form_fields(page(client, section_url(pep_id, "attendance_exclusions")))
-    good = replace_field(data, "attendance_this_term", "91")
-    good = replace_field(good, "attendance_last_term", "88")
-    post_form(client, pep_id, "attendance_exclusions", [*good, ("action", "save")])
+    good = with_attendance(data, attendance_support="Breakfast club")
+    assert (
+        post_form(client, pep_id, "attendance_exclusions", [*good, ("action", "save")]).status_code
+        == 303
+    )
 
     data = form_fields(page(client, section_url(pep_id, "attendance_exclusions")))
-    bad = replace_field(data, "attendance_this_term", "101")
-    bad = replace_field(bad, "attendance_last_term", "85")
+    bad = replace_field(data, "sessions_possible_term", "201")
+    bad = replace_field(bad, "attendance_support", "Breakfast club and a morning check-in")
     response = post_form(client, pep_id, "attendance_exclusions", [*bad, ("action", "save")])
     assert response.status_code == 400
     html = response.get_data(as_text=True)
     assert "There is a problem" in html
-    assert re.search(r'href="#attendance_this_term">[^<]*0 to 100', html)
-    assert 'value="101"' in html  # what they typed stays on the page to correct
+    assert re.search(r'href="#sessions_possible_term">[^<]*0 to 200', html)
+    assert 'value="201"' in html  # what they typed stays on the page to correct
     stored = stored_section(seeded, pep_id, "attendance_exclusions").answers
-    assert stored["attendance_this_term"] == "91"  # the bad value did not replace the good one
-    assert stored["attendance_last_term"] == "85"  # the good change beside it was saved
+    assert stored["sessions_possible_term"] == 120  # the bad value did not replace the good one
+    # The good change beside it was saved.
+    assert stored["attendance_support"] == "Breakfast club and a morning check-in"
     assert "<title>Error:" in html
 
 
@@ -321,10 +362,7 @@ def test_length_limits_are_enforced_on_the_server(client_for, seeded):
     client = client_for("dt_oakfield")
     pep_id = open_pep_id(seeded, OAKFIELD_DRAFT)
     definition = (
-        load_definitions()
-        .get("school_age", 1)
-        .section("transitions_aspirations")
-        .get_field("aspirations")
+        pep_definition(seeded, pep_id).section("transitions_aspirations").get_field("aspirations")
     )
     data = form_fields(page(client, section_url(pep_id, "transitions_aspirations")))
     too_long = replace_field(data, "aspirations", "x" * (definition.max_length + 1))
