@@ -669,9 +669,21 @@ def dt_section_post(client: FlaskClient, pep_id: uuid.UUID) -> Any:
     data = form_fields(client.get(section).get_data(as_text=True))
     if not any(name == "csrf_token" for name, _ in data):
         data.append(("csrf_token", csrf_token_from(client, f"/peps/{pep_id}")))
-    data = replace_field(data, "attendance_this_term", "88.0")
-    data = replace_field(data, "suspensions_this_term", "0")
-    data = replace_field(data, "permanently_excluded", "no")
+    # Attendance in sessions that add up: attended and absences make the sessions possible.
+    answers = {
+        "sessions_possible_term": "100",
+        "sessions_attended_term": "88",
+        "authorised_absences_term": "8",
+        "unauthorised_absences_term": "4",
+        "sessions_possible_year": "100",
+        "sessions_attended_year": "88",
+        "authorised_absences_year": "8",
+        "unauthorised_absences_year": "4",
+        "suspensions_this_year": "no",
+        "permanently_excluded": "no",
+    }
+    for name, value in answers.items():
+        data = replace_field(data, name, value)
     return post_form(client, pep_id, "attendance_exclusions", [*data, ("action", "save")])
 
 
@@ -699,8 +711,8 @@ def test_for_a_child_with_no_school_place_the_adviser_completes_the_settings_sec
     ).get_data(as_text=True)
     assert dt_section_post(adviser, harry_pep).status_code == 303
     assert (
-        stored_section(seeded, harry_pep, "attendance_exclusions").answers["attendance_this_term"]
-        == "88"
+        stored_section(seeded, harry_pep, "attendance_exclusions").answers["sessions_attended_term"]
+        == 88
     )
     assert "Submit PEP" in adviser.get(f"/peps/{harry_pep}").get_data(as_text=True)
 
