@@ -175,6 +175,8 @@ def table_problems(document: lxml.html.HtmlElement) -> list[str]:
             for position, cell in enumerate(row.xpath("./td | ./th")):
                 if cell.tag == "th" and cell.get("scope") == "row":
                     continue  # the row's own header: it names itself
+                if len(cell) == 0 and not text_of(cell):
+                    continue  # a question not asked in this row (shown_if): nothing to name
                 shown = cell.xpath("./*[contains(@class, 'openpep-table__label')]")
                 header = headers[position] if position < len(headers) else ""
                 if header and (not shown or text_of(shown[0]) != header):
@@ -201,7 +203,20 @@ def question_words(document: lxml.html.HtmlElement, field_id: str, kind: FieldTy
 
 
 def is_question(definition: FieldDefinition) -> bool:
-    return not isinstance(definition, FactDefinition) and not definition.read_only
+    # Facts from the child's record and calculated figures (an absence rate) are shown, not
+    # asked: neither is answered, so neither is optional nor required.
+    return (
+        not isinstance(definition, FactDefinition)
+        and definition.stores_answer
+        and not definition.read_only
+    )
+
+
+def may_be_left_blank(definition: FieldDefinition) -> bool:
+    """Whether a question is optional. One required under a condition (required_if) is not:
+    whenever it applies it must be answered, and it is shown only when it applies. One merely
+    shown under a condition (shown_if), and not required, is optional when it is shown."""
+    return not (definition.required or definition.required_if)
 
 
 def optional_mark_problems(
@@ -221,7 +236,9 @@ def optional_mark_problems(
             wrapper = by_id(document, definition.key)
             assert wrapper is not None, f"no table {definition.key!r}"
             legend = text_of(wrapper.xpath("./fieldset/legend")[0])
-            optional = not (definition.fixed_rows or definition.required or definition.min_rows)
+            optional = may_be_left_blank(definition) and not (
+                definition.fixed_rows or definition.min_rows
+            )
             check(legend, definition, optional)
             rows = document.xpath(
                 "//input[@type='hidden'][starts-with(@name, $prefix)]", prefix=definition.key + "-"
@@ -238,12 +255,12 @@ def optional_mark_problems(
                 for column in filter(is_question, definition.columns):
                     column_id = f"{definition.key}-{place}-{column.key}"
                     words = question_words(document, column_id, column.field_type)
-                    check(words, column, not column.required)
+                    check(words, column, may_be_left_blank(column))
                     if not words.startswith(f"{definition.row_label} {number}: "):
                         problems.append(f"{column_id}: {words!r} does not name its row")
         elif is_question(definition):
             words = question_words(document, definition.key, definition.field_type)
-            check(words, definition, not definition.required)
+            check(words, definition, may_be_left_blank(definition))
     return problems
 
 
@@ -312,6 +329,18 @@ def test_every_section_as_its_owner_and_as_a_reader(form_key, version, seeded, o
     pep_id = put_on_version(seeded, reference, version)
     definition = REGISTRY.get(form_key, version)
     reader = owner_of(reference, Role.REVIEWER)
+    if version >= 3:
+        # The rule for "(optional)" is met by the questions shown only under a condition: the
+        # form has ones that are then optional, and ones that are then required.
+        conditional = [
+            question
+            for section in definition.sections
+            if section.section_type is SectionType.STANDARD
+            for question in section.fields
+            if question.shown_if is not None and is_question(question)
+        ]
+        assert any(may_be_left_blank(question) for question in conditional)
+        assert any(question.required_if is not None for question in conditional)
     for section in definition.sections:
         url = section_url(pep_id, section.key)
         html = page(owner_of(reference, section.owner), url)
