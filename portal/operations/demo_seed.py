@@ -226,6 +226,13 @@ NO_SCHOOL_PLACE = {"DCC-1501": NoSchoolPlace.NOT_ON_ROLL}
 LEFT_CARE = {"DCC-1601": "E11"}  # adopted: previously looked after
 PLACED_OUT_OF_AREA = {"DCC-1602": OUT_OF_AREA_AUTHORITY}
 CHANGED_SCHOOL = {"DCC-1603": "900301"}  # the school they left this year
+# A secondary-school child suspended this term (the forms from version 3 on record it): Aiden,
+# whose attendance is a concern and who has had three placements in the last year.
+SUSPENDED_THIS_YEAR = frozenset({"DCC-1304"})
+# The unaccompanied young person's key worker at their supported accommodation: named in their
+# PEPs, without an account (the accommodation provider's staff do not sign in).
+UASC_KEY_WORKER = "Lena Brooks"
+UASC_KEY_WORKER_ROLE = "Key worker, supported accommodation"
 
 # This term's drafts whose meeting their school has yet to book: due by the term's deadline,
 # not late yet (every other draft's meeting is booked for the coming days).
@@ -550,7 +557,9 @@ def _story(
     joined_school_on: date | None = None,
     people: DemoPeople | None = None,
     placement_started_on: date | None = None,
+    suspended_this_year: bool = False,
 ) -> ChildStory:
+    previous_school = _previous_school(demo)
     return ChildStory(
         reference=demo.reference,
         first_name=demo.first_name,
@@ -568,7 +577,17 @@ def _story(
         date_entered_care=child.date_entered_care,
         placement_started_on=placement_started_on,
         people=people,
+        previous_school_name=previous_school.name if previous_school else None,
+        previous_school_urn=previous_school.urn if previous_school else None,
+        suspended_this_year=suspended_this_year,
     )
+
+
+def _previous_school(demo: DemoChild) -> DemoSchool | None:
+    """The demo school a child who changed school this year left, so their educational history
+    names it rather than an invented one."""
+    urn = CHANGED_SCHOOL.get(demo.reference)
+    return next((school for school in SCHOOLS if school.urn == urn), None)
 
 
 def _term_starts(academic_year: int, term: Term) -> date:
@@ -897,6 +916,9 @@ def _one_pep(
         designated_teacher=teacher.display_name,
         social_worker=social_worker.display_name,
         carer=carer.display_name if carer else _carer_name(demo),
+        carer_role=(
+            UASC_KEY_WORKER_ROLE if carer is None and demo.reference in UASC else "Foster carer"
+        ),
         virtual_school_adviser=(
             cast.by_email("vs.adviser").display_name if demo.reference in ADVISER_CHILDREN else None
         ),
@@ -914,6 +936,11 @@ def _one_pep(
         joined_school_on=joined_on,
         people=people,
         placement_started_on=episode_start,
+        # Only this school year's PEPs: the suspensions are this year's, not last year's.
+        suspended_this_year=(
+            demo.reference in SUSPENDED_THIS_YEAR
+            and meeting.academic_year == current_term(cast.today)[0]
+        ),
     )
     band = choose_voice_band(
         age_in_years(child.date_of_birth, meeting.meeting_date),
@@ -954,7 +981,7 @@ def _one_pep(
 
 def _carer_name(demo: DemoChild) -> str:
     if demo.reference in UASC:
-        return "Key worker, supported accommodation"
+        return UASC_KEY_WORKER
     return circumstances_of(
         ChildStory(demo.reference, demo.first_name, date(2000, 1, 1), demo.year_group)
     ).carer_names
