@@ -157,6 +157,8 @@ def fill_every_section(app, pep_id, sections):
                     answers[definition.key] = [{**example, **row} for row in carried]
                     if not answers[definition.key]:
                         del answers[definition.key]
+            # As a person could have saved them: no answer to a question not asked.
+            assert hidden_answers(section, answers) == [], section.key
             stored.answers = {**answers, RETIRED_ANSWER[0]: RETIRED_ANSWER[1]}
         db.session.commit()
 
@@ -415,13 +417,42 @@ def draw_action(data, section, before):
     return data.draw(st.integers(0, 9).flatmap(lambda n: removal if n >= 6 else others))
 
 
+def hidden_answers(section: SectionDefinition, answers: dict) -> list[str]:
+    """Answers kept to questions not shown for the answers around them (a field or a table's
+    column whose shown_if does not hold): a PEP never keeps one."""
+    shown = section.shown_keys(answers)
+    hidden = []
+    for key, value in answers.items():
+        definition = section.fields_by_key.get(key)
+        if definition is None:
+            continue  # an answer to no question (a retired one) is kept as it is
+        if key not in shown:
+            hidden.append(key)
+        elif isinstance(definition, RepeatingGroupDefinition) and isinstance(value, list):
+            for row_id, row in identified_rows(value):
+                columns = definition.shown_columns(row)
+                hidden += [
+                    f"{key}: row {row_id}, {column}"
+                    for column in row
+                    if column in definition.columns_by_key and column not in columns
+                ]
+    return hidden
+
+
 def assert_kept(section, before, after, posted: Posted, action):
-    """Every answer the post did not carry cleanly is exactly as saved."""
+    """Every answer the post did not carry cleanly is exactly as saved, unless the post's own
+    answers hide its question (a question shown for the saved answers, not for the answers
+    after the post): then it is discarded, as a question no longer asked keeps no answer."""
+    shown_before = section.shown_keys(before)
+    shown_after = section.shown_keys(after)
     for key, value in before.items():
         try:
             definition = section.get_field(key)
         except KeyError:
             assert after.get(key) == value, f"{key}: an answer to no question was lost"
+            continue
+        if key in shown_before and key not in shown_after:
+            assert key not in after, f"{key}: an answer to a question the post hid was kept"
             continue
         if not isinstance(definition, RepeatingGroupDefinition):
             if posted.fields.get(key) not in CHANGING:
@@ -442,8 +473,15 @@ def assert_kept(section, before, after, posted: Posted, action):
                 continue  # emptied by the post: dropped, as asked
             assert row_id in after_rows, f"{key}: row {row_id} was lost ({row})"
             kept = after_rows[row_id]
+            # Columns shown for the row as saved, hidden by the answers the post gave it.
+            hidden_by_post = group.shown_columns(row) - group.shown_columns(kept)
             for column in group.columns:
                 if carried.get(column.key) in CHANGING and not column.read_only:
+                    continue
+                if column.key in hidden_by_post:
+                    assert column.key not in kept, (
+                        f"{key}: row {row_id}, {column.key}: kept though the post hid it"
+                    )
                     continue
                 assert kept.get(column.key) == row.get(column.key), (
                     f"{key}: row {row_id}, {column.key}: {row.get(column.key)!r} became "
@@ -565,6 +603,8 @@ def test_no_post_loses_an_answer_it_did_not_carry_cleanly(data, seeded, client_f
             assert everything_after[key] == saved, key
     if response.status_code == 409:
         assert after == before  # refused: nothing saved at all
+    # No answer to a question not asked is ever kept (so none is in what the next post finds).
+    assert hidden_answers(section, after) == []
     assert_kept(section, before, after, posted, action)
     assert "\\u0000" not in json.dumps(after)  # no NUL saved, on either database
     for definition in section.answer_fields:
