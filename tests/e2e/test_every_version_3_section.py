@@ -142,7 +142,8 @@ def leaf_assignments(condition: dict[str, Any]) -> list[list[tuple[str, str, obj
 
 def answer(page: Page, name: str, test: str, value: object) -> bool:
     """Answer the question named `name` so the test holds; False if it is not on show yet."""
-    controls = page.locator(f'[name="{name}"]')
+    # A checkbox list carries a hidden input of its name too (so unticking every box posts).
+    controls = page.locator(f'[name="{name}"]:not([type="hidden"])')
     if controls.count() == 0:
         # A date: its day, month and year inputs carry the name with a suffix.
         parts = page.locator(f'[name^="{name}-"]')
@@ -231,11 +232,24 @@ def reveal_every_question(page: Page, where: str) -> None:
 # The tests ---------------------------------------------------------------------------------
 
 
-@pytest.mark.skip(
-    reason="the health and wellbeing section's 'Other support' question does not show once "
-    "'Other' is ticked in this test: to be explained before the walk through every section runs"
+@pytest.mark.parametrize(
+    "demo",
+    [
+        pytest.param(
+            demo,
+            id=demo.form_key,
+            marks=[
+                pytest.mark.skip(
+                    reason="the setting section's suspension questions (shown for a nursery "
+                    "class) are not yet revealed by this walk: to be explained"
+                )
+            ]
+            if demo.form_key == "early_years"
+            else [],
+        )
+        for demo in DEMO_PEPS
+    ],
 )
-@pytest.mark.parametrize("demo", DEMO_PEPS, ids=[demo.form_key for demo in DEMO_PEPS])
 def test_every_section_of_version_3_passes_the_page_checks(
     demo: DemoPep,
     live_server: LiveServer,
