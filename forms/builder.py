@@ -22,7 +22,6 @@ from wtforms.fields import Field, FormField
 from wtforms.validators import StopValidation, ValidationError
 
 from forms import messages
-from forms.checks import section_failures
 from forms.field_types.repeating_group import forget_answer
 from forms.fields import (
     ROW_ID_KEY,
@@ -274,9 +273,16 @@ class SectionRules:
         checked = {
             key: value for key, value in self.condition_values.items() if not _has_errors(self[key])
         }
-        for failure in section_failures(section.checks, checked, frozenset(checked)):
+        for check in section.checks:
+            failure = check.failure(checked, frozenset(checked))
+            if failure is None:
+                continue
             field = self[failure.field]
             field.errors = [*field.errors, failure.message]
+            # None of the answers the check compares is saved: keeping some of them would
+            # store the very combination the check refuses.
+            for key in check.named_fields:
+                self[key].held_back_by_check = True
         return not any(_has_errors(field) for field in self) and not self.form_errors
 
 

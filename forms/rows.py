@@ -105,8 +105,21 @@ def _was_posted(name: str, formdata: Container[str]) -> bool:
     return name in formdata
 
 
+def _held_back(field: Field) -> bool:
+    """A field the form hid for its conditions, or one a failed check across fields compares
+    (forms.builder): its saved answer stays as it is."""
+    return getattr(field, "hidden_by_conditions", False) or getattr(
+        field, "held_back_by_check", False
+    )
+
+
 def _carried_cleanly(field: Field, posted_name: str, formdata: Container[str]) -> bool:
-    return _was_posted(posted_name, formdata) and not field.errors and not field.process_errors
+    return (
+        _was_posted(posted_name, formdata)
+        and not field.errors
+        and not field.process_errors
+        and not _held_back(field)
+    )
 
 
 def posted_section(
@@ -126,6 +139,8 @@ def posted_section(
         form_field = form[definition.key]
         if isinstance(definition, RepeatingGroupDefinition):
             assert isinstance(form_field, RepeatingGroupField)
+            if _held_back(form_field):
+                continue
             posted_rows = _posted_rows(definition, form_field, formdata)
             if posted_rows:
                 rows[definition.key] = posted_rows

@@ -231,7 +231,11 @@ def row_is_blank(row_form: Form) -> bool:
 
 def forget_answer(field: wtforms_fields.Field) -> None:
     """Drop what a hidden field holds and any error about it: a question that was not asked
-    has no answer to save and nothing to complain about."""
+    has no answer to save and nothing to complain about. The field is marked so that a save
+    does not carry its blank over a saved answer: whether the saved answer stays is decided by
+    the answers the save leaves (a controlling answer typed wrongly keeps its saved value, and
+    with it what it reveals)."""
+    field.hidden_by_conditions = True
     field.errors = []
     field.process_errors = []
     if isinstance(field, wtforms_fields.FieldList):

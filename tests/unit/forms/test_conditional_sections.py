@@ -13,7 +13,7 @@ from forms.answers import FormData, answers_from_form, computed_totals, form_fro
 from forms.builder import FormError, build_section_form, form_errors
 from forms.completeness import missing_answers
 from forms.messages import too_many_selected
-from forms.rows import PostedSection, merge_posted
+from forms.rows import PostedSection, merge_posted, posted_section
 from forms.schema import CalculatedDefinition, SectionDefinition, load_definition
 
 TODAY = date(2026, 3, 27)
@@ -274,3 +274,38 @@ def test_a_calculated_field_is_shown_not_stored(section):
     form, valid = submit(section, [("rate", "99"), ("reduced", "no")])
     assert valid
     assert "rate" not in answers_from_form(section, form)
+
+
+def save_draft(section: SectionDefinition, saved: dict, pairs: list[tuple[str, str]]) -> dict:
+    """A draft save as the portal makes it: the posted form, what it carries, merged over the
+    saved answers."""
+    form_class = build_section_form(section, draft=True, today=lambda: TODAY)
+    form = form_from_answers(form_class, section, saved, formdata=FormData(pairs))
+    form.validate()
+    return merge_posted(section, saved, posted_section(section, form, FormData(pairs)))
+
+
+def test_a_controlling_answer_typed_wrongly_keeps_what_it_reveals(section):
+    saved = {"suspensions": [{"row_id": "a1", "length": 12, "note": "At the local PRU"}]}
+    merged = save_draft(
+        section,
+        saved,
+        [
+            ("suspensions-0-row_id", "a1"),
+            ("suspensions-0-length", "twelve"),
+            ("suspensions-0-note", "At the local PRU"),
+        ],
+    )
+    assert merged["suspensions"] == [{"row_id": "a1", "length": 12, "note": "At the local PRU"}]
+
+
+def test_a_controlling_answer_changed_hides_and_drops_what_it_revealed(section):
+    saved = {"reduced": True, "hours": 5, "reason": "Anxiety"}
+    merged = save_draft(section, saved, [("reduced", "no"), ("hours", "5"), ("reason", "Anxiety")])
+    assert merged == {"reduced": False}
+
+
+def test_a_failed_check_saves_none_of_the_answers_it_compares(section):
+    saved = {"possible": 10, "missed": 2}
+    merged = save_draft(section, saved, [("possible", "4"), ("missed", "6")])
+    assert merged == {"possible": 10, "missed": 2}
