@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
+from forms.field_types.values import is_answered
 from forms.schema import (
     CheckboxesDefinition,
     FieldDefinition,
@@ -104,17 +105,6 @@ def join_path(prefix: str, path: str) -> str:
 # --------------------------------------------------------------------------------------------
 # Reading answers
 # --------------------------------------------------------------------------------------------
-
-
-def is_answered(value: object) -> bool:
-    """Whether a stored or typed value counts as an answer: blank text and empty lists do not."""
-    if value is None:
-        return False
-    if isinstance(value, str):
-        return bool(value.strip())
-    if isinstance(value, list | tuple | dict):
-        return bool(value)
-    return True
 
 
 def answer_number(value: object) -> Decimal | None:

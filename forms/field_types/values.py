@@ -26,7 +26,7 @@ def clean_text(text: str, *, multiline: bool) -> str:
 
 
 def is_answered(value: object) -> bool:
-    """Whether a typed value counts as an answer: blank text and empty lists do not."""
+    """Whether a stored or typed value counts as an answer: blank text and empty lists do not."""
     if value is None:
         return False
     if isinstance(value, str):
