@@ -465,10 +465,18 @@ def assert_kept(section, before, after, posted: Posted, action):
                 continue  # removed on request
             carried = posted.rows.get(key, {}).get(row_id, {})
             editable = [c.key for c in group.columns if not c.read_only]
-            # A row may be emptied by a post that blanks every answer it had and gives none.
-            emptied = "valid" not in carried.values() and all(
-                carried.get(c) == "blank" for c in editable if row.get(c) is not None
-            )
+            # A row may be emptied by a post that blanks its answers and gives it none: what
+            # is left of its saved answers once the blanked ones go is all hidden by them (a
+            # reason for leaving once the leaving date is blanked). A cell with no saved
+            # answer gives none when what was posted for it fails to read, "valid" or not (a
+            # URN that is not 6 digits, text past its limit); one that reads keeps the row.
+            left = {
+                c.key: row[c.key]
+                for c in group.columns
+                if row.get(c.key) is not None
+                and not (c.key in editable and carried.get(c.key) == "blank")
+            }
+            emptied = not set(left) & group.shown_columns(left)
             if not group.fixed_rows and emptied and row_id not in after_rows:
                 continue  # emptied by the post: dropped, as asked
             assert row_id in after_rows, f"{key}: row {row_id} was lost ({row})"
