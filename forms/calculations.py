@@ -20,12 +20,18 @@ to the field mapping (for example ``bands[1].at_least``).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from forms.conditions import NUMBER_TYPES, PartSyntaxError, answer_number
+from forms.conditions import (
+    NUMBER_TYPES,
+    PartSyntaxError,
+    answer_number,
+    describe_raw,
+    read_field_key,
+    read_field_keys,
+)
 from forms.schema import FieldDefinition
 
 __all__ = [
@@ -48,7 +54,6 @@ CALCULATION_KINDS = ("percentage",)
 MAX_DECIMAL_PLACES = 4
 DEFAULT_DECIMAL_PLACES = 1
 
-_SNAKE_CASE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
 _HUNDRED = Decimal(100)
 
 
@@ -128,23 +133,15 @@ def _label(key: str, fields: Mapping[str, FieldDefinition]) -> str:
 # --------------------------------------------------------------------------------------------
 
 
-def _describe_raw(value: object) -> str:
-    if isinstance(value, bool):
-        return f"{str(value).lower()} (put quotes around yes, no, on and off)"
-    return repr(value)
-
-
 def _field_key(value: object, path: str) -> str:
-    if not isinstance(value, str) or not _SNAKE_CASE.fullmatch(value):
-        raise CalculationSyntaxError(path, f"must be a field key, not {_describe_raw(value)}")
-    return value
+    return read_field_key(value, path, CalculationSyntaxError)
 
 
 def _text(value: object, path: str) -> str:
     if value is None:
         raise CalculationSyntaxError(path, "is required")
     if not isinstance(value, str):
-        raise CalculationSyntaxError(path, f"must be text, not {_describe_raw(value)}")
+        raise CalculationSyntaxError(path, f"must be text, not {describe_raw(value)}")
     if not value.strip():
         raise CalculationSyntaxError(path, "must not be blank")
     return value.strip()
@@ -161,7 +158,7 @@ def parse_calculation(raw: Mapping[str, object]) -> PercentageCalculation:
     if kind not in CALCULATION_KINDS:
         raise CalculationSyntaxError(
             "calculation",
-            f"unknown calculation {_describe_raw(kind)} (known: {', '.join(CALCULATION_KINDS)})",
+            f"unknown calculation {describe_raw(kind)} (known: {', '.join(CALCULATION_KINDS)})",
         )
     numerator = _numerator(raw.get("numerator"))
     if raw.get("denominator") is None:
@@ -182,20 +179,7 @@ def parse_calculation(raw: Mapping[str, object]) -> PercentageCalculation:
 def _numerator(value: object) -> tuple[str, ...]:
     if value is None:
         raise CalculationSyntaxError("numerator", "is required")
-    if not isinstance(value, list):
-        raise CalculationSyntaxError(
-            "numerator", f"must be a list of field keys, not {_describe_raw(value)}"
-        )
-    if not value:
-        raise CalculationSyntaxError("numerator", "must list at least one field")
-    keys = tuple(_field_key(item, f"numerator[{number}]") for number, item in enumerate(value))
-    for number, key in enumerate(keys):
-        if key in keys[:number]:
-            raise CalculationSyntaxError(
-                f"numerator[{number}]",
-                f"duplicate field {key!r} (also numerator[{keys.index(key)}])",
-            )
-    return keys
+    return read_field_keys(value, "numerator", minimum=1, error=CalculationSyntaxError)
 
 
 def _decimal_places(value: object) -> int:
@@ -208,7 +192,7 @@ def _decimal_places(value: object) -> int:
     ):
         raise CalculationSyntaxError(
             "decimal_places",
-            f"must be a whole number from 0 to {MAX_DECIMAL_PLACES}, not {_describe_raw(value)}",
+            f"must be a whole number from 0 to {MAX_DECIMAL_PLACES}, not {describe_raw(value)}",
         )
     return value
 
@@ -217,15 +201,13 @@ def _bands(value: object) -> tuple[Band, ...]:
     if value is None:
         return ()
     if not isinstance(value, list):
-        raise CalculationSyntaxError(
-            "bands", f"must be a list of bands, not {_describe_raw(value)}"
-        )
+        raise CalculationSyntaxError("bands", f"must be a list of bands, not {describe_raw(value)}")
     bands: list[Band] = []
     for number, item in enumerate(value):
         place = f"bands[{number}]"
         if not isinstance(item, Mapping):
             raise CalculationSyntaxError(
-                place, f"must be a mapping with at_least: and label:, not {_describe_raw(item)}"
+                place, f"must be a mapping with at_least: and label:, not {describe_raw(item)}"
             )
         for name in item:
             if name not in ("at_least", "label"):
@@ -242,7 +224,7 @@ def _bands(value: object) -> tuple[Band, ...]:
         if threshold is None or not threshold.is_finite() or not 0 < threshold <= _HUNDRED:
             raise CalculationSyntaxError(
                 f"{place}.at_least",
-                f"must be a percentage above 0 and at most 100, not {_describe_raw(at_least)}",
+                f"must be a percentage above 0 and at most 100, not {describe_raw(at_least)}",
             )
         if bands and threshold >= bands[-1].at_least:
             raise CalculationSyntaxError(

@@ -12,7 +12,6 @@ decimal strings, dates as ``date`` or ISO strings, repeating groups as lists of 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -22,7 +21,10 @@ from forms.conditions import (
     PartSyntaxError,
     answer_date,
     answer_number,
+    describe_raw,
     is_answered,
+    read_field_key,
+    read_field_keys,
 )
 from forms.schema import FieldDefinition, FieldType, RepeatingGroupDefinition
 
@@ -40,8 +42,6 @@ __all__ = [
     "parse_check",
     "section_failures",
 ]
-
-_SNAKE_CASE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
 
 
 class CheckSyntaxError(PartSyntaxError):
@@ -226,12 +226,6 @@ def section_failures(
 # --------------------------------------------------------------------------------------------
 
 
-def _describe_raw(value: object) -> str:
-    if isinstance(value, bool):
-        return f"{str(value).lower()} (put quotes around yes, no, on and off)"
-    return repr(value)
-
-
 class _Reader:
     """One check mapping being read; ``finish`` rejects keys the kind does not take."""
 
@@ -250,21 +244,7 @@ class _Reader:
         return _field_key(self.take(name), name)
 
     def keys(self, name: str) -> tuple[str, ...]:
-        value = self.take(name)
-        if not isinstance(value, list):
-            raise CheckSyntaxError(
-                name, f"must be a list of field keys, not {_describe_raw(value)}"
-            )
-        if len(value) < 2:
-            raise CheckSyntaxError(name, "must list at least 2 fields")
-        keys = tuple(_field_key(item, f"{name}[{number}]") for number, item in enumerate(value))
-        for number, key in enumerate(keys):
-            if key in keys[:number]:
-                raise CheckSyntaxError(
-                    f"{name}[{number}]",
-                    f"duplicate field {key!r} (also {name}[{keys.index(key)}])",
-                )
-        return keys
+        return read_field_keys(self.take(name), name, minimum=2, error=CheckSyntaxError)
 
     def limit(self, name: str) -> Limit:
         value = self.take(name)
@@ -274,14 +254,14 @@ class _Reader:
             number = Decimal(str(value))
             if number.is_finite():
                 return number
-        raise CheckSyntaxError(name, f"must be a field key or a number, not {_describe_raw(value)}")
+        raise CheckSyntaxError(name, f"must be a field key or a number, not {describe_raw(value)}")
 
     def message(self) -> str:
         value = self.raw.get("message")
         if value is None:
             raise CheckSyntaxError("message", "is required: say in plain English what to fix")
         if not isinstance(value, str):
-            raise CheckSyntaxError("message", f"must be text, not {_describe_raw(value)}")
+            raise CheckSyntaxError("message", f"must be text, not {describe_raw(value)}")
         if not value.strip():
             raise CheckSyntaxError("message", "must not be blank")
         return value.strip()
@@ -294,11 +274,7 @@ class _Reader:
 
 
 def _field_key(value: object, path: str) -> str:
-    if not isinstance(value, str):
-        raise CheckSyntaxError(path, f"must be a field key, not {_describe_raw(value)}")
-    if not _SNAKE_CASE.fullmatch(value):
-        raise CheckSyntaxError(path, f"must be a field key, not {value!r}")
-    return value
+    return read_field_key(value, path, CheckSyntaxError)
 
 
 def _read_not_more_than(reader: _Reader) -> Check:
@@ -337,11 +313,11 @@ def parse_check(raw: object) -> Check:
     """A check read from its YAML mapping; raises CheckSyntaxError naming what is wrong."""
     if not isinstance(raw, Mapping):
         raise CheckSyntaxError(
-            "", f"must be a mapping of keys to values (a check), not {_describe_raw(raw)}"
+            "", f"must be a mapping of keys to values (a check), not {describe_raw(raw)}"
         )
     for name in raw:
         if not isinstance(name, str):
-            raise CheckSyntaxError("", f"key {_describe_raw(name)} must be text")
+            raise CheckSyntaxError("", f"key {describe_raw(name)} must be text")
     kind = raw.get("check")
     if kind is None:
         raise CheckSyntaxError("check", f"is required (one of: {', '.join(CHECK_KINDS)})")

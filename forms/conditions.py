@@ -51,11 +51,14 @@ __all__ = [
     "answer_number",
     "check_references",
     "describe",
+    "describe_raw",
     "is_answered",
     "is_required_now",
     "join_path",
     "only_if_hint",
     "parse_condition",
+    "read_field_key",
+    "read_field_keys",
     "shown_fields",
     "without_hidden",
 ]
@@ -269,11 +272,46 @@ Condition = Leaf | AllOf | AnyOf
 # --------------------------------------------------------------------------------------------
 
 
-def _describe_raw(value: object) -> str:
+def describe_raw(value: object) -> str:
+    """A value written in YAML, as a message about it shows it."""
     if isinstance(value, bool):
         # YAML 1.1 reads yes, no, on and off as true and false.
         return f"{str(value).lower()} (put quotes around yes, no, on and off)"
     return repr(value)
+
+
+_describe_raw = describe_raw
+
+
+def read_field_key(value: object, path: str, error: type[PartSyntaxError]) -> str:
+    """A field key named in YAML (by a check or a calculation), or ``error`` at ``path``."""
+    if not isinstance(value, str) or not _SNAKE_CASE.fullmatch(value):
+        raise error(path, f"must be a field key, not {describe_raw(value)}")
+    return value
+
+
+def read_field_keys(
+    value: object, name: str, *, minimum: int, error: type[PartSyntaxError]
+) -> tuple[str, ...]:
+    """A list of at least ``minimum`` different field keys named in YAML under ``name``."""
+    if not isinstance(value, list):
+        raise error(name, f"must be a list of field keys, not {describe_raw(value)}")
+    if len(value) < minimum:
+        raise error(
+            name,
+            "must list at least one field"
+            if minimum == 1
+            else f"must list at least {minimum} fields",
+        )
+    keys = tuple(
+        read_field_key(item, f"{name}[{number}]", error) for number, item in enumerate(value)
+    )
+    for number, key in enumerate(keys):
+        if key in keys[:number]:
+            raise error(
+                f"{name}[{number}]", f"duplicate field {key!r} (also {name}[{keys.index(key)}])"
+            )
+    return keys
 
 
 def _yaml_number(value: object) -> Decimal | None:
