@@ -2245,25 +2245,25 @@ _LANGUAGE_CODES = {
     "arabic": "ara",
     "french": "frn",
     "kurdish": "kur",
-    "pashto": "pha",
+    "pashto": "pat",
     "persian": "prs",
     "farsi": "prs",
     "dari": "prs",
     "somali": "som",
-    "tigrinya": "tig",
+    "tigrinya": "tgr",
     "urdu": "urd",
     "vietnamese": "vie",
 }
 
 
 def _language_row(language: str, *, first: bool, interpreter: bool) -> dict[str, Any]:
-    code = _LANGUAGE_CODES.get(language.strip().lower(), "oth")
+    code = _LANGUAGE_CODES.get(language.strip().lower(), "otl")
     row: dict[str, Any] = {
         "language": code,
         "is_first_language": first,
         "interpreter_needed": interpreter,
     }
-    if code == "oth":
+    if code == "otl":
         row["language_other"] = language
     return row
 
