@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -263,7 +263,7 @@ def circumstances_of(story: ChildStory) -> Circumstances:
     first, second = rng.choice(_CARER_FIRST_NAMES)
     surname = rng.choice(_SURNAMES)
     carer_names = f"{first} and {second} {surname}" if second else f"{first} {surname}"
-    return Circumstances(
+    circumstances = Circumstances(
         sen_status=sen_status,
         primary_need=primary_need,
         attendance_band=attendance_band,
@@ -280,6 +280,20 @@ def circumstances_of(story: ChildStory) -> Circumstances:
         birth_parent=rng.choice(("Mum", "Dad", "Mum and Dad")),
         parent_views_sought=not story.uasc and rng.random() < 0.7,
     )
+    if story.uasc and young:
+        # An unaccompanied child under five: learning English is not a special educational
+        # need; one placement, with foster carers, since they arrived.
+        return replace(
+            circumstances,
+            sen_status="none",
+            primary_need=None,
+            attendance_band="steady",
+            placements_last_12_months=1,
+            school_moves=0,
+            support_received=(),
+            interests=("swimming", "music", "art"),
+        )
+    return circumstances
 
 
 # --------------------------------------------------------------------------------------------
@@ -452,6 +466,69 @@ _TARGETS: dict[str, tuple[_Target, ...]] = {
             "{n} now cuts along a line and loves threading necklaces.",
             "{n} threads beads well but still needs help with scissors.",
             "{n} avoids fine motor activities; an occupational therapy view is being sought.",
+        ),
+    ),
+    # A young child new to English (an unaccompanied child under five): English alongside
+    # their home language, and feeling safe enough to play.
+    "eyfs_eal": (
+        _Target(
+            "{n} will use ten everyday English words and short phrases (such as drink, "
+            "toilet, help and my turn) to ask for what {he} need{s}.",
+            "communication_language",
+            "Asking in English lets {n} join in and get help at once, without waiting for an "
+            "adult who speaks {his} home language.",
+            "Key words modelled with pictures and signs through the day, dual-language labels "
+            "in the room, and a fortnightly visit from the EMA service's bilingual assistant.",
+            "Key person and bilingual assistant",
+            "Daily, and a fortnightly visit",
+            "The key person's observations record {n} using ten English words or phrases to "
+            "ask for things, unprompted, over two weeks.",
+            250,
+            "Dual-language books and picture cards, and key person time with the bilingual "
+            "assistant",
+            "{n} now asks for a drink, the toilet, help and a turn in English, and has started "
+            "to put two words together.",
+            "{n} uses five or six English words with {his} key person but not yet with other "
+            "adults.",
+            "{n} still points and uses {his} home language to ask; the bilingual assistant is "
+            "visiting weekly for now.",
+        ),
+        _Target(
+            "{n} will say goodbye to {his} carer at the door and settle to play within ten "
+            "minutes, with {his} key person close by.",
+            "personal_social_emotional",
+            "After so many changes and goodbyes, a calm, predictable start to each morning "
+            "helps {n} feel safe enough to play and learn.",
+            "The same goodbye routine every morning, {his} key person greeting {him} at the "
+            "door with a few words in {his} home language, and a photo book of {his} carer "
+            "and brother to look at.",
+            "Key person and carer",
+            "Every session",
+            "Settling time, recorded daily, is under ten minutes on four mornings out of five.",
+            0,
+            "",
+            "{n} now waves goodbye at the door and goes straight to the water tray.",
+            "{n} settles quickly most days but is unsettled after appointments and weekends.",
+            "{n} is still distressed at drop-off on most days; the routine has been changed "
+            "with the bilingual assistant's advice.",
+        ),
+        _Target(
+            "{n} will join a small group for a story or song time for ten minutes.",
+            "personal_social_emotional",
+            "Group times are where {n} hears the most English, and they build the friendships "
+            "{he} will take into Reception.",
+            "Story and song time for four children with props and repeated refrains, after "
+            "hearing the story one to one from a dual-language book.",
+            "Key person",
+            "Four times a week",
+            "{n} stays and joins in with a group story or song time for ten minutes on three "
+            "occasions, from the key person's observations.",
+            150,
+            "Story sacks and dual-language picture books for group times",
+            "{n} joins every group story time and now calls out the repeated refrains in English.",
+            "{n} stays for group time with {his} key person beside {him} but does not yet join in.",
+            "{n} still leaves group times after a minute or two; one-to-one story time "
+            "continues first.",
         ),
     ),
     "reception": (
@@ -1459,7 +1536,8 @@ def _parents_views(pep: _Pep) -> dict[str, Any]:
 
 
 def _targets(pep: _Pep, form_phase: Phase) -> list[_Target]:
-    bank = list(_targets_for(pep.stage))
+    stage = "eyfs_eal" if _young_unaccompanied(pep) else pep.stage
+    bank = list(_targets_for(stage))
     rng = _rng(pep.story.reference, "targets", pep.pep_number)
     rng.shuffle(bank)
     count = 2 if len(bank) < 4 else rng.choice((2, 3))
@@ -2108,7 +2186,9 @@ def realistic_voice_answers(
             answers[key] = rng.choice(("very_happy", "happy", "happy", "okay", "sad"))
         elif key == "come_to_meeting":
             answers[key] = _meeting_wish(story, pep_number)
-        elif story.uasc and key in _UASC_VOICE:
+        elif story.uasc and band is VoiceBand.EARLY_YEARS and key in _YOUNG_UNACCOMPANIED_VOICE:
+            answers[key] = _young_voice(story, words, _YOUNG_UNACCOMPANIED_VOICE[key])
+        elif story.uasc and band is not VoiceBand.EARLY_YEARS and key in _UASC_VOICE:
             answers[key] = _UASC_VOICE[key]
         elif key in bank:
             answers[key] = rng.choice(bank[key]).format_map(words)
@@ -2245,6 +2325,8 @@ _LANGUAGE_CODES = {
     "arabic": "ara",
     "french": "frn",
     "kurdish": "kur",
+    "kurdish sorani": "kur",
+    "sorani": "kur",
     "pashto": "pat",
     "persian": "prs",
     "farsi": "prs",
@@ -3102,6 +3184,8 @@ def _early_years_setting_facts(pep: _Pep) -> dict[str, Any]:
     """The setting, its funding and hours: the same wherever a section mentions them."""
     if "setting" in pep.facts:
         return pep.facts["setting"]
+    if _young_unaccompanied(pep):
+        return _young_unaccompanied_setting_facts(pep)
     story = pep.story
     rng = _v3_rng(pep, "setting")
     months = _age_in_months(story.date_of_birth, pep.meeting_date)
@@ -3146,6 +3230,8 @@ def _early_years_setting_v3(pep: _Pep) -> dict[str, Any]:
                 "next month."
             ),
         }
+    if _young_unaccompanied(pep):
+        return _young_unaccompanied_setting(pep)
     facts = _early_years_setting_facts(pep)
     start_of_term = max(_term_began(pep.meeting_date), date.fromisoformat(facts["date_started"]))
     # Weeks of this term so far, holidays left out (as the school's sessions leave them out).
@@ -3437,6 +3523,593 @@ def _pathway_plan_additions(pep: _Pep, written: Mapping[str, Any]) -> dict[str, 
     }
 
 
+# An unaccompanied asylum-seeking child under five -------------------------------------------
+#
+# Very rare, but real: a young child who arrived with an older brother who is a child himself
+# (so not their carer), now with foster carers and in a nursery. Everything here follows from
+# the day they came into care: when they started at the setting, which appointments took them
+# out of it, how far their English has come. Their first language is the story's.
+
+_BROTHER = "Aram"
+_HOMELANDS = {
+    "kurdish sorani": "the Kurdistan Region of Iraq",
+    "kurdish": "the Kurdistan Region of Iraq",
+    "pashto": "Afghanistan",
+    "dari": "Afghanistan",
+    "tigrinya": "Eritrea",
+    "amharic": "Ethiopia",
+    "somali": "Somalia",
+    "arabic": "Sudan",
+}
+# The early years stages of learning English as an additional language (after Hester), as
+# the local authority's ethnic minority achievement (EMA) service uses them in its visits.
+_EAL_STAGES = (
+    (
+        "Stage 1 of 4, new to English",
+        "{n} is in the silent period that is usual for a young child new to English: {he} "
+        "understand{s} a few routine words (coat, snack, wash hands) from the pictures and "
+        "gestures with them, and speaks only {language}.",
+    ),
+    (
+        "Stage 2 of 4, becoming familiar with English",
+        "{n} has come out of {his} silent period: {he} use{s} single English words and "
+        'set phrases ("my turn", "toilet please", "look!") and follow{s} routine instructions '
+        "without pictures.",
+    ),
+    (
+        "Stage 2 of 4, moving towards stage 3 (becoming confident as a user of English)",
+        "{n} now puts two or three English words together in play, joins in with the words of "
+        "songs and stories, and switches to {language} when {he} is tired or upset.",
+    ),
+)
+
+
+def _young_unaccompanied(pep: _Pep) -> bool:
+    return pep.phase is Phase.EARLY_YEARS and pep.story.uasc
+
+
+def _language(pep: _Pep) -> str:
+    return pep.story.first_language or "Kurdish Sorani"
+
+
+def _homeland(pep: _Pep) -> str:
+    return _HOMELANDS.get(_language(pep).lower(), "{his} home country")
+
+
+def _young_say(pep: _Pep, text: str) -> str:
+    """The child's words with their language, brother and carers filled in too."""
+    text = (
+        text.replace("{language}", _language(pep))
+        .replace("{homeland}", _homeland(pep))
+        .replace("{brother}", _BROTHER)
+        .replace("{carer}", pep.people().carer)
+    )
+    return pep.say(text)
+
+
+def _young_voice(story: ChildStory, words: Mapping[str, str], text: str) -> str:
+    """The child's views, with their language, brother and carer filled in."""
+    carer = story.people.carer if story.people else "{his} foster carer"
+    text = (
+        text.replace("{language}", story.first_language or "Kurdish Sorani")
+        .replace("{brother}", _BROTHER)
+        .replace("{carer}", carer)
+    )
+    return text.format_map(words)
+
+
+def _weekdays_after(day: date, count: int) -> date:
+    for _ in range(count):
+        day += timedelta(days=1)
+        while day.weekday() >= 5:
+            day += timedelta(days=1)
+    return day
+
+
+def _arrived(pep: _Pep) -> date:
+    """The day the child came into care, soon after arriving in the UK."""
+    return pep.story.date_entered_care or pep.meeting_date - timedelta(days=120)
+
+
+def _months_since_arriving(pep: _Pep) -> int:
+    return max(0, _age_in_months(_arrived(pep), pep.meeting_date))
+
+
+def _eal_stage(pep: _Pep) -> tuple[str, str]:
+    months = _months_since_arriving(pep)
+    name, words = _EAL_STAGES[0 if months < 3 else 1 if months < 8 else 2]
+    return name, _young_say(pep, words)
+
+
+def _setting_days(start: date, end: date) -> int:
+    """Weekdays from ``start`` up to ``end`` that a setting is open in term time: the school
+    holidays and half terms left out, roughly as most authorities set them."""
+    holidays = (
+        ((10, 26), (10, 30)),
+        ((12, 21), (12, 31)),
+        ((1, 1), (1, 4)),
+        ((2, 15), (2, 19)),
+        ((3, 29), (4, 14)),
+        ((5, 25), (5, 29)),
+        ((7, 21), (9, 2)),
+    )
+    days = 0
+    day = start
+    while day < end:
+        in_holiday = any((first <= (day.month, day.day) <= last) for first, last in holidays)
+        if day.weekday() < 5 and not in_holiday:
+            days += 1
+        day += timedelta(days=1)
+    return days
+
+
+def _started_at_setting(pep: _Pep) -> date:
+    """A week after coming into care: the Virtual School found a funded place at once, and
+    the child started on short settling-in mornings. Always before the meeting."""
+    arrived = _arrived(pep)
+    latest = min(pep.meeting_date, pep.valid_on) - timedelta(days=3)
+    return max(arrived, min(_weekdays_after(arrived, 5), latest))
+
+
+def _initial_health_assessment(pep: _Pep) -> date:
+    """Seven working days after coming into care (it is due within twenty), with an
+    interpreter: the child's first appointment away from the setting."""
+    return _weekdays_after(_arrived(pep), 7)
+
+
+def _young_unaccompanied_setting_facts(pep: _Pep) -> dict[str, Any]:
+    story = pep.story
+    months = _age_in_months(story.date_of_birth, pep.meeting_date)
+    name = story.school_name or "Little Acorns Nursery"
+    facts = {
+        "setting_name": name,
+        "setting_type": "nursery_class" if "primary" in name.lower() else "private_nursery",
+        "ofsted_urn": f"EY{_rng(story.reference, 'ofsted').randint(400000, 599999)}",
+        "date_started": _started_at_setting(pep).isoformat(),
+        "funding_type": ["two_year_old"] if months < 36 else ["universal"],
+        # Five mornings a week: short days while the child settles and learns English.
+        "funded_hours": 15,
+        "hours_attended": 15,
+    }
+    pep.facts["setting"] = facts
+    return facts
+
+
+def _young_unaccompanied_appointments(pep: _Pep) -> list[dict[str, Any]]:
+    """The appointments since the last PEP that took the child out of the setting, in term
+    time: their health assessment first, then the Home Office and their solicitor."""
+    if "appointments" in pep.facts:
+        return pep.facts["appointments"]
+    first = max(_term_began(pep.meeting_date), _started_at_setting(pep) + timedelta(days=1))
+    last = min(pep.meeting_date, pep.valid_on) - timedelta(days=1)
+    span = (last - first).days
+    if pep.pep_number == 0:
+        kinds = [("health", 1, _initial_health_assessment(pep))]
+    else:
+        later = [("home_office", 2), ("solicitor", 1)]
+        if pep.pep_number > 1:
+            later = [("solicitor", 1), ("health", 1)]
+        kinds = [
+            (kind, missed, first + timedelta(days=span * number // (len(later) + 1)))
+            for number, (kind, missed) in enumerate(later, start=1)
+        ]
+    rows: list[dict[str, Any]] = []
+    for kind, missed, on in kinds:
+        day = on
+        while day > first and not _setting_days(day, day + timedelta(days=1)):
+            day -= timedelta(days=1)  # a day the setting is open, or it missed nothing
+        if first <= day <= last:
+            rows.append(
+                {
+                    "appointment_type": kind,
+                    "appointment_date": day.isoformat(),
+                    "sessions_missed": missed,
+                }
+            )
+    pep.facts["appointments"] = rows
+    return rows
+
+
+def _young_unaccompanied_sessions(pep: _Pep) -> dict[str, int]:
+    """One session a weekday the setting is open, from the day the child started: this term
+    and this school year, absences for appointments authorised, a day or two of illness."""
+    if "sessions" in pep.facts:
+        return pep.facts["sessions"]
+    started = _started_at_setting(pep)
+    term_began = _term_began(pep.meeting_date)
+    possible_term = max(1, _setting_days(max(term_began, started), pep.meeting_date))
+    earlier = _setting_days(max(_school_year_start(pep.meeting_date), started), term_began)
+    rng = _v3_rng(pep, "attendance")
+    appointments = sum(row["sessions_missed"] for row in _young_unaccompanied_appointments(pep))
+    ill = rng.randint(0, 2) if pep.pep_number else 0
+    authorised = min(possible_term, appointments + ill)
+    before = min(earlier, rng.randint(1, 3)) if earlier else 0
+    sessions = {
+        "sessions_possible_term": possible_term,
+        "sessions_attended_term": possible_term - authorised,
+        "authorised_absences_term": authorised,
+        "unauthorised_absences_term": 0,
+        "sessions_possible_year": possible_term + earlier,
+        "sessions_attended_year": possible_term - authorised + earlier - before,
+        "authorised_absences_year": authorised + before,
+        "unauthorised_absences_year": 0,
+    }
+    pep.facts["sessions"] = sessions
+    return sessions
+
+
+def _young_unaccompanied_setting(pep: _Pep) -> dict[str, Any]:
+    facts = _young_unaccompanied_setting_facts(pep)
+    sessions = _young_unaccompanied_sessions(pep)
+    missed = sessions["authorised_absences_term"]
+    appointments = sum(row["sessions_missed"] for row in _young_unaccompanied_appointments(pep))
+    reasons = []
+    if appointments:
+        reasons.append(f"{appointments} for the appointments listed in About me and my care")
+    if missed > appointments:
+        reasons.append(f"{missed - appointments} when {{he}} was ill")
+    possible = sessions["sessions_possible_term"]
+    support = (
+        f"{{n}} comes five mornings a week and has missed {missed} of {possible} sessions "
+        "this term, all authorised: " + " and ".join(reasons)
+        if reasons
+        else f"{{n}} comes five mornings a week and has not missed any of {possible} sessions "
+        "this term"
+    )
+    support += (
+        ". {carer} brings {him} every day; the social worker asks for appointments in the "
+        "afternoon, when {n} is not at nursery, and tells the setting a week ahead when a "
+        "morning cannot be avoided."
+    )
+    answers: dict[str, Any] = {
+        "in_setting": True,
+        **facts,
+        "key_person": _key_person(pep),
+        **sessions,
+        "attendance_support": _young_say(pep, support),
+    }
+    if facts["setting_type"] == "nursery_class":
+        answers.update(_suspension_answers(pep))
+        answers.pop("permanently_excluded", None)
+    return answers
+
+
+def _young_unaccompanied_about_me(pep: _Pep, written: Mapping[str, Any]) -> dict[str, Any]:
+    arrived = _arrived(pep)
+    when = f"{arrived:%B %Y}"
+    placement_start = pep.story.placement_started_on or arrived
+    if pep.pep_number == 0:
+        changes = (
+            "{n} arrived in the UK in " + when + " with {his} brother {brother}, who is 16. "
+            "They travelled from {homeland} without an adult; their mother was separated from "
+            "them on the journey and has not been found. {n} was placed with {carer} the same "
+            "week and has not moved since; {brother} lives with other foster carers two miles "
+            "away, and the two see each other three times a week. The British Red Cross is "
+            "tracing their mother. {n} did not go to any nursery before {he} left {homeland}."
+        )
+    elif pep.pep_number == 1:
+        changes = (
+            "No change of placement: {n} is settled with {carer}. {His} asylum claim was "
+            "registered at the Home Office this term, with {his} social worker and a "
+            "{language} interpreter; {his} solicitor is preparing the evidence. {brother} "
+            "still visits three times a week. The British Red Cross has no news of their "
+            "mother yet."
+        )
+    else:
+        changes = (
+            "No change of placement: {n} has lived with {carer} since " + when + ". {His} "
+            "solicitor has sent the Home Office {his} statement and the social worker's "
+            "report; the Home Office does not usually interview a child so young, and a "
+            "decision is awaited. {brother} visits three times a week and comes to "
+            "nursery events. Family tracing continues."
+        )
+    return {
+        "placement_type": "foster_agency",
+        "placement_start_date": min(placement_start, pep.valid_on).isoformat(),
+        "placements_last_12_months": 1,
+        "parental_responsibility": _young_say(
+            pep,
+            "{n}'s mother holds parental responsibility, but she has not been found since "
+            "they were separated, and no one in the UK holds it. {n} is accommodated under "
+            "section 20; the local authority acts as {his} corporate parent and consents "
+            "where the law allows, and legal advice has been taken on applying for a care "
+            "order so that someone here holds parental responsibility.",
+        ),
+        "delegated_authority": _young_say(
+            pep,
+            "{carer} may agree to nursery outings, photographs for {his} learning journal "
+            "and routine medical care, and may share information with the health visitor. "
+            "Photographs of {n} must not be shared beyond the setting or put online while "
+            "{his} asylum claim is decided and family tracing continues. The social worker "
+            "agrees anything else, and arranges {his} asylum appointments.",
+        ),
+        "leisure_interests": _young_say(
+            pep,
+            "{n} loves the swings at the park, splashing at the pool's toddler session and "
+            "the Saturday rhyme time at the library, which has picture books in {language}. "
+            "{He} cook{s} with {brother} and {carer} on Saturdays.",
+        ),
+        "care_changes": _young_say(pep, changes),
+        "unaccompanied_asylum_seeking": True,
+        "languages": [
+            _language_row(_language(pep), first=True, interpreter=True),
+            _language_row("English", first=False, interpreter=False),
+        ],
+        "asylum_appointments": _young_unaccompanied_appointments(pep),
+    }
+
+
+def _young_unaccompanied_key_people(pep: _Pep, written: Mapping[str, Any]) -> dict[str, Any]:
+    extra = [
+        {
+            "role": "other",
+            "role_other": f"Bilingual assistant ({_language(pep)}), EMA service",
+            "name": "Shno Rahim",
+            "phone": _phone("Shno Rahim"),
+            "email": _council_email("Shno Rahim"),
+        },
+        {
+            "role": "other",
+            "role_other": "Immigration solicitor",
+            "name": "Farida Osman, Demo Law Centre",
+            "phone": _phone("Farida Osman"),
+        },
+    ]
+    return {"people": [*written.get("people", []), *extra]}
+
+
+def _young_unaccompanied_development(pep: _Pep, written: Mapping[str, Any]) -> dict[str, Any]:
+    settled = pep.pep_number > 0
+    levels = {
+        "communication_language": "below" if settled else "well_below",
+        "personal_social_emotional": "typical" if settled else "below",
+        "physical_development": "typical",
+        "literacy": "below",
+        "mathematics": "typical" if settled else "below",
+        "understanding_world": "typical",
+        "expressive_arts_design": "typical",
+    }
+    progress = {
+        "communication_language_progress": "more_than_expected" if settled else "expected",
+        "personal_social_emotional_progress": "more_than_expected" if settled else "expected",
+        "physical_development_progress": "expected",
+    }
+    stage, in_words = _eal_stage(pep)
+    summary = (
+        "English: " + stage + ". " + in_words + " The EMA service's bilingual assistant "
+        "assessed {n} in {language}: {his} {language} is typical for {his} age, so the gap is "
+        "in English, not in {his} language development, and is not a special educational "
+        "need. Assessed in English, communication and language and literacy are below the "
+        "typical range for now."
+    )
+    return {**levels, **progress, "development_summary": _young_say(pep, summary)}
+
+
+def _young_unaccompanied_two_year_check(pep: _Pep, written: Mapping[str, Any]) -> dict[str, Any]:
+    arrived = _arrived(pep)
+    if _age_in_months(pep.story.date_of_birth, arrived) < 30:
+        return {}  # here in time for it: checked as for any child
+    age = _age_in_months(pep.story.date_of_birth, arrived)
+    return {
+        "check_done": False,
+        "check_not_done_reason": _young_say(
+            pep,
+            f"{{n}} arrived in the UK aged {age // 12} years {age % 12} months, after the "
+            "age for the progress check at two. {His} initial health assessment, with a "
+            "{language} interpreter, looked at {his} development instead, and the health "
+            "visitor reviews it with {his} key person each term.",
+        ),
+    }
+
+
+def _young_unaccompanied_starting_school(pep: _Pep, written: Mapping[str, Any]) -> dict[str, Any]:
+    if not written.get("starting_school_next_september"):
+        return {}
+    return {
+        "handover_arrangements": _young_say(
+            pep,
+            "The key person will meet the Reception teacher in June to share {n}'s learning "
+            "journal, {his} EAL assessments and the {language} words that comfort {him}. The "
+            "EMA service's bilingual assistant will spend {his} first morning at school with "
+            "{him}.",
+        )
+    }
+
+
+def _young_unaccompanied_observations(pep: _Pep, written: Mapping[str, Any]) -> dict[str, Any]:
+    stage, in_words = _eal_stage(pep)
+    return {
+        "observations": _young_say(
+            pep,
+            "{n} heads for the water tray and the home corner each morning. "
+            + in_words
+            + " {He} watch{es} the other children closely and copies their play, and "
+            "brings {his} key person the picture cards when {he} need{s} something.",
+        ),
+        "how_child_learns_best": _young_say(
+            pep,
+            "Through play alongside one familiar adult, with pictures, gestures and songs "
+            "repeated every day, and a few key words in {language} that the staff have "
+            "learned from the bilingual assistant.",
+        ),
+        "next_steps": _young_say(
+            pep,
+            "Keep {his} {language} strong at home and in the setting (dual-language books, "
+            "the bilingual assistant's visits) while modelling English words in play; "
+            "review {his} EAL stage ("
+            + stage.split(",")[0]
+            + " now) with the EMA service next term.",
+        ),
+    }
+
+
+def _young_unaccompanied_carers_views(pep: _Pep, written: Mapping[str, Any]) -> dict[str, Any]:
+    if pep.pep_number == 0:
+        going_well = (
+            "{n} is eating well, sleeping better each night and has started to laugh and "
+            "play with us. {He} went into nursery happily on {his} third morning."
+        )
+        concerns = (
+            "{He} wakes at night asking for {his} mum, and we cannot always understand what "
+            "{he} needs: {brother} translates when he visits, and we use picture cards."
+        )
+    else:
+        going_well = (
+            "{n} runs in to nursery now and talks about {his} key person at home. {He} "
+            "sleep{s} through most nights, and {his} English is coming on quickly."
+        )
+        concerns = (
+            "{He} still wakes some nights asking for {his} mum, and loud bangs frighten "
+            "{him}. Appointments are hard on {him}: {he} is clingy for a day or two after."
+        )
+    return {
+        "going_well": _young_say(pep, going_well),
+        "concerns": _young_say(pep, concerns),
+        "support_at_home": _young_say(
+            pep,
+            "We read the dual-language books from nursery every evening, learn {language} "
+            "words from {brother} and an app, and keep the same routine every day. {brother} "
+            "reads to {n} in {language} when he visits.",
+        ),
+    }
+
+
+def _young_unaccompanied_health(pep: _Pep, written: Mapping[str, Any]) -> dict[str, Any]:
+    limit = min(pep.meeting_date, pep.valid_on)
+    latest: date | None = _initial_health_assessment(pep)
+    while latest is not None and latest + timedelta(days=182) <= limit:
+        latest += timedelta(days=182)  # a review health assessment every six months
+    if latest is not None and latest > limit:
+        latest = None  # the initial health assessment is still to come
+    if pep.pep_number == 0:
+        feeling = (
+            "{n} has been with {carer} only a few weeks. {He} is quiet and watchful, "
+            "follows {carer} from room to room, and asks for {his} mother at bedtime; "
+            "{brother}'s visits calm {him}."
+        )
+        health = (
+            "The initial health assessment, with a {language} interpreter, found {n} well "
+            "but underweight after the journey. Catch-up immunisations have started and TB "
+            "screening is booked. No health needs that affect {his} learning."
+        )
+    else:
+        feeling = (
+            "{n} has settled well with {carer} and is affectionate and playful. {He} asks "
+            "for {his} mother, especially at bedtime, and is unsettled for a day or two after "
+            "an appointment; {brother}'s visits are the high point of {his} week."
+        )
+        health = (
+            "{His} catch-up immunisations are complete, TB screening was clear and {he} "
+            "has gained weight. No health needs that affect {his} learning. A {language} "
+            "interpreter is booked for every health appointment."
+        )
+    return {
+        "emotional_wellbeing": _young_say(pep, feeling),
+        "health_needs": _young_say(pep, health),
+        "developmental_needs": _young_say(
+            pep,
+            "{n} has lived through a long and frightening journey and the loss of {his} "
+            "mother's care. {He} is wary of new adults, stays close to {his} key person, and "
+            "is frightened by sudden loud noises such as the fire alarm.",
+        ),
+        "attachment_trauma_affects_learning": True,
+        "attachment_trauma_strategies": _young_say(
+            pep,
+            "The same key person greets {n} every morning with a {language} greeting; a photo "
+            "timetable of the morning; a warning and a cuddle before the fire alarm is "
+            "tested; staff trained in trauma-informed practice by the Virtual School.",
+        ),
+        "speech_language_concern": False,
+        "professionals_involved": ["health_visitor", "other"],
+        "professionals_involved_other": (
+            "Looked-after children's nurse; EMA service bilingual assistant; British Red Cross "
+            "family tracing"
+        ),
+        "health_assessment_date": latest.isoformat() if latest is not None else None,
+    }
+
+
+def _young_unaccompanied_needs(pep: _Pep, written: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "sen_status": "none",
+        "inclusion_funding": False,
+        "support_in_place": _young_say(
+            pep,
+            "No special educational needs: {n} is learning English as an additional "
+            "language, which is not a special educational need. Support in place: a "
+            "fortnightly visit from the EMA service's {language}-speaking bilingual "
+            "assistant, picture cards and a visual timetable, and dual-language books in the "
+            "book corner and at home.",
+        ),
+    }
+
+
+def _young_unaccompanied_actions(pep: _Pep, written: Mapping[str, Any]) -> dict[str, Any]:
+    people = pep.people()
+    actions = list(written.get("actions", []))
+    actions.append(
+        {
+            "action": _young_say(
+                pep,
+                "Book a {language} interpreter for {n}'s appointments this term and give the "
+                "setting a week's notice of any that fall in the morning.",
+            ),
+            "owner": people.social_worker,
+            "deadline": pep.after(14).isoformat(),
+        }
+    )
+    actions.append(
+        {
+            "action": _young_say(
+                pep, "Review {n}'s EAL stage with the EMA service's bilingual assistant."
+            ),
+            "owner": people.designated_teacher,
+            "deadline": pep.after(60).isoformat(),
+        }
+    )
+    return {"actions": actions}
+
+
+# Sections written again for a young unaccompanied child, after the usual writers: the keys
+# given here replace theirs.
+_YOUNG_UNACCOMPANIED_SECTIONS: dict[str, _Addition] = {
+    "about_me": _young_unaccompanied_about_me,
+    "key_people": _young_unaccompanied_key_people,
+    "eyfs_development": _young_unaccompanied_development,
+    "two_year_check": _young_unaccompanied_two_year_check,
+    "starting_school": _young_unaccompanied_starting_school,
+    "key_person_observations": _young_unaccompanied_observations,
+    "carers_views": _young_unaccompanied_carers_views,
+    "health_wellbeing": _young_unaccompanied_health,
+    "special_educational_needs": _young_unaccompanied_needs,
+    "actions_agreed": _young_unaccompanied_actions,
+}
+
+_YOUNG_UNACCOMPANIED_VOICE = {
+    "enjoys": (
+        "The water tray, the swings and the songs at group time. {n} does the actions to "
+        '"Wind the bobbin up" and laughs at the end.'
+    ),
+    "upsets": (
+        "Loud bangs, and when {carer} leaves in the morning. Sometimes {he} cries for {his} mum."
+    ),
+    "shows_feelings": (
+        "{n} goes very quiet and holds {his} key person's hand when worried, and chatters in "
+        "{language} when happy."
+    ),
+    "important_people": ("{His} brother {brother} (Kaka {brother}), {carer} and {his} key person."),
+    "good_at": "Puzzles, climbing and helping to set the table for snack.",
+    "helps_learning": (
+        "Pictures of what comes next, an adult {he} know{s} close by, and hearing a few words "
+        "in {language}."
+    ),
+    "extra_help": (
+        "Picture books in {language} and English, and visits from the bilingual assistant."
+    ),
+    "own_words": '"Kaka {brother} come Saturday!" and "My turn. Me do it."',
+}
+
+
 # Sections a later version asks in a new way: (a question only that version has, its writer).
 _REWRITTEN_SECTIONS: dict[str, tuple[str, _Writer]] = {
     "attendance_exclusions": ("sessions_possible_term", _attendance_exclusions_v3),
@@ -3633,6 +4306,9 @@ def _section_answers(section: SectionDefinition, pep: _Pep) -> dict[str, Any]:
         # New questions beside old ones: written after the old writer, with what is left of
         # the section's generator, so the old questions' answers are the same as before.
         written = {**written, **addition[1](pep, written)}
+    rewritten_for_young_unaccompanied = _YOUNG_UNACCOMPANIED_SECTIONS.get(section.key)
+    if rewritten_for_young_unaccompanied is not None and _young_unaccompanied(pep):
+        written = {**written, **rewritten_for_young_unaccompanied(pep, written)}
     return _keep_only_fields(section, written, pep)
 
 

@@ -1,7 +1,7 @@
 """The demo's realistic answers to the version 3 PEP forms, for a spread of children's stories
-(every phase; unaccompanied, special educational needs, an EHCP, suspended, permanently
-excluded, not in education, employment or training, not in an early years setting): valid as
-submitted, holding together, and true to the story.
+(every phase; unaccompanied at four and as a teenager, special educational needs, an EHCP,
+suspended, permanently excluded, not in education, employment or training, not in an early
+years setting): valid as submitted, holding together, and true to the story.
 
 Version 3 is loaded from a temporary folder holding forms/definitions and forms/drafts, as
 forms/drafts/README.md says, until it is published.
@@ -84,6 +84,15 @@ def born(year_group: int) -> date:
 
 
 UASC = {"uasc": True, "first_language": "Tigrinya", "date_entered_care": date(2025, 6, 2)}
+# A four-year-old who arrived this autumn with a brother who is a child himself, placed with
+# foster carers, at a private nursery.
+YOUNG_UASC = {
+    "uasc": True,
+    "first_language": "Kurdish Sorani",
+    "date_entered_care": date(2026, 9, 21),
+    "school_name": "Little Acorns Nursery",
+    "school_urn": "900101",
+}
 CASES = (
     Case("a two-year-old in a nursery", "early_years", -2, date(2024, 8, 10)),
     Case("a three-year-old", "early_years", -2, born(-2)),
@@ -98,6 +107,7 @@ CASES = (
     Case(
         "in a nursery class, suspended", "early_years", -1, born(-1), {"suspended_this_year": True}
     ),
+    Case("four, unaccompanied, in a private nursery", "early_years", -1, born(-1), YOUNG_UASC),
     Case("Reception", "school_age", 0, born(0)),
     Case("Year 1", "school_age", 1, born(1)),
     Case("Year 2", "school_age", 2, born(2)),
@@ -210,13 +220,6 @@ def test_no_answer_is_kept_for_a_question_not_shown(v3_registry):
             assert not hidden, (pep.case.name, section.key, hidden)
 
 
-# No child under five in the demo arrived in the UK alone: nobody answers these.
-NEVER_IN_THE_DEMO = {
-    ("early_years", "about_me", "languages"),
-    ("early_years", "about_me", "asylum_appointments"),
-}
-
-
 def test_every_question_is_answered_for_some_child(v3_registry):
     answered: dict[tuple[str, str], set[str]] = {}
     for pep in peps(v3_registry):
@@ -225,9 +228,7 @@ def test_every_question_is_answered_for_some_child(v3_registry):
     for form_key in ("school_age", "early_years", "post_16"):
         for section in standard_sections(v3_registry.get(form_key, 3)):
             for definition in section.answer_fields:
-                if definition.read_only or (form_key, section.key, definition.key) in (
-                    NEVER_IN_THE_DEMO
-                ):
+                if definition.read_only:
                     continue
                 assert definition.key in answered[(form_key, section.key)], (
                     form_key,
@@ -464,3 +465,77 @@ def test_a_check_already_taken_has_the_same_mark_in_attainment_and_history(v3_re
         if "multiplication_check_score" in attainment and "multiplication_check" in results:
             expected = f"{attainment['multiplication_check_score']} out of 25"
             assert results["multiplication_check"] == expected
+
+
+def test_a_young_unaccompanied_child_answers_every_question_about_arriving_alone(v3_registry):
+    """The four-year-old's languages and appointments are answered, coded and consistent with
+    the setting's register; nothing of the teenager's story (college, a key worker, supported
+    accommodation) reaches a nursery child's PEP."""
+    case = next(case for case in CASES if case.name.startswith("four, unaccompanied"))
+    arrived = YOUNG_UASC["date_entered_care"]
+    seen = set()
+    for pep in peps(v3_registry, (case,)):
+        about = pep.answers["about_me"]
+        assert about["unaccompanied_asylum_seeking"] is True
+        assert about["languages"] == [
+            {"language": "kur", "is_first_language": True, "interpreter_needed": True},
+            {"language": "eng", "is_first_language": False, "interpreter_needed": False},
+        ]
+        appointments = about["asylum_appointments"]
+        assert appointments, (pep.seed, pep.number)
+        setting = pep.answers["setting"]
+        started = date.fromisoformat(setting["date_started"])
+        assert arrived < started <= pep.valid_on
+        meeting = date.fromisoformat(pep.answers["meeting_details"]["meeting_date"])
+        for row in appointments:
+            on = date.fromisoformat(row["appointment_date"])
+            assert max(started, term_start(meeting)) < on < meeting, row
+            seen.add(row["appointment_type"])
+        # Appointments in the setting's hours are authorised absences on its register.
+        missed = sum(row["sessions_missed"] for row in appointments)
+        assert 0 < missed <= setting["authorised_absences_term"]
+        assert setting["unauthorised_absences_term"] == 0
+        assert setting["setting_type"] == "private_nursery"
+        history = pep.answers["educational_history"]["schools_attended"]
+        assert [row["school_name"] for row in history] == ["Little Acorns Nursery"]
+        assert history[0]["attended_from"] == setting["date_started"]
+        assert about["placements_last_12_months"] == 1
+        assert date.fromisoformat(about["placement_start_date"]) == arrived
+        # Arrived at four: too late for the check at two, and learning English is not a
+        # special educational need.
+        check = pep.answers["two_year_check"]
+        assert (
+            check["check_done"] is False and "arrived in the UK" in check["check_not_done_reason"]
+        )
+        assert pep.answers["special_educational_needs"]["sen_status"] == "none"
+        assert pep.answers["health_wellbeing"]["speech_language_concern"] is False
+        assert date.fromisoformat(pep.answers["health_wellbeing"]["health_assessment_date"]) > (
+            arrived
+        )
+        development = pep.answers["eyfs_development"]["development_summary"]
+        assert "English: Stage" in development and "Kurdish Sorani" in development
+        voice = repr(pep.answers["my_views"])
+        assert "Aram" in voice
+        text = repr(pep.answers).lower()
+        for teenage_word in ("college", "key worker", "supported accommodation", "esol"):
+            assert teenage_word not in text, (teenage_word, pep.number)
+    assert seen == {"health", "home_office", "solicitor"}
+
+
+def test_a_young_unaccompanied_childs_english_grows_from_one_pep_to_the_next(v3_registry):
+    case = next(case for case in CASES if case.name.startswith("four, unaccompanied"))
+    first, second, third = [pep for pep in peps(v3_registry, (case,)) if pep.seed == 0]
+    stages = [
+        pep.answers["eyfs_development"]["development_summary"].split(". ")[0]
+        for pep in (first, second, third)
+    ]
+    assert stages == [
+        "English: Stage 1 of 4, new to English",
+        "English: Stage 2 of 4, becoming familiar with English",
+        "English: Stage 2 of 4, moving towards stage 3 (becoming confident as a user of English)",
+    ]
+    # The targets of one PEP are reviewed in the next, with the words of their own bank.
+    review = second.answers["review_previous_targets"]["previous_targets"]
+    assert review and all(
+        not row["evidence"].startswith(("Met:", "Good progress", "Not met")) for row in review
+    )
