@@ -140,6 +140,8 @@ CHILDREN = (
     DemoChild("DCC-1002", "Leo", "Okafor", -1, 11, "900101", _FCO, 2, _SUB, 2),
     DemoChild("DCC-1003", "Maya", "Kowalska", -1, 6, "900101", _PO, 1, None, 1),
     DemoChild("DCC-1004", "Noah", "Ahmed", -1, 1, "900101", _S20, 1, _APP, 1),
+    # An unaccompanied asylum-seeking child of four, who came with her brother of 16
+    DemoChild("DCC-1005", "Shilan", "Aziz", -1, 10, "900101", _S20, 1, _OFF, 2),
     # Primary (Oakfield)
     DemoChild("DCC-1101", "Ella", "Brown", 0, 10, "900201", _FCO, 2, _D, 1),
     DemoChild("DCC-1102", "Oliver", "Brown", 2, 4, "900201", _FCO, 2, _SUB, 3),
@@ -187,6 +189,7 @@ SEX_AND_ETHNICITY: dict[str, tuple[str, str]] = {
     "DCC-1002": ("1", "BAFR"),
     "DCC-1003": ("2", "WOTH"),
     "DCC-1004": ("1", "APKN"),
+    "DCC-1005": ("2", "WOTH"),  # Kurdish, from Iraq
     "DCC-1101": ("2", "WBRI"),
     "DCC-1102": ("1", "WBRI"),
     "DCC-1103": ("2", "ABAN"),
@@ -218,7 +221,10 @@ SEX_AND_ETHNICITY: dict[str, tuple[str, str]] = {
     "DCC-1602": ("1", "WBRI"),
     "DCC-1603": ("2", "WIRT"),
 }
-UASC = {"DCC-1406": "Tigrinya"}
+UASC = {"DCC-1406": "Tigrinya", "DCC-1005": "Kurdish Sorani"}
+# The unaccompanied children who live in supported accommodation with a key worker; the others
+# (Shilan, who is four) live with foster carers.
+UASC_IN_SUPPORTED_ACCOMMODATION = frozenset({"DCC-1406"})
 FIRST_LANGUAGES = {"DCC-1003": "Polish", "DCC-1105": "Polish", "DCC-1202": "Urdu"}
 
 # Events in the demo children's lives, recorded through the life-event operations.
@@ -259,8 +265,8 @@ SECOND_SOCIAL_WORKER_CASELOAD = tuple(
 # Siblings living with the same foster carer.
 CARER_CHILDREN = ("DCC-1102", "DCC-1201")
 # The Virtual School adviser's children: no school place, previously looked after, out of
-# area, and the unaccompanied young person.
-ADVISER_CHILDREN = ("DCC-1501", "DCC-1601", "DCC-1602", "DCC-1406")
+# area, and the two unaccompanied children.
+ADVISER_CHILDREN = ("DCC-1501", "DCC-1601", "DCC-1602", "DCC-1406", "DCC-1005")
 
 
 @dataclass(frozen=True)
@@ -442,7 +448,7 @@ def _care_episodes(
     who has moved placement in the last year."""
     circumstances = circumstances_of(_story(demo, child, today))
     place, provider = PLACEMENT_CODES.get(circumstances.placement_type, ("U6", "PR1"))
-    if demo.reference in UASC:
+    if demo.reference in UASC_IN_SUPPORTED_ACCOMMODATION:
         place, provider = SUPPORTED_ACCOMMODATION
     need = "N8" if demo.reference in UASC else ("N1", "N4", "N5")[int(demo.reference[-1]) % 3]
     first = CareEpisode(
@@ -917,7 +923,9 @@ def _one_pep(
         social_worker=social_worker.display_name,
         carer=carer.display_name if carer else _carer_name(demo),
         carer_role=(
-            UASC_KEY_WORKER_ROLE if carer is None and demo.reference in UASC else "Foster carer"
+            UASC_KEY_WORKER_ROLE
+            if carer is None and demo.reference in UASC_IN_SUPPORTED_ACCOMMODATION
+            else "Foster carer"
         ),
         virtual_school_adviser=(
             cast.by_email("vs.adviser").display_name if demo.reference in ADVISER_CHILDREN else None
@@ -980,10 +988,16 @@ def _one_pep(
 
 
 def _carer_name(demo: DemoChild) -> str:
-    if demo.reference in UASC:
+    if demo.reference in UASC_IN_SUPPORTED_ACCOMMODATION:
         return UASC_KEY_WORKER
     return circumstances_of(
-        ChildStory(demo.reference, demo.first_name, date(2000, 1, 1), demo.year_group)
+        ChildStory(
+            demo.reference,
+            demo.first_name,
+            date(2000, 1, 1),
+            demo.year_group,
+            uasc=demo.reference in UASC,
+        )
     ).carer_names
 
 

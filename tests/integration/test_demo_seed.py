@@ -133,8 +133,10 @@ def test_every_child_has_ssda903_facts_and_episodes_of_care(seeded):
                 assert episode.placement_provider in codes.placement_providers
             for earlier, later in itertools.pairwise(episodes):
                 assert earlier.ended_on == later.started_on and earlier.reason_ended == "X1"
-        unaccompanied = [child for child in children if child.uasc]
-        assert [child.year_group() >= 12 for child in unaccompanied] == [True]
+        unaccompanied = {child.authority_reference: child for child in children if child.uasc}
+        assert set(unaccompanied) == {"DCC-1406", "DCC-1005"}
+        assert unaccompanied["DCC-1406"].year_group() >= 12
+        assert unaccompanied["DCC-1005"].year_group() == -1
 
 
 def test_a_child_with_no_school_place_has_a_virtual_school_adviser(seeded, sign_in):
@@ -220,6 +222,72 @@ def test_a_child_who_changed_school_is_seen_by_the_new_teacher_only(seeded, sign
     sign_in(new_teacher, "dt.hillview@demo.openpep.test")
     page = new_teacher.get(f"/children/{erin_id}").get_data(as_text=True)
     assert "Erin Doyle" in page and "Superseded" in page
+
+
+def test_an_unaccompanied_four_year_old_has_foster_carers_a_nursery_and_her_peps_signed_off(
+    seeded, sign_in
+):
+    """Shilan came with her brother, a child himself, so she is unaccompanied: her record, her
+    care episode and every one of her PEPs say so, her PEP history is signed off through the
+    workflow, and her PEP's answers to the questions about arriving alone show on its page."""
+    with seeded.app_context():
+        shilan = child_by_reference("DCC-1005")
+        assert shilan.uasc and shilan.legal_status == "V2"
+        assert (shilan.sex, shilan.ethnicity) == ("2", "WOTH")
+        assert shilan.current_school.name == "Little Acorns Nursery"
+        episodes = db.session.scalars(
+            select(CareEpisode).where(CareEpisode.child_id == shilan.id)
+        ).all()
+        # One placement since she arrived: foster care through an agency, not supported
+        # accommodation; absent parenting.
+        assert [(e.placement_type, e.placement_provider, e.category_of_need) for e in episodes] == [
+            ("U4", "PR4", "N8")
+        ]
+        peps = db.session.scalars(
+            select(Pep).where(Pep.child_id == shilan.id).order_by(Pep.created_at_utc)
+        ).all()
+        assert [pep.state for pep in peps] == ["superseded", "superseded", "signed_off"]
+        assert peps[0].pep_type == "initial"
+        for pep in peps:
+            assert [event for event, _ in transitions_of(pep)][:3] == [
+                "submitted",
+                "approved",
+                "signed_off",
+            ]
+            answers = {section.section_key: section.answers for section in pep.sections}
+            signed_off = db.session.scalar(
+                select(AuditEvent.occurred_at_utc).where(
+                    AuditEvent.object_id == str(pep.id),
+                    AuditEvent.action == "pep.transition",
+                    AuditEvent.details["event"].as_string() == "signed_off",
+                )
+            )
+            # Complete, each rule judged on the day it was signed off.
+            missing = pep_missing_answers(definition_for(pep), answers, today=signed_off.date())
+            assert missing == {}, pep.term_label
+            about = answers["about_me"]
+            assert about["unaccompanied_asylum_seeking"] is True
+            assert about["languages"][0] == {
+                "language": "kur",
+                "is_first_language": True,
+                "interpreter_needed": True,
+            }
+            assert about["asylum_appointments"], pep.term_label
+            assert about["placement_start_date"] == shilan.date_entered_care.isoformat()
+            started = answers["setting"]["date_started"]
+            assert started > shilan.date_entered_care.isoformat()
+            people = {row["name"] for row in answers["key_people"]["people"]}
+            assert {"Karen Lloyd", "Rachel Dunn", "Nadia Rahman"} <= people
+            assert "Lena Brooks" not in repr(answers)  # Dawit's key worker, not hers
+        latest = peps[-1]
+        latest_id = latest.id
+    adviser = seeded.test_client()
+    sign_in(adviser, "vs.adviser@demo.openpep.test")
+    page = adviser.get(f"/peps/{latest_id}/sections/about_me")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "Shilan Aziz" in text and "Kurdish (KUR)" in text and "Aram" in text
+    assert adviser.get(f"/peps/{latest_id}").status_code == 200
 
 
 def test_every_demo_user_exists_with_their_role(seeded):
