@@ -2989,8 +2989,11 @@ def _attainment_v3(pep: _Pep) -> dict[str, Any]:
                 ("working_towards", "expected", "greater_depth"),
                 (4, 5, 0) if behind else (1, 6, 2),
             )[0]
+            if subject == "science":
+                # Key stage 1 science is at the expected standard or has not met it.
+                result = "has_not_met" if result == "working_towards" else "expected"
             answers[f"ks1_{subject}"] = result
-            (weak if result == "working_towards" else strong).append(subject)
+            (weak if result in ("working_towards", "has_not_met") else strong).append(subject)
         taken = year == 2 or (year == 1 and 6 <= month <= 8)
         if taken:
             mark = _phonics_mark(pep)
