@@ -10,6 +10,10 @@ what was sent for it is dropped: a PEP never keeps an answer to a question that 
 
 Widgets are injected: the portal passes govuk-frontend-wtf widgets keyed by field type; without
 them the WTForms defaults render, which is all the pure tests need.
+
+Answers are judged on the form's ``judging_days`` (``forms.judging_days``), set on the form
+before ``validate()``: a date agreed at the PEP meeting stays valid after the meeting. A form
+given none is judged on the ``today`` it was built with, as for a PEP with no meeting date.
 """
 
 from collections.abc import Callable, Iterator, Mapping
@@ -43,6 +47,7 @@ from forms.fields import (
     YesNoField,
     answer_fields_of_row,
 )
+from forms.judging_days import JudgingDays
 from forms.schema import (
     FactDefinition,
     FieldDefinition,
@@ -51,7 +56,7 @@ from forms.schema import (
     SectionDefinition,
     SectionType,
 )
-from forms.validation import answer_problem, is_answered
+from forms.validation import is_answered
 
 Today = Callable[[], date]
 
@@ -92,9 +97,16 @@ class AnswerRules:
             if self.enforce_required and _required_now(self.definition, form):
                 raise StopValidation(self.definition.required_message)
             raise StopValidation()
-        problem = answer_problem(self.definition, field.data, today=self.today())
+        days = _judging_days_of(form) or JudgingDays(today=self.today())
+        problem = days.answer_problem(self.definition, field.data)
         if problem:
             raise ValidationError(problem)
+
+
+def _judging_days_of(form: Form) -> JudgingDays | None:
+    """The days the section form (or, for a table's cell, its row) is judged on, if set."""
+    days = getattr(form, "judging_days", None)
+    return days if isinstance(days, JudgingDays) else None
 
 
 def _required_now(definition: FieldDefinition, form: Form) -> bool:
@@ -205,7 +217,8 @@ def build_section_form(
 
     ``widgets`` maps a field type ("long_text", "date", ...) to the widget to render it with.
     ``draft`` builds the save-a-draft variant (required answers and minimum rows not enforced).
-    ``today`` is called at validation time, for dates that must not be in the future or past.
+    ``today`` is called at validation time, for dates that must not be in the future or past,
+    when the form is given no ``judging_days`` (a PEP's meeting date, and today) to judge on.
     ``base_class`` lets the portal use its CSRF-protected form class without this package
     importing Flask. The class carries ``section`` and ``draft`` for templates.
 
@@ -248,6 +261,9 @@ class SectionRules:
 
     section: SectionDefinition
     draft: bool
+    # Set by the caller before validate(): the PEP's meeting date and today. None: judged on
+    # the ``today`` the form was built with, as a PEP with no meeting date is.
+    judging_days: JudgingDays | None = None
     # Filled in by validate(): the keys of the fields shown, and their typed answers.
     shown_keys: frozenset[str] = frozenset()
     condition_values: Mapping[str, object] = {}
@@ -264,6 +280,7 @@ class SectionRules:
         self.condition_values = {
             key: value for key, value in values.items() if key in self.shown_keys
         }
+        self._pass_judging_days_to_rows()
         super().validate(extra_validators)  # type: ignore[misc]
         for definition in section.fields:
             if definition.key not in self.shown_keys:
@@ -284,6 +301,14 @@ class SectionRules:
             for key in check.named_fields:
                 self[key].held_back_by_check = True
         return not any(_has_errors(field) for field in self) and not self.form_errors
+
+    def _pass_judging_days_to_rows(self) -> None:
+        """A table's cells are validated by their row's form: it judges on the section's days."""
+        assert isinstance(self, Form)
+        for field in self:
+            if isinstance(field, RepeatingGroupField):
+                for entry in field.entries:
+                    entry.form.judging_days = self.judging_days
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,9 @@ A field counts only while it is shown (its ``shown_if`` holds), and is required 
 
 Quality-assurance sections are the Virtual School's, after submission: they never count towards
 the submitter's completeness.
+
+Answers are judged on ``days`` (``forms.judging_days``): a date agreed at the PEP meeting stays
+valid after it. ``today`` alone is the older shorthand, for a PEP with no meeting date.
 """
 
 from collections.abc import Mapping
@@ -30,6 +33,7 @@ from forms.answers import (
     stored_rows,
 )
 from forms.checks import section_failures
+from forms.judging_days import JudgingDays
 from forms.schema import (
     FieldDefinition,
     FormDefinition,
@@ -38,7 +42,7 @@ from forms.schema import (
     SectionType,
     VoiceBand,
 )
-from forms.validation import answer_problem, is_answered
+from forms.validation import is_answered
 from workflows.roles import Role
 
 VOICE_BANDS = frozenset(band.value for band in VoiceBand)
@@ -84,17 +88,17 @@ def _as_mapping(answers: object) -> Mapping[str, object]:
 
 
 def _problem(
-    definition: FieldDefinition, stored: object, today: date, *, required: bool
+    definition: FieldDefinition, stored: object, days: JudgingDays, *, required: bool
 ) -> str | None:
     """The message for one stored answer, or None when it is fine (or optional and empty).
     ``required``: whether the field is required now (shown, and required or required_if)."""
     try:
         value = decode_answer(definition, stored)
     except AnswerFormatError:
-        return answer_problem(definition, _UNREADABLE, today=today)
+        return days.answer_problem(definition, _UNREADABLE)
     if not is_answered(value):
         return definition.required_message if required else None
-    return answer_problem(definition, value, today=today)
+    return days.answer_problem(definition, value)
 
 
 def _required_now(definition: FieldDefinition, visible: Mapping[str, object]) -> bool:
@@ -117,7 +121,7 @@ def _row_has_own_answers(group: RepeatingGroupDefinition, row: Mapping[str, obje
 def _group_missing(
     group: RepeatingGroupDefinition,
     stored: object,
-    today: date,
+    days: JudgingDays,
     visible: Mapping[str, object],
 ) -> list[MissingAnswer]:
     try:
@@ -136,7 +140,7 @@ def _group_missing(
             if column.read_only or column.key not in shown:
                 continue
             problem = _problem(
-                column, row.get(column.key), today, required=_required_now(column, row_visible)
+                column, row.get(column.key), days, required=_required_now(column, row_visible)
             )
             if problem:
                 missing.append(
@@ -169,10 +173,15 @@ def _voice_parts(
 
 
 def missing_answers(
-    section: SectionDefinition, answers: object, *, today: date | None = None
+    section: SectionDefinition,
+    answers: object,
+    *,
+    days: JudgingDays | None = None,
+    today: date | None = None,
 ) -> list[MissingAnswer]:
-    """Required answers not given and answers that break a rule, in the order of the page."""
-    today = today or date.today()
+    """Required answers not given and answers that break a rule, in the order of the page,
+    judged on ``days`` (or on ``today`` alone; the computer's date when neither is given)."""
+    days = JudgingDays.of(days, today=today)
     stored = _as_mapping(answers)
     if section.section_type is SectionType.CHILD_VOICE:
         parts = _voice_parts(section, stored)
@@ -182,7 +191,7 @@ def missing_answers(
             message = "Choose which version of the child's views page to use"
             return [MissingAnswer(VOICE_BAND_KEY, section.title, message, VOICE_BAND_KEY)]
         band_section, band_answers = parts
-        return missing_answers(band_section, band_answers, today=today)
+        return missing_answers(band_section, band_answers, days=days)
 
     missing: list[MissingAnswer] = []
     shown = section.shown_keys(stored)
@@ -192,9 +201,9 @@ def missing_answers(
             continue
         value = stored.get(definition.key)
         if isinstance(definition, RepeatingGroupDefinition):
-            missing.extend(_group_missing(definition, value, today, visible))
+            missing.extend(_group_missing(definition, value, days, visible))
             continue
-        problem = _problem(definition, value, today, required=_required_now(definition, visible))
+        problem = _problem(definition, value, days, required=_required_now(definition, visible))
         if problem:
             missing.append(MissingAnswer(definition.key, definition.label, problem, definition.key))
     # Answers that break a rule of their own are reported above; checks compare the rest.
@@ -231,11 +240,15 @@ def has_answers(section: SectionDefinition, answers: object) -> bool:
 
 
 def section_status(
-    section: SectionDefinition, answers: object, *, today: date | None = None
+    section: SectionDefinition,
+    answers: object,
+    *,
+    days: JudgingDays | None = None,
+    today: date | None = None,
 ) -> SectionStatus:
     if not has_answers(section, answers):
         return SectionStatus.NOT_STARTED
-    if missing_answers(section, answers, today=today):
+    if missing_answers(section, answers, days=JudgingDays.of(days, today=today)):
         return SectionStatus.IN_PROGRESS
     return SectionStatus.COMPLETED
 
@@ -254,13 +267,15 @@ def pep_completeness(
     definition: FormDefinition,
     answers_by_section: Mapping[str, object] | None,
     *,
+    days: JudgingDays | None = None,
     today: date | None = None,
     owner: Role | None = None,
 ) -> dict[str, SectionStatus]:
     """Status of each section the submitter must complete (optionally only ``owner``'s)."""
     answers_by_section = answers_by_section or {}
+    days = JudgingDays.of(days, today=today)
     return {
-        section.key: section_status(section, answers_by_section.get(section.key), today=today)
+        section.key: section_status(section, answers_by_section.get(section.key), days=days)
         for section in _sections_to_complete(definition, owner)
     }
 
@@ -269,14 +284,16 @@ def pep_missing_answers(
     definition: FormDefinition,
     answers_by_section: Mapping[str, object] | None,
     *,
+    days: JudgingDays | None = None,
     today: date | None = None,
 ) -> dict[str, list[MissingAnswer]]:
     """Per section, what is still missing; sections with nothing missing are left out."""
     answers_by_section = answers_by_section or {}
+    days = JudgingDays.of(days, today=today)
     result: dict[str, list[MissingAnswer]] = {}
     for section in _sections_to_complete(definition, None):
         answers = answers_by_section.get(section.key)
-        missing = missing_answers(section, answers, today=today)
+        missing = missing_answers(section, answers, days=days)
         if not missing and not has_answers(section, answers):
             # A section with nothing required still has to be filled in before submission.
             message = f"Complete the section '{section.title}'"
@@ -290,8 +307,9 @@ def is_ready_to_submit(
     definition: FormDefinition,
     answers_by_section: Mapping[str, object] | None,
     *,
+    days: JudgingDays | None = None,
     today: date | None = None,
 ) -> bool:
     """Every section that counts is completed."""
-    statuses = pep_completeness(definition, answers_by_section, today=today)
+    statuses = pep_completeness(definition, answers_by_section, days=days, today=today)
     return all(status is SectionStatus.COMPLETED for status in statuses.values())

@@ -1,4 +1,5 @@
-"""A date, read the forgiving way people type dates; optionally not in the future or past."""
+"""A date, read the forgiving way people type dates; optionally not in the future, or not
+before the PEP meeting (not in the past while the PEP has no meeting date)."""
 
 from __future__ import annotations
 
@@ -49,13 +50,23 @@ class DateDefinition(FieldDefinition):
     not_in_future: bool = False
     not_in_past: bool = False
 
-    def answer_problem(self, value: object, *, today: date) -> str | None:
+    def answer_problem(
+        self, value: object, *, today: date, meeting_date: date | None = None
+    ) -> str | None:
+        """``not_in_past`` means not before the PEP meeting the date was agreed at
+        (``meeting_date``), so it stays true however long after the meeting the PEP is written
+        up, approved or resubmitted; only without a meeting date is it judged against today.
+        ``not_in_future`` is always judged against today."""
         if not isinstance(value, date):
             return messages.INVALID_DATE
         if self.not_in_future and value > today:
             return messages.date_not_in_future(self.error_name)
-        if self.not_in_past and value < today:
-            return messages.date_not_in_past(self.error_name)
+        if self.not_in_past:
+            if meeting_date is not None:
+                if value < meeting_date:
+                    return date_before_meeting(self.error_name, meeting_date)
+            elif value < today:
+                return messages.date_not_in_past(self.error_name)
         return None
 
 
@@ -127,6 +138,14 @@ def parse_date(values: list[str]) -> date | None:
 def format_date_for_people(value: date) -> str:
     """27 March 2026, the GOV.UK way of writing a date."""
     return f"{value.day} {value:%B %Y}"
+
+
+def date_before_meeting(error_name: str, meeting_date: date) -> str:
+    """'The deadline must be on or after the PEP meeting on 1 October 2026'."""
+    return (
+        f"{messages.sentence_start(error_name)} must be on or after the PEP meeting on "
+        f"{format_date_for_people(meeting_date)}"
+    )
 
 
 class DateField(DefinedField):
