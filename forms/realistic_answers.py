@@ -3542,7 +3542,6 @@ _HOMELANDS = {
     "tigrinya": "Eritrea",
     "amharic": "Ethiopia",
     "somali": "Somalia",
-    "arabic": "Sudan",
 }
 # The early years stages of learning English as an additional language (after Hester), as
 # the local authority's ethnic minority achievement (EMA) service uses them in its visits.
@@ -3580,7 +3579,7 @@ def _homeland(pep: _Pep) -> str:
 
 
 def _young_say(pep: _Pep, text: str) -> str:
-    """The child's words with their language, brother and carers filled in too."""
+    """Text about the child, with their language, homeland, brother and carer filled in."""
     text = (
         text.replace("{language}", _language(pep))
         .replace("{homeland}", _homeland(pep))
@@ -3593,8 +3592,12 @@ def _young_say(pep: _Pep, text: str) -> str:
 def _young_voice(story: ChildStory, words: Mapping[str, str], text: str) -> str:
     """The child's views, with their language, brother and carer filled in."""
     carer = story.people.carer if story.people else "{his} foster carer"
+    language = story.first_language or "Kurdish Sorani"
+    # What a little sister calls her big brother in Kurdish, Kaka Aram.
+    kaka = "Kaka " if language.lower().startswith("kurdish") else ""
     text = (
-        text.replace("{language}", story.first_language or "Kurdish Sorani")
+        text.replace("{language}", language)
+        .replace("{kaka}", kaka)
         .replace("{brother}", _BROTHER)
         .replace("{carer}", carer)
     )
@@ -4100,7 +4103,7 @@ _YOUNG_UNACCOMPANIED_VOICE = {
         "{n} goes very quiet and holds {his} key person's hand when worried, and chatters in "
         "{language} when happy."
     ),
-    "important_people": ("{His} brother {brother} (Kaka {brother}), {carer} and {his} key person."),
+    "important_people": "{His} big brother, {kaka}{brother}, {carer} and {his} key person.",
     "good_at": "Puzzles, climbing and helping to set the table for snack.",
     "helps_learning": (
         "Pictures of what comes next, an adult {he} know{s} close by, and hearing a few words "
@@ -4109,7 +4112,7 @@ _YOUNG_UNACCOMPANIED_VOICE = {
     "extra_help": (
         "Picture books in {language} and English, and visits from the bilingual assistant."
     ),
-    "own_words": '"Kaka {brother} come Saturday!" and "My turn. Me do it."',
+    "own_words": '"{kaka}{brother} come Saturday!" and "My turn. Me do it."',
 }
 
 
