@@ -14,7 +14,11 @@ of the first band (highest first) the rounded percentage reaches, or ``otherwise
     otherwise: Not persistently absent
 
 The band is judged on the rounded percentage, the one people see, so "10.0%" never sits beside
-"not persistently absent". Parsing raises :class:`CalculationSyntaxError` with a path relative
+"not persistently absent". Until every input is answered the field says what it still needs;
+with every input answered and a denominator of 0 (a child who started the day before the
+meeting had no sessions yet) it says there is no percentage, rather than that it is waiting.
+
+Parsing raises :class:`CalculationSyntaxError` with a path relative
 to the field mapping (for example ``bands[1].at_least``).
 """
 
@@ -108,10 +112,21 @@ class PercentageCalculation:
         percentage = exact.quantize(Decimal(1).scaleb(-self.decimal_places), ROUND_HALF_UP)
         return CalculationResult(percentage, self.band_label(percentage))
 
+    def has_nothing_to_divide(self, values: Mapping[str, object]) -> bool:
+        """Every input is answered and the denominator is 0: no percentage can ever be worked
+        out from these answers, so there is nothing more to wait for."""
+        whole = answer_number(values.get(self.denominator))
+        return whole == 0 and all(
+            answer_number(values.get(key)) is not None for key in self.numerator
+        )
+
     def display(self, values: Mapping[str, object], fields: Mapping[str, FieldDefinition]) -> str:
-        """What the field shows: "12.5% - Persistent absence (...)", or what it still needs."""
+        """What the field shows: "12.5% - Persistent absence (...)", that there is no
+        percentage (the denominator is 0), or what it still needs."""
         outcome = self.result(values)
         if outcome is None:
+            if self.has_nothing_to_divide(values):
+                return self.nothing_to_divide(fields)
             return self.not_worked_out(fields)
         shown = f"{outcome.percentage}%"
         return f"{shown} - {outcome.band_label}" if outcome.band_label else shown
@@ -121,6 +136,10 @@ class PercentageCalculation:
         labels = [_label(key, fields) for key in (*self.numerator, self.denominator)]
         needs = labels[0] if len(labels) == 1 else f"{', '.join(labels[:-1])} and {labels[-1]}"
         return f"Not worked out yet: it needs {needs}"
+
+    def nothing_to_divide(self, fields: Mapping[str, FieldDefinition]) -> str:
+        """The text shown when every input is answered and the denominator is 0."""
+        return f"{_label(self.denominator, fields)} is 0, so there is no percentage to work out"
 
 
 def _label(key: str, fields: Mapping[str, FieldDefinition]) -> str:

@@ -192,11 +192,23 @@ class SectionDefinition:
 
     def shown_keys(self, values: Mapping[str, object]) -> frozenset[str]:
         """The keys of the fields shown for these answers (stored or typed): a field whose
-        ``shown_if`` does not hold is hidden, and so is anything depending on a hidden field."""
+        ``shown_if`` does not hold is hidden, and so is anything depending on a hidden field.
+        A calculated figure is shown only when every question it is worked out from is."""
         from forms.conditions import shown_fields
 
+        shown = shown_fields(
+            {candidate.key: candidate.shown_if for candidate in self.fields}, values
+        )
+        # A figure worked out from a question nobody was asked would name that question, or
+        # count its stale answer: it goes wherever its inputs go (page, read view, Word record).
         return frozenset(
-            shown_fields({candidate.key: candidate.shown_if for candidate in self.fields}, values)
+            candidate.key
+            for candidate in self.fields
+            if candidate.key in shown
+            and (
+                not isinstance(candidate, CalculatedDefinition)
+                or candidate.referenced_fields <= shown
+            )
         )
 
     @property

@@ -3,6 +3,11 @@
 The calculation itself (``forms.calculations``) is pure; this module reads the field, checks
 it is neither required, read-only nor conditional, and gives it a WTForms field that shows
 the figure and never takes a value from the browser.
+
+A figure has no ``shown_if`` of its own: it is shown exactly when every question it is worked
+out from is shown (``SectionDefinition.shown_keys``), so a child with no nursery place is never
+shown an absence rate built from questions nobody asked. ``inputs_shown_if`` gives the same
+rule as one condition, for the page's script to hide and reveal the figure with its inputs.
 """
 
 from __future__ import annotations
@@ -17,8 +22,10 @@ from wtforms import widgets as wtforms_widgets
 from forms.field_types.base import DefinedField, FieldDefinition, FieldReader, FieldType
 
 if TYPE_CHECKING:
-    # forms.calculations reads field definitions, so it is imported where calculations are read.
+    # forms.calculations and forms.conditions read field definitions, so they are imported
+    # where they are used.
     from forms.calculations import PercentageCalculation
+    from forms.conditions import Condition
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -40,6 +47,23 @@ class CalculatedDefinition(FieldDefinition):
         """What the field shows for these answers ("12.5% - Persistent absence (...)")."""
         return self.calculation.display(values, fields)
 
+    def inputs_shown_if(self, fields: Mapping[str, FieldDefinition]) -> Condition | None:
+        """When the figure is shown, as one condition: every input's own ``shown_if`` holds
+        (each different condition once, inputs in the calculation's order); None when no input
+        has a condition. Evaluated with hidden questions' answers counting as unanswered, as
+        conditions always are, this holds exactly when every input is shown."""
+        from forms.conditions import AllOf
+
+        conditions: list[Condition] = []
+        for key in (*self.calculation.numerator, self.calculation.denominator):
+            definition = fields.get(key)
+            condition = definition.shown_if if definition is not None else None
+            if condition is not None and condition not in conditions:
+                conditions.append(condition)
+        if not conditions:
+            return None
+        return conditions[0] if len(conditions) == 1 else AllOf(tuple(conditions))
+
 
 def read_calculated(reader: FieldReader) -> CalculatedDefinition:
     from forms.calculations import CALCULATION_KEYS, CalculationSyntaxError, parse_calculation
@@ -54,7 +78,8 @@ def read_calculated(reader: FieldReader) -> CalculatedDefinition:
     for name in ("shown_if", "required_if"):
         if getattr(reader, name) is not None:
             raise place.key(name).error(
-                "a calculated field has no conditions: it is shown wherever the section is"
+                "a calculated field has no conditions: it is shown when every question it "
+                "is worked out from is shown"
             )
     raw_calculation = {
         name: reader.mapping.take(name, required=False) for name in sorted(CALCULATION_KEYS)

@@ -208,13 +208,37 @@ NOT_YET = (
         _absences(None, 3, 100),
         _absences(1, "", 100),
         _absences(1, 3, None),
-        _absences(1, 3, 0),
         _absences(1, 3, "many"),
+        # No sessions possible, but the absences are not answered yet: still waiting for them.
+        _absences(None, 0, 0),
     ],
 )
 def test_until_every_input_is_there_it_says_what_it_needs(values: dict[str, object]) -> None:
     assert ABSENCE.result(values) is None
     assert ABSENCE.display(values, ALL_FIELDS) == NOT_YET
+
+
+NOTHING_POSSIBLE = '"Sessions possible this term" is 0, so there is no percentage to work out'
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        # A child who started the day before the meeting: no session was possible yet.
+        _absences(0, 0, 0),
+        _absences(1, 3, 0),
+        # As stored for money and percentages, and typed.
+        _absences("0", "0", "0.00"),
+        _absences(Decimal(0), Decimal(0), Decimal("0.0")),
+    ],
+)
+def test_with_every_input_answered_and_nothing_possible_it_says_there_is_no_percentage(
+    values: dict[str, object],
+) -> None:
+    assert ABSENCE.result(values) is None
+    assert ABSENCE.has_nothing_to_divide(values)
+    assert ABSENCE.display(values, ALL_FIELDS) == NOTHING_POSSIBLE
+    assert "Not worked out yet" not in ABSENCE.display(values, ALL_FIELDS)
 
 
 # --------------------------------------------------------------------------------------------
