@@ -13,7 +13,7 @@ from wtforms import Form
 
 from forms import form_errors, form_from_answers
 from forms.answers import computed_totals
-from forms.completeness import SectionStatus, missing_answers, section_status
+from forms.completeness import SectionStatus, section_status
 from forms.phases import choose_voice_band
 from forms.rows import (
     give_new_rows_ids,
@@ -226,7 +226,6 @@ def _render_section(
     conflict: SectionConflict | None = None,
 ) -> tuple[str, int]:
     roles = roles_for_child(g.user, pep.child)
-    facts = pep_child_facts(pep)
     if form is not None:
         give_new_rows_ids(form)  # every row on the page travels with its id
     context: dict[str, Any] = {
@@ -242,13 +241,19 @@ def _render_section(
         # A page keeps its token across its own saves (the post carries it back).
         "editor_token": read_editor_token(request.form.get("editor")) or new_editor_token(),
     }
+    # The answers are shown as a read view only when the form is not (section.html): the
+    # owner's page never builds them, which is most of what a section page is asked for.
+    shows_answers = form is None or context["refusal"] is not None
     if section.section_type is SectionType.CHILD_VOICE:
         band = stored.answers.get("band") or _voice_band(pep)
         voice_section = section.voice_section(band)
         context["voice_section"] = voice_section
-        context["rows"] = display_rows(voice_section, stored.answers.get("answers", {}), facts)
+        if shows_answers:
+            voice_answers = stored.answers.get("answers", {})
+            context["rows"] = display_rows(voice_section, voice_answers, pep_child_facts(pep))
     else:
-        context["rows"] = display_rows(section, stored.answers, facts)
+        if shows_answers:
+            context["rows"] = display_rows(section, stored.answers, pep_child_facts(pep))
         amounts = computed_totals(section, stored.answers)
         context["totals"] = [
             (total.label, amounts[total.key])
@@ -257,7 +262,6 @@ def _render_section(
             for total in field.computed_totals
             if total.key in amounts
         ]
-        context["missing"] = missing_answers(section, stored.answers)
     if conflict is not None:
         context["conflict_rows"] = _conflict_rows(section, conflict)
     template = "peps/conflict.html" if conflict is not None else "peps/section.html"
