@@ -188,10 +188,12 @@ def _compact_json(data: object) -> str:
 @dataclass(frozen=True)
 class SectionPage:
     """What a section page's fields need beyond their own definitions: the section's fields by
-    key (for the words of conditions and calculations) and the answers on the page so far."""
+    key (for the words of conditions and calculations), the answers on the page so far and the
+    keys of the fields shown for them."""
 
     fields_by_key: Mapping[str, FieldDefinition]
     values: Mapping[str, object]
+    shown_keys: frozenset[str]
 
     def shown_if_json(self, definition: FieldDefinition) -> str:
         """The field's shown_if as JSON for its wrapper's data attribute ("" when it has none)."""
@@ -213,13 +215,26 @@ class SectionPage:
         )
         return only_if_hint(condition, fields)
 
+    def figure_shown_if_json(self, definition: CalculatedDefinition) -> str:
+        """When the figure is shown, as JSON for the script: every input's condition holds
+        ("" when its inputs are always asked), so it hides and reveals with its inputs."""
+        condition = definition.inputs_shown_if(self.fields_by_key)
+        return _compact_json(condition_data(condition)) if condition is not None else ""
+
+    def figure_is_hidden(self, definition: CalculatedDefinition) -> bool:
+        """Whether a question the figure is worked out from is hidden for the answers on the
+        page, so the figure starts hidden too (with or without the script)."""
+        return definition.key not in self.shown_keys
+
     def calculated_text(self, definition: CalculatedDefinition) -> str:
         """The figure for the answers on the page so far, or what it still needs."""
         return definition.display(self.values, self.fields_by_key)
 
     def calculated_json(self, definition: CalculatedDefinition) -> str:
         """The calculation for the page's script, which works the figure out again as people
-        type: the same inputs, rounding and bands, and the words for a figure not worked out."""
+        type: the same inputs, rounding and bands, and the words for a figure not worked out
+        (an input unanswered) and for one that cannot be (every input answered, the denominator
+        0)."""
         calculation = definition.calculation
         return _compact_json(
             {
@@ -233,6 +248,7 @@ class SectionPage:
                 ],
                 "otherwise": calculation.otherwise,
                 "not_worked_out": calculation.not_worked_out(self.fields_by_key),
+                "nothing_to_divide": calculation.nothing_to_divide(self.fields_by_key),
             }
         )
 
@@ -240,7 +256,10 @@ class SectionPage:
 def section_page(form: Any) -> SectionPage:
     """The helper for a bound section form (its class carries the section definition)."""
     section: SectionDefinition = form.section
-    return SectionPage(fields_by_key=section.fields_by_key, values=form.data)
+    values = form.data
+    return SectionPage(
+        fields_by_key=section.fields_by_key, values=values, shown_keys=section.shown_keys(values)
+    )
 
 
 def total_rows(section: SectionDefinition, answers: Mapping[str, object]) -> list[tuple[str, str]]:

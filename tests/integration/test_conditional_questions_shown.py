@@ -268,6 +268,9 @@ def test_the_calculated_absence_rate_is_on_the_page_with_what_the_script_needs(
         ],
         "otherwise": "Not persistently absent",
         "not_worked_out": calculation["not_worked_out"],
+        "nothing_to_divide": (
+            '"Sessions possible this term" is 0, so there is no percentage to work out'
+        ),
     }
     assert calculation["not_worked_out"].startswith("Not worked out yet: it needs ")
 

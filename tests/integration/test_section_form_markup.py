@@ -94,7 +94,8 @@ class Elements(HTMLParser):
         whole = "openpep-conditional__hint" in classes or "data-openpep-calculated" in names
         tag_only = "data-openpep-shown-if" in names
         if not self._inside_left_out:
-            self.wrappers_left_out += tag_only
+            # A figure carries its inputs' conditions itself: it is counted as a figure.
+            self.wrappers_left_out += tag_only and not whole
             self.hints_left_out += "openpep-conditional__hint" in classes
             self.figures_left_out += "data-openpep-calculated" in names
             if not (whole or tag_only):

@@ -246,7 +246,9 @@ if (firstSettings) scheduleWarning(Number(firstSettings.holder.dataset.secondsLe
 // the server discards whatever it holds when the section is saved. Without this script every
 // question is shown, each conditional one with a hint saying when to answer it. A calculated
 // figure (data-openpep-calculated) is worked out again as people type, exactly as the server
-// works it out (forms/calculations.py): the same rounding, bands and words.
+// works it out (forms/calculations.py): the same rounding, bands and words. A figure whose
+// inputs are asked only under conditions carries their conditions (data-openpep-shown-if) and
+// is hidden and revealed with its inputs, as the server shows it only with all of them.
 const CONDITIONAL = "[data-openpep-shown-if]";
 const CALCULATED = "[data-openpep-calculated]";
 const ONLY_IF_HINT = ".openpep-conditional__hint";
@@ -334,8 +336,12 @@ function answerReader(element) {
 
 // Wrappers are in the order the questions are declared and conditions refer only to earlier
 // questions, so one pass settles everything, a question hidden by a hidden one included.
+// Figures go after every question: a figure may come before an input it is worked out from.
 function updateConditionalQuestions(root) {
-  for (const wrapper of root.querySelectorAll(CONDITIONAL)) {
+  const wrappers = Array.from(root.querySelectorAll(CONDITIONAL));
+  const figures = wrappers.filter((wrapper) => wrapper.matches(CALCULATED));
+  const questions = wrappers.filter((wrapper) => !wrapper.matches(CALCULATED));
+  for (const wrapper of [...questions, ...figures]) {
     const shown = conditionHolds(readJson(wrapper.dataset.openpepShownIf), answerReader(wrapper));
     if (wrapper.hidden === shown) wrapper.hidden = !shown;
   }
@@ -364,7 +370,11 @@ function calculatedText(calculation, answer) {
   const parts = calculation.numerator.map((key) => exactNumber(answer(key)));
   const whole = exactNumber(answer(calculation.denominator));
   if (whole === null || whole[0] <= 0n || parts.some((part) => part === null)) {
-    return calculation.not_worked_out;
+    // Every input answered and nothing possible: no percentage, rather than one still to come.
+    const nothingToDivide = whole !== null && whole[0] === 0n && !parts.some((part) => part === null);
+    return nothingToDivide && calculation.nothing_to_divide
+      ? calculation.nothing_to_divide
+      : calculation.not_worked_out;
   }
   const percentage = percentageText(parts, whole, calculation.decimal_places);
   const band = calculation.bands.find((each) => Number(percentage) >= each.at_least);
