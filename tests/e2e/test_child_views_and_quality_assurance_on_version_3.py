@@ -133,21 +133,30 @@ _TAB_STOPS = """() => {
   };
 }"""
 
-_FOCUSED = """() => [...document.querySelectorAll('*')].indexOf(document.activeElement)"""
-
-# Where a focused control shows its focus: the control, and for a radio or checkbox (an
-# invisible input) the item drawn for it, with room for a focus ring around them.
-_FOCUS_AREA = """(index) => {
-  const element = document.querySelectorAll('*')[index];
+# The focused element (as an index into every element of the page) and where it shows its
+# focus: the control, and for a radio or checkbox (an invisible input) the item drawn for it,
+# with room for a focus ring around them. The page is first scrolled back to where the browser
+# had put it, when a picture of an earlier control was taken from elsewhere.
+_FOCUS_AREA = """(scrollTo) => {
+  if (scrollTo) window.scrollTo(scrollTo[0], scrollTo[1]);
+  const element = document.activeElement;
+  const index = [...document.querySelectorAll('*')].indexOf(element);
   const drawn = element.closest('.govuk-radios__item, .govuk-checkboxes__item') || element;
   const boxes = [element.getBoundingClientRect(), drawn.getBoundingClientRect()];
   const left = Math.max(0, Math.min(...boxes.map(b => b.left)) - 4);
   const top = Math.max(0, Math.min(...boxes.map(b => b.top)) - 4);
   const right = Math.min(window.innerWidth, Math.max(...boxes.map(b => b.right)) + 4);
   const bottom = Math.min(window.innerHeight, Math.max(...boxes.map(b => b.bottom)) + 4);
-  return {x: left, y: top, width: Math.max(1, right - left), height: Math.max(1, bottom - top),
-          scroll: [window.scrollX, window.scrollY],
+  return {index, x: left, y: top, width: Math.max(1, right - left),
+          height: Math.max(1, bottom - top), scroll: [window.scrollX, window.scrollY],
           describe: element.outerHTML.slice(0, 100)};
+}"""
+
+# Scroll to where the page was, and say where it had scrolled to.
+_SCROLL_BACK = """([x, y]) => {
+  const now = [window.scrollX, window.scrollY];
+  window.scrollTo(x, y);
+  return now;
 }"""
 
 
@@ -170,19 +179,17 @@ def assert_keyboard_reaches_every_control_in_order(page: Page) -> None:
     page.evaluate("(index) => document.querySelectorAll('*')[index].focus()", expected[0])
     reached: list[int] = []
     focus_not_shown: list[str] = []
+    moved_to = None
     for stop in expected:
-        focused = page.evaluate(_FOCUSED)
-        reached.append(focused)
-        if focused != stop:
+        area = page.evaluate(_FOCUS_AREA, moved_to)
+        reached.append(area["index"])
+        if area["index"] != stop:
             break
-        area = page.evaluate(_FOCUS_AREA, focused)
         with_focus = _area_picture(page, area)
         page.keyboard.press("Tab")
-        moved_to = page.evaluate("() => [window.scrollX, window.scrollY]")
-        page.evaluate("([x, y]) => window.scrollTo(x, y)", area["scroll"])
+        moved_to = page.evaluate(_SCROLL_BACK, area["scroll"])
         if _area_picture(page, area) == with_focus:
             focus_not_shown.append(area["describe"])
-        page.evaluate("([x, y]) => window.scrollTo(x, y)", moved_to)
     if reached != expected:
         wrong = page.evaluate(
             "(index) => index >= 0 ? document.querySelectorAll('*')[index].outerHTML.slice(0, 120)"
@@ -190,6 +197,13 @@ def assert_keyboard_reaches_every_control_in_order(page: Page) -> None:
             reached[-1],
         )
         pytest.fail(f"Tab on {page.url} went {reached}, expected {expected}: it reached {wrong}")
+    # Past the last control, Tab leaves the page (or comes round to the first): nothing the
+    # list above left out is reached after it.
+    after_last = page.evaluate(_FOCUS_AREA, None)
+    body = page.evaluate("() => [...document.querySelectorAll('*')].indexOf(document.body)")
+    assert after_last["index"] in (body, expected[0]), (
+        f"Tab on {page.url} reached {after_last['describe']} after the last control"
+    )
     assert focus_not_shown == [], f"focus not visible on {page.url}: {focus_not_shown}"
 
 
