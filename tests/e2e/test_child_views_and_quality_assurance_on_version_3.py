@@ -264,6 +264,14 @@ def test_the_child_gives_their_views_on_a_version_3_pep_and_the_teacher_reads_th
     assert_error_summary_leads_to_its_questions(child)
     assert_child_page_passes(child)
 
+    # An answer too long to keep is refused where it was typed, and the page says so.
+    child.get_by_label("What is going well?").fill("Swimming. " * 201)
+    child.get_by_role("button", name="Save and come back later").click()
+    expect(summary).to_contain_text("must be 2,000 characters or fewer")
+    expect(summary).to_be_focused()
+    assert_error_summary_leads_to_its_questions(child)
+    assert_child_page_passes(child)
+
     # The child answers with a tap and in words, and saves to come back later.
     child.get_by_role("group", name="How do you feel about school?").get_by_text(
         "Happy", exact=True
