@@ -1,9 +1,12 @@
 """Version 3 of the school-age form in a real browser: a question asked only under a condition
 is hidden and revealed as the answer it depends on changes, a table's column too, and the
-absence rate is worked out as the sessions are typed. axe checks the page as it changes.
+absence rate is worked out as the sessions are typed. On the early years form the absence rate
+is hidden and revealed with the attendance questions it is worked out from (a child with no
+nursery place has none). axe checks the page as it changes.
 
 The portal reads the published definitions and the drafts of the next versions from a folder
-of their own (OPENPEP_FORMS_DIRECTORY), and Harry's PEP is moved onto version 3 of his form.
+of their own (OPENPEP_FORMS_DIRECTORY), and Harry's PEP is moved onto version 3 of his form;
+Ava's early years PEP is on version 3 in the demo data.
 """
 
 from __future__ import annotations
@@ -17,20 +20,26 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from playwright.sync_api import Browser, Page, expect
+from sqlalchemy import select
 
 from devtools.oidc_provider import OidcProvider
 from forms.schema import DEFAULT_DIRECTORY
 from portal import create_app
 from portal.extensions import db
 from portal.form_registry import form_registry
-from portal.models import Pep
+from portal.models import Child, Pep
 from tests.conftest import portal_config
 from tests.e2e.conftest import LiveServer, sign_in_through_provider
 from tests.e2e.page_checks import assert_accessible
 
 DT_EMAIL = "dt.oakfield@demo.openpep.test"
+NURSERY_DT_EMAIL = "dt.littleacorns@demo.openpep.test"
 DRAFTS = DEFAULT_DIRECTORY.parent / "drafts"
 NOT_WORKED_OUT = re.compile(r"^Not worked out yet: it needs ")
+NOTHING_POSSIBLE = '"Sessions possible this term" is 0, so there is no percentage to work out'
+NOTHING_BOOKED = (
+    '"Sessions the child was booked in for this term" is 0, so there is no percentage to work out'
+)
 
 
 @pytest.fixture
@@ -129,8 +138,9 @@ def test_questions_are_revealed_and_the_absence_rate_worked_out_as_answers_chang
     expect(rate).to_have_text("50.0% - Severe absence (50% or more of sessions missed)")
     page.get_by_label("Sessions possible this term").fill("400")
     expect(rate).to_have_text("2.5% - Not persistently absent")
+    # Every input answered and no session possible: there is no percentage, and it says so.
     page.get_by_label("Sessions possible this term").fill("0")
-    expect(rate).to_have_text(NOT_WORKED_OUT)
+    expect(rate).to_have_text(NOTHING_POSSIBLE)
     # Rounded half up, as the server rounds: 1 session in 16 is 6.25%, shown as 6.3%.
     page.get_by_label("Sessions possible this term").fill("16")
     page.get_by_label("Authorised absences this term (sessions)", exact=True).fill("1")
@@ -149,6 +159,74 @@ def test_questions_are_revealed_and_the_absence_rate_worked_out_as_answers_chang
     )
     expect(page.locator("#suspensions-conditional")).to_be_visible()
     assert_accessible(page)
+
+
+def open_avas_setting(page: Page, server: LiveServer) -> None:
+    """The setting section of Ava's open early years PEP, on version 3 of its form."""
+    with server.app.app_context():
+        child = db.session.scalars(
+            select(Child).where(Child.first_name == "Ava", Child.last_name == "Thompson")
+        ).one()
+        pep = db.session.scalars(
+            select(Pep).where(Pep.child_id == child.id, Pep.state == "draft")
+        ).one()
+        assert (pep.form_key, pep.form_version) == ("early_years", 3)
+        pep_id = pep.id
+        db.session.remove()
+    page.goto(f"{server.url}/peps/{pep_id}/sections/setting")
+    expect(page.get_by_role("heading", name="The early years setting")).to_be_visible()
+
+
+def test_the_absence_rate_is_hidden_and_revealed_with_the_questions_it_is_worked_out_from(
+    next_versions_server: LiveServer, watched_page: Page
+) -> None:
+    page = watched_page
+    sign_in_through_provider(
+        page, next_versions_server.url, NURSERY_DT_EMAIL, check_accessibility=False
+    )
+    open_avas_setting(page, next_versions_server)
+    in_setting = page.get_by_role("group", name=re.compile("in an early years setting"))
+    figures = [page.locator("#absence_rate_term-conditional")]
+    figures.append(page.locator("#absence_rate_year-conditional"))
+    rate = page.locator("#absence_rate_term")
+    possible = page.locator("#sessions_possible_term")
+
+    # The choice that hides the attendance questions says it controls the figure too.
+    expect(in_setting.get_by_label("No")).to_have_attribute(
+        "aria-controls", re.compile(r"\babsence_rate_term-conditional\b")
+    )
+
+    # No setting: the attendance questions go, and the figures worked out from them with them.
+    in_setting.get_by_label("No").check()
+    expect(possible).to_be_hidden()
+    for figure in figures:
+        expect(figure).to_be_hidden()
+    expect(page.locator("text=Not worked out yet >> visible=true")).to_have_count(0)
+    assert_accessible(page)
+
+    # A setting: the questions and the figures come back.
+    in_setting.get_by_label("Yes").check()
+    expect(possible).to_be_visible()
+    for figure in figures:
+        expect(figure).to_be_visible()
+
+    # A child who started the day before the meeting: nothing was possible yet.
+    possible.fill("0")
+    page.locator("#sessions_attended_term").fill("0")
+    page.locator("#authorised_absences_term").fill("0")
+    page.locator("#unauthorised_absences_term").fill("0")
+    expect(rate).to_have_text(NOTHING_BOOKED)
+    possible.fill("")
+    expect(rate).to_have_text(NOT_WORKED_OUT)
+    possible.fill("20")
+    page.locator("#authorised_absences_term").fill("2")
+    expect(rate).to_have_text("10.0% - Persistent absence (10% or more of sessions missed)")
+    assert_accessible(page)
+
+    # Back to no setting: hidden again, however far the sessions had got.
+    in_setting.get_by_label("No").check()
+    for figure in figures:
+        expect(figure).to_be_hidden()
 
 
 def test_without_javascript_every_question_is_shown_with_when_to_answer_it(
