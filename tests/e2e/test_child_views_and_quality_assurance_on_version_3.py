@@ -24,7 +24,7 @@ from portal.extensions import db
 from portal.form_registry import definition_for
 from portal.models import Child, Pep
 from tests.e2e.conftest import LiveServer, sign_in_through_provider
-from tests.e2e.page_checks import REFLOW_WIDTH, assert_accessible, page_problems
+from tests.e2e.page_checks import REFLOW_WIDTH, assert_accessible, page_problems, reflow_problems
 from tests.e2e.test_invite_links import NARROW, PHONE, assert_feelings_pictures_render
 
 DEMO_DOMAIN = "demo.openpep.test"
@@ -217,11 +217,27 @@ def assert_error_summary_leads_to_its_questions(page: Page) -> None:
         )
 
 
+def assert_reflows_on_the_narrowest_phone(page: Page) -> None:
+    """A phone's page, turned to 320 px wide, still scrolls only up and down: the page checks
+    measure a phone at its own width, and every state of the child's page is seen at 320 px."""
+    viewport = page.viewport_size
+    assert viewport is not None
+    if viewport["width"] == REFLOW_WIDTH:
+        return
+    page.set_viewport_size({"width": REFLOW_WIDTH, "height": viewport["height"]})
+    try:
+        problems = reflow_problems(page)
+    finally:
+        page.set_viewport_size(viewport)
+    assert problems == [], f"problems on {page.url}: {problems}"
+
+
 def assert_child_page_passes(page: Page) -> None:
-    """The child's page in the state it is in: axe and the other page checks, the pictures,
-    and the keyboard."""
+    """The child's page in the state it is in: axe and the other page checks, at 320 px too,
+    the pictures, and the keyboard."""
     assert_feelings_pictures_render(page)
     assert_accessible(page)
+    assert_reflows_on_the_narrowest_phone(page)
     assert_keyboard_reaches_every_control_in_order(page)
 
 
@@ -230,6 +246,7 @@ def assert_passes_without_javascript(page: Page) -> None:
     which such a page never settles, so axe sees the same page with its script elsewhere."""
     problems = page_problems(page)
     assert problems == [], f"problems on {page.url}: {problems}"
+    assert_reflows_on_the_narrowest_phone(page)
     assert_keyboard_reaches_every_control_in_order(page)
 
 
@@ -320,6 +337,7 @@ def test_the_child_gives_their_views_on_a_version_3_pep_and_the_teacher_reads_th
     ).to_be_visible()
     expect(child.get_by_role("button", name="Send to my teacher")).to_have_count(0)
     assert_accessible(child)
+    assert_reflows_on_the_narrowest_phone(child)
     assert_keyboard_reaches_every_control_in_order(child)
 
     # The designated teacher reads the child's views in the PEP.
