@@ -38,6 +38,7 @@ from portal.form_registry import (
 )
 from portal.invites.queries import find_invite_by_token, invites_for_pep
 from portal.invites.tokens import hash_token
+from portal.judging_days import judge_form_on_pep_days, judging_days_for
 from portal.models import ContributionInvite, Pep, PepSection
 from portal.operations.audit import Actor
 from portal.operations.invites import (
@@ -151,13 +152,14 @@ def _render_manage(
     now = datetime.now(UTC)
     invites = invites_for_pep(db.session, pep)
     parts = []
+    days = judging_days_for(pep)
     for section, contributor in _invitable_sections(pep):
         stored = pep.section(section.key)
         parts.append(
             {
                 "section": section,
                 "contributor": contributor,
-                "status": section_status(section, stored.answers).value,
+                "status": section_status(section, stored.answers, days=days).value,
                 "invites": [
                     (invite, invite_status(invite, now), invite.works(now))
                     for invite in invites
@@ -530,6 +532,7 @@ def _save_posted_answers(invite_id: uuid.UUID, *, send: bool) -> Response | tupl
         facts=pep_child_facts(invite.pep),
         formdata=request.form,
     )
+    judge_form_on_pep_days(form, invite.pep, page.form_section)
     valid = form.validate()
     answers = answers_from_form(page.form_section, form)
     if not valid:

@@ -19,6 +19,7 @@ from forms.fields import format_date_for_people
 from forms.schema import FormDefinition, SectionType
 from portal.academic import england_today
 from portal.form_registry import definition_for, snapshot_child_facts
+from portal.judging_days import judging_days_for
 from portal.models import AuditEvent, Pep, PepSection, User
 from portal.models.base import utc_now
 from portal.operations import audit
@@ -76,7 +77,9 @@ def pep_facts(pep: Pep, settings: dict[str, Any], today: date | None = None) -> 
         voice_section and has_answers(voice_section, answers.get(voice_section.key))
     )
     absent_reason = getattr(pep, "child_voice_absent_reason", None)
-    statuses = pep_completeness(definition, answers, today=today)
+    # Dates agreed at the PEP meeting are judged against it: an agreed deadline that has
+    # passed since does not hold up submission, approval or quality assurance.
+    statuses = pep_completeness(definition, answers, days=judging_days_for(pep, today))
     incomplete = tuple(
         (section.title, section.owner)
         for section in definition.sections

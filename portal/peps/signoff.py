@@ -11,14 +11,18 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from forms.completeness import SectionStatus, pep_completeness
+from forms.judging_days import JudgingDays
 from forms.parsing import clean_text
+from portal.academic import england_today
 from portal.admin.listing import ListFilters, page_count, page_number
 from portal.auth import access
 from portal.children.queries import roles_for_child
 from portal.extensions import db
 from portal.form_registry import form_registry
+from portal.judging_days import meeting_date_in
 from portal.models import AuditEvent, Pep, User
 from portal.operations.audit import Actor
+from portal.operations.meetings import MEETING_SECTION
 from portal.operations.workflow import (
     QA_SECTION,
     Overtaken,
@@ -261,7 +265,9 @@ def _task_words(row: TaskRow, answers: dict[str, Any]) -> str:
     if row.kind is TaskKind.APPROVE:
         return "Check and approve, or return"
     definition = form_registry().get(row.form_key, row.form_version)
-    statuses = pep_completeness(definition, answers, owner=row.role)
+    # Judged as the submission will be: dates agreed at the meeting against the meeting.
+    days = JudgingDays(today=england_today(), meeting_date=meeting_date_in(answers))
+    statuses = pep_completeness(definition, answers, days=days, owner=row.role)
     left = [key for key, status in statuses.items() if status is not SectionStatus.COMPLETED]
     if left:
         return f"Complete {len(left)} section{'s' if len(left) != 1 else ''}"
@@ -280,6 +286,8 @@ def describe_tasks(rows: list[TaskRow]) -> list[Task]:
         for section in form_registry().get(row.form_key, row.form_version).sections
         if section.owner is row.role
     }
+    if completing:  # its meeting date, which dates agreed at the meeting are judged against
+        section_keys.add(MEETING_SECTION)
     answers = answers_of_sections(db.session, (row.pep_id for row in completing), section_keys)
     tasks = []
     for row in rows:

@@ -35,6 +35,7 @@ from portal.form_registry import (
     form_registry,
     pep_child_facts,
 )
+from portal.judging_days import judge_form_on_pep_days, judging_days_for
 from portal.models import Pep, PepRecord, PepSection, Term
 from portal.operations.audit import Actor
 from portal.operations.peps import (
@@ -156,7 +157,7 @@ def task_status(pep: Pep, section: SectionDefinition) -> tuple[str, str]:
         "superseded",
     }:
         return "Cannot start yet", "govuk-tag--grey"
-    status = section_status(section, _stored(pep, section.key).answers)
+    status = section_status(section, _stored(pep, section.key).answers, days=judging_days_for(pep))
     return STATUS_LABELS[status]
 
 
@@ -329,6 +330,7 @@ def save_section_answers(pep_id: uuid.UUID, section_key: str) -> Response | tupl
     form = form_from_answers(
         form_class, section, stored_answers, facts=facts, formdata=request.form
     )
+    judge_form_on_pep_days(form, pep, section)
     valid = form.validate()
     row_action = parse_row_action(action, section)
     editor = read_editor_token(request.form.get("editor"))
