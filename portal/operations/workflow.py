@@ -544,6 +544,11 @@ def _attendance_state(
     return bool(answers_of(pep, section).get("attendance_this_term")), None
 
 
+# Post-16 statuses that are not participation in education or training (NEET, a job without
+# training, volunteering or custody): the PEP must hold a plan to get back, not grades.
+NOT_PARTICIPATING = frozenset({"neet", "employment_without_training", "volunteering_or_other"})
+
+
 def _attainment_state(pep: Pep, definition: FormDefinition, keys: set[str]) -> tuple[bool, str]:
     """Whether attainment is recorded, and what is missing if not."""
     if _has_field(definition, "attainment_progress", "key_stage"):
@@ -558,13 +563,20 @@ def _attainment_state(pep: Pep, definition: FormDefinition, keys: set[str]) -> t
         ) + " missing."
     if _has_field(definition, "course_provider", "education_status"):
         course = answers_of(pep, "course_provider")
-        if course.get("education_status") == "neet":
+        status = course.get("education_status")
+        if status in NOT_PARTICIPATING:
             return is_answered(course.get("reengagement_plan")), (
-                "The re-engagement plan of a young person not in education, employment or "
-                "training is missing."
+                "The plan to get back into education, employment or training is missing."
             )
-        return bool(_rows(pep, "course_provider", "qualifications")), (
-            "The qualifications and grades are missing."
+        if status == "in_education":
+            return bool(_rows(pep, "course_provider", "qualifications")), (
+                "The qualifications and grades are missing."
+            )
+        # Training, an apprenticeship or a job with training may lead to no qualification
+        # yet (a supported internship, an apprentice before end-point assessment): progress
+        # on the course is their attainment.
+        return is_answered(course.get("progress_on_course")), (
+            "The progress on the course is missing."
         )
     if "attainment_progress" in keys:
         attainment = answers_of(pep, "attainment_progress")

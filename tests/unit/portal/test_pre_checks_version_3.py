@@ -247,7 +247,9 @@ def test_a_young_person_not_in_education_needs_a_re_engagement_plan(monkeypatch)
     }
     result = check(pep_on(monkeypatch, POST_16_V3, answers), ATTENDANCE)
     assert result.passed is False
-    assert "re-engagement plan" in result.detail
+    assert result.detail == (
+        "The plan to get back into education, employment or training is missing."
+    )
     answers["course_provider"]["reengagement_plan"] = "Weekly meetings with the adviser."
     result = check(pep_on(monkeypatch, POST_16_V3, answers), ATTENDANCE)
     assert result.passed is True
@@ -255,6 +257,38 @@ def test_a_young_person_not_in_education_needs_a_re_engagement_plan(monkeypatch)
         "Attainment is recorded; attendance does not apply: the young person's attendance "
         "is not recorded."
     )
+
+
+@pytest.mark.parametrize("status", ["employment_without_training", "volunteering_or_other"])
+def test_a_young_person_in_a_job_without_training_or_else_needs_the_plan_not_grades(
+    monkeypatch, status
+):
+    answers = {
+        "attendance": {"attendance_recorded": False},
+        "course_provider": {"education_status": status},
+    }
+    result = check(pep_on(monkeypatch, POST_16_V3, answers), ATTENDANCE)
+    assert (result.passed, result.detail) == (
+        False,
+        "The plan to get back into education, employment or training is missing.",
+    )
+    answers["course_provider"]["reengagement_plan"] = "Meeting a careers adviser on Friday."
+    assert check(pep_on(monkeypatch, POST_16_V3, answers), ATTENDANCE).passed is True
+
+
+@pytest.mark.parametrize("status", ["training_apprenticeship", "employment_with_training"])
+def test_training_without_a_qualification_yet_is_judged_on_progress_on_the_course(
+    monkeypatch, status
+):
+    answers = {
+        "attendance": {"attendance_recorded": True, **SESSIONS},
+        "course_provider": {"education_status": status},
+    }
+    result = check(pep_on(monkeypatch, POST_16_V3, answers), ATTENDANCE)
+    assert (result.passed, result.detail) == (False, "The progress on the course is missing.")
+    answers["course_provider"]["progress_on_course"] = "Passed the first two modules."
+    result = check(pep_on(monkeypatch, POST_16_V3, answers), ATTENDANCE)
+    assert (result.passed, result.detail) == (True, "Both are recorded.")
 
 
 # Pupil Premium Plus: exactly the targets' total, or the difference explained -----------------
