@@ -1,11 +1,13 @@
 """The days a PEP's answers are judged on: today, and the PEP meeting its plans start from.
 
 A date that must not be in the past (a target's "by when", an action's deadline, the date of
-the next PEP meeting) was agreed at the PEP meeting. It is judged against that meeting, not
-against the day someone happens to look: a PEP written up a week after the meeting, approved a
-week later, or returned and resubmitted, stays complete without anyone moving an agreed date.
-Only while the PEP has no meeting date yet is such a date judged against today. A date that
-must not be in the future (a date of birth, the latest assessment) is always judged on today.
+the next PEP meeting) was agreed at the PEP meeting. Once the meeting has happened it is judged
+against that meeting, not against the day someone happens to look: a PEP written up a week after
+the meeting, approved a week later, or returned and resubmitted, stays complete without anyone
+moving an agreed date. Before the meeting, and while the PEP has no meeting date, such a date is
+judged against today (a care plan review may rightly come before a meeting still to come).
+A date that must not be in the future (a date of birth, the latest assessment) is always judged
+on today.
 
 Everything that works out whether an answer is valid (the section forms, the completeness of a
 PEP) takes one ``JudgingDays`` where it used to take ``today``.
@@ -38,8 +40,11 @@ class JudgingDays:
 
     @property
     def plans_start_on(self) -> date:
-        """The earliest day a plan agreed for this PEP may fall on."""
-        return self.meeting_date or self.today
+        """The earliest day a date that must not be in the past may fall on: the meeting once
+        it has happened, today until then (and while the PEP has no meeting date)."""
+        if self.meeting_date is not None and self.meeting_date < self.today:
+            return self.meeting_date
+        return self.today
 
     def answer_problem(self, definition: FieldDefinition, value: object) -> str | None:
         """What is wrong with an answered value on these days (``forms.validation``'s rules),

@@ -53,16 +53,17 @@ class DateDefinition(FieldDefinition):
     def answer_problem(
         self, value: object, *, today: date, meeting_date: date | None = None
     ) -> str | None:
-        """``not_in_past`` means not before the PEP meeting the date was agreed at
-        (``meeting_date``), so it stays true however long after the meeting the PEP is written
-        up, approved or resubmitted; only without a meeting date is it judged against today.
-        ``not_in_future`` is always judged against today."""
+        """``not_in_past`` is judged against the earlier of today and the PEP meeting
+        (``meeting_date``). Once the meeting has happened, a date agreed at it stays valid
+        however long after it the PEP is written up, approved or resubmitted. Before it, the
+        date is judged against today: the social worker's next care plan review may rightly
+        fall before a meeting still to come. ``not_in_future`` is always judged on today."""
         if not isinstance(value, date):
             return messages.INVALID_DATE
         if self.not_in_future and value > today:
             return messages.date_not_in_future(self.error_name)
         if self.not_in_past:
-            if meeting_date is not None:
+            if meeting_date is not None and meeting_date < today:
                 if value < meeting_date:
                     return date_before_meeting(self.error_name, meeting_date)
             elif value < today:

@@ -54,11 +54,24 @@ def test_a_date_before_the_meeting_is_refused_saying_which_meeting() -> None:
     assert judged(DEADLINE, MEETING - timedelta(days=1), days) == BEFORE_MEETING_MESSAGE
 
 
-def test_a_meeting_still_to_come_is_the_earliest_day_a_plan_may_fall_on() -> None:
-    # Written up before the meeting: a deadline between today and the meeting is not allowed.
-    days = JudgingDays(today=MEETING - timedelta(days=5), meeting_date=MEETING)
-    assert judged(DEADLINE, MEETING - timedelta(days=2), days) == BEFORE_MEETING_MESSAGE
+def test_before_a_meeting_still_to_come_dates_are_judged_against_today() -> None:
+    # The social worker fills in the next care plan review before the PEP meeting: a review
+    # due between today and the meeting is a right answer, a date already gone is not.
+    today = MEETING - timedelta(days=15)
+    days = JudgingDays(today=today, meeting_date=MEETING)
+    assert days.plans_start_on == today
+    assert judged(DEADLINE, MEETING - timedelta(days=5), days) is None
+    assert (
+        judged(DEADLINE, today - timedelta(days=1), days)
+        == "The deadline must be today or in the future"
+    )
+
+
+def test_on_the_day_of_the_meeting_today_and_the_meeting_agree() -> None:
+    days = JudgingDays(today=MEETING, meeting_date=MEETING)
     assert days.plans_start_on == MEETING
+    assert judged(DEADLINE, MEETING, days) is None
+    assert judged(DEADLINE, MEETING - timedelta(days=1), days) is not None
 
 
 def test_without_a_meeting_date_plans_are_judged_against_today() -> None:
