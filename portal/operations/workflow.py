@@ -544,11 +544,6 @@ def _attendance_state(
     return bool(answers_of(pep, section).get("attendance_this_term")), None
 
 
-# Post-16 statuses that are not participation in education or training (NEET, a job without
-# training, volunteering or custody): the PEP must hold a plan to get back, not grades.
-NOT_PARTICIPATING = frozenset({"neet", "employment_without_training", "volunteering_or_other"})
-
-
 def _attainment_state(pep: Pep, definition: FormDefinition, keys: set[str]) -> tuple[bool, str]:
     """Whether attainment is recorded, and what is missing if not."""
     if _has_field(definition, "attainment_progress", "key_stage"):
@@ -564,7 +559,11 @@ def _attainment_state(pep: Pep, definition: FormDefinition, keys: set[str]) -> t
     if _has_field(definition, "course_provider", "education_status"):
         course = answers_of(pep, "course_provider")
         status = course.get("education_status")
-        if status in NOT_PARTICIPATING:
+        if not is_answered(status):
+            return False, "What the young person is doing now is missing."
+        # A young person who is NEET, in a job without training or doing something else is
+        # asked for a plan to get back, not grades: the form's own condition says which.
+        if "reengagement_plan" in definition.section("course_provider").shown_keys(course):
             return is_answered(course.get("reengagement_plan")), (
                 "The plan to get back into education, employment or training is missing."
             )

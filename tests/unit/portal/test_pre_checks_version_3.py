@@ -98,14 +98,10 @@ EARLY_YEARS_V3 = form(
         "carers_views": ("going_well",),
     }
 )
-POST_16_V3 = form(
-    {
-        "meeting_details": ("meeting_date", "next_pep_date"),
-        "course_provider": ("education_status", "qualifications", "reengagement_plan"),
-        "attendance": ("attendance_recorded", *SESSIONS),
-        "smart_targets": ("targets",),
-        "carers_views": ("going_well",),
-    }
+# The published post-16 form itself: which statuses ask for a plan to get back rather than
+# grades is its own condition (course_provider.reengagement_plan's shown_if).
+POST_16_V3 = load_definitions(Path(__file__).resolve().parents[3] / "forms" / "definitions").get(
+    "post_16", 3
 )
 
 
@@ -274,6 +270,15 @@ def test_a_young_person_in_a_job_without_training_or_else_needs_the_plan_not_gra
     )
     answers["course_provider"]["reengagement_plan"] = "Meeting a careers adviser on Friday."
     assert check(pep_on(monkeypatch, POST_16_V3, answers), ATTENDANCE).passed is True
+
+
+def test_a_post_16_pep_that_does_not_say_what_the_young_person_is_doing_fails(monkeypatch):
+    answers = {"attendance": {"attendance_recorded": True, **SESSIONS}, "course_provider": {}}
+    result = check(pep_on(monkeypatch, POST_16_V3, answers), ATTENDANCE)
+    assert (result.passed, result.detail) == (
+        False,
+        "What the young person is doing now is missing.",
+    )
 
 
 @pytest.mark.parametrize("status", ["training_apprenticeship", "employment_with_training"])
