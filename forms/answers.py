@@ -172,6 +172,15 @@ def _parse_stored_money(stored: str) -> Decimal | None:
     return parse_money(stored)
 
 
+def stored_date(stored: object) -> date | None:
+    """A date as answers store it (ISO text), or None when there is none or it does not read:
+    for code that needs one stored date (the meeting date) without decoding a whole section."""
+    try:
+        return date.fromisoformat(str(stored)) if stored else None
+    except ValueError:
+        return None
+
+
 def stored_rows(definition: RepeatingGroupDefinition, stored: object) -> list[Mapping[str, Any]]:
     """The rows of a stored repeating group; raises AnswerFormatError if it is not rows."""
     if stored is None:

@@ -14,6 +14,7 @@ from datetime import date
 
 from wtforms import Form
 
+from forms.answers import stored_date
 from forms.judging_days import JudgingDays
 from forms.schema import SectionDefinition
 from portal.academic import england_today
@@ -21,17 +22,10 @@ from portal.models import Pep
 from portal.operations.meetings import MEETING_SECTION
 
 
-def _read_date(text: object) -> date | None:
-    try:
-        return date.fromisoformat(str(text)) if text else None
-    except ValueError:
-        return None
-
-
 def meeting_date_in(answers_by_section: Mapping[str, object]) -> date | None:
     """The meeting date the meeting details section's answers give, if any that reads."""
     section = answers_by_section.get(MEETING_SECTION)
-    return _read_date(section.get("meeting_date")) if isinstance(section, Mapping) else None
+    return stored_date(section.get("meeting_date")) if isinstance(section, Mapping) else None
 
 
 def judging_days_for(pep: Pep, today: date | None = None) -> JudgingDays:

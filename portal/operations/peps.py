@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from forms import prefilled_answers
+from forms.answers import stored_date
 from forms.fields import format_date_for_people
 from forms.phases import PEP_PHASES
 from forms.rows import (
@@ -259,15 +260,8 @@ def _refused_answers(
     details section must fall in the PEP's term (a date saved before is not judged again)."""
     if section.key != MEETING_SECTION or "meeting_date" not in changed:
         return {}
-    problem = meeting_date_outside_term(session, pep, _answer_date(merged.get("meeting_date")))
+    problem = meeting_date_outside_term(session, pep, stored_date(merged.get("meeting_date")))
     return {"meeting_date": problem} if problem else {}
-
-
-def _answer_date(text: object) -> date | None:
-    try:
-        return date.fromisoformat(str(text)) if text else None
-    except ValueError:
-        return None
 
 
 # A save that loses a race for the same section is merged again on what won, this many times.
@@ -329,7 +323,7 @@ def save_section(
         # PEP's version moves on with it, as below).
         meeting_date_changed = section.key == MEETING_SECTION and "meeting_date" in changed
         if meeting_date_changed:
-            pep.meeting_date = _answer_date(merged.get("meeting_date"))
+            pep.meeting_date = stored_date(merged.get("meeting_date"))
         stored.answer_versions = versions_after_save(answer_versions, changed, stored.version + 1)
         stored.answer_editors = editors_after_save(answer_editors, changed, posted.editor)
         stored.last_saved_by_id = user.id

@@ -19,7 +19,7 @@ from forms.fields import format_date_for_people
 from forms.schema import FormDefinition, SectionType
 from portal.academic import england_today
 from portal.form_registry import definition_for, snapshot_child_facts
-from portal.judging_days import judging_days_for
+from portal.judging_days import judging_days_for, meeting_date_in
 from portal.models import AuditEvent, Pep, PepSection, User
 from portal.models.base import utc_now
 from portal.operations import audit
@@ -48,13 +48,6 @@ def answers_of(pep: Pep, section_key: str) -> dict[str, Any]:
         return dict(pep.section(section_key).answers)
     except KeyError:
         return {}
-
-
-def _date(value: object) -> date | None:
-    try:
-        return date.fromisoformat(str(value)) if value else None
-    except ValueError:
-        return None
 
 
 def qa_scale(settings: dict[str, Any]) -> tuple[Scale, str]:
@@ -98,7 +91,7 @@ def pep_facts(pep: Pep, settings: dict[str, Any], today: date | None = None) -> 
     criteria = load_qa_criteria()
     judgements = qa.get("judgements", {})
     unjudged = tuple(c.title for c in criteria.criteria if c.key not in judgements)
-    meeting_date = _date(answers.get("meeting_details", {}).get("meeting_date"))
+    meeting_date = meeting_date_in(answers)
     return PepFacts(
         state=pep.state_enum,
         today=today,

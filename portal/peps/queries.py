@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -80,6 +80,7 @@ class TaskRow:
     form_key: str
     form_version: int
     pep_type: PepType = PepType.TERMLY
+    meeting_date: date | None = None  # what the dates agreed at the meeting are judged against
 
 
 def _task_sources(user: User) -> list[Select[Any]]:
@@ -124,6 +125,7 @@ def _task_sources(user: User) -> list[Select[Any]]:
             Pep.form_key,
             Pep.form_version,
             Pep.pep_type,
+            Pep.meeting_date,
         )
         if through_child:
             query = query.join(Child, Child.id == Pep.child_id)
@@ -221,6 +223,7 @@ def task_page(
             tasks.c.form_key,
             tasks.c.form_version,
             tasks.c.pep_type,
+            tasks.c.meeting_date,
         )
         .select_from(tasks)
         .join(Child, Child.id == tasks.c.child_id)
@@ -255,6 +258,7 @@ def task_page(
             form_key=row.form_key,
             form_version=row.form_version,
             pep_type=PepType(row.pep_type),
+            meeting_date=row.meeting_date,
         )
         for row in rows
     ]

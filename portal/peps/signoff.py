@@ -19,10 +19,8 @@ from portal.auth import access
 from portal.children.queries import roles_for_child
 from portal.extensions import db
 from portal.form_registry import form_registry
-from portal.judging_days import meeting_date_in
 from portal.models import AuditEvent, Pep, User
 from portal.operations.audit import Actor
-from portal.operations.meetings import MEETING_SECTION
 from portal.operations.workflow import (
     QA_SECTION,
     Overtaken,
@@ -266,7 +264,7 @@ def _task_words(row: TaskRow, answers: dict[str, Any]) -> str:
         return "Check and approve, or return"
     definition = form_registry().get(row.form_key, row.form_version)
     # Judged as the submission will be: dates agreed at the meeting against the meeting.
-    days = JudgingDays(today=england_today(), meeting_date=meeting_date_in(answers))
+    days = JudgingDays(today=england_today(), meeting_date=row.meeting_date)
     statuses = pep_completeness(definition, answers, days=days, owner=row.role)
     left = [key for key, status in statuses.items() if status is not SectionStatus.COMPLETED]
     if left:
@@ -278,7 +276,8 @@ def _task_words(row: TaskRow, answers: dict[str, Any]) -> str:
 
 
 def describe_tasks(rows: list[TaskRow]) -> list[Task]:
-    """The page's tasks in words; only the page's completing roles' own sections are read."""
+    """The page's tasks in words; only the page's completing roles' own sections are read (the
+    meeting date their agreed dates are judged against comes with each row)."""
     completing = [row for row in rows if row.kind is TaskKind.COMPLETE]
     section_keys = {
         section.key
@@ -286,8 +285,6 @@ def describe_tasks(rows: list[TaskRow]) -> list[Task]:
         for section in form_registry().get(row.form_key, row.form_version).sections
         if section.owner is row.role
     }
-    if completing:  # its meeting date, which dates agreed at the meeting are judged against
-        section_keys.add(MEETING_SECTION)
     answers = answers_of_sections(db.session, (row.pep_id for row in completing), section_keys)
     tasks = []
     for row in rows:
