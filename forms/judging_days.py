@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from forms.field_types.base import FieldDefinition
-from forms.field_types.date import DateDefinition
+from forms.field_types.date import DateDefinition, earliest_agreed_day
 
 
 @dataclass(frozen=True)
@@ -40,11 +40,9 @@ class JudgingDays:
 
     @property
     def plans_start_on(self) -> date:
-        """The earliest day a date that must not be in the past may fall on: the meeting once
-        it has happened, today until then (and while the PEP has no meeting date)."""
-        if self.meeting_date is not None and self.meeting_date < self.today:
-            return self.meeting_date
-        return self.today
+        """The earliest day a date that must not be in the past may fall on (the date rule's
+        own ``earliest_agreed_day``)."""
+        return earliest_agreed_day(self.today, self.meeting_date)
 
     def answer_problem(self, definition: FieldDefinition, value: object) -> str | None:
         """What is wrong with an answered value on these days (``forms.validation``'s rules),

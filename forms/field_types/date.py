@@ -63,12 +63,20 @@ class DateDefinition(FieldDefinition):
         if self.not_in_future and value > today:
             return messages.date_not_in_future(self.error_name)
         if self.not_in_past:
-            if meeting_date is not None and meeting_date < today:
-                if value < meeting_date:
-                    return date_before_meeting(self.error_name, meeting_date)
-            elif value < today:
-                return messages.date_not_in_past(self.error_name)
+            earliest = earliest_agreed_day(today, meeting_date)
+            if value < earliest:
+                if earliest == today:
+                    return messages.date_not_in_past(self.error_name)
+                return date_before_meeting(self.error_name, earliest)
         return None
+
+
+def earliest_agreed_day(today: date, meeting_date: date | None) -> date:
+    """The earliest day a date that must not be in the past may fall on: the PEP meeting once
+    it has happened, today until then (and while the PEP has no meeting date)."""
+    if meeting_date is not None and meeting_date < today:
+        return meeting_date
+    return today
 
 
 def read_date(reader: FieldReader) -> DateDefinition:
