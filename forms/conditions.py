@@ -280,9 +280,6 @@ def describe_raw(value: object) -> str:
     return repr(value)
 
 
-_describe_raw = describe_raw
-
-
 def read_field_key(value: object, path: str, error: type[PartSyntaxError]) -> str:
     """A field key named in YAML (by a check or a calculation), or ``error`` at ``path``."""
     if not isinstance(value, str) or not _SNAKE_CASE.fullmatch(value):
@@ -336,11 +333,11 @@ def _parse(raw: object, path: str) -> Condition:
         raise ConditionSyntaxError(
             path,
             "must be a mapping with field: and one test "
-            f"({', '.join(CONDITION_TESTS)}), or all: or any:, not {_describe_raw(raw)}",
+            f"({', '.join(CONDITION_TESTS)}), or all: or any:, not {describe_raw(raw)}",
         )
     for name in raw:
         if not isinstance(name, str):
-            raise ConditionSyntaxError(path, f"key {_describe_raw(name)} must be text")
+            raise ConditionSyntaxError(path, f"key {describe_raw(name)} must be text")
     compounds = [name for name in _COMPOUNDS if name in raw]
     if compounds:
         return _parse_compound(raw, compounds[0], path)
@@ -353,7 +350,7 @@ def _parse(raw: object, path: str) -> Condition:
         raise ConditionSyntaxError(_join(path, "field"), "is required")
     if not isinstance(field_key, str):
         raise ConditionSyntaxError(
-            _join(path, "field"), f"must be text, not {_describe_raw(field_key)}"
+            _join(path, "field"), f"must be text, not {describe_raw(field_key)}"
         )
     if not _SNAKE_CASE.fullmatch(field_key):
         raise ConditionSyntaxError(
@@ -384,9 +381,7 @@ def _parse_compound(raw: Mapping[str, object], name: str, path: str) -> Conditio
     items = raw[name]
     here = _join(path, name)
     if not isinstance(items, list):
-        raise ConditionSyntaxError(
-            here, f"must be a list of conditions, not {_describe_raw(items)}"
-        )
+        raise ConditionSyntaxError(here, f"must be a list of conditions, not {describe_raw(items)}")
     if len(items) < 2:
         raise ConditionSyntaxError(here, "must list at least 2 conditions")
     parts = tuple(_parse(item, f"{here}[{number}]") for number, item in enumerate(items))
@@ -402,14 +397,14 @@ def _read_equals(field_key: str, value: object, path: str) -> Condition:
     if isinstance(value, str) and value.strip():
         return Equals(field_key, value.strip())
     raise ConditionSyntaxError(
-        path, f"must be true, false, a number, an option value or text, not {_describe_raw(value)}"
+        path, f"must be true, false, a number, an option value or text, not {describe_raw(value)}"
     )
 
 
 def _read_in(field_key: str, value: object, path: str) -> Condition:
     if not isinstance(value, list):
         raise ConditionSyntaxError(
-            path, f"must be a list of option values, not {_describe_raw(value)}"
+            path, f"must be a list of option values, not {describe_raw(value)}"
         )
     if not value:
         raise ConditionSyntaxError(path, "must list at least one option value")
@@ -417,7 +412,7 @@ def _read_in(field_key: str, value: object, path: str) -> Condition:
     for number, item in enumerate(value):
         if not isinstance(item, str) or not item.strip():
             raise ConditionSyntaxError(
-                f"{path}[{number}]", f"must be an option value, not {_describe_raw(item)}"
+                f"{path}[{number}]", f"must be an option value, not {describe_raw(item)}"
             )
         if item in seen:
             raise ConditionSyntaxError(
@@ -429,20 +424,20 @@ def _read_in(field_key: str, value: object, path: str) -> Condition:
 
 def _read_includes(field_key: str, value: object, path: str) -> Condition:
     if not isinstance(value, str) or not value.strip():
-        raise ConditionSyntaxError(path, f"must be an option value, not {_describe_raw(value)}")
+        raise ConditionSyntaxError(path, f"must be an option value, not {describe_raw(value)}")
     return Includes(field_key, value)
 
 
 def _read_more_than(field_key: str, value: object, path: str) -> Condition:
     number = _yaml_number(value)
     if number is None:
-        raise ConditionSyntaxError(path, f"must be a number, not {_describe_raw(value)}")
+        raise ConditionSyntaxError(path, f"must be a number, not {describe_raw(value)}")
     return MoreThan(field_key, number)
 
 
 def _read_answered(field_key: str, value: object, path: str) -> Condition:
     if not isinstance(value, bool):
-        raise ConditionSyntaxError(path, f"must be true or false, not {_describe_raw(value)}")
+        raise ConditionSyntaxError(path, f"must be true or false, not {describe_raw(value)}")
     return Answered(field_key, value)
 
 
