@@ -90,8 +90,14 @@ class PercentageCalculation:
     otherwise: str
 
     @property
+    def inputs(self) -> tuple[str, ...]:
+        """The questions it is worked out from, in order: the numerator's, then the
+        denominator."""
+        return (*self.numerator, self.denominator)
+
+    @property
     def referenced_fields(self) -> frozenset[str]:
-        return frozenset((*self.numerator, self.denominator))
+        return frozenset(self.inputs)
 
     def band_label(self, percentage: Decimal) -> str:
         """The label of the first band (highest first) ``percentage`` reaches, or ``otherwise``."""
@@ -133,7 +139,7 @@ class PercentageCalculation:
 
     def not_worked_out(self, fields: Mapping[str, FieldDefinition]) -> str:
         """The text shown until every input is answered (and the denominator is above 0)."""
-        labels = [_label(key, fields) for key in (*self.numerator, self.denominator)]
+        labels = [_label(key, fields) for key in self.inputs]
         needs = labels[0] if len(labels) == 1 else f"{', '.join(labels[:-1])} and {labels[-1]}"
         return f"Not worked out yet: it needs {needs}"
 

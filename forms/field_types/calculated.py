@@ -55,7 +55,7 @@ class CalculatedDefinition(FieldDefinition):
         from forms.conditions import AllOf
 
         conditions: list[Condition] = []
-        for key in (*self.calculation.numerator, self.calculation.denominator):
+        for key in self.calculation.inputs:
             definition = fields.get(key)
             condition = definition.shown_if if definition is not None else None
             if condition is not None and condition not in conditions:
