@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from flask import Flask
@@ -191,9 +192,17 @@ class SectionPage:
     key (for the words of conditions and calculations), the answers on the page so far and the
     keys of the fields shown for them."""
 
-    fields_by_key: Mapping[str, FieldDefinition]
+    section: SectionDefinition
     values: Mapping[str, object]
-    shown_keys: frozenset[str]
+
+    @property
+    def fields_by_key(self) -> Mapping[str, FieldDefinition]:
+        return self.section.fields_by_key
+
+    @cached_property
+    def shown_keys(self) -> frozenset[str]:
+        """Worked out once, and only for a page with a figure to place: most pages have none."""
+        return self.section.shown_keys(self.values)
 
     def shown_if_json(self, definition: FieldDefinition) -> str:
         """The field's shown_if as JSON for its wrapper's data attribute ("" when it has none)."""
@@ -255,11 +264,7 @@ class SectionPage:
 
 def section_page(form: Any) -> SectionPage:
     """The helper for a bound section form (its class carries the section definition)."""
-    section: SectionDefinition = form.section
-    values = form.data
-    return SectionPage(
-        fields_by_key=section.fields_by_key, values=values, shown_keys=section.shown_keys(values)
-    )
+    return SectionPage(section=form.section, values=form.data)
 
 
 def total_rows(section: SectionDefinition, answers: Mapping[str, object]) -> list[tuple[str, str]]:
