@@ -95,10 +95,15 @@ def user_class(kind: str, target: dict[str, Any]) -> type[FastHttpUser]:
                 catch_response=True,
             ) as response:
                 match = NEW_VERSION.search(response.text or "")
-                if match:
-                    self.version = match.group(1)
-                if response.status_code == 200:
-                    response.success()
+                if response.status_code != 200 or match is None:
+                    return  # counted as a failure by its status or its missing version
+                # Each save changes the answer, so the section's version moves on: a save
+                # that changed nothing measured less than an autosave does.
+                if int(match.group(1)) <= int(self.version):
+                    response.failure("the autosave changed nothing")
+                    return
+                self.version = match.group(1)
+                response.success()
 
     Person.__name__ = Person.__qualname__ = kind.replace(" ", "_")
     return Person

@@ -142,6 +142,9 @@ class Autosaver:
         assert response.status_code == 200, (response.status_code, response.get_data()[:300])
         match = NEW_VERSION.search(response.get_data(as_text=True))
         assert match, "the autosave answer carries no new version"
+        # Each save changes the answer, so the section's version moves on: a save that changed
+        # nothing would measure less than an autosave does.
+        assert int(match.group(1)) > int(self.version), "the autosave changed nothing"
         self.version = match.group(1)
 
 

@@ -50,7 +50,9 @@ def check_signed_in(status_code: int, email: str) -> None:
 
 
 class SectionForm(HTMLParser):
-    """The section form's fields as a browser would post them."""
+    """The section form's fields as a browser would post them. `textareas` are the text boxes
+    always asked: one inside a conditional question may be hidden for the saved answers, and a
+    save drops answers to hidden questions, so typing there would change nothing."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -59,6 +61,8 @@ class SectionForm(HTMLParser):
         self.in_form = False
         self.textarea: str | None = None
         self.select: str | None = None
+        # For each open <div>, whether it wraps a conditional question.
+        self.divs: list[bool] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         found = {key: value or "" for key, value in attrs}
@@ -66,6 +70,8 @@ class SectionForm(HTMLParser):
             self.in_form = True
         if not self.in_form:
             return
+        if tag == "div":
+            self.divs.append("data-openpep-shown-if" in found)
         name = found.get("name")
         if tag == "input" and name:
             kind = found.get("type", "text")
@@ -75,7 +81,8 @@ class SectionForm(HTMLParser):
                 self.fields.append((name, found.get("value", "")))
         elif tag == "textarea" and name:
             self.textarea = name
-            self.textareas.append(name)
+            if not any(self.divs):
+                self.textareas.append(name)
             self.fields.append((name, ""))
         elif tag == "select" and name:
             self.select = name
@@ -90,6 +97,8 @@ class SectionForm(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag == "form":
             self.in_form = False
+        elif tag == "div" and self.divs:
+            self.divs.pop()
         elif tag == "textarea":
             self.textarea = None
         elif tag == "select":
