@@ -24,7 +24,7 @@ from flask import (
     url_for,
 )
 from flask.sessions import SecureCookieSessionInterface
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from portal.extensions import db
@@ -134,15 +134,20 @@ def seconds_left() -> int | None:
     return max(0, math.ceil((deadline - datetime.now(UTC)).total_seconds()))
 
 
+# Built once: every signed-in request asks it, and building the statement and its loader
+# options again each time cost as much as reading the row.
+SESSION_WITH_PERSON = (
+    select(UserSession)
+    .options(joinedload(UserSession.user).joinedload(User.grants))
+    .where(UserSession.token_hash == bindparam("token_hash"))
+)
+
+
 def session_row_for(raw_id: str) -> UserSession | None:
     """The session row with its person and their role grants, in one query: every signed-in
     request needs all three (the grants decide what the page may show)."""
     return (
-        db.session.execute(
-            select(UserSession)
-            .options(joinedload(UserSession.user).joinedload(User.grants))
-            .where(UserSession.token_hash == token_hash(raw_id))
-        )
+        db.session.execute(SESSION_WITH_PERSON, {"token_hash": token_hash(raw_id)})
         .unique()
         .scalar_one_or_none()
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, joinedload, lazyload
 
 from portal.children.queries import roles_for_child, visible_children
@@ -20,6 +20,25 @@ class PepWithSection(NamedTuple):
     stored: PepSection | None  # None only when the PEP has no row for that section
 
 
+# The part of the query that is the same for everyone, built once: a section page and every
+# autosave ask it, and building its joins and loader options each time cost a tenth of a save.
+PEP_WITH_ONE_SECTION = (
+    select(Pep, PepSection)
+    .join(
+        PepSection,
+        (PepSection.pep_id == Pep.id) & (PepSection.section_key == bindparam("section_key")),
+        isouter=True,
+    )
+    .options(
+        joinedload(Pep.child),
+        lazyload(Pep.sections),
+        # Who last saved the section is shown, but not what else that person may do.
+        joinedload(PepSection.last_saved_by).lazyload(User.grants),
+    )
+    .where(Pep.id == bindparam("pep_id"))
+)
+
+
 def find_visible_pep_section(
     session: Session, user: User, pep_id: uuid.UUID, section_key: str
 ) -> PepWithSection | None:
@@ -32,19 +51,8 @@ def find_visible_pep_section(
     between "no such page" and a fault)."""
     visible_child_ids = visible_children(user).with_only_columns(Child.id)
     row = session.execute(
-        select(Pep, PepSection)
-        .join(
-            PepSection,
-            (PepSection.pep_id == Pep.id) & (PepSection.section_key == section_key),
-            isouter=True,
-        )
-        .options(
-            joinedload(Pep.child),
-            lazyload(Pep.sections),
-            # Who last saved the section is shown, but not what else that person may do.
-            joinedload(PepSection.last_saved_by).lazyload(User.grants),
-        )
-        .where(Pep.id == pep_id, Pep.child_id.in_(visible_child_ids))
+        PEP_WITH_ONE_SECTION.where(Pep.child_id.in_(visible_child_ids)),
+        {"pep_id": pep_id, "section_key": section_key},
     ).first()
     if row is None:
         return None
