@@ -1,14 +1,16 @@
-"""A section form's fields are written as plain markup (templates/peps/_govuk_fields.html)
-rather than through the govuk-frontend-jinja macros, which cost most of a section page's time.
-This proves the markup is the same: every section of the latest version of every form (and of
-the drafts of the next versions), with sample answers, empty, with every kind of error and with
-autofocus, rendered both ways and compared element by element (attributes in any order,
-whitespace between words collapsed).
+"""A section form's fields are written as plain markup by Python functions
+(portal/peps/field_markup.py, the template global `render_field`) rather than through the
+govuk-frontend-jinja macros, which cost most of a section page's time. This proves the markup is
+the same: every section of the latest version of every form (and of the drafts of the next
+versions), with sample answers, empty, with every kind of error and with autofocus, rendered both
+ways and compared element by element (attributes in any order, whitespace between words
+collapsed).
 
-section_fields_govuk_reference.html is _fields.html as it was when it called the GOV.UK macros.
-What the GOV.UK macros have no part in is left out of the comparison, and only that: the wrapper
-of a conditional question and its "Answer this only if" hint (the question's own markup inside
-the wrapper is compared), and a calculated figure (which the reference does not render).
+section_fields_govuk_reference.html is the section form's field macros as they were when they
+called the GOV.UK macros. What the GOV.UK macros have no part in is left out of the comparison,
+and only that: the wrapper of a conditional question and its "Answer this only if" hint (the
+question's own markup inside the wrapper is compared), and a calculated figure (which the
+reference does not render).
 """
 
 from __future__ import annotations
@@ -207,10 +209,7 @@ def test_every_section_form_renders_the_same_markup_as_the_govuk_macros(
         cases["autofocus"] = focused
         for case, form in cases.items():
             give_new_rows_ids(form)
-            fast = render_template_string(
-                '{% from "peps/_fields.html" import render_field %}' + RENDER_ALL_ON_THE_PAGE,
-                form=form,
-            )
+            fast = render_template_string(RENDER_ALL_ON_THE_PAGE, form=form)
             reference = render_template_string(REFERENCE + RENDER_ALL, form=form)
             page = parsed(fast)
             assert page.items == elements(reference), case
