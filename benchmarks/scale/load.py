@@ -113,6 +113,99 @@ def worker_rss_mb(master: int) -> list[float]:
     return sizes
 
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def process_tree(root: int) -> list[int]:
+    """`root` and every process descended from it, from /proc."""
+    parents: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with suppress(OSError, ValueError, IndexError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            parents.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    tree, waiting = [], [root]
+    while waiting:
+        pid = waiting.pop()
+        tree.append(pid)
+        waiting.extend(parents.get(pid, []))
+    return tree
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU time these processes have used so far (processes gone are left out:
+    measure the same set before and after)."""
+    ticks = 0
+    for pid in pids:
+        with suppress(OSError, ValueError, IndexError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / CLOCK_TICKS
+
+
+def postgres_server_pid(database_url: str) -> int:
+    """The PostgreSQL server's main process (the parent of a backend), for its CPU time."""
+    url = database_url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(url) as connection:
+        backend = connection.execute("SELECT pg_backend_pid()").fetchone()
+    assert backend is not None
+    fields = Path(f"/proc/{backend[0]}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[1])
+
+
+# The part of each run whose CPU time is counted: after the load tool has started and its
+# simulated people have opened their pages, and before they stop.
+SETTLE_SECONDS = 4.0
+
+
+class MachineTime:
+    """Where the machine's CPU went while one page ran under load: the portal's gunicorn, the
+    PostgreSQL server and the load tool (locust), in CPU milliseconds per request, over the
+    steady middle of the run (the load tool's own start-up is not a request's cost). The
+    shares of bare Flask's throughput hide this: a page that costs the database as much as the
+    portal shows here which of the two to work on."""
+
+    def __init__(self, portal_master: int, postgres_main: int) -> None:
+        self.portal_master, self.postgres_main = portal_master, postgres_main
+        self.spent: dict[str, float] = {}
+        self.elapsed = 0.0
+
+    def sample(self, load_tool: int, seconds: float) -> None:
+        """Count the CPU time of the three for `seconds`, while the load tool runs."""
+        groups = {
+            "portal": process_tree(self.portal_master),
+            "postgres": process_tree(self.postgres_main),
+            "load_tool": process_tree(load_tool),
+        }
+        before = {name: cpu_seconds(pids) for name, pids in groups.items()}
+        started = time.monotonic()
+        time.sleep(seconds)
+        self.elapsed = time.monotonic() - started
+        for name, pids in groups.items():
+            self.spent[name] = cpu_seconds(pids) - before[name]
+        # A database connection opened during the window: all of its time was spent in it.
+        new_backends = set(process_tree(self.postgres_main)) - set(groups["postgres"])
+        self.spent["postgres"] += cpu_seconds(sorted(new_backends))
+
+    def per_request(self, requests_per_second: float) -> dict[str, float]:
+        """Milliseconds per request, at the run's rate of requests."""
+        if not requests_per_second or not self.elapsed:
+            return {}
+        requests_done = requests_per_second * self.elapsed
+        machine = self.elapsed * (os.cpu_count() or 1)
+
+        def ms(seconds: float) -> float:
+            return round(seconds * 1000 / requests_done, 2)
+
+        spent = self.spent
+        return {
+            "portal_ms": ms(spent["portal"]),
+            "postgres_ms": ms(spent["postgres"]),
+            "load_tool_ms": ms(spent["load_tool"]),
+            "machine_ms": ms(machine),
+            "other_or_idle_ms": ms(machine - sum(spent.values())),
+        }
+
+
 def portal_environment(database_url: str, provider: OidcProvider) -> dict[str, str]:
     """The portal's settings for a benchmark: production mode on `database_url`, people signing
     in through `provider` (profile_pages.py runs the portal in-process with the same)."""
@@ -248,12 +341,17 @@ def choose_people(database_url: str) -> dict[str, dict[str, Any]]:
 
 
 def run_locust(
-    port: int, page: str, targets_file: Path, seconds: int, classes: list[str]
+    port: int,
+    page: str,
+    targets_file: Path,
+    seconds: int,
+    classes: list[str],
+    machine_time: MachineTime | None = None,
 ) -> list[dict[str, str]]:
     with tempfile.TemporaryDirectory(prefix="openpep-locust-") as directory:
         prefix = Path(directory) / "run"
         env = {**os.environ, "BENCH_PAGE": page, "BENCH_TARGETS": str(targets_file)}
-        subprocess.run(
+        locust = subprocess.Popen(
             [
                 sys.executable,
                 "-m",
@@ -280,9 +378,14 @@ def run_locust(
             ],
             cwd=ROOT,
             env=env,
-            check=False,
-            capture_output=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
+        window = seconds - 2 * SETTLE_SECONDS
+        if machine_time is not None and window > 0:
+            time.sleep(SETTLE_SECONDS)
+            machine_time.sample(locust.pid, window)
+        locust.wait()
         with open(f"{prefix}_stats.csv", newline="") as stats:
             return list(csv.DictReader(stats))
 
@@ -377,17 +480,25 @@ def measure(
                 result["sequential"] = time_sequentially(base, people, sequential)
 
             baseline_rps = 0.0
+            postgres_main = postgres_server_pid(database_url)
             if seconds:
                 result["load_average_baseline"] = load_average()
-                baseline = summarise(run_locust(hello_port, "hello", targets_file, seconds, []))
+                spent = MachineTime(hello.pid, postgres_main)
+                baseline = summarise(
+                    run_locust(hello_port, "hello", targets_file, seconds, [], spent)
+                )
                 result["baseline"] = baseline
                 baseline_rps = next(r["rps"] for r in baseline if r["name"] == "Aggregated")
+                result["baseline_cpu"] = spent.per_request(baseline_rps)
             result["rss_hello_mb"] = worker_rss_mb(hello.pid)
 
             for page in pages if seconds else ():
                 classes = [k for k, p in people.items() if page != "autosave" or p["edits"]]
                 load_before = load_average()
-                rows = summarise(run_locust(portal_port, page, targets_file, seconds, classes))
+                spent = MachineTime(portal.pid, postgres_main)
+                rows = summarise(
+                    run_locust(portal_port, page, targets_file, seconds, classes, spent)
+                )
                 drained = wait_until_idle(portal_port)
                 aggregated = next(r for r in rows if r["name"] == "Aggregated")
                 result["pages"][page] = {
@@ -396,8 +507,13 @@ def measure(
                     "ratio_to_baseline": aggregated["rps"] / baseline_rps if baseline_rps else 0,
                     "seconds_to_drain": round(drained, 1),
                     "rss_after_mb": worker_rss_mb(portal.pid),
+                    "cpu": spent.per_request(aggregated["rps"]),
                 }
-                print(f"{page}: {aggregated['rps']:.1f}/s, p95 {aggregated['p95']} ms", flush=True)
+                print(
+                    f"{page}: {aggregated['rps']:.1f}/s, p95 {aggregated['p95']} ms, "
+                    f"CPU ms per request {spent.per_request(aggregated['rps'])}",
+                    flush=True,
+                )
             result["rss_after_mb"] = worker_rss_mb(portal.pid)
             targets_file.unlink()
     result["load_average_after"] = load_average()

@@ -235,6 +235,26 @@ def render(summary: dict[str, Any]) -> str:
                     f"| {page} | {who} | {row['requests']} | {row['failures']} | "
                     f"{row['rps']:.1f} | {row['p50']} | {row['p95']} | {row['p99']} | {share} |"
                 )
+        cpu_rows = [("bare Flask hello (baseline)", load.get("baseline_cpu") or {})] + [
+            (page, result.get("cpu") or {}) for page, result in load["pages"].items()
+        ]
+        if any(cpu for _, cpu in cpu_rows):
+            lines += [
+                "",
+                "Where the machine's time went, in CPU milliseconds per request (the portal's "
+                "gunicorn, the PostgreSQL server, the load tool; the machine's whole time is "
+                "the run's length times its cores):",
+                "",
+                "| page | portal | PostgreSQL | load tool | other or idle | machine |",
+                "| --- | ---: | ---: | ---: | ---: | ---: |",
+            ]
+            for page, cpu in cpu_rows:
+                if cpu:
+                    lines.append(
+                        f"| {page} | {cpu['portal_ms']} | {cpu['postgres_ms']} | "
+                        f"{cpu['load_tool_ms']} | {cpu['other_or_idle_ms']} | "
+                        f"{cpu['machine_ms']} |"
+                    )
         lines += [
             "",
             "Load average at the start of each page's run: "
