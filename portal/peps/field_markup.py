@@ -744,9 +744,7 @@ def _table_row(
     row_name = f"{group.row_label} {number}"
     row_id = row_form.row_id
     cells = "".join(
-        "        "
-        + render_field(column, editable, row=row_name, page=page, columns=group.columns)
-        + "\n"
+        "        " + _field_with_wrapper(column, editable, row_name, page, group.columns) + "\n"
         for column in row_form
         if hasattr(column, "definition")
     )
@@ -792,10 +790,13 @@ def _repeating_group(field: Any, editable: bool, page: SectionPage | None) -> st
         f" {_text(message)}</p>"
         for message in messages
     )
-    rows = "".join(
-        _table_row(field, entry, number, editable, page)
-        for number, entry in enumerate(field.entries, start=1)
-    ) or (f'    <p class="govuk-body">No {_text(group.row_label_plural.lower())} yet.</p>\n')
+    rows = (
+        "".join(
+            _table_row(field, entry, number, editable, page)
+            for number, entry in enumerate(field.entries, start=1)
+        )
+        or f'    <p class="govuk-body">No {_text(group.row_label_plural.lower())} yet.</p>\n'
+    )
     add_button = (
         '    <button type="submit" name="action"'
         f' value="add_row:{_text(group.key)}" class="govuk-button govuk-button--secondary"'
@@ -857,6 +858,28 @@ def _field_markup(field: Any, editable: bool, row: str, page: SectionPage | None
     return question(field, row) + "\n" if question else ""
 
 
+def _field_with_wrapper(
+    field: Any,
+    editable: bool,
+    row: str,
+    page: SectionPage | None,
+    columns: Iterable[FieldDefinition] | None,
+) -> str:
+    """The field's markup, inside a conditional question's wrapper when it is asked only under
+    a condition and `page` says what the condition is."""
+    markup = _field_markup(field, editable, row, page)
+    definition = getattr(field, "definition", None)
+    if page and definition is not None and definition.shown_if:
+        return _conditional_question(
+            field.id,
+            page.shown_if_json(definition),
+            _name_prefix(field),
+            page.only_if_hint(definition, columns),
+            markup,
+        )
+    return markup
+
+
 def render_field(
     field: Any,
     editable: bool = True,
@@ -864,18 +887,7 @@ def render_field(
     page: SectionPage | None = None,
     columns: Iterable[FieldDefinition] | None = None,
 ) -> Markup:
-    """The markup of one field of a section form: the GOV.UK component for its type, inside
-    a conditional question's wrapper when it is asked only under a condition and `page` says
-    what the condition is. Registered as the template global `render_field`."""
-    markup = _field_markup(field, editable, row, page)
-    definition = getattr(field, "definition", None)
-    if page and definition is not None and definition.shown_if:
-        markup = _conditional_question(
-            field.id,
-            page.shown_if_json(definition),
-            _name_prefix(field),
-            page.only_if_hint(definition, columns),
-            markup,
-        )
+    """The markup of one field of a section form (see the module's description). Registered
+    as the template global `render_field`."""
     # Every text in it was escaped where it was written (_text), so it is markup as it stands.
-    return Markup(markup)  # noqa: S704
+    return Markup(_field_with_wrapper(field, editable, row, page, columns))  # noqa: S704
