@@ -248,22 +248,34 @@ def choose_people(database_url: str) -> dict[str, dict[str, Any]]:
     """One person of each kind, with the records they open: for people who write sections,
     open draft PEPs with a section they own (a different one for each simulated person where
     there are enough, so their autosaves do not overtake each other)."""
+    from forms.field_types.long_text import LongTextDefinition
     from forms.schema import DEFAULT_DIRECTORY
     from portal.form_registry import _registry_in
 
     registry = _registry_in(Path(DEFAULT_DIRECTORY).resolve())
     owned: dict[tuple[str, int, str], list[str]] = {}
+    # Sections with a text box always asked, the autosaves' (SectionForm.textareas).
+    typed_in: set[tuple[str, int, str]] = set()
     for definition in registry:
         for section in definition.sections:
             if section.owner is not None:
                 key = (definition.key, definition.version, section.owner.value)
                 owned.setdefault(key, []).append(section.key)
+                if any(
+                    isinstance(field, LongTextDefinition)
+                    and not field.shown_if
+                    and not field.read_only
+                    for field in section.fields
+                ):
+                    typed_in.add((definition.key, definition.version, section.key))
 
     url = database_url.replace("postgresql+psycopg://", "postgresql://")
     people: dict[str, dict[str, Any]] = {}
     with psycopg.connect(url) as connection:
 
-        def drafts_of(where: str, role: str) -> tuple[str, list[dict[str, str]]]:
+        def drafts_of(
+            where: str, role: str
+        ) -> tuple[str, list[dict[str, str]], list[dict[str, str]]]:
             row = connection.execute(
                 f"""
                 SELECT u.email, array_agg(p.id::text || '|' || c.id::text || '|' || p.form_key
@@ -277,22 +289,33 @@ def choose_people(database_url: str) -> dict[str, dict[str, Any]]:
             ).fetchone()
             assert row, f"no {role} with a draft PEP"
             email, drafts = row
-            records = []
+            records, typing = [], []
             for pep_number, draft in enumerate(drafts):
                 pep_id, child_id, form_key, version = draft.split("|")
                 for number, section in enumerate(owned.get((form_key, int(version), role), [])):
                     record = {"pep_id": pep_id, "child_id": child_id, "section": section}
                     records.append(((number, pep_number), record))
+                    if (form_key, int(version), section) in typed_in:
+                        typing.append(((number, pep_number), record))
             # Consecutive people get different PEPs first, then different sections.
-            return email, [record for _, record in sorted(records, key=lambda r: r[0])]
+            return (
+                email,
+                [record for _, record in sorted(records, key=lambda r: r[0])],
+                [record for _, record in sorted(typing, key=lambda r: r[0])],
+            )
 
         for kind, where, role in (
             ("designated_teacher", "c.current_school_id = g.school_id", "designated_teacher"),
             ("social_worker", "c.id = g.child_id", "social_worker"),
             ("carer", "c.id = g.child_id", "carer"),
         ):
-            email, records = drafts_of(where, role)
-            people[kind] = {"email": email, "records": records, "edits": True}
+            email, records, typing = drafts_of(where, role)
+            people[kind] = {
+                "email": email,
+                "records": records,
+                "typing_records": typing,
+                "edits": True,
+            }
         (email,) = connection.execute(
             """SELECT u.email FROM role_grants g JOIN users u ON u.id = g.user_id
                JOIN peps p ON p.child_id = g.child_id AND p.state = 'draft'

@@ -29,6 +29,9 @@ NEW_VERSION = re.compile(r'id="section-version" value="(\d+)"')
 
 def user_class(kind: str, target: dict[str, Any]) -> type[FastHttpUser]:
     counter = itertools.count()
+    # The records people of this kind are typing into: each types into a section of their own,
+    # so that their saves do not overtake each other's.
+    claimed: set[int] = set()
 
     class Person(FastHttpUser):
         kind_name: ClassVar[str] = kind
@@ -37,23 +40,39 @@ def user_class(kind: str, target: dict[str, Any]) -> type[FastHttpUser]:
 
         def on_start(self) -> None:
             self.headers = {"Cookie": target["cookie"]}
-            records = target["records"]
-            self.record = records[next(counter) % len(records)]
+            # An autosave types into a section with a text box always asked.
+            records = target.get("typing_records") if PAGE == "autosave" else None
+            records = records or target["records"]
+            first = next(counter)
+            self.record = records[first % len(records)]
             self.version = "1"
             self.fields: list[tuple[str, str]] = []
             self.typed_into = ""
             self.saves = 0
             if PAGE == "autosave":
-                # Opening the form is not what is measured: fetched outside locust's figures.
-                opened = urllib.request.Request(
-                    self.host + self._section_path(), headers=self.headers
-                )
-                with urllib.request.urlopen(opened, timeout=300) as page:
-                    text = page.read().decode()
-                parser = SectionForm()
-                parser.feed(text)
-                self.fields = parser.fields
-                self.typed_into = parser.textareas[0] if parser.textareas else ""
+                # The first of this person's records from here on with a text box always asked
+                # (a section of choices only, or of questions hidden for its answers, has
+                # nothing to type into: a save there would change nothing).
+                for offset in range(len(records)):
+                    number = (first + offset) % len(records)
+                    if number in claimed:
+                        continue
+                    self.record = records[number]
+                    parser = self._open_form()
+                    if parser.textareas:
+                        claimed.add(number)
+                        self.fields, self.typed_into = parser.fields, parser.textareas[0]
+                        break
+
+        def _open_form(self) -> SectionForm:
+            """The section's form as the page gives it: fetched outside locust's figures, since
+            opening the form is not what is measured."""
+            opened = urllib.request.Request(self.host + self._section_path(), headers=self.headers)
+            with urllib.request.urlopen(opened, timeout=300) as page:
+                text = page.read().decode()
+            parser = SectionForm()
+            parser.feed(text)
+            return parser
 
         def _section_path(self) -> str:
             return f"/peps/{self.record['pep_id']}/sections/{self.record['section']}"

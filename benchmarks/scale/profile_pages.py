@@ -206,7 +206,7 @@ def main() -> None:
         app = portal_app(database_url, provider)
         client = signed_in_client(app, provider, teacher["email"])
         # The first of their sections with a text box: an autosave that changes an answer.
-        for record in teacher["records"]:
+        for record in teacher["typing_records"] or teacher["records"]:
             path = f"/peps/{record['pep_id']}/sections/{record['section']}"
             try:
                 autosave = Autosaver(client, path)
