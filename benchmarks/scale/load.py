@@ -131,25 +131,43 @@ def process_tree(root: int) -> list[int]:
     return tree
 
 
-def cpu_seconds(pids: list[int]) -> float:
-    """User and system CPU time these processes have used so far (processes gone are left out:
-    measure the same set before and after)."""
+def tree_cpu_seconds(root: int | None) -> float:
+    """User and system CPU time `root` and its descendants have used so far, with the time of
+    children they have already waited for (a database connection that ended counts in its
+    server's figure). Taken over the tree as it is at that moment, so processes that start or
+    end between two readings are counted."""
+    if root is None:
+        return 0.0
     ticks = 0
-    for pid in pids:
+    for pid in process_tree(root):
         with suppress(OSError, ValueError, IndexError):
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+            ticks += sum(int(value) for value in fields[11:15])  # utime, stime, cutime, cstime
     return ticks / CLOCK_TICKS
 
 
-def postgres_server_pid(database_url: str) -> int:
-    """The PostgreSQL server's main process (the parent of a backend), for its CPU time."""
+def postgres_server_pid(database_url: str) -> int | None:
+    """The PostgreSQL server's main process (the parent of a backend), for its CPU time; None
+    when the server is not a process of this machine that can be read (a remote server, or one
+    in another container)."""
     url = database_url.replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(url) as connection:
         backend = connection.execute("SELECT pg_backend_pid()").fetchone()
-    assert backend is not None
-    fields = Path(f"/proc/{backend[0]}/stat").read_text().rsplit(")", 1)[1].split()
-    return int(fields[1])
+    try:
+        if backend is None or not _is_postgres(backend[0]):
+            return None
+        fields = Path(f"/proc/{backend[0]}/stat").read_text().rsplit(")", 1)[1].split()
+        server = int(fields[1])
+    except (OSError, ValueError, IndexError):
+        return None
+    return server if _is_postgres(server) else None
+
+
+def _is_postgres(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().startswith("postgres")
+    except OSError:
+        return False
 
 
 # The part of each run whose CPU time is counted: after the load tool has started and its
@@ -164,46 +182,71 @@ class MachineTime:
     shares of bare Flask's throughput hide this: a page that costs the database as much as the
     portal shows here which of the two to work on."""
 
-    def __init__(self, portal_master: int, postgres_main: int) -> None:
+    def __init__(self, portal_master: int, postgres_main: int | None) -> None:
         self.portal_master, self.postgres_main = portal_master, postgres_main
         self.spent: dict[str, float] = {}
         self.elapsed = 0.0
+        self.window: tuple[float, float] = (0.0, 0.0)  # wall-clock start and end
+        self.requests_in_window: int | None = None
 
     def sample(self, load_tool: int, seconds: float) -> None:
         """Count the CPU time of the three for `seconds`, while the load tool runs."""
-        groups = {
-            "portal": process_tree(self.portal_master),
-            "postgres": process_tree(self.postgres_main),
-            "load_tool": process_tree(load_tool),
+        roots = {
+            "portal": self.portal_master,
+            "postgres": self.postgres_main,
+            "load_tool": load_tool,
         }
-        before = {name: cpu_seconds(pids) for name, pids in groups.items()}
-        started = time.monotonic()
+        before = {name: tree_cpu_seconds(root) for name, root in roots.items()}
+        started, started_at = time.monotonic(), time.time()
         time.sleep(seconds)
         self.elapsed = time.monotonic() - started
-        for name, pids in groups.items():
-            self.spent[name] = cpu_seconds(pids) - before[name]
-        # A database connection opened during the window: all of its time was spent in it.
-        new_backends = set(process_tree(self.postgres_main)) - set(groups["postgres"])
-        self.spent["postgres"] += cpu_seconds(sorted(new_backends))
+        self.window = (started_at, time.time())
+        for name, root in roots.items():
+            self.spent[name] = tree_cpu_seconds(root) - before[name]
+
+    def count_requests(self, history: list[dict[str, str]]) -> None:
+        """The requests answered inside the window, from the load tool's history (a cumulative
+        count each second): the run's start-up and end are not in it."""
+        totals = sorted(
+            (int(row["Timestamp"]), int(row["Total Request Count"]))
+            for row in history
+            if row.get("Name") == "Aggregated" and row.get("Total Request Count", "").isdigit()
+        )
+        if not totals or not self.elapsed:
+            return
+
+        def count_at(moment: float) -> int:
+            reached = [count for stamp, count in totals if stamp <= moment]
+            return reached[-1] if reached else 0
+
+        counted = count_at(self.window[1]) - count_at(self.window[0])
+        if counted > 0:
+            self.requests_in_window = counted
 
     def per_request(self, requests_per_second: float) -> dict[str, float]:
-        """Milliseconds per request, at the run's rate of requests."""
-        if not requests_per_second or not self.elapsed:
+        """Milliseconds per request: the requests counted in the window, or failing that the
+        run's rate over the window's length."""
+        if not self.elapsed:
             return {}
-        requests_done = requests_per_second * self.elapsed
+        requests_done = self.requests_in_window or requests_per_second * self.elapsed
+        if not requests_done:
+            return {}
         machine = self.elapsed * (os.cpu_count() or 1)
 
         def ms(seconds: float) -> float:
             return round(seconds * 1000 / requests_done, 2)
 
         spent = self.spent
-        return {
+        figures = {
             "portal_ms": ms(spent["portal"]),
             "postgres_ms": ms(spent["postgres"]),
             "load_tool_ms": ms(spent["load_tool"]),
             "machine_ms": ms(machine),
             "other_or_idle_ms": ms(machine - sum(spent.values())),
         }
+        if self.postgres_main is None:  # not measured: say so rather than 0
+            del figures["postgres_ms"]
+        return figures
 
 
 def portal_environment(database_url: str, provider: OidcProvider) -> dict[str, str]:
@@ -409,6 +452,9 @@ def run_locust(
             time.sleep(SETTLE_SECONDS)
             machine_time.sample(locust.pid, window)
         locust.wait()
+        if machine_time is not None:
+            with suppress(OSError), open(f"{prefix}_stats_history.csv", newline="") as history:
+                machine_time.count_requests(list(csv.DictReader(history)))
         with open(f"{prefix}_stats.csv", newline="") as stats:
             return list(csv.DictReader(stats))
 
@@ -494,7 +540,12 @@ def measure(
                 json.dump(people, targets)
             targets_file = Path(targets.name)
             result["people"] = {
-                kind: {"email": p["email"], "records": len(p["records"])}
+                kind: {
+                    "email": p["email"],
+                    "records": len(p["records"]),
+                    # An autosave run has at most this many people of the kind typing.
+                    "typing_records": len(p.get("typing_records", [])),
+                }
                 for kind, p in people.items()
             }
             result["rss_before_mb"] = worker_rss_mb(portal.pid)
@@ -503,7 +554,7 @@ def measure(
                 result["sequential"] = time_sequentially(base, people, sequential)
 
             baseline_rps = 0.0
-            postgres_main = postgres_server_pid(database_url)
+            postgres_main = postgres_server_pid(database_url) if seconds else None
             if seconds:
                 result["load_average_baseline"] = load_average()
                 spent = MachineTime(hello.pid, postgres_main)

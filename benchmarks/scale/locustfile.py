@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from locust import FastHttpUser, task
+from locust.exception import StopUser
 
 from benchmarks.scale.sign_in import SectionForm
 
@@ -57,12 +58,17 @@ def user_class(kind: str, target: dict[str, Any]) -> type[FastHttpUser]:
                     number = (first + offset) % len(records)
                     if number in claimed:
                         continue
+                    # Claimed before the page is opened: other people run while it loads.
+                    claimed.add(number)
                     self.record = records[number]
                     parser = self._open_form()
                     if parser.textareas:
-                        claimed.add(number)
                         self.fields, self.typed_into = parser.fields, parser.textareas[0]
-                        break
+                        self.version = dict(parser.fields).get("version", self.version)
+                        return
+                # Every section with a text box has its typist already: another would overtake
+                # their saves (a conflict), and typing nowhere would save nothing.
+                raise StopUser()
 
         def _open_form(self) -> SectionForm:
             """The section's form as the page gives it: fetched outside locust's figures, since
@@ -114,8 +120,11 @@ def user_class(kind: str, target: dict[str, Any]) -> type[FastHttpUser]:
                 catch_response=True,
             ) as response:
                 match = NEW_VERSION.search(response.text or "")
-                if response.status_code != 200 or match is None:
-                    return  # counted as a failure by its status or its missing version
+                if response.status_code != 200:
+                    return  # counted as a failure by its status
+                if match is None:
+                    response.failure("the autosave answer carries no new version")
+                    return
                 # Each save changes the answer, so the section's version moves on: a save
                 # that changed nothing measured less than an autosave does.
                 if int(match.group(1)) <= int(self.version):

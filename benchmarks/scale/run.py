@@ -251,7 +251,7 @@ def render(summary: dict[str, Any]) -> str:
             for page, cpu in cpu_rows:
                 if cpu:
                     lines.append(
-                        f"| {page} | {cpu['portal_ms']} | {cpu['postgres_ms']} | "
+                        f"| {page} | {cpu['portal_ms']} | {cpu.get('postgres_ms', '-')} | "
                         f"{cpu['load_tool_ms']} | {cpu['other_or_idle_ms']} | "
                         f"{cpu['machine_ms']} |"
                     )
