@@ -208,6 +208,8 @@ def test_each_field_is_the_reference_macros_markup_to_the_byte(
                 where = f"{case}, {'on' if on_the_page else 'off'} the page, " + (
                     "editable" if editable else "read-only"
                 )
+                # Hostile answers, facts and row announcements reach the page escaped.
+                assert "<script>" not in written, where
                 assert written == expected, (
                     where
                     + ":\n"
