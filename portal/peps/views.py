@@ -308,7 +308,8 @@ def show_section(pep_id: uuid.UUID, section_key: str) -> tuple[str, int]:
     form = None
     # Only the person who may change the section now is shown its form; everyone else reads
     # the answers (see _render_section), so no form is built for them.
-    if section.section_type is SectionType.STANDARD and not section_refusal(pep, section, roles):
+    may_change = section_refusal(pep, section, roles) is None
+    if section.section_type is SectionType.STANDARD and may_change:
         form_class = draft_form_class(section)
         form = form_from_answers(form_class, section, stored.answers, facts=pep_child_facts(pep))
     return _render_section(pep, section, stored, form)
