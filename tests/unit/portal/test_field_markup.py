@@ -289,3 +289,169 @@ def test_a_conditional_question_is_wrapped_with_its_condition_only_on_a_page(
     # The question inside is the same markup as without the page.
     assert str(question) in wrapped
     assert wrapped.endswith(f"{question}\n</div>\n")
+
+
+# Every text a form's author or the people using it write, holding each character that must be
+# escaped. Escaped once it reads HOSTILE_ESCAPED; escaped twice it would hold "&amp;lt;".
+HOSTILE = "<script>alert(\"x\")</script> & 'y'"
+HOSTILE_ESCAPED = "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; &#39;y&#39;"
+HOSTILE_DOCUMENT = {
+    "key": "hostile",
+    "version": 1,
+    "title": "Hostile",
+    "phase": "school_age",
+    "sections": [
+        {
+            "key": "texts",
+            "title": "Texts",
+            "owner": "designated_teacher",
+            "description": "Every text holds characters to escape.",
+            "fields": [
+                {
+                    "key": "child_name",
+                    "type": "fact",
+                    "label": "Child's name",
+                    "source": "child_name",
+                },
+                {
+                    "key": "choice",
+                    "type": "radios",
+                    "label": "Choice",
+                    "options": [
+                        {"value": "first", "label": f"Radio {HOSTILE}", "hint": f"Hint {HOSTILE}"},
+                        {"value": "second", "label": "Second"},
+                    ],
+                },
+                {
+                    "key": "follow_up",
+                    "type": "short_text",
+                    "label": "Follow up",
+                    "max_length": 100,
+                    "shown_if": {"field": "choice", "equals": "first"},
+                },
+                {
+                    "key": "pick",
+                    "type": "select",
+                    "label": "Pick",
+                    "options": [
+                        {"value": "one", "label": f"Select {HOSTILE}"},
+                        {"value": "two", "label": "Two"},
+                    ],
+                },
+                {"key": "notes", "type": "long_text", "label": "Notes", "max_length": 2000},
+                {"key": "missed", "type": "whole_number", "label": "Missed", "min": 0, "max": 400},
+                {
+                    "key": "possible",
+                    "type": "whole_number",
+                    "label": "Possible",
+                    "min": 0,
+                    "max": 400,
+                },
+                {
+                    "key": "rate",
+                    "type": "calculated",
+                    "label": "Rate",
+                    "calculation": "percentage",
+                    "numerator": ["missed"],
+                    "denominator": "possible",
+                    "decimal_places": 1,
+                    "bands": [{"at_least": 10, "label": f"Band {HOSTILE}"}],
+                    "otherwise": "Fine",
+                },
+                {
+                    "key": "people",
+                    "type": "repeating_group",
+                    "label": f"Table {HOSTILE}",
+                    "hint": f"Table hint {HOSTILE}",
+                    "row_label": f"Row {HOSTILE}",
+                    "row_label_plural": "Rows",
+                    "max_rows": 5,
+                    "columns": [
+                        {"key": "who", "type": "short_text", "label": "Who", "max_length": 100}
+                    ],
+                },
+            ],
+        }
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def hostile_section(tmp_path_factory: pytest.TempPathFactory) -> SectionDefinition:
+    path: Path = tmp_path_factory.mktemp("hostile") / "hostile.v1.yaml"
+    path.write_text(yaml.safe_dump(HOSTILE_DOCUMENT, sort_keys=False), encoding="utf-8")
+    return load_definition(path).sections[0]
+
+
+def _escaped_once(markup: str, times: int = 1) -> None:
+    """The hostile text is in the markup escaped, exactly once, and never as it is."""
+    assert markup.count(HOSTILE_ESCAPED) == times, markup
+    assert "<script>" not in markup and "&amp;lt;" not in markup and "&amp;#" not in markup
+
+
+def test_option_labels_and_hints_of_radios_and_a_select_are_escaped_once(
+    hostile_section: SectionDefinition,
+) -> None:
+    form = _form(hostile_section, {})
+    radios = render_field(form["choice"])
+    _escaped_once(radios, times=2)
+    assert f"Radio {HOSTILE_ESCAPED}\n" in radios
+    assert f"Hint {HOSTILE_ESCAPED}\n" in radios
+    select = render_field(form["pick"])
+    _escaped_once(select)
+    assert f'<option value="one">Select {HOSTILE_ESCAPED}</option>' in select
+
+
+def test_error_messages_are_escaped_once(hostile_section: SectionDefinition) -> None:
+    form = _form(hostile_section, {})
+    for key in ("choice", "pick", "notes", "missed"):
+        form[key].errors = [HOSTILE]
+        markup = render_field(form[key])
+        assert f'<span class="govuk-visually-hidden">Error:</span> {HOSTILE_ESCAPED}' in markup
+        if key == "choice":
+            _escaped_once(markup, times=3)
+        elif key == "pick":
+            _escaped_once(markup, times=2)
+        else:
+            _escaped_once(markup)
+
+
+def test_a_textarea_value_is_escaped_once(hostile_section: SectionDefinition) -> None:
+    markup = render_field(_form(hostile_section, {"notes": HOSTILE})["notes"])
+    _escaped_once(markup)
+    assert f'rows="6" aria-describedby="notes-info">{HOSTILE_ESCAPED}</textarea>' in markup
+
+
+def test_a_tables_label_hint_and_row_label_are_escaped_once(
+    hostile_section: SectionDefinition,
+) -> None:
+    form = _form(hostile_section, {"people": [{"who": HOSTILE}]})
+    markup = render_field(form["people"])
+    assert f"Table {HOSTILE_ESCAPED} (optional)</legend>" in markup
+    assert f'<div class="govuk-hint">Table hint {HOSTILE_ESCAPED}</div>' in markup
+    assert f'<h2 class="govuk-heading-s">Row {HOSTILE_ESCAPED} 1</h2>' in markup
+    assert f'<span class="govuk-visually-hidden">Row {HOSTILE_ESCAPED} 1: </span>Who' in markup
+    # The answer in the row's box too.
+    assert f'value="{HOSTILE_ESCAPED}"' in markup
+    assert "<script>" not in markup and "&amp;lt;" not in markup and "&amp;#" not in markup
+
+
+def test_a_fact_is_escaped_once(hostile_section: SectionDefinition) -> None:
+    form = _form(hostile_section, {}, facts={"child_name": HOSTILE})
+    markup = render_field(form["child_name"])
+    _escaped_once(markup)
+    assert f'id="child_name">{HOSTILE_ESCAPED}</p>' in markup
+
+
+def test_a_calculated_figures_text_is_escaped_once(hostile_section: SectionDefinition) -> None:
+    form = _form(hostile_section, {"missed": 50, "possible": 100})
+    markup = render_field(form["rate"], page=section_page(form))
+    assert f"Band {HOSTILE_ESCAPED}" in markup
+    _escaped_once(markup)
+
+
+def test_the_answer_this_only_if_hint_is_escaped_once(hostile_section: SectionDefinition) -> None:
+    form = _form(hostile_section, {})
+    markup = render_field(form["follow_up"], page=section_page(form))
+    assert f"Answer this only if &#34;Choice&#34; is &#34;Radio {HOSTILE_ESCAPED}&#34;" in markup
+    _escaped_once(markup)
