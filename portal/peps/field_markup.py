@@ -6,15 +6,21 @@ every control on the page has a name of its own; `page` (section_page(form)) giv
 questions their wrapper and hint and calculated figures their value; `columns` are a table's
 columns, when the field is one.
 
-The markup is the HTML the govuk-frontend-jinja macros (govukInput, govukCharacterCount,
-govukDateInput, govukRadios, govukCheckboxes, govukSelect) give for the same parameters, to the
-byte, at a small part of their cost: each of those builds its label, hint and error message
+The markup is the HTML of the GOV.UK components the govuk-frontend-jinja macros (govukInput,
+govukCharacterCount, govukDateInput, govukRadios, govukCheckboxes, govukSelect) give for the same
+parameters, at a small part of their cost: each of those builds its label, hint and error message
 through further macros and attribute maps, and even a chain of small Jinja macros of our own
 spent about a third of a section page's server time. Plain string building does the same work
-several times faster. tests/integration/test_section_form_markup.py renders every section of
-every form both ways and compares them, and the golden section pages
-(tests/unit/exports/test_earlier_form_versions_unchanged.py) pin the whitespace: change the
-markup here and there together.
+several times faster.
+
+What pins it: tests/unit/portal/test_field_markup_matches_macros.py renders every section of
+every form version and draft, field by field, both here and through the Jinja macros this
+replaced (kept in tests/fixtures/field_macros_reference/), and compares the strings byte for
+byte: change the markup here and the reference there together, on purpose.
+tests/unit/portal/test_field_markup.py tests escaping and the behaviours easy to lose.
+tests/integration/test_section_form_markup.py compares with the GOV.UK macros themselves, element
+by element only (whitespace collapsed, conditional wrappers and calculated figures left out); the
+golden section pages show read views, without these fields.
 
 Escaping: every text is escaped exactly once, by markupsafe.escape, the function Jinja's
 autoescape uses, so that the bytes are those a template gives (quotes become &#34; and &#39;).
@@ -66,7 +72,7 @@ def _text(value: object) -> str:
 def _hint_and_error(id_: str, hint: str | None, error: str | None, indent: str) -> str:
     """A field's hint and error message, each on lines of its own indented by `indent`, with a
     line break before each and none after: written at the end of the label's or legend's line,
-    so that no blank line is left where there is neither and the markup stays the GOV.UK
+    so that no blank line is left where there is neither and the markup stays the replaced
     macros' to the byte."""
     markup = ""
     if hint:
@@ -313,8 +319,8 @@ def _choices(
             )
             + "      </div>\n"
         )
-    # The line break before the group is the page's as it has always been written (the golden
-    # copies of earlier form versions' pages hold it): radios and checkboxes start with one.
+    # The line break before the group is the one the replaced macros wrote (pinned by
+    # tests/unit/portal/test_field_markup_matches_macros.py): radios and checkboxes start with one.
     return (
         f'\n<div class="{_group_classes(error)}">\n'
         '  <fieldset class="govuk-fieldset"'
@@ -840,8 +846,8 @@ _QUESTIONS = {
 
 def _field_markup(field: Any, editable: bool, row: str, page: SectionPage | None) -> str:
     """The field's own markup, without a conditional question's wrapper ("" for a field
-    without a definition, such as a row's id). Each field's markup ends with a blank line,
-    as the page has always been written (the golden copies hold it)."""
+    without a definition, such as a row's id). Each field's markup ends with a blank line, as
+    the replaced macros wrote it (tests/unit/portal/test_field_markup_matches_macros.py)."""
     definition = getattr(field, "definition", None)
     if definition is None:
         return ""
