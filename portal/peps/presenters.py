@@ -40,6 +40,7 @@ from forms.schema import (
     RepeatingGroupDefinition,
     SectionDefinition,
 )
+from portal.peps.field_markup import render_field
 
 NOT_ANSWERED = "Not answered"
 
@@ -281,9 +282,6 @@ def total_rows(section: SectionDefinition, answers: Mapping[str, object]) -> lis
 
 def register_template_helpers(app: Flask) -> None:
     """Make the section page helpers available to every template, with the fields' markup."""
-    # Imported where it is registered: the field markup module names SectionPage in its types.
-    from portal.peps.field_markup import render_field
-
     app.jinja_env.globals.setdefault("section_page", section_page)
     app.jinja_env.globals.setdefault("section_total_rows", total_rows)
     app.jinja_env.globals.setdefault("render_field", render_field)
