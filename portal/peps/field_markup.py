@@ -896,4 +896,4 @@ def render_field(
     """The markup of one field of a section form (see the module's description). Registered
     as the template global `render_field`."""
     # Every text in it was escaped where it was written (_text), so it is markup as it stands.
-    return Markup(_field_with_wrapper(field, editable, row, page, columns))  # noqa: S704
+    return Markup(_field_with_wrapper(field, editable, row, page, columns))  # noqa: S704  # nosec B704
