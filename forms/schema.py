@@ -672,12 +672,19 @@ def _link_voice_forms(definitions: dict[tuple[str, int], FormDefinition]) -> Non
         definitions[identity] = replace(definition, sections=tuple(linked))
 
 
-def load_definitions(directory: Path | str = DEFAULT_DIRECTORY) -> FormRegistry:
-    """Load every ``*.yaml`` definition in ``directory``, check them, and link their references."""
-    directory = Path(directory)
-    paths = sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
+def load_definitions(*directories: Path | str) -> FormRegistry:
+    """Load every ``*.yaml`` definition in ``directories`` (the published forms when none is
+    named), check them, and link their references. Several folders load as one: the drafts of
+    the next versions beside the published ones, as the portal will hold them once published."""
+    folders = [Path(directory) for directory in directories] or [Path(DEFAULT_DIRECTORY)]
+    paths = [
+        path
+        for folder in folders
+        for path in sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")])
+    ]
     if not paths:
-        raise FormDefinitionError(f"{directory}: no form definitions (*.yaml) found")
+        names = ", ".join(str(folder) for folder in folders)
+        raise FormDefinitionError(f"{names}: no form definitions (*.yaml) found")
     definitions: dict[tuple[str, int], FormDefinition] = {}
     for path in paths:
         definition = load_definition(path)

@@ -15,8 +15,6 @@ reference does not render).
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
@@ -153,13 +151,7 @@ def _draft_definitions() -> list[Any]:
     published ones, as the portal will load them once they are published."""
     if not any(DRAFTS.glob("*.yaml")):
         return []
-    folder = Path(tempfile.mkdtemp(prefix="openpep-drafts-"))
-    try:
-        for source in (*DEFAULT_DIRECTORY.glob("*.yaml"), *DRAFTS.glob("*.yaml")):
-            shutil.copy(source, folder / source.name)
-        registry = load_definitions(folder)
-    finally:
-        shutil.rmtree(folder)
+    registry = load_definitions(DEFAULT_DIRECTORY, DRAFTS)
     return [registry.latest(definition.key) for definition in registry]
 
 

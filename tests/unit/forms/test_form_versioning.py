@@ -3,12 +3,13 @@
 import shutil
 from datetime import date
 
+import pytest
 import yaml
 
 from forms.builder import build_section_form
 from forms.completeness import SectionStatus, section_status
 from forms.samples import sample_answers
-from forms.schema import DEFAULT_DIRECTORY, load_definitions
+from forms.schema import DEFAULT_DIRECTORY, FormDefinitionError, load_definitions
 
 TODAY = date(2026, 3, 27)
 
@@ -68,3 +69,25 @@ def test_iteration_is_by_key_then_version(registry):
         ("school_age", 3),
     ]
     assert len(registry) == 11
+
+
+def test_a_draft_folder_loads_beside_the_published_forms(tmp_path):
+    """The drafts of the next versions (forms/drafts) load with the published definitions as
+    one registry, as the portal will hold them once they are published."""
+    draft = yaml.safe_load((DEFAULT_DIRECTORY / "school_age.v3.yaml").read_text())
+    draft["version"] = 4
+    (tmp_path / "school_age.v4.yaml").write_text(yaml.safe_dump(draft, sort_keys=False))
+
+    registry = load_definitions(DEFAULT_DIRECTORY, tmp_path)
+
+    assert registry.versions("school_age") == (1, 2, 3, 4)
+    assert registry.versions("post_16") == load_definitions().versions("post_16")
+    assert registry.latest("school_age").version == 4
+
+
+def test_folders_with_no_definitions_are_named_in_the_message(tmp_path):
+    empty, also_empty = tmp_path / "one", tmp_path / "two"
+    empty.mkdir()
+    also_empty.mkdir()
+    with pytest.raises(FormDefinitionError, match=f"{empty}, {also_empty}: no form definitions"):
+        load_definitions(empty, also_empty)

@@ -7,7 +7,6 @@ Version 3 is loaded from a temporary folder holding forms/definitions and forms/
 forms/drafts/README.md says, until it is published.
 """
 
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -42,11 +41,8 @@ PLACEHOLDERS = ("lorem", "ipsum", "placeholder", "todo", "xxx", "{", "}")
 
 
 @pytest.fixture(scope="module")
-def v3_registry(tmp_path_factory: pytest.TempPathFactory) -> FormRegistry:
-    folder = tmp_path_factory.mktemp("definitions")
-    for path in [*(FORMS / "definitions").glob("*.yaml"), *(FORMS / "drafts").glob("*.yaml")]:
-        shutil.copy(path, folder / path.name)
-    return load_definitions(folder)
+def v3_registry() -> FormRegistry:
+    return load_definitions(FORMS / "definitions", FORMS / "drafts")
 
 
 @dataclass(frozen=True)

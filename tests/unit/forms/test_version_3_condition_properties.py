@@ -6,8 +6,6 @@ combination that breaks it with its own message, and every section's answers rou
 Version 3 is loaded from a folder holding forms/definitions and forms/drafts until published.
 """
 
-import shutil
-import tempfile
 from collections.abc import Callable, Mapping
 from datetime import date, timedelta
 from decimal import Decimal
@@ -67,13 +65,7 @@ DRAWS = 8
 
 
 def _version_3_sections() -> list[SectionDefinition]:
-    folder = Path(tempfile.mkdtemp(prefix="v3-forms-"))
-    try:
-        for path in [*(FORMS / "definitions").glob("*.yaml"), *(FORMS / "drafts").glob("*.yaml")]:
-            shutil.copy(path, folder / path.name)
-        registry = load_definitions(folder)
-    finally:
-        shutil.rmtree(folder)
+    registry = load_definitions(FORMS / "definitions", FORMS / "drafts")
     return [
         section
         for key in ("school_age", "early_years", "post_16")

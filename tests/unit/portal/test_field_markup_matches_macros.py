@@ -13,8 +13,6 @@ equal. Nothing is normalised: one byte apart fails.
 from __future__ import annotations
 
 import difflib
-import shutil
-import tempfile
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
@@ -65,14 +63,7 @@ def _draft_definitions() -> list[Any]:
     portal will load them once they are published."""
     if not any(DRAFTS.glob("*.yaml")):
         return []
-    folder = Path(tempfile.mkdtemp(prefix="openpep-drafts-"))
-    try:
-        for source in (*DEFAULT_DIRECTORY.glob("*.yaml"), *DRAFTS.glob("*.yaml")):
-            shutil.copy(source, folder / source.name)
-        registry = load_definitions(folder)
-    finally:
-        shutil.rmtree(folder)
-    return list(registry)
+    return list(load_definitions(DEFAULT_DIRECTORY, DRAFTS))
 
 
 def _sections() -> list[Any]:
