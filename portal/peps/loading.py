@@ -8,8 +8,8 @@ from typing import NamedTuple
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, joinedload, lazyload
 
-from portal.children.queries import roles_for_child, visible_children
-from portal.models import Child, Pep, PepSection, User
+from portal.children.queries import roles_for_child
+from portal.models import Pep, PepSection, User
 from portal.peps.permissions import may_read_pep
 
 
@@ -46,17 +46,22 @@ def find_visible_pep_section(
     its child is not visible, or it is from before a carer's placement began (the same answer
     for each, as `portal.peps.queries.find_visible_pep` gives).
 
+    Who may see the child is decided from the child the query brings back
+    (`roles_for_child`: no role, no PEP), not by a filter in the query. The rule is the same as
+    `visible_children`'s (`tests/integration/test_visibility_rules_agree.py` holds them to it),
+    and one statement for everyone is built and cached once, where a per-person filter was
+    built, keyed and compiled again on every section page and autosave.
+
     The PEP's other sections are not loaded: touching `pep.sections` would load them all. The
     section's row is None when the PEP has none by that key (an unknown key: the caller decides
     between "no such page" and a fault)."""
-    visible_child_ids = visible_children(user).with_only_columns(Child.id)
     row = session.execute(
-        PEP_WITH_ONE_SECTION.where(Pep.child_id.in_(visible_child_ids)),
-        {"pep_id": pep_id, "section_key": section_key},
+        PEP_WITH_ONE_SECTION, {"pep_id": pep_id, "section_key": section_key}
     ).first()
     if row is None:
         return None
     pep, stored = row
-    if not may_read_pep(user, pep, roles_for_child(user, pep.child)):
+    roles = roles_for_child(user, pep.child)
+    if not roles or not may_read_pep(user, pep, roles):
         return None
     return PepWithSection(pep, stored)
