@@ -27,7 +27,7 @@ from flask.sessions import SecureCookieSessionInterface
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
-from portal.extensions import db
+from portal.extensions import autocommit_reads, db
 from portal.models import User, UserSession
 from portal.operations.sessions import SessionEnd, end_session, token_hash, touch_session
 from workflows.roles import Role
@@ -233,6 +233,8 @@ def init_app(app: Flask) -> None:
     app.session_interface = SessionIdCookie()
     # First of all before-request functions: before Flask-WTF's CSRF check (see above).
     app.before_request_funcs.setdefault(None, []).insert(0, load_signed_in_user)
+    # Before the session is read: whether this request needs a transaction at all.
+    app.before_request_funcs[None].insert(0, autocommit_reads)
     app.after_request(add_seconds_left)
 
     @app.context_processor

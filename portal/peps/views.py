@@ -27,7 +27,7 @@ from forms.schema import FormDefinition, RepeatingGroupDefinition, SectionDefini
 from portal.academic import current_term, england_today, following_terms, term_label
 from portal.auth import access
 from portal.children.queries import find_visible_child, roles_for_child
-from portal.extensions import db, htmx
+from portal.extensions import db, htmx, reads_only
 from portal.form_registry import (
     age_in_years,
     definition_for,
@@ -196,6 +196,7 @@ def render_pep_page(
 
 
 @blueprint.get("/peps/<uuid:pep_id>")
+@reads_only
 @access.signed_in
 def show_pep(pep_id: uuid.UUID) -> str:
     """The PEP's task list: every section this person may read, with its owner and status."""
@@ -296,6 +297,7 @@ def _conflict_rows(section: SectionDefinition, conflict: SectionConflict) -> lis
 
 
 @blueprint.get("/peps/<uuid:pep_id>/sections/<section_key>")
+@reads_only
 @access.signed_in
 def show_section(pep_id: uuid.UUID, section_key: str) -> tuple[str, int]:
     """A section: the form for its owner, the answers for everyone else who may see the PEP."""
