@@ -50,9 +50,7 @@ def _views_recorded(app) -> int:
         )
 
 
-def test_a_section_page_and_a_task_list_send_no_begin_and_still_audit_the_read(
-    seeded, client_for
-):
+def test_a_section_page_and_a_task_list_send_no_begin_and_still_audit_the_read(seeded, client_for):
     client = client_for("dt_oakfield")
     pages = _pages_for(seeded, "dt_oakfield")
     section_page = next(p for p in pages if "/sections/" in p)

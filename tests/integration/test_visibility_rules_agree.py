@@ -56,9 +56,7 @@ def test_the_query_and_the_python_rule_agree_for_every_person_and_child(seeded):
 def test_a_section_page_and_a_save_refuse_the_peps_of_children_out_of_sight(seeded, client_for):
     _give_the_cohort_every_case(seeded)
     with seeded.app_context():
-        peps = [
-            (pep.id, pep.child_id) for pep in db.session.scalars(select(Pep).order_by(Pep.id))
-        ]
+        peps = [(pep.id, pep.child_id) for pep in db.session.scalars(select(Pep).order_by(Pep.id))]
     for who, email in DEMO_EMAILS.items():
         client = client_for(who)
         token = csrf_token_from(client, "/children")
