@@ -105,3 +105,16 @@ def test_a_view_without_an_access_rule_stops_the_app_starting(migrated_database,
     app.add_url_rule("/forgotten", "forgotten", lambda: "oops")
     with pytest.raises(RuntimeError, match="forgotten"):
         check_every_view_has_an_access_rule(app)
+
+
+def test_the_layout_links_follow_the_mount_point_of_each_request(client):
+    """The layout's fixed links are remembered per mount point: a portal served under a path
+    (a proxy's SCRIPT_NAME) links under it, and one served at the root does not, in turn."""
+    links = ('href="{}/static/vendor/openpep.css"', 'src="{}/static/vendor/htmx.min.js"')
+    links += ('href="{}/accessibility"', 'href="{}/privacy"')
+    for mount in ("", "/pep", "", "/pep"):
+        page = client.get("/", base_url=f"http://localhost{mount}").get_data(as_text=True)
+        for link in links:
+            assert link.format(mount) in page, (mount, link)
+        if mount:
+            assert 'href="/static/' not in page
