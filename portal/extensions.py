@@ -5,7 +5,7 @@ from __future__ import annotations
 import select
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Flask, current_app, request
 from flask_htmx import HTMX
@@ -72,15 +72,17 @@ class Database:
         self.session.remove()
 
 
+View = TypeVar("View", bound=Callable[..., Any])
 # The mark `reads_only` leaves on a view function.
 READS_ONLY_MARK = "openpep_reads_only"
-SAFE_METHODS = frozenset({"GET", "HEAD"})
+AUTOCOMMIT_METHODS = frozenset({"GET", "HEAD"})
 
 
-def reads_only(view: Callable[..., Any]) -> Callable[..., Any]:
+def reads_only(view: View) -> View:
     """Mark a view whose GET changes nothing but by single statements, each whole by itself:
     the read audit's one INSERT, and `touch_session`'s one UPDATE (which commits, so what
-    follows it runs in a transaction as usual).
+    follows it runs in a transaction as usual). Ending a timed-out session writes two rows:
+    `end_session` gives the connection back first, so that they are written in a transaction.
 
     Such a request runs without a transaction (`autocommit_reads`): a transaction there bought
     nothing but a BEGIN and a COMMIT, two round trips of five on a section page, each waking
@@ -92,9 +94,10 @@ def reads_only(view: Callable[..., Any]) -> Callable[..., Any]:
 
 def autocommit_reads() -> None:
     """Before anything reads the database: a GET of a `reads_only` view runs in autocommit,
-    each statement its own transaction (read committed, as every statement already was). The
-    pool puts the connection back to the usual level when the request gives it back."""
-    if request.method not in SAFE_METHODS:
+    each statement its own transaction. Reads see what they saw before: on PostgreSQL each
+    statement of a read-committed transaction already took its own snapshot. The pool puts
+    the connection back to the usual level when the request gives it back."""
+    if request.method not in AUTOCOMMIT_METHODS:
         return
     view = current_app.view_functions.get(request.endpoint or "")
     if getattr(view, READS_ONLY_MARK, False):

@@ -30,15 +30,17 @@ def display_fact(value: object) -> str:
     return str(value)
 
 
+# Where an application keeps the layout's links it has worked out.
+LAYOUT_URLS = "openpep_layout_urls"
+
+
 def layout_url(endpoint: str, filename: str | None = None) -> str:
     """A link the layout writes on every page that takes no value from the page: a stylesheet,
     a script, the home page, sign out. Worked out once per application and mount point
     (`request.script_root`, which a proxy may set) and then remembered: every page wrote about
     twenty of them, and each `url_for` cost as much as a form field."""
     key = (request.script_root, endpoint, filename)
-    known: dict[tuple[str, str, str | None], str] = current_app.extensions.setdefault(
-        "openpep_layout_urls", {}
-    )
+    known: dict[tuple[str, str, str | None], str] = current_app.extensions[LAYOUT_URLS]
     url = known.get(key)
     if url is None:
         url = url_for(endpoint) if filename is None else url_for(endpoint, filename=filename)
@@ -47,6 +49,7 @@ def layout_url(endpoint: str, filename: str | None = None) -> str:
 
 
 def register_template_helpers(app: Flask) -> None:
+    app.extensions[LAYOUT_URLS] = {}
     app.add_template_global(layout_url, "layout_url")
     app.add_template_filter(local_time, "local_time")
     app.add_template_filter(local_datetime, "local_datetime")

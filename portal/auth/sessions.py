@@ -233,7 +233,9 @@ def init_app(app: Flask) -> None:
     app.session_interface = SessionIdCookie()
     # First of all before-request functions: before Flask-WTF's CSRF check (see above).
     app.before_request_funcs.setdefault(None, []).insert(0, load_signed_in_user)
-    # Before the session is read: whether this request needs a transaction at all.
+    # Before the session is read, since it is the first statement: whether this request
+    # needs a transaction at all (portal/extensions.py). Registered here, not with the
+    # database, because it must run before load_signed_in_user, which goes first of all.
     app.before_request_funcs[None].insert(0, autocommit_reads)
     app.after_request(add_seconds_left)
 

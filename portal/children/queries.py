@@ -100,7 +100,13 @@ def roles_for_child(user: User, child: Child) -> frozenset[Role]:
         role = Role(grant.role)
         if (
             role in AUTHORITY_ROLES
-            or (in_care and role in SCHOOL_ROLES and grant.school_id == child.current_school_id)
+            or (
+                in_care
+                and role in SCHOOL_ROLES
+                # Never "no school" matching "no school place": as visible_children's rule.
+                and grant.school_id is not None
+                and grant.school_id == child.current_school_id
+            )
             or (in_care and role in CARE_TEAM_ROLES and grant.child_id == child.id)
             or (role is Role.VS_ADVISER and grant.child_id == child.id)
         ):

@@ -87,6 +87,11 @@ def end_session(
     """End one session now, and say why in its row and the audit trail."""
     if row.ended_at_utc is not None:
         return
+    # Its end and the audit event of it must land together. A page read without a
+    # transaction (portal/extensions.py, autocommit_reads) would write them one by one: give
+    # that connection back first, so that they are written in a transaction.
+    if session.connection().get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+        session.commit()
     row.ended_at_utc = datetime.now(UTC)
     row.ended_why = why.value
     actor = (

@@ -96,3 +96,32 @@ def test_a_section_page_notes_that_the_person_is_still_there(seeded, client_for)
     with seeded.app_context():
         assert db.session.get(UserSession, session_id).last_seen_at_utc > stale
     assert _views_recorded(seeded) == before + 1
+
+
+def test_a_session_that_timed_out_on_a_section_page_is_ended_in_one_transaction(seeded, client_for):
+    """Its end and the audit event of it are two rows: both are written, in a transaction."""
+    client = client_for("dt_oakfield")
+    section_page = next(p for p in _pages_for(seeded, "dt_oakfield") if "/sections/" in p)
+    with seeded.app_context():
+        row = db.session.scalars(
+            select(UserSession)
+            .where(UserSession.ended_at_utc.is_(None))
+            .order_by(UserSession.created_at_utc.desc())
+        ).first()
+        row.last_seen_at_utc = row.last_seen_at_utc - timedelta(days=1)
+        db.session.commit()
+        session_id = row.id
+    with autocommit_of_each_statement(seeded) as seen:
+        answer = client.get(section_page)
+    assert answer.status_code == 302 and "/login" in answer.headers["Location"]
+    writes = [(s, autocommit) for s, autocommit in seen if not s.startswith("SELECT")]
+    assert any(s.startswith("UPDATE user_sessions") for s, _ in writes), writes
+    assert any(s.startswith("INSERT INTO audit_events") for s, _ in writes), writes
+    assert not any(autocommit for _s, autocommit in writes), writes
+    with seeded.app_context():
+        ended = db.session.get(UserSession, session_id)
+        assert ended.ended_at_utc is not None and ended.ended_why == "idle_timeout"
+        events = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "session.ended")
+        ).all()
+        assert any(event.details.get("session_id") == str(session_id) for event in events)
