@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -13,6 +13,19 @@ from portal.extensions import db
 
 
 @contextmanager
+def on_each_statement(app: Flask, note: Callable[..., None]) -> Iterator[None]:
+    """Call `note` with SQLAlchemy's before_cursor_execute arguments (the connection, the
+    cursor, the statement, ...) for every statement the application sends inside the block."""
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        yield
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+
+
+@contextmanager
 def statements_sent(app: Flask) -> Iterator[list[str]]:
     """Every SQL statement the application sends inside the block, in order."""
     statements: list[str] = []
@@ -20,10 +33,5 @@ def statements_sent(app: Flask) -> Iterator[list[str]]:
     def note(_connection: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         statements.append(statement)
 
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", note)
-    try:
+    with on_each_statement(app, note):
         yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", note)

@@ -8,15 +8,16 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import AuditEvent, UserSession
 from tests.conftest import csrf_token_from
 from tests.integration.pep_helpers import post_form
+from tests.integration.sql_statements import on_each_statement
 from tests.integration.test_query_counts import _pages_for
 
 
@@ -34,13 +35,25 @@ def autocommit_of_each_statement(app) -> Iterator[list[tuple[str, bool]]]:
     def note(connection: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         seen.append((statement, _in_autocommit(connection.connection.dbapi_connection)))
 
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", note)
-    try:
+    with on_each_statement(app, note):
         yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
+
+
+def _a_section_page(app) -> str:
+    return next(p for p in _pages_for(app, "dt_oakfield") if "/sections/" in p)
+
+
+def _last_seen_moved_back(app, by: timedelta) -> tuple[object, datetime]:
+    """Move the newest open session's last-seen time back; its id and the time it now has."""
+    with app.app_context():
+        row = db.session.scalars(
+            select(UserSession)
+            .where(UserSession.ended_at_utc.is_(None))
+            .order_by(UserSession.created_at_utc.desc())
+        ).first()
+        row.last_seen_at_utc -= by
+        db.session.commit()
+        return row.id, row.last_seen_at_utc
 
 
 def _views_recorded(app) -> int:
@@ -52,8 +65,7 @@ def _views_recorded(app) -> int:
 
 def test_a_section_page_and_a_task_list_send_no_begin_and_still_audit_the_read(seeded, client_for):
     client = client_for("dt_oakfield")
-    pages = _pages_for(seeded, "dt_oakfield")
-    section_page = next(p for p in pages if "/sections/" in p)
+    section_page = _a_section_page(seeded)
     task_list = section_page.split("/sections/")[0]
     for page in (section_page, task_list):
         before = _views_recorded(seeded)
@@ -66,8 +78,7 @@ def test_a_section_page_and_a_task_list_send_no_begin_and_still_audit_the_read(s
 
 def test_other_pages_and_saves_keep_their_transaction(seeded, client_for):
     client = client_for("dt_oakfield")
-    pages = _pages_for(seeded, "dt_oakfield")
-    section_page = next(p for p in pages if "/sections/" in p)
+    section_page = _a_section_page(seeded)
     # A pooled connection has just served a page without a transaction.
     token = csrf_token_from(client, section_page)
     with autocommit_of_each_statement(seeded) as seen:
@@ -80,17 +91,8 @@ def test_other_pages_and_saves_keep_their_transaction(seeded, client_for):
 
 def test_a_section_page_notes_that_the_person_is_still_there(seeded, client_for):
     client = client_for("dt_oakfield")
-    section_page = next(p for p in _pages_for(seeded, "dt_oakfield") if "/sections/" in p)
-    with seeded.app_context():
-        row = db.session.scalars(
-            select(UserSession)
-            .where(UserSession.ended_at_utc.is_(None))
-            .order_by(UserSession.created_at_utc.desc())
-        ).first()
-        stale = row.last_seen_at_utc - timedelta(minutes=5)
-        row.last_seen_at_utc = stale
-        db.session.commit()
-        session_id = row.id
+    section_page = _a_section_page(seeded)
+    session_id, stale = _last_seen_moved_back(seeded, timedelta(minutes=5))
     before = _views_recorded(seeded)
     assert client.get(section_page).status_code == 200
     with seeded.app_context():
@@ -101,16 +103,8 @@ def test_a_section_page_notes_that_the_person_is_still_there(seeded, client_for)
 def test_a_session_that_timed_out_on_a_section_page_is_ended_in_one_transaction(seeded, client_for):
     """Its end and the audit event of it are two rows: both are written, in a transaction."""
     client = client_for("dt_oakfield")
-    section_page = next(p for p in _pages_for(seeded, "dt_oakfield") if "/sections/" in p)
-    with seeded.app_context():
-        row = db.session.scalars(
-            select(UserSession)
-            .where(UserSession.ended_at_utc.is_(None))
-            .order_by(UserSession.created_at_utc.desc())
-        ).first()
-        row.last_seen_at_utc = row.last_seen_at_utc - timedelta(days=1)
-        db.session.commit()
-        session_id = row.id
+    section_page = _a_section_page(seeded)
+    session_id, _stale = _last_seen_moved_back(seeded, timedelta(days=1))
     with autocommit_of_each_statement(seeded) as seen:
         answer = client.get(section_page)
     assert answer.status_code == 302 and "/login" in answer.headers["Location"]
