@@ -47,7 +47,8 @@ def find_visible_pep_section(
     for each, as `portal.peps.queries.find_visible_pep` gives).
 
     Who may see the child is decided from the child the query brings back
-    (`roles_for_child`: no role, no PEP), not by a filter in the query. The rule is the same as
+    (`roles_for_child`; `may_read_pep` refuses a person with no role), not by a filter in
+    the query. The rule is the same as
     `visible_children`'s (`tests/integration/test_visibility_rules_agree.py` holds them to it),
     and one statement for everyone is built and cached once, where a per-person filter was
     built, keyed and compiled again on every section page and autosave.
@@ -61,7 +62,6 @@ def find_visible_pep_section(
     if row is None:
         return None
     pep, stored = row
-    roles = roles_for_child(user, pep.child)
-    if not roles or not may_read_pep(user, pep, roles):
+    if not may_read_pep(user, pep, roles_for_child(user, pep.child)):
         return None
     return PepWithSection(pep, stored)
