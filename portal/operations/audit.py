@@ -67,7 +67,7 @@ def record(
 INSERT_AUDIT_EVENT = insert(AuditEvent.__table__)
 
 
-def record_read(
+def record_at_once(
     session: Session,
     actor: Actor,
     action: str,
@@ -75,11 +75,12 @@ def record_read(
     object_id: object | None = None,
     **details: Any,
 ) -> None:
-    """Insert the audit event of a read (a page shown, a file downloaded) at once; the caller
-    commits. The same row `record` would add, written as one INSERT rather than through the
-    session's flush, which would look over every object the page loaded (the person, their
-    grants, the PEP, the child, the answers) to find nothing changed: on a section page that
-    was a fifth of the request's time."""
+    """Insert an audit event at once; the caller commits. For a read (a page shown, a file
+    downloaded), and for a change written by statements of its own (a section's save). The same
+    row `record` would add, written as one INSERT rather than through the session's flush,
+    which would look over every object the page loaded (the person, their grants, the PEP, the
+    child, the answers) to find nothing changed: on a section page that was a fifth of the
+    request's time."""
     values = _event_values(actor, action, object_type, object_id, details)
     # A table INSERT does not flush the session first, as an ORM statement would: flush here, so
     # that rows the request added (an actor, say) are written before the row that names them.

@@ -11,7 +11,7 @@ from portal.operations.audit import Actor
 
 def record_child_record_viewed(session: Session, actor: Actor, child: Child) -> None:
     """Viewing a child's record is itself attributable (UK GDPR special-category data)."""
-    audit.record_read(session, actor, "child.viewed", "child", child.id)
+    audit.record_at_once(session, actor, "child.viewed", "child", child.id)
     session.commit()
 
 
@@ -20,5 +20,5 @@ def record_children_list_exported(
 ) -> None:
     """Who downloaded the children list, how many children it held and which part of it
     (UK GDPR special-category data about children); committed on its own."""
-    audit.record_read(session, actor, "child.list_exported", "child", None, rows=rows, **filters)
+    audit.record_at_once(session, actor, "child.list_exported", "child", None, rows=rows, **filters)
     session.commit()

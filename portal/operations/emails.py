@@ -553,5 +553,5 @@ def send_through_smtp(
 
 def record_email_read(session: Session, actor: Actor, email: Email) -> None:
     """Who read which email in the portal; committed on its own (a read changes nothing)."""
-    audit.record_read(session, actor, "email.read", "email", email.id, kind=email.kind)
+    audit.record_at_once(session, actor, "email.read", "email", email.id, kind=email.kind)
     session.commit()

@@ -27,7 +27,7 @@ class Export:
 
 def record_download(session: Session, actor: Actor, pep: Pep, export: Export) -> None:
     """Audit one download (draft or stored record) inside the caller's transaction."""
-    audit.record_read(
+    audit.record_at_once(
         session,
         actor,
         "pep.exported",

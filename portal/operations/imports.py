@@ -357,7 +357,7 @@ def _keep_outcome(run: ImportRun, outcome: dict[str, object]) -> None:
 def record_import_viewed(session: Session, actor: Actor, run: ImportRun) -> None:
     """Who read an import's preview (it names children and staff); committed on its own, as a
     read changes nothing else."""
-    audit.record_read(session, actor, "import.viewed", "import", run.id, kind=run.kind)
+    audit.record_at_once(session, actor, "import.viewed", "import", run.id, kind=run.kind)
     session.commit()
 
 

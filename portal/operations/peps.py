@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from forms import prefilled_answers
 from forms.answers import stored_date
@@ -268,6 +268,110 @@ def _refused_answers(
 SAVE_ATTEMPTS = 3
 
 
+@dataclass(frozen=True)
+class SectionWrite:
+    """What one save writes: the section's answers with their versions and editors, who saved
+    and when, and the PEP's meeting date (its own copy of the meeting section's answer)."""
+
+    answers: Mapping[str, Any]
+    answer_versions: Mapping[str, int]
+    answer_editors: Mapping[str, str]
+    saved_by: User
+    saved_at_utc: datetime
+    meeting_date: date | None
+
+
+_PEPS = Pep.__table__
+_SECTIONS = PepSection.__table__
+# A save moves the PEP's version on with the section's: a save racing a submission or a
+# sign-off loses to it rather than changing answers of a PEP as it is being locked. Each UPDATE
+# writes only over the version it read, as the ORM's version counter would; written as two
+# statements built once, because the ORM's flush looked over every object the request loaded
+# (the person, their grants, the PEP, its child) to write these two rows: a third of a save.
+# The PEP first, as every flush that changes both does, so that two saves lock in one order.
+MOVE_PEP_ON = (
+    update(_PEPS)
+    .where(_PEPS.c.id == bindparam("pep_id"), _PEPS.c.version == bindparam("read_version"))
+    .values(
+        version=bindparam("new_version"),
+        updated_at_utc=bindparam("saved_at_utc"),
+        meeting_date=bindparam("meeting_date"),
+    )
+)
+WRITE_SECTION = (
+    update(_SECTIONS)
+    .where(
+        _SECTIONS.c.id == bindparam("section_id"), _SECTIONS.c.version == bindparam("read_version")
+    )
+    .values(
+        version=bindparam("new_version"),
+        answers=bindparam("answers"),
+        answer_versions=bindparam("answer_versions"),
+        answer_editors=bindparam("answer_editors"),
+        last_saved_by_id=bindparam("saved_by_id"),
+        last_saved_at_utc=bindparam("saved_at_utc"),
+    )
+)
+
+
+def _write_section(session: Session, pep: Pep, stored: PepSection, written: SectionWrite) -> bool:
+    """Write one save of a section and move its PEP on, in the caller's transaction; False,
+    with the caller to roll back, where either row changed since it was read. The loaded rows
+    are given what was written, as saved (nothing is left for a flush to write)."""
+    moved = session.execute(
+        MOVE_PEP_ON,
+        {
+            "pep_id": pep.id,
+            "read_version": pep.version,
+            "new_version": pep.version + 1,
+            "saved_at_utc": written.saved_at_utc,
+            "meeting_date": written.meeting_date,
+        },
+    )
+    if moved.rowcount != 1:
+        return False
+    wrote = session.execute(
+        WRITE_SECTION,
+        {
+            "section_id": stored.id,
+            "read_version": stored.version,
+            "new_version": stored.version + 1,
+            "answers": dict(written.answers),
+            "answer_versions": dict(written.answer_versions),
+            "answer_editors": dict(written.answer_editors),
+            "saved_by_id": written.saved_by.id,
+            "saved_at_utc": written.saved_at_utc,
+        },
+    )
+    if wrote.rowcount != 1:
+        return False
+    for row, values in (
+        (
+            pep,
+            {
+                "version": pep.version + 1,
+                "updated_at_utc": written.saved_at_utc,
+                "meeting_date": written.meeting_date,
+            },
+        ),
+        (
+            stored,
+            {
+                "version": stored.version + 1,
+                "answers": dict(written.answers),
+                "answer_versions": dict(written.answer_versions),
+                "answer_editors": dict(written.answer_editors),
+                "last_saved_by_id": written.saved_by.id,
+                "last_saved_by": written.saved_by,
+                "last_saved_at_utc": written.saved_at_utc,
+            },
+        ),
+    ):
+        for name, value in values.items():
+            set_committed_value(row, name, value)
+    return True
+
+
 def save_section(
     session: Session,
     actor: Actor,
@@ -318,22 +422,21 @@ def save_section(
             changed = changed_answers(stored.answers, merged)
         if not changed:
             return SectionSaved(stored, refused)
-        stored.answers = merged
         # The meeting date is one value: the PEP's own follows its section's answer (and the
         # PEP's version moves on with it, as below).
         meeting_date_changed = section.key == MEETING_SECTION and "meeting_date" in changed
+        meeting_date = pep.meeting_date
         if meeting_date_changed:
-            pep.meeting_date = stored_date(merged.get("meeting_date"))
-        stored.answer_versions = versions_after_save(answer_versions, changed, stored.version + 1)
-        stored.answer_editors = editors_after_save(answer_editors, changed, posted.editor)
-        stored.last_saved_by_id = user.id
-        stored.last_saved_at_utc = datetime.now(UTC)
-        # Touching the PEP moves its version on too: a save racing a submission or a sign-off
-        # loses to it rather than changing answers of a PEP as it is being locked.
-        pep.updated_at_utc = stored.last_saved_at_utc
-        try:
-            session.flush()  # the version columns make a simultaneous change fail here
-        except StaleDataError:
+            meeting_date = stored_date(merged.get("meeting_date"))
+        written = SectionWrite(
+            answers=merged,
+            answer_versions=versions_after_save(answer_versions, changed, stored.version + 1),
+            answer_editors=editors_after_save(answer_editors, changed, posted.editor),
+            saved_by=user,
+            saved_at_utc=datetime.now(UTC),
+            meeting_date=meeting_date,
+        )
+        if not _write_section(session, pep, stored, written):
             # Someone saved this PEP a moment ago: undo everything, check the PEP may still be
             # changed, and merge again on what they saved, so the answers they changed are
             # judged as conflicts.
@@ -342,7 +445,7 @@ def save_section(
             if refusal:
                 raise PepRefused(refusal) from None
             continue
-        audit.record(
+        audit.record_at_once(
             session,
             actor,
             "pep.section_saved",

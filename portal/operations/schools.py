@@ -281,5 +281,7 @@ def record_schools_exported(
     session: Session, actor: Actor, count: int, filters: dict[str, str]
 ) -> None:
     """Who downloaded the list of schools, and which part of it."""
-    audit.record_read(session, actor, "school.list_exported", "school", None, rows=count, **filters)
+    audit.record_at_once(
+        session, actor, "school.list_exported", "school", None, rows=count, **filters
+    )
     session.commit()

@@ -891,5 +891,5 @@ def move_caseload(
 
 def record_staff_list_exported(session: Session, actor: Actor, rows: int, filters: dict) -> None:
     """Downloading the staff list is recorded, like every export."""
-    audit.record_read(session, actor, "staff.exported", "user", None, rows=rows, **filters)
+    audit.record_at_once(session, actor, "staff.exported", "user", None, rows=rows, **filters)
     session.commit()

@@ -26,7 +26,7 @@ def record_pep_viewed(
     session: Session, actor: Actor, pep: Pep, part: PepPart, section_key: str | None = None
 ) -> None:
     """Who read which part of which child's PEP; committed on its own (a read changes nothing)."""
-    audit.record_read(
+    audit.record_at_once(
         session,
         actor,
         "pep.viewed",
@@ -41,11 +41,11 @@ def record_pep_viewed(
 
 def record_child_history_viewed(session: Session, actor: Actor, child: Child, page: int) -> None:
     """An admin read the list of everything that happened to this child's records."""
-    audit.record_read(session, actor, "child.history_viewed", "child", child.id, page=page)
+    audit.record_at_once(session, actor, "child.history_viewed", "child", child.id, page=page)
     session.commit()
 
 
 def record_child_history_exported(session: Session, actor: Actor, child: Child, rows: int) -> None:
     """An admin downloaded this child's history (a subject access request)."""
-    audit.record_read(session, actor, "child.history_exported", "child", child.id, rows=rows)
+    audit.record_at_once(session, actor, "child.history_exported", "child", child.id, rows=rows)
     session.commit()

@@ -24,7 +24,7 @@ def test_a_read_records_the_same_row_a_change_would(seeded: Flask):
         actor = Actor.for_user(person, "127.0.0.1").at(datetime(2026, 10, 5, 9, 30, tzinfo=UTC))
         details = {"child_id": "c-1", "part": "section", "section": None}
         changed = audit.record(db.session, actor, "pep.viewed", "pep", "p-1", **details)
-        audit.record_read(db.session, actor, "pep.viewed", "pep", "p-1", **details)
+        audit.record_at_once(db.session, actor, "pep.viewed", "pep", "p-1", **details)
         db.session.commit()
         events = (
             db.session.execute(select(AuditEvent).where(AuditEvent.object_id == "p-1"))
@@ -54,7 +54,7 @@ def test_a_read_records_the_same_row_a_change_would(seeded: Flask):
 
 def test_a_read_by_no_one_signed_in_names_them_so(seeded: Flask):
     with seeded.app_context():
-        audit.record_read(
+        audit.record_at_once(
             db.session, Actor.anonymous("127.0.0.2"), "import.viewed", "import", "r-1", kind="x"
         )
         db.session.commit()
