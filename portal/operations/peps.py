@@ -289,6 +289,8 @@ _SECTIONS = PepSection.__table__
 # statements built once, because the ORM's flush looked over every object the request loaded
 # (the person, their grants, the PEP, its child) to write these two rows: a third of a save.
 # The PEP first, as every flush that changes both does, so that two saves lock in one order.
+# The meeting date is written back as read unless this save changed it: safe, because every
+# writer of a PEP moves its version on, and a PEP whose version moved is not written here.
 MOVE_PEP_ON = (
     update(_PEPS)
     .where(_PEPS.c.id == bindparam("pep_id"), _PEPS.c.version == bindparam("read_version"))
@@ -310,6 +312,7 @@ WRITE_SECTION = (
         answer_editors=bindparam("answer_editors"),
         last_saved_by_id=bindparam("saved_by_id"),
         last_saved_at_utc=bindparam("saved_at_utc"),
+        updated_at_utc=bindparam("saved_at_utc"),
     )
 )
 
@@ -364,6 +367,7 @@ def _write_section(session: Session, pep: Pep, stored: PepSection, written: Sect
                 "last_saved_by_id": written.saved_by.id,
                 "last_saved_by": written.saved_by,
                 "last_saved_at_utc": written.saved_at_utc,
+                "updated_at_utc": written.saved_at_utc,
             },
         ),
     ):

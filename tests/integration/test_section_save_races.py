@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from forms.rows import PostedSection
@@ -124,6 +124,36 @@ def test_a_save_that_lost_the_race_for_the_same_answer_saves_nothing(
     assert saves_audited(seeded, pep_id) == audited + 1
 
 
+def test_a_save_over_a_section_changed_since_it_was_read_saves_nothing_of_it(
+    seeded: Flask, two_sessions: tuple[Session, Session]
+) -> None:
+    """Every writer of a section moves its PEP on too, so the PEP's version usually decides a
+    race; the section's own version is checked as well, should a write ever move it alone."""
+    stale, other = two_sessions
+    pep_id = open_pep_id(seeded, HARRY)
+    _teacher, pep, stored = loaded(stale, pep_id)
+    pep_version, section_version = pep.version, stored.version
+    audited = saves_audited(seeded, pep_id)
+    other.execute(
+        update(PepSection)
+        .where(PepSection.id == stored.id)
+        .values(version=PepSection.version + 1, answers={**stored.answers, "enrichment": "Chess"})
+    )
+    other.commit()
+
+    result = save(stale, pep_id, {"aspirations": "Wants to be a pilot"}, section_version, "tab")
+
+    # Refused, then merged again on the row as it now is: the answer changed since is kept.
+    assert isinstance(result, SectionSaved)
+    saved = stored_section(seeded, pep_id, SECTION)
+    assert saved.answers["enrichment"] == "Chess"
+    assert saved.answers["aspirations"] == "Wants to be a pilot"
+    assert saved.version == section_version + 2
+    with seeded.app_context():
+        assert db.session.get(Pep, pep_id).version == pep_version + 1  # moved once, not twice
+    assert saves_audited(seeded, pep_id) == audited + 1
+
+
 def test_a_save_racing_a_submission_is_refused_and_saves_nothing(
     seeded: Flask, two_sessions: tuple[Session, Session]
 ) -> None:
@@ -163,7 +193,7 @@ def test_the_rows_a_save_loaded_show_what_it_wrote(
     assert stored.answer_versions["aspirations"] == section_version + 1
     assert stored.answer_editors["aspirations"] == "tab"
     assert stored.last_saved_by is teacher and stored.last_saved_by_id == teacher.id
-    assert pep.updated_at_utc == stored.last_saved_at_utc
+    assert pep.updated_at_utc == stored.last_saved_at_utc == stored.updated_at_utc
     assert not session.dirty
     # The next save from the same loaded rows writes over the version it now holds.
     again = save(session, pep_id, {"enrichment": "Chess club"}, stored.version, "tab")
