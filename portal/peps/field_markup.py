@@ -778,12 +778,25 @@ def _table_row(
 def _repeating_group(field: Any, editable: bool, page: SectionPage | None) -> str:
     """A table: a fieldset of numbered rows, with buttons to add and remove rows when it may
     be changed. The hint and the error messages follow the legend's line without a line
-    break of their own, as the markup has always been written."""
+    break of their own, as the markup has always been written; the first error message has
+    the id GOV.UK gives a field's error (`-error`), any more are numbered from 2."""
     group = field.definition
     messages = [error for error in field.errors if isinstance(error, str)]
     # A table people may leave empty is optional; a fixed one has only its columns to answer.
     optional = not (group.fixed_rows or group.required or group.required_if or group.min_rows)
-    hint = f'<div class="govuk-hint">{_text(group.hint)}</div>' if group.hint else ""
+    # The fieldset names its hint and error messages (aria-describedby), as GOV.UK's fieldsets
+    # do, so that a screen reader entering the table reads them out.
+    hint_id = f"{field.id}-hint"
+    hint = (
+        f'<div id="{_text(hint_id)}" class="govuk-hint">{_text(group.hint)}</div>'
+        if group.hint
+        else ""
+    )
+    error_ids = [
+        f"{field.id}-error" if number == 1 else f"{field.id}-error-{number}"
+        for number in range(1, len(messages) + 1)
+    ]
+    described_by = " ".join(([hint_id] if group.hint else []) + error_ids)
     # After a row is removed, focus lands here and the change is read out.
     row_change = (
         '    <p class="govuk-body govuk-!-font-weight-bold openpep-row-change"'
@@ -792,9 +805,10 @@ def _repeating_group(field: Any, editable: bool, page: SectionPage | None) -> st
         else ""
     )
     errors = "".join(
-        '<p class="govuk-error-message"><span class="govuk-visually-hidden">Error:</span>'
+        f'<p id="{_text(error_id)}" class="govuk-error-message">'
+        '<span class="govuk-visually-hidden">Error:</span>'
         f" {_text(message)}</p>"
-        for message in messages
+        for error_id, message in zip(error_ids, messages, strict=True)
     )
     rows = (
         "".join(
@@ -815,7 +829,9 @@ def _repeating_group(field: Any, editable: bool, page: SectionPage | None) -> st
         '<div class="govuk-form-group'
         + (" govuk-form-group--error" if messages else "")
         + f'" id="{_text(field.id)}">\n'
-        '  <fieldset class="govuk-fieldset">\n'
+        '  <fieldset class="govuk-fieldset"'
+        + (f' aria-describedby="{_text(described_by)}"' if described_by else "")
+        + ">\n"
         '    <legend class="govuk-fieldset__legend govuk-fieldset__legend--m">'
         f"{_text(group.label)}{' (optional)' if optional else ''}</legend>\n"
         + hint

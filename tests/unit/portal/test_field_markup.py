@@ -428,12 +428,34 @@ def test_a_tables_label_hint_and_row_label_are_escaped_once(
     form = _form(hostile_section, {"people": [{"who": HOSTILE}]})
     markup = render_field(form["people"])
     assert f"Table {HOSTILE_ESCAPED} (optional)</legend>" in markup
-    assert f'<div class="govuk-hint">Table hint {HOSTILE_ESCAPED}</div>' in markup
+    assert f'<div id="people-hint" class="govuk-hint">Table hint {HOSTILE_ESCAPED}</div>' in markup
     assert f'<h2 class="govuk-heading-s">Row {HOSTILE_ESCAPED} 1</h2>' in markup
     assert f'<span class="govuk-visually-hidden">Row {HOSTILE_ESCAPED} 1: </span>Who' in markup
     # The answer in the row's box too.
     assert f'value="{HOSTILE_ESCAPED}"' in markup
     assert "<script>" not in markup and "&amp;lt;" not in markup and "&amp;#" not in markup
+
+
+def test_a_tables_fieldset_names_its_hint_and_each_error_message(
+    hostile_section: SectionDefinition, section: SectionDefinition
+) -> None:
+    """A screen reader entering the table reads its hint and errors, as GOV.UK's fieldsets
+    give them; every id named is on the page once."""
+    form = _form(hostile_section, {})
+    form["people"].errors = ["Add at least 1 row", {"who": ["Enter who"]}, "Remove a row"]
+    markup = render_field(form["people"])
+    assert '<fieldset class="govuk-fieldset" aria-describedby="people-hint people-error' in markup
+    described = re.search(r'<fieldset[^>]* aria-describedby="([^"]+)"', markup)
+    assert described is not None
+    assert described.group(1).split() == ["people-hint", "people-error", "people-error-2"]
+    for element_id in described.group(1).split():
+        assert markup.count(f'id="{element_id}"') == 1
+    assert '<p id="people-error-2" class="govuk-error-message">' in markup
+    # Without a hint or an error there is nothing to name.
+    plain = render_field(_form(section, {})["people"])
+    assert '<fieldset class="govuk-fieldset">' in plain
+    # A hint alone.
+    assert 'aria-describedby="people-hint">' in render_field(_form(hostile_section, {})["people"])
 
 
 def test_a_fact_is_escaped_once(hostile_section: SectionDefinition) -> None:
