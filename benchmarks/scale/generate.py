@@ -326,7 +326,7 @@ MADE = "(p.made_on + time '10:00') AT TIME ZONE 'UTC'"
 TOUCHED = "(p.touched_on + time '10:00') AT TIME ZONE 'UTC'"
 INSERT_PEPS = f"""
 INSERT INTO peps (id, child_id, academic_year, term, state, meeting_date, form_key, form_version,
-                  version, snapshot, created_at_utc, updated_at_utc)
+                  version, snapshot, approved_at_utc, created_at_utc, updated_at_utc)
 SELECT p.id, p.child_id, p.academic_year, p.term, p.state, p.meeting_date, p.form_key,
        p.form_version, 1,
        CASE WHEN p.state IN ('signed_off', 'superseded') THEN json_build_object(
@@ -335,6 +335,8 @@ SELECT p.id, p.child_id, p.academic_year, p.term, p.state, p.meeting_date, p.for
            'year_group', p.year_group, 'legal_status', p.legal, 'legal_status_label', p.legal,
            'placed_in_authority', NULL, 'uasc', false, 'social_worker', 'Social worker',
            'carer', 'Foster carer') END,
+       -- Approved on its last change, as the audit trail below has it.
+       CASE WHEN p.state IN ('approved', 'signed_off', 'superseded') THEN {TOUCHED} END,
        {MADE}, {TOUCHED}
 FROM bench_pep_plan p
 """

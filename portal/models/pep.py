@@ -45,10 +45,13 @@ class Pep(Entity):
         ),
         # A child's latest PEP (the children list) is the first entry of this index.
         Index("ix_peps_latest_per_child", "child_id", "academic_year", "term", "created_at_utc"),
-        # Reviewers' queue (migration 0014): approved PEPs, longest waiting first.
+        # Reviewers' queue (migration 0021): approved PEPs, longest waiting since approval
+        # first. Keyed by approved_at_utc, not updated_at_utc, which every save moves on: an
+        # indexed column that changes makes PostgreSQL write a new entry in every index of
+        # the table, where a save that changes none is a HOT update.
         Index(
-            "ix_peps_approved_by_waiting",
-            "updated_at_utc",
+            "ix_peps_approved_by_approval",
+            "approved_at_utc",
             "id",
             postgresql_where=text("state = 'approved'"),
             sqlite_where=text("state = 'approved'"),
@@ -68,6 +71,8 @@ class Pep(Entity):
     # even after a newer one ships.
     form_key: Mapped[str] = mapped_column(String(40))
     form_version: Mapped[int] = mapped_column(Integer)
+    # When the social worker last approved it: the reviewers' queue waits from then.
+    approved_at_utc: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # Optimistic locking: two people may act on the same PEP.
     version: Mapped[int] = mapped_column(Integer, default=1)
     # Why the child's views could not be gathered: a PEP may go without them only with a reason.

@@ -278,6 +278,8 @@ def _stage_transition(
             return Refused([moved_on, *outcome.reasons])
         return outcome
     pep.state = outcome.target.value
+    if outcome.target is PepState.APPROVED:
+        pep.approved_at_utc = utc_now()
     if event in (PepEvent.SUBMITTED, PepEvent.RESUBMITTED):
         pep.meeting_date = facts.meeting_date
     audit.record(

@@ -107,7 +107,11 @@ def _task_sources(user: User) -> list[Select[Any]]:
     }
 
     def source(
-        kind: TaskKind, role: Role, *conditions: Any, through_child: bool = True
+        kind: TaskKind,
+        role: Role,
+        *conditions: Any,
+        through_child: bool = True,
+        waiting_since: Any = Pep.updated_at_utc,
     ) -> Select[Any]:
         # Each source carries the PEP's own columns, so a page is ordered by the columns of the
         # PEPs the source found (an index on them can give the order) rather than by a second
@@ -118,7 +122,7 @@ def _task_sources(user: User) -> list[Select[Any]]:
             literal(kind.value, String).label("kind"),
             literal(role.value, String).label("role"),
             Pep.child_id,
-            Pep.updated_at_utc,
+            waiting_since.label("waiting_since"),
             Pep.academic_year,
             Pep.term,
             Pep.state,
@@ -141,6 +145,8 @@ def _task_sources(user: User) -> list[Select[Any]]:
                 Role.REVIEWER,
                 Pep.state == PepState.APPROVED.value,
                 through_child=False,
+                # From the approval: a reviewer's saved notes change the PEP, not its place.
+                waiting_since=Pep.approved_at_utc,
             )
         )
     social_worker_ids = case_child_ids[Role.SOCIAL_WORKER]
@@ -219,7 +225,7 @@ def task_page(
             tasks.c.academic_year,
             tasks.c.term,
             tasks.c.state,
-            tasks.c.updated_at_utc,
+            tasks.c.waiting_since,
             tasks.c.form_key,
             tasks.c.form_version,
             tasks.c.pep_type,
@@ -232,16 +238,17 @@ def task_page(
     if kind is not None:
         query = query.where(tasks.c.kind == kind.value)
     # Every order ends with the task's own identity, so a page never repeats or skips a row.
-    # Waiting longest (the default) leads with the PEP's own updated_at_utc: for a reviewer,
-    # PostgreSQL walks ix_peps_approved_by_waiting and stops after the page.
+    # Waiting longest (the default) leads with the time each task has waited from (a PEP's
+    # approval for a reviewer, its last change otherwise): for a reviewer, PostgreSQL walks
+    # ix_peps_approved_by_approval and stops after the page.
     identity = (tasks.c.pep_id, tasks.c.kind, tasks.c.role)
     by_name = (func.lower(Child.last_name), func.lower(Child.first_name))
     if sort == "child":
-        query = query.order_by(*by_name, tasks.c.updated_at_utc, *identity)
+        query = query.order_by(*by_name, tasks.c.waiting_since, *identity)
     elif sort == "term":
         query = query.order_by(tasks.c.academic_year, tasks.c.term, *by_name, *identity)
     else:
-        query = query.order_by(tasks.c.updated_at_utc, *by_name, *identity)
+        query = query.order_by(tasks.c.waiting_since, *by_name, *identity)
     rows = session.execute(query.limit(per_page).offset((page - 1) * per_page))
     return [
         TaskRow(
@@ -254,7 +261,7 @@ def task_page(
             school_name=row.school_name,
             term_label=term_label(row.academic_year, Term(row.term)),
             state=PepState(row.state),
-            waiting_since=row.updated_at_utc,
+            waiting_since=row.waiting_since,
             form_key=row.form_key,
             form_version=row.form_version,
             pep_type=PepType(row.pep_type),

@@ -22,6 +22,7 @@ from tests.conftest import DEMO_EMAILS
 from tests.integration.sql_statements import statements_sent
 from tests.integration.test_page_accessibility import assert_accessible
 from tests.integration.test_query_counts import add_children
+from tests.integration.test_signoff import post_event
 from workflows.pep import OPEN_STATES, PepState
 from workflows.roles import Role
 
@@ -239,11 +240,59 @@ def test_the_reviewers_queue_is_read_from_approved_peps_in_the_order_they_waited
         waited = [row.waiting_since for row in rows]
         oldest = list(
             db.session.scalars(
-                select(Pep.updated_at_utc)
+                select(Pep.approved_at_utc)
                 .where(Pep.state == PepState.APPROVED.value)
-                .order_by(Pep.updated_at_utc)
+                .order_by(Pep.approved_at_utc)
                 .limit(50)
             )
         )
     assert rows and {row.kind for row in rows} == {TaskKind.QUALITY_ASSURANCE}
+    assert None not in waited
     assert waited == sorted(waited) == oldest
+
+
+def test_a_reviewers_saved_notes_keep_the_pep_in_its_place_in_the_queue(larger, client_for):
+    """The queue waits from each PEP's approval: quality assurance saved without a decision
+    changes the PEP (and its last change) but not how long it has waited."""
+    reviewer_client = client_for("reviewer")
+    with larger.app_context():
+        reviewer = db.session.scalar(select(User).where(User.email == DEMO_EMAILS["reviewer"]))
+        with larger.test_request_context():
+            first = task_page(db.session, reviewer, kind=None, sort="waiting", page=1, per_page=5)
+        longest = first[0]
+        approved_at = db.session.get(Pep, longest.pep_id).approved_at_utc
+    assert longest.waiting_since == approved_at
+
+    page = reviewer_client.get(f"/peps/{longest.pep_id}/quality-assurance")
+    assert page.status_code == 200
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True))
+    assert token is not None
+    saved = reviewer_client.post(
+        f"/peps/{longest.pep_id}/quality-assurance",
+        data={"csrf_token": token.group(1), "feedback": "Targets need dates.", "action": "save"},
+    )
+    assert saved.status_code in (200, 303), saved.get_data(as_text=True)[:500]
+
+    with larger.app_context():
+        pep = db.session.get(Pep, longest.pep_id)
+        assert pep.updated_at_utc > approved_at  # the save changed the PEP
+        assert pep.approved_at_utc == approved_at
+        with larger.test_request_context():
+            again = task_page(db.session, reviewer, kind=None, sort="waiting", page=1, per_page=5)
+    assert [row.pep_id for row in again] == [row.pep_id for row in first]
+
+
+def test_an_approval_starts_the_reviewers_wait(seeded, client_for):
+    """The social worker's approval sets the time the reviewers' queue waits from."""
+    social_worker = client_for("social_worker")
+    with seeded.app_context():
+        pep = db.session.scalar(select(Pep).where(Pep.state == PepState.SUBMITTED.value))
+        pep_id = pep.id
+        assert pep.approved_at_utc is None
+    response = post_event(social_worker, pep_id, "approved")
+    assert response.status_code in (200, 303)
+    with seeded.app_context():
+        pep = db.session.get(Pep, pep_id)
+        assert pep.state == PepState.APPROVED.value
+        assert pep.approved_at_utc is not None
+        assert abs((pep.approved_at_utc - pep.updated_at_utc).total_seconds()) < 5

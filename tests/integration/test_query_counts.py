@@ -132,6 +132,12 @@ def add_children(app: Flask, how_many: int) -> None:
                     form_version=definition.version,
                     created_at_utc=now - timedelta(minutes=number),
                     updated_at_utc=now - timedelta(minutes=number),
+                    # As an approval sets it (every PEP that passed approval has one).
+                    approved_at_utc=(
+                        now - timedelta(minutes=number)
+                        if state in (PepState.APPROVED, PepState.SIGNED_OFF)
+                        else None
+                    ),
                 )
                 db.session.add(pep)
                 db.session.add_all(
