@@ -26,7 +26,8 @@ def upgrade() -> None:
     # of peps for each autosave).
     op.add_column("peps", sa.Column("approved_at_utc", sa.DateTime(timezone=True), nullable=True))
     # PEPs waiting now keep the place they had in the queue: their last change stands for
-    # their approval. PEPs no longer approved have no approval time to show.
+    # their approval. PEPs approved before and since signed off or returned are left without
+    # one (their audit trail has it); from now on every approval sets it and keeps it.
     op.execute("UPDATE peps SET approved_at_utc = updated_at_utc WHERE state = 'approved'")
     op.drop_index("ix_peps_approved_by_waiting", table_name="peps")
     op.create_index(

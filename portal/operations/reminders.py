@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from portal.form_registry import definition_for
@@ -128,6 +128,16 @@ def peps_waiting_too_long(
     # Anything changed on or after this day cannot have waited long enough; the exact count
     # (a weekend or bank holiday in between) is checked below.
     cutoff = calendar.add_working_days(today, -WAITING_WORKING_DAYS)
+    # An approved PEP waits from its approval: a reviewer's saved notes change the PEP, and
+    # must neither restart the wait nor make it a new one (the reminder's key names the wait).
+    # A PEP approved before approval times were kept waits from its last change.
+    waiting_since = case(
+        (
+            Pep.state == PepState.APPROVED.value,
+            func.coalesce(Pep.approved_at_utc, Pep.updated_at_utc),
+        ),
+        else_=Pep.updated_at_utc,
+    )
     peps = session.scalars(
         select(Pep)
         .join(Child, Child.id == Pep.child_id)
@@ -135,13 +145,20 @@ def peps_waiting_too_long(
         .where(
             Pep.state.in_([PepState.SUBMITTED.value, PepState.APPROVED.value]),
             Child.date_left_care.is_(None),
-            Pep.updated_at_utc < _uk_midnight(cutoff),
+            waiting_since < _uk_midnight(cutoff),
         )
-        .order_by(Pep.updated_at_utc)
+        .order_by(waiting_since, Pep.id)
     )
     everyone_reviewing: list[User] | None = None
     for pep in peps:
-        since = pep.updated_at_utc.astimezone(UK).date()
+        # One reminder per wait: an approval's wait is known by when it was made, any other
+        # by the PEP's version, as before.
+        waiting_from = pep.updated_at_utc
+        wait: object = pep.version
+        if pep.state == PepState.APPROVED.value and pep.approved_at_utc is not None:
+            waiting_from = pep.approved_at_utc
+            wait = waiting_from.isoformat()
+        since = waiting_from.astimezone(UK).date()
         if calendar.working_days_between(since, today) <= WAITING_WORKING_DAYS:
             continue
         waited = calendar.working_days_between(since, today)
@@ -166,7 +183,7 @@ def peps_waiting_too_long(
             yield Reminder(
                 recipient=person,
                 kind=EmailKind.WAITING_TOO_LONG,
-                key=dedupe_key("waiting", pep.id, pep.state, pep.version, person.id),
+                key=dedupe_key("waiting", pep.id, pep.state, wait, person.id),
                 pep_id=pep.id,
                 content=EmailContent(
                     subject=subject,

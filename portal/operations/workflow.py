@@ -279,7 +279,8 @@ def _stage_transition(
         return outcome
     pep.state = outcome.target.value
     if outcome.target is PepState.APPROVED:
-        pep.approved_at_utc = utc_now()
+        # When the approval was made: the moment the audit trail records for it too.
+        pep.approved_at_utc = actor.acting_at_utc or utc_now()
     if event in (PepEvent.SUBMITTED, PepEvent.RESUBMITTED):
         pep.meeting_date = facts.meeting_date
     audit.record(

@@ -76,7 +76,8 @@ class TaskRow:
     school_name: str | None
     term_label: str
     state: PepState
-    waiting_since: datetime
+    # None only for a PEP approved by a copy of the portal older than approval times.
+    waiting_since: datetime | None
     form_key: str
     form_version: int
     pep_type: PepType = PepType.TERMLY

@@ -9,7 +9,7 @@ from datetime import date
 
 import pytest
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from forms.completeness import SectionStatus, pep_completeness
 from portal.children.queries import roles_for_child, visible_children
@@ -296,3 +296,19 @@ def test_an_approval_starts_the_reviewers_wait(seeded, client_for):
         assert pep.state == PepState.APPROVED.value
         assert pep.approved_at_utc is not None
         assert abs((pep.approved_at_utc - pep.updated_at_utc).total_seconds()) < 5
+
+
+def test_a_pep_approved_without_an_approval_time_is_listed_as_not_known(seeded, client_for):
+    """A PEP approved by a copy of the portal older than approval times (while a release
+    migrates) has none: the reviewer's list still answers, and says so."""
+    with seeded.app_context():
+        db.session.execute(
+            update(Pep)
+            .where(Pep.state == PepState.APPROVED.value)
+            .values(approved_at_utc=None)
+            .execution_options(synchronize_session=False)
+        )
+        db.session.commit()
+    response = client_for("reviewer").get("/tasks")
+    assert response.status_code == 200
+    assert "Waiting since</span>Not known</td>" in response.get_data(as_text=True)

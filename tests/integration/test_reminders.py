@@ -9,7 +9,7 @@ import threading
 from collections import Counter
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
 
 from portal.extensions import db
 from portal.models import AuditEvent, ContributionInvite, Email, EmailStatus, Pep, User
@@ -34,6 +34,7 @@ from tests.conftest import DEMO_EMAILS
 from tests.integration.pep_helpers import invite_token, open_pep_id
 from tests.integration.smtp import BASE_URL
 from tests.integration.test_emails import let_retry_delays_pass
+from workflows.pep import PepState
 
 SUBMITTED = "DCC-1102"  # Oliver: submitted, waiting for the demo social worker's approval
 APPROVED = "DCC-1104"  # Jacob: approved, waiting for quality assurance
@@ -50,14 +51,22 @@ def subjects_to(sink, address):
     return [m.subject for m in sink.received() if address in m.recipients]
 
 
-def make_wait(app, reference, days):
-    """The PEP last changed `days` calendar days ago (as if nobody had acted since)."""
+def make_wait(app, reference, days, *, changed_days_ago=None):
+    """The PEP reached its state `days` calendar days ago (an approved PEP was approved then)
+    and last changed then too, or `changed_days_ago` days ago when given."""
     pep_id = open_pep_id(app, reference)
+    reached = utc_now() - timedelta(days=days)
+    changed = reached if changed_days_ago is None else utc_now() - timedelta(days=changed_days_ago)
     with app.app_context():
         db.session.execute(
             update(Pep)
             .where(Pep.id == pep_id)
-            .values(updated_at_utc=utc_now() - timedelta(days=days))
+            .values(
+                updated_at_utc=changed,
+                approved_at_utc=case(
+                    (Pep.state == PepState.APPROVED.value, reached), else_=Pep.approved_at_utc
+                ),
+            )
             .execution_options(synchronize_session=False)
         )
         db.session.commit()
@@ -155,6 +164,39 @@ def test_running_twice_sends_nothing_twice(mail, seeded):
     assert kinds["invite_expiring"] == 1
     assert kinds["pep_waiting_too_long"] == 2  # the social worker, and the one reviewer
     assert sum(kinds.values()) == len(received)
+
+
+def test_a_pep_waits_for_quality_assurance_from_its_approval_not_its_last_change(mail, seeded):
+    """A reviewer's notes saved since the approval change the PEP: the wait goes on, and is
+    chased once, whatever is saved between runs."""
+    reviewing_id = make_wait(seeded, APPROVED, days=14, changed_days_ago=1)
+    run_command(seeded)
+    chased = [m for m in mail.received() if "quality assurance for over" in m.subject]
+    assert len(chased) == 1
+    approved_on = (utc_now() - timedelta(days=14)).astimezone(UK).date()
+    assert f"since {approved_on.day} {approved_on:%B %Y}" in chased[0].text
+
+    # More notes saved (the PEP's version moves on): the same wait, not a new reminder.
+    with seeded.app_context():
+        pep = db.session.get(Pep, reviewing_id)
+        pep.updated_at_utc = utc_now()
+        db.session.commit()
+    second = run_command(seeded)
+    assert "Recorded 0 new reminders" in second
+    assert len([m for m in mail.received() if "quality assurance for over" in m.subject]) == 1
+
+
+def test_a_pep_approved_before_approval_times_were_kept_waits_from_its_last_change(mail, seeded):
+    with seeded.app_context():
+        db.session.execute(
+            update(Pep)
+            .where(Pep.id == open_pep_id(seeded, APPROVED))
+            .values(approved_at_utc=None, updated_at_utc=utc_now() - timedelta(days=14))
+            .execution_options(synchronize_session=False)
+        )
+        db.session.commit()
+    run_command(seeded)
+    assert [m for m in mail.received() if "quality assurance for over" in m.subject]
 
 
 def test_a_pep_that_has_waited_five_working_days_or_fewer_is_not_chased(mail, seeded):
