@@ -93,7 +93,8 @@ def reads_only(view: View) -> View:
 
 
 def autocommit_reads() -> None:
-    """Before anything reads the database: a GET of a `reads_only` view runs in autocommit,
+    """Before anything reads the database (`load_signed_in_user` calls it before the session
+    row, the first statement): a GET of a `reads_only` view runs in autocommit,
     each statement its own transaction. Reads see what they saw before: on PostgreSQL each
     statement of a read-committed transaction already took its own snapshot. The pool puts
     the connection back to the usual level when the request gives it back."""

@@ -174,7 +174,12 @@ def load_signed_in_user() -> Response | tuple[str, int] | None:
     g.session_deadline = None
     raw_id = session.get(SESSION_ID_KEY)
     if not raw_id:
+        # No database work for someone not signed in: the page's access rule sends them to
+        # sign in, even while the database is down.
         return None
+    # The session row is the request's first statement: whether it needs a transaction at all
+    # is decided before it (portal/extensions.py).
+    autocommit_reads()
     row = session_row_for(str(raw_id))
     now = datetime.now(UTC)
     times = SessionTimes.of(current_app)
@@ -233,10 +238,6 @@ def init_app(app: Flask) -> None:
     app.session_interface = SessionIdCookie()
     # First of all before-request functions: before Flask-WTF's CSRF check (see above).
     app.before_request_funcs.setdefault(None, []).insert(0, load_signed_in_user)
-    # Before the session is read, since it is the first statement: whether this request
-    # needs a transaction at all (portal/extensions.py). Registered here, not with the
-    # database, because it must run before load_signed_in_user, which goes first of all.
-    app.before_request_funcs[None].insert(0, autocommit_reads)
     app.after_request(add_seconds_left)
 
     @app.context_processor

@@ -689,6 +689,11 @@ def test_pages_answer_in_the_layout_while_the_database_is_down_and_work_after(
         plain = client.post(path, data=MultiDict([*form, ("action", "save")]))
         assert_error_page_in_the_layout(plain, 503, "Sorry, the service is unavailable")
         assert client.get("/healthz").status_code == 503
+        # Someone not signed in is sent to sign in, as ever: nothing asked the database.
+        for page_path in (path, f"/peps/{pep_id}"):
+            anonymous = outage_app.test_client().get(page_path)
+            assert anonymous.status_code == 302, text_of(anonymous)[:2000]
+            assert "/login" in anonymous.headers["Location"]
     finally:
         start_postgres_again(own_postgres)
 
