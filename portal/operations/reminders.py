@@ -129,8 +129,8 @@ def peps_waiting_too_long(
     # (a weekend or bank holiday in between) is checked below.
     cutoff = calendar.add_working_days(today, -WAITING_WORKING_DAYS)
     # An approved PEP waits from its approval: a reviewer's saved notes change the PEP, and
-    # must neither restart the wait nor make it a new one (the reminder's key names the wait).
-    # A PEP approved before approval times were kept waits from its last change.
+    # must neither restart the wait nor make it a new one. A PEP approved before approval
+    # times were kept waits from its last change.
     waiting_since = case(
         (
             Pep.state == PepState.APPROVED.value,
@@ -138,26 +138,25 @@ def peps_waiting_too_long(
         ),
         else_=Pep.updated_at_utc,
     )
-    peps = session.scalars(
-        select(Pep)
-        .join(Child, Child.id == Pep.child_id)
-        .options(joinedload(Pep.child))
-        .where(
-            Pep.state.in_([PepState.SUBMITTED.value, PepState.APPROVED.value]),
-            Child.date_left_care.is_(None),
-            waiting_since < _uk_midnight(cutoff),
+    peps = list(
+        session.scalars(
+            select(Pep)
+            .join(Child, Child.id == Pep.child_id)
+            .options(joinedload(Pep.child))
+            .where(
+                Pep.state.in_([PepState.SUBMITTED.value, PepState.APPROVED.value]),
+                Child.date_left_care.is_(None),
+                waiting_since < _uk_midnight(cutoff),
+            )
+            .order_by(waiting_since, Pep.id)
         )
-        .order_by(waiting_since, Pep.id)
     )
+    last_chased = _last_chased(session, [pep.id for pep in peps])
     everyone_reviewing: list[User] | None = None
     for pep in peps:
-        # One reminder per wait: an approval's wait is known by when it was made, any other
-        # by the PEP's version, as before.
         waiting_from = pep.updated_at_utc
-        wait: object = pep.version
         if pep.state == PepState.APPROVED.value and pep.approved_at_utc is not None:
             waiting_from = pep.approved_at_utc
-            wait = waiting_from.isoformat()
         since = waiting_from.astimezone(UK).date()
         if calendar.working_days_between(since, today) <= WAITING_WORKING_DAYS:
             continue
@@ -179,11 +178,16 @@ def peps_waiting_too_long(
             target = portal_link(settings, "peps.quality_assurance", pep_id=pep.id)
             then = "Check it, rate it, then sign it off or return it with feedback."
         for person in people:
+            # Once per wait: the PEP's version (in the key) moves on with every save while it
+            # waits, so a person already chased since the wait began is not chased again.
+            chased_at = last_chased.get((pep.id, person.id))
+            if chased_at is not None and chased_at >= waiting_from:
+                continue
             may_review = Role.REVIEWER in person.roles()
             yield Reminder(
                 recipient=person,
                 kind=EmailKind.WAITING_TOO_LONG,
-                key=dedupe_key("waiting", pep.id, pep.state, wait, person.id),
+                key=dedupe_key("waiting", pep.id, pep.state, pep.version, person.id),
                 pep_id=pep.id,
                 content=EmailContent(
                     subject=subject,
@@ -196,6 +200,24 @@ def peps_waiting_too_long(
                     link=target if (may_review or target == link) else link,
                 ),
             )
+
+
+def _last_chased(
+    session: Session, pep_ids: list[uuid.UUID]
+) -> dict[tuple[uuid.UUID, uuid.UUID], datetime]:
+    """When each person was last told each of these PEPs was waiting too long."""
+    if not pep_ids:
+        return {}
+    rows = session.execute(
+        select(Email.pep_id, Email.recipient_id, func.max(Email.created_at_utc))
+        .where(Email.kind == EmailKind.WAITING_TOO_LONG, Email.pep_id.in_(pep_ids))
+        .group_by(Email.pep_id, Email.recipient_id)
+    )
+    return {
+        (pep_id, recipient_id): chased_at
+        for pep_id, recipient_id, chased_at in rows
+        if pep_id is not None and recipient_id is not None
+    }
 
 
 def weekly_summaries(

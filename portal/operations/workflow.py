@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -280,7 +280,7 @@ def _stage_transition(
     pep.state = outcome.target.value
     if outcome.target is PepState.APPROVED:
         # When the approval was made: the moment the audit trail records for it too.
-        pep.approved_at_utc = actor.acting_at_utc or utc_now()
+        pep.approved_at_utc = (actor.acting_at_utc or utc_now()).astimezone(UTC)
     if event in (PepEvent.SUBMITTED, PepEvent.RESUBMITTED):
         pep.meeting_date = facts.meeting_date
     audit.record(

@@ -243,13 +243,16 @@ def task_page(
     # approval for a reviewer, its last change otherwise): for a reviewer, PostgreSQL walks
     # ix_peps_approved_by_approval and stops after the page.
     identity = (tasks.c.pep_id, tasks.c.kind, tasks.c.role)
+    # A PEP approved before approval times were kept has none: last, on either database
+    # (PostgreSQL's index order; SQLite would put it first).
+    waited_from = tasks.c.waiting_since.asc().nulls_last()
     by_name = (func.lower(Child.last_name), func.lower(Child.first_name))
     if sort == "child":
-        query = query.order_by(*by_name, tasks.c.waiting_since, *identity)
+        query = query.order_by(*by_name, waited_from, *identity)
     elif sort == "term":
         query = query.order_by(tasks.c.academic_year, tasks.c.term, *by_name, *identity)
     else:
-        query = query.order_by(tasks.c.waiting_since, *by_name, *identity)
+        query = query.order_by(waited_from, *by_name, *identity)
     rows = session.execute(query.limit(per_page).offset((page - 1) * per_page))
     return [
         TaskRow(

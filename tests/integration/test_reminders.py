@@ -196,7 +196,9 @@ def test_a_pep_approved_before_approval_times_were_kept_waits_from_its_last_chan
         )
         db.session.commit()
     run_command(seeded)
-    assert [m for m in mail.received() if "quality assurance for over" in m.subject]
+    chased = [m for m in mail.received() if "quality assurance for over" in m.subject]
+    reviewing_id = open_pep_id(seeded, APPROVED)
+    assert [m for m in chased if f"/peps/{reviewing_id}/quality-assurance" in m.text]
 
 
 def test_a_pep_that_has_waited_five_working_days_or_fewer_is_not_chased(mail, seeded):
