@@ -163,6 +163,36 @@ def postgres_server_pid(database_url: str) -> int | None:
     return server if _is_postgres(server) else None
 
 
+# The tables every save updates: how many of those UPDATEs were HOT (no new index entries).
+UPDATED_TABLES = ("peps", "pep_sections")
+# PostgreSQL 15 backends flush their statistics at most once a second, and an idle one within
+# ten seconds: the counts are read after that long.
+STATISTICS_FLUSH_SECONDS = 11.0
+
+
+def update_counts(database_url: str) -> dict[str, dict[str, int]]:
+    """Each updated table's UPDATEs so far, and how many were HOT (pg_stat_user_tables)."""
+    url = database_url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(url) as connection:
+        rows = connection.execute(
+            "SELECT relname, n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables"
+            " WHERE relname = ANY(%s)",
+            (list(UPDATED_TABLES),),
+        ).fetchall()
+    return {name: {"updates": updates, "hot": hot} for name, updates, hot in rows}
+
+
+def updates_between(
+    before: dict[str, dict[str, int]], after: dict[str, dict[str, int]]
+) -> dict[str, dict[str, int]]:
+    return {
+        table: {
+            key: after[table][key] - before.get(table, {}).get(key, 0) for key in ("updates", "hot")
+        }
+        for table in after
+    }
+
+
 def _is_postgres(pid: int) -> bool:
     try:
         return Path(f"/proc/{pid}/comm").read_text().startswith("postgres")
@@ -555,6 +585,7 @@ def measure(
 
             baseline_rps = 0.0
             postgres_main = postgres_server_pid(database_url) if seconds else None
+            updates_before = update_counts(database_url)
             if seconds:
                 result["load_average_baseline"] = load_average()
                 spent = MachineTime(hello.pid, postgres_main)
@@ -590,6 +621,9 @@ def measure(
                 )
             result["rss_after_mb"] = worker_rss_mb(portal.pid)
             targets_file.unlink()
+            if seconds:
+                time.sleep(STATISTICS_FLUSH_SECONDS)
+                result["updates"] = updates_between(updates_before, update_counts(database_url))
     result["load_average_after"] = load_average()
     result["baseline_rps"] = baseline_rps
     return result

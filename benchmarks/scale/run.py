@@ -274,6 +274,17 @@ def render(summary: dict[str, Any]) -> str:
             + ".",
             "",
         ]
+        if load.get("updates"):
+            lines += [
+                "UPDATEs during the load run (the saves'; pg_stat_user_tables), and how many "
+                "were HOT, writing no new index entries: "
+                + "; ".join(
+                    f"{table} {counts['hot']:,} of {counts['updates']:,}"
+                    for table, counts in sorted(load["updates"].items())
+                )
+                + ".",
+                "",
+            ]
     return "\n".join(lines)
 
 
