@@ -112,12 +112,10 @@ class PepSection(Entity):
     """The saved answers to one section of one PEP."""
 
     __tablename__ = "pep_sections"
-    __table_args__ = (
-        UniqueConstraint("pep_id", "section_key", name="one_row_per_section"),
-        # Room in each page for a save's new row version, so that it is a HOT update writing
-        # no index entries (migration 0022).
-        {"postgresql_with": {"fillfactor": 80}},
-    )
+    # On PostgreSQL each page keeps room for a save's new row version, so that it is a HOT
+    # update writing no index entries: fillfactor 80, set by migration 0022 (the tables are
+    # made by the migrations only; a Table's `postgresql_with` needs SQLAlchemy 2.1).
+    __table_args__ = (UniqueConstraint("pep_id", "section_key", name="one_row_per_section"),)
 
     pep_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("peps.id"), index=True)
     section_key: Mapped[str] = mapped_column(String(60))
