@@ -291,29 +291,12 @@ _SECTIONS = PepSection.__table__
 # The PEP first, as every flush that changes both does, so that two saves lock in one order.
 # The meeting date is written back as read unless this save changed it: safe, because every
 # writer of a PEP moves its version on, and a PEP whose version moved is not written here.
-MOVE_PEP_ON = (
-    update(_PEPS)
-    .where(_PEPS.c.id == bindparam("pep_id"), _PEPS.c.version == bindparam("read_version"))
-    .values(
-        version=bindparam("new_version"),
-        updated_at_utc=bindparam("saved_at_utc"),
-        meeting_date=bindparam("meeting_date"),
-    )
+# Each sets the columns its parameters name (the values given to the loaded row as well).
+MOVE_PEP_ON = update(_PEPS).where(
+    _PEPS.c.id == bindparam("row_id"), _PEPS.c.version == bindparam("read_version")
 )
-WRITE_SECTION = (
-    update(_SECTIONS)
-    .where(
-        _SECTIONS.c.id == bindparam("section_id"), _SECTIONS.c.version == bindparam("read_version")
-    )
-    .values(
-        version=bindparam("new_version"),
-        answers=bindparam("answers"),
-        answer_versions=bindparam("answer_versions"),
-        answer_editors=bindparam("answer_editors"),
-        last_saved_by_id=bindparam("saved_by_id"),
-        last_saved_at_utc=bindparam("saved_at_utc"),
-        updated_at_utc=bindparam("saved_at_utc"),
-    )
+WRITE_SECTION = update(_SECTIONS).where(
+    _SECTIONS.c.id == bindparam("row_id"), _SECTIONS.c.version == bindparam("read_version")
 )
 
 
@@ -321,58 +304,33 @@ def _write_section(session: Session, pep: Pep, stored: PepSection, written: Sect
     """Write one save of a section and move its PEP on, in the caller's transaction; False,
     with the caller to roll back, where either row changed since it was read. The loaded rows
     are given what was written, as saved (nothing is left for a flush to write)."""
-    moved = session.execute(
-        MOVE_PEP_ON,
-        {
-            "pep_id": pep.id,
-            "read_version": pep.version,
-            "new_version": pep.version + 1,
-            "saved_at_utc": written.saved_at_utc,
-            "meeting_date": written.meeting_date,
-        },
-    )
-    if moved.rowcount != 1:
-        return False
-    wrote = session.execute(
-        WRITE_SECTION,
-        {
-            "section_id": stored.id,
-            "read_version": stored.version,
-            "new_version": stored.version + 1,
-            "answers": dict(written.answers),
-            "answer_versions": dict(written.answer_versions),
-            "answer_editors": dict(written.answer_editors),
-            "saved_by_id": written.saved_by.id,
-            "saved_at_utc": written.saved_at_utc,
-        },
-    )
-    if wrote.rowcount != 1:
-        return False
-    for row, values in (
-        (
-            pep,
-            {
-                "version": pep.version + 1,
-                "updated_at_utc": written.saved_at_utc,
-                "meeting_date": written.meeting_date,
-            },
-        ),
-        (
-            stored,
-            {
-                "version": stored.version + 1,
-                "answers": dict(written.answers),
-                "answer_versions": dict(written.answer_versions),
-                "answer_editors": dict(written.answer_editors),
-                "last_saved_by_id": written.saved_by.id,
-                "last_saved_by": written.saved_by,
-                "last_saved_at_utc": written.saved_at_utc,
-                "updated_at_utc": written.saved_at_utc,
-            },
-        ),
+    pep_values = {
+        "version": pep.version + 1,
+        "updated_at_utc": written.saved_at_utc,
+        "meeting_date": written.meeting_date,
+    }
+    section_values = {
+        "version": stored.version + 1,
+        "answers": dict(written.answers),
+        "answer_versions": dict(written.answer_versions),
+        "answer_editors": dict(written.answer_editors),
+        "last_saved_by_id": written.saved_by.id,
+        "last_saved_at_utc": written.saved_at_utc,
+        "updated_at_utc": written.saved_at_utc,
+    }
+    for statement, row, values in (
+        (MOVE_PEP_ON, pep, pep_values),
+        (WRITE_SECTION, stored, section_values),
     ):
+        result = session.execute(
+            statement, {"row_id": row.id, "read_version": row.version, **values}
+        )
+        if result.rowcount != 1:
+            return False
+    for row, values in ((pep, pep_values), (stored, section_values)):
         for name, value in values.items():
             set_committed_value(row, name, value)
+    set_committed_value(stored, "last_saved_by", written.saved_by)
     return True
 
 
