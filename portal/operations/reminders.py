@@ -138,25 +138,20 @@ def peps_waiting_too_long(
         ),
         else_=Pep.updated_at_utc,
     )
-    peps = list(
-        session.scalars(
-            select(Pep)
-            .join(Child, Child.id == Pep.child_id)
-            .options(joinedload(Pep.child))
-            .where(
-                Pep.state.in_([PepState.SUBMITTED.value, PepState.APPROVED.value]),
-                Child.date_left_care.is_(None),
-                waiting_since < _uk_midnight(cutoff),
-            )
-            .order_by(waiting_since, Pep.id)
+    waiting = session.execute(
+        select(Pep, waiting_since)
+        .join(Child, Child.id == Pep.child_id)
+        .options(joinedload(Pep.child))
+        .where(
+            Pep.state.in_([PepState.SUBMITTED.value, PepState.APPROVED.value]),
+            Child.date_left_care.is_(None),
+            waiting_since < _uk_midnight(cutoff),
         )
-    )
-    last_chased = _last_chased(session, [pep.id for pep in peps])
+        .order_by(waiting_since, Pep.id)
+    ).all()
+    last_chased = _last_chased(session, [pep.id for pep, _waiting_from in waiting])
     everyone_reviewing: list[User] | None = None
-    for pep in peps:
-        waiting_from = pep.updated_at_utc
-        if pep.state == PepState.APPROVED.value and pep.approved_at_utc is not None:
-            waiting_from = pep.approved_at_utc
+    for pep, waiting_from in waiting:
         since = waiting_from.astimezone(UK).date()
         if calendar.working_days_between(since, today) <= WAITING_WORKING_DAYS:
             continue
