@@ -585,7 +585,7 @@ def measure(
 
             baseline_rps = 0.0
             postgres_main = postgres_server_pid(database_url) if seconds else None
-            updates_before = update_counts(database_url)
+            updates_before = update_counts(database_url) if seconds else {}
             if seconds:
                 result["load_average_baseline"] = load_average()
                 spent = MachineTime(hello.pid, postgres_main)
