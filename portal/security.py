@@ -42,25 +42,44 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+# Added to every answer unless the view set its own; HSTS only in production.
+SECURITY_HEADERS = (
+    ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "same-origin"),
+    ("X-Frame-Options", "DENY"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+)
+STRICT_TRANSPORT_SECURITY = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+# Pages about children must not linger in shared browsers' caches.
+NOT_STORED = "no-store, private"
+
+
 def init_app(app: Flask) -> None:
     production = app.config["OPENPEP_ENV"] == "production"
+    always = (*SECURITY_HEADERS, STRICT_TRANSPORT_SECURITY) if production else SECURITY_HEADERS
 
     @app.after_request
     def add_security_headers(response: Response) -> Response:
+        # Every answer passes here, so the common case writes plain strings: the names already
+        # set are read once, rather than scanned for by each setdefault, and Vary and
+        # Cache-Control are parsed into Werkzeug's objects only when a view set them already.
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("Referrer-Policy", "same-origin")
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        if production:
-            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-        response.vary.add("HX-Request")
-        # Pages about children must not linger in shared browsers' caches.
+        present = {name.lower() for name, _value in headers.items()}
+        for name, value in always:
+            if name.lower() not in present:
+                headers.add(name, value)
+        if "vary" in present:
+            response.vary.add("HX-Request")
+        else:
+            headers.add("Vary", "HX-Request")
         if g.get("user") is not None and not request.path.startswith("/static/"):
-            response.cache_control.no_store = True
-            response.cache_control.private = True
+            if "cache-control" in present:
+                response.cache_control.no_store = True
+                response.cache_control.private = True
+            else:
+                headers.add("Cache-Control", NOT_STORED)
         return response
 
 
