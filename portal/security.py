@@ -75,11 +75,13 @@ def init_app(app: Flask) -> None:
         else:
             headers.add("Vary", "HX-Request")
         if g.get("user") is not None and not request.path.startswith("/static/"):
-            if "cache-control" in present:
+            if "cache-control" not in present:
+                headers.add("Cache-Control", NOT_STORED)
+            elif not response.cache_control.public:
                 response.cache_control.no_store = True
                 response.cache_control.private = True
-            else:
-                headers.add("Cache-Control", NOT_STORED)
+            # A view that made its answer public said it is about no one (the brand
+            # stylesheet): "no-store" would have the browser fetch it again for every page.
         return response
 
 

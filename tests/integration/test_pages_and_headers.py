@@ -33,6 +33,15 @@ def test_signed_in_pages_are_not_cached(client_for):
     assert "HX-Request" in response.headers["Vary"]
 
 
+def test_the_brand_stylesheet_is_cached_for_someone_signed_in(client_for):
+    # Every page links it: were it "no-store", each page would fetch it again (and with it the
+    # signed-in session's row).
+    response = client_for("admin").get("/brand.css")
+    assert response.status_code == 200
+    cache = set(response.headers["Cache-Control"].split(", "))
+    assert cache == {"public", "max-age=3600"}
+
+
 def test_header_shows_the_signed_in_user_and_sign_out(client_for):
     page = client_for("dt_oakfield").get("/").get_data(as_text=True)
     assert "Signed in as Priya Shah" in page

@@ -55,6 +55,14 @@ def test_headers_a_view_set_are_kept_and_added_to():
     assert cache == {"max-age=0", "no-store", "private"}
 
 
+def test_an_answer_its_view_made_public_may_be_cached_by_someone_signed_in():
+    response = Response("css")
+    response.cache_control.public = True
+    response.cache_control.max_age = 3600
+    headers = answered("production", response, signed_in=True, path="/brand.css").headers
+    assert headers.getlist("Cache-Control") == ["public, max-age=3600"]
+
+
 def test_a_view_already_varying_on_htmx_is_not_given_it_twice():
     response = Response("page")
     response.headers["Vary"] = "HX-Request"
