@@ -54,6 +54,10 @@ SECURITY_HEADERS = (
 STRICT_TRANSPORT_SECURITY = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
 # Pages about children must not linger in shared browsers' caches.
 NOT_STORED = "no-store, private"
+# Answers about no one that browsers may keep, named one by one so that no view can opt out of
+# "no-store" by itself: the brand stylesheet, which every page links (with "no-store" the
+# browser would fetch it again for every page). Static files are left alone by their path.
+ABOUT_NO_ONE = frozenset({"pages.brand_stylesheet"})
 
 
 def init_app(app: Flask) -> None:
@@ -74,14 +78,16 @@ def init_app(app: Flask) -> None:
             response.vary.add("HX-Request")
         else:
             headers.add("Vary", "HX-Request")
-        if g.get("user") is not None and not request.path.startswith("/static/"):
-            if "cache-control" not in present:
-                headers.add("Cache-Control", NOT_STORED)
-            elif not response.cache_control.public:
+        if (
+            g.get("user") is not None
+            and not request.path.startswith("/static/")
+            and request.endpoint not in ABOUT_NO_ONE
+        ):
+            if "cache-control" in present:
                 response.cache_control.no_store = True
                 response.cache_control.private = True
-            # A view that made its answer public said it is about no one (the brand
-            # stylesheet): "no-store" would have the browser fetch it again for every page.
+            else:
+                headers.add("Cache-Control", NOT_STORED)
         return response
 
 

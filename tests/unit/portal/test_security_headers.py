@@ -55,12 +55,26 @@ def test_headers_a_view_set_are_kept_and_added_to():
     assert cache == {"max-age=0", "no-store", "private"}
 
 
-def test_an_answer_its_view_made_public_may_be_cached_by_someone_signed_in():
-    response = Response("css")
+def test_a_view_cannot_make_a_signed_in_page_public_by_itself():
+    # Only the answers named in ABOUT_NO_ONE may be kept (tests/integration/
+    # test_pages_and_headers.py checks the brand stylesheet's).
+    response = Response("a child's page")
     response.cache_control.public = True
     response.cache_control.max_age = 3600
-    headers = answered("production", response, signed_in=True, path="/brand.css").headers
-    assert headers.getlist("Cache-Control") == ["public, max-age=3600"]
+    headers = answered("production", response, signed_in=True).headers
+    assert set(headers["Cache-Control"].split(", ")) == {
+        "public",
+        "max-age=3600",
+        "no-store",
+        "private",
+    }
+
+
+def test_a_header_a_view_set_in_lower_case_is_not_added_again():
+    response = Response("page")
+    response.headers["content-security-policy"] = "default-src 'none'"
+    headers = answered("production", response, signed_in=False).headers
+    assert headers.getlist("Content-Security-Policy") == ["default-src 'none'"]
 
 
 def test_a_view_already_varying_on_htmx_is_not_given_it_twice():
