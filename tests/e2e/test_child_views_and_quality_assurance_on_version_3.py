@@ -417,8 +417,8 @@ def test_quality_assurance_of_a_version_3_pep_checks_its_pupil_premium_plus(
     expect(reviewer.get_by_role("heading", name="Quality assurance", level=1)).to_be_visible()
     assert pre_check(reviewer, PUPIL_PREMIUM_CHECK) == (
         "Failed",
-        f"£400.00 requested; {TARGETS_TOTAL} is linked to targets. "
-        "Explain the difference or change the request.",
+        f"£400.00 requested; {TARGETS_TOTAL} is linked to targets; "
+        "the difference is not explained.",
     )
     # The other checks read version 3's answers: attendance in sessions, attainment by key
     # stage, both recorded for Amira.
