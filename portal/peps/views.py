@@ -240,6 +240,8 @@ def _render_section(
         "rows": [],
         "totals": [],
         "conflict": conflict,
+        # The child's and carer's links are managed on a page for staff only (invites.manage).
+        "staff": reads_everything(roles),
         # A page keeps its token across its own saves (the post carries it back).
         "editor_token": read_editor_token(request.form.get("editor")) or new_editor_token(),
     }

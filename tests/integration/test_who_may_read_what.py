@@ -194,6 +194,19 @@ def test_an_invite_holder_sees_only_their_own_section(client_for, seeded):
         assert response.status_code == 302 and response.headers["Location"].startswith("/login")
 
 
+def test_a_carers_section_page_offers_no_link_to_the_staff_only_links_page(client_for, seeded):
+    pep_id = open_pep_id(seeded, OLIVER)
+    contributions = f"/peps/{pep_id}/contributions"
+    carer_page = client_for("carer").get(section_url(pep_id, "carers_views"))
+    assert carer_page.status_code == 200
+    assert contributions not in carer_page.get_data(as_text=True)
+    assert client_for("carer").get(contributions).status_code == 403
+    # Staff reading the same section are offered the page, which they may open.
+    teacher_page = client_for("dt_oakfield").get(section_url(pep_id, "carers_views"))
+    assert contributions in teacher_page.get_data(as_text=True)
+    assert client_for("dt_oakfield").get(contributions).status_code == 200
+
+
 # --- Views are audited --------------------------------------------------------------------
 
 
