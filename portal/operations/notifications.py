@@ -15,9 +15,11 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from portal.children.queries import roles_for_child
 from portal.models import Child, Pep, RoleGrant, User
 from portal.operations.audit import Actor
 from portal.operations.emails import EmailContent, dedupe_key, portal_link, queue_email
+from portal.peps.permissions import may_read_pep
 from workflows.pep import PepEvent
 from workflows.roles import Role
 
@@ -115,12 +117,17 @@ def _send_each(
     content_for: Any,
     settings: Mapping[str, Any],
 ) -> int:
-    """Record one email to each recipient but the person who acted; how many were recorded."""
+    """Record one email to each recipient who may open the PEP, but the person who acted; how
+    many were recorded."""
     occurrence = pep.version  # each change to a PEP moves its version on: one email per change
     count = 0
     for recipient in recipients:
         if actor.user is not None and recipient.id == actor.user.id:
             continue  # they did it: they know
+        if not may_read_pep(recipient, pep, roles_for_child(recipient, pep.child)):
+            # A role for the child is not always sight of this PEP: a carer reads no PEP of a
+            # term before the placement began. Its email would name a PEP they cannot open.
+            continue
         content: EmailContent = content_for(recipient)
         key = dedupe_key("pep", pep.id, kind, occurrence, recipient.id)
         if queue_email(

@@ -13,11 +13,12 @@ from sqlalchemy import func, select, update
 
 from devtools.smtp_sink import ReceivedMessage, SmtpSink
 from portal.extensions import db
-from portal.models import AuditEvent, Child, Email, EmailStatus, Pep, Term, User
+from portal.models import AuditEvent, Child, Email, EmailStatus, Pep, RoleGrant, Term, User
 from portal.models.base import utc_now
 from portal.operations.audit import Actor
 from portal.operations.emails import wait_for_background_emails
 from portal.operations.peps import start_pep
+from portal.peps.permissions import term_ends_on
 from tests.conftest import DEMO_EMAILS, csrf_token_from
 from tests.integration.pep_helpers import open_pep_id
 from tests.integration.smtp import BASE_URL, send_email_through
@@ -163,6 +164,49 @@ def test_a_new_pep_tells_each_person_with_sections_that_they_are_waiting(mail, s
     for message in messages:
         assert message.subject == "A PEP section is waiting for you"
         assert_good_email(message, names, f"/peps/{pep_id}")
+
+
+def started_with_a_carer_placed_from(app, days_after_the_terms_end: int) -> uuid.UUID:
+    """Start a spring 2026 PEP for Sophie, whose placement with the demo carer begins the
+    given number of days after that term's last day (negative: before it ends)."""
+    with app.app_context():
+        child = db.session.scalar(select(Child).where(Child.authority_reference == NO_OPEN_PEP))
+        carer = db.session.scalar(select(User).where(User.email == CARER))
+        last_day = term_ends_on(2026, Term.SPRING)
+        db.session.add(
+            RoleGrant(
+                user=carer,
+                role=Role.CARER.value,
+                child=child,
+                starts_on=last_day + timedelta(days=days_after_the_terms_end),
+            )
+        )
+        db.session.commit()
+        admin = db.session.scalar(select(User).where(User.email == DEMO_EMAILS["admin"]))
+        pep = start_pep(
+            db.session,
+            Actor.for_user(admin, None),
+            child,
+            frozenset({Role.ADMIN}),
+            2026,
+            Term.SPRING,
+        )
+        return pep.id
+
+
+def test_a_carer_placed_after_the_peps_term_is_not_emailed_about_it(mail, seeded, client_for):
+    pep_id = started_with_a_carer_placed_from(seeded, days_after_the_terms_end=1)
+    messages = new_messages(seeded, mail, 0, 2)
+    assert sorted(m.recipients for m in messages) == [(DT,), (SW,)]
+    # The email would have named a PEP the carer cannot open.
+    assert client_for("carer").get(f"/peps/{pep_id}").status_code == 404
+
+
+def test_a_carer_placed_by_the_peps_last_day_is_emailed_about_it(mail, seeded, client_for):
+    pep_id = started_with_a_carer_placed_from(seeded, days_after_the_terms_end=0)
+    messages = new_messages(seeded, mail, 0, 3)
+    assert sorted(m.recipients for m in messages) == [(CARER,), (DT,), (SW,)]
+    assert client_for("carer").get(f"/peps/{pep_id}").status_code == 200
 
 
 def test_the_person_who_acts_is_not_emailed_about_their_own_action(mail, seeded):
