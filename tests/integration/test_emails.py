@@ -145,20 +145,20 @@ def test_each_step_of_sign_off_emails_whoever_acts_next(mail, seeded, client_for
         assert sent == 5
 
 
+def admin_starts_sophies_spring_pep() -> uuid.UUID:
+    """Inside an app context: the admin starts a spring 2026 PEP for Sophie."""
+    child = db.session.scalar(select(Child).where(Child.authority_reference == NO_OPEN_PEP))
+    admin = db.session.scalar(select(User).where(User.email == DEMO_EMAILS["admin"]))
+    pep = start_pep(
+        db.session, Actor.for_user(admin, None), child, frozenset({Role.ADMIN}), 2026, Term.SPRING
+    )
+    return pep.id
+
+
 def test_a_new_pep_tells_each_person_with_sections_that_they_are_waiting(mail, seeded):
     names = child_names(seeded, NO_OPEN_PEP)
     with seeded.app_context():
-        child = db.session.scalar(select(Child).where(Child.authority_reference == NO_OPEN_PEP))
-        admin = db.session.scalar(select(User).where(User.email == DEMO_EMAILS["admin"]))
-        pep = start_pep(
-            db.session,
-            Actor.for_user(admin, None),
-            child,
-            frozenset({Role.ADMIN}),
-            2026,
-            Term.SPRING,
-        )
-        pep_id = pep.id
+        pep_id = admin_starts_sophies_spring_pep()
     messages = new_messages(seeded, mail, 0, 2)
     assert sorted(m.recipients for m in messages) == [(DT,), (SW,)]  # Sophie has no carer login
     for message in messages:
@@ -182,16 +182,7 @@ def started_with_a_carer_placed_from(app, days_after_the_terms_end: int) -> uuid
             )
         )
         db.session.commit()
-        admin = db.session.scalar(select(User).where(User.email == DEMO_EMAILS["admin"]))
-        pep = start_pep(
-            db.session,
-            Actor.for_user(admin, None),
-            child,
-            frozenset({Role.ADMIN}),
-            2026,
-            Term.SPRING,
-        )
-        return pep.id
+        return admin_starts_sophies_spring_pep()
 
 
 def test_a_carer_placed_after_the_peps_term_is_not_emailed_about_it(mail, seeded, client_for):
