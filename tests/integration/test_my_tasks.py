@@ -16,6 +16,7 @@ from portal.children.queries import roles_for_child, visible_children
 from portal.extensions import db
 from portal.form_registry import definition_for, form_registry
 from portal.models import Child, Pep, PepSection, RoleGrant, School, User
+from portal.peps.permissions import may_read_pep
 from portal.peps.queries import TaskKind, task_counts, task_page
 from portal.peps.signoff import describe_tasks
 from tests.conftest import DEMO_EMAILS
@@ -43,6 +44,8 @@ def tasks_by_the_rules(user: User) -> set[tuple[uuid.UUID, str]]:
     tasks = set()
     for pep in peps:
         roles = roles_for_child(user, pep.child)
+        if not may_read_pep(user, pep, roles):
+            continue  # a carer's PEP of a term before the placement began
         state = pep.state_enum
         if Role.REVIEWER in roles and state is PepState.APPROVED:
             tasks.add((pep.id, "Quality-assure and sign off"))
@@ -73,17 +76,24 @@ def tasks_in_the_database(app: Flask, user: User) -> list[tuple[uuid.UUID, str]]
     return found
 
 
+NEW_PLACEMENT = "EDGE-NEWCARER"
+PLACEMENT_STARTS = date(2026, 9, 1)
+
+
 def add_edge_cases(app: Flask) -> None:
     """A child with no school place the adviser completes for, with a draft; a child who left
-    care from Oakfield with a draft nobody is asked to work on; and a carer's child whose
-    carer has completed their section."""
+    care from Oakfield with a draft nobody is asked to work on; and an Oakfield child placed
+    with the demo carer from 1 September 2026, whose draft for the summer before is not the
+    carer's to see."""
     with app.app_context():
         definition = form_registry().latest("school_age")
         adviser = db.session.scalar(select(User).where(User.email == ADVISER_EMAIL))
         oakfield = db.session.scalar(select(School).where(School.urn == "900201"))
+        carer = db.session.scalar(select(User).where(User.email == DEMO_EMAILS["carer"]))
         for reference, school, left_care in (
             ("EDGE-NOPLACE", None, None),
             ("EDGE-LEFT", oakfield, date(2026, 10, 1)),
+            (NEW_PLACEMENT, oakfield, None),
         ):
             child = Child(
                 id=uuid.uuid4(),
@@ -100,11 +110,21 @@ def add_edge_cases(app: Flask) -> None:
             )
             db.session.add(child)
             db.session.add(RoleGrant(role=Role.VS_ADVISER.value, child_id=child.id, user=adviser))
+            if reference == NEW_PLACEMENT:
+                db.session.add(
+                    RoleGrant(
+                        role=Role.CARER.value,
+                        child_id=child.id,
+                        user=carer,
+                        starts_on=PLACEMENT_STARTS,
+                    )
+                )
             pep = Pep(
                 id=uuid.uuid4(),
                 child_id=child.id,
-                academic_year=2026,
-                term="autumn",
+                # The summer 2025/26 term ended the day before the new placement began.
+                academic_year=2025 if reference == NEW_PLACEMENT else 2026,
+                term="summer" if reference == NEW_PLACEMENT else "autumn",
                 state=PepState.DRAFT.value,
                 form_key=definition.key,
                 form_version=definition.version,
@@ -141,6 +161,20 @@ def test_the_adviser_completes_for_a_child_with_no_school_place_and_not_one_who_
         references = {db.session.get(Pep, pep_id).child.authority_reference for pep_id, _ in found}
     assert "EDGE-NOPLACE" in references
     assert "EDGE-LEFT" not in references
+
+
+def test_a_carer_is_given_no_task_on_a_pep_from_before_the_placement(larger, client_for):
+    with larger.app_context():
+        carer = db.session.scalar(select(User).where(User.email == DEMO_EMAILS["carer"]))
+        teacher = db.session.scalar(select(User).where(User.email == DEMO_EMAILS["dt_oakfield"]))
+        child = db.session.scalar(select(Child).where(Child.authority_reference == NEW_PLACEMENT))
+        pep_id = db.session.scalar(select(Pep.id).where(Pep.child_id == child.id))
+        carers = {task_pep for task_pep, _ in tasks_in_the_database(larger, carer)}
+        teachers = {task_pep for task_pep, _ in tasks_in_the_database(larger, teacher)}
+    assert pep_id not in carers
+    assert pep_id in teachers  # the school still completes it
+    # Listed, it would open a page the carer is refused.
+    assert client_for("carer").get(f"/peps/{pep_id}").status_code == 404
 
 
 def _task_children(page: str) -> list[str]:

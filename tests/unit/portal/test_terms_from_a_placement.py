@@ -1,0 +1,29 @@
+"""The terms a carer's task list starts from: those ending on or after the placement began,
+the rule `may_read_pep` applies to each PEP (`term_ends_on`)."""
+
+from datetime import date, timedelta
+
+from portal.academic import Term
+from portal.peps.permissions import term_ends_on
+from portal.peps.queries import first_terms_ending_on_or_after
+
+
+def test_every_day_of_five_years_picks_the_terms_that_end_on_or_after_it():
+    day = date(2024, 1, 1)
+    while day < date(2029, 1, 1):
+        first_year, terms = first_terms_ending_on_or_after(day)
+        assert terms, day  # some term of the first year always qualifies
+        for year in range(2021, 2031):
+            for term in Term:
+                chosen = year > first_year or (year == first_year and term in terms)
+                assert chosen == (term_ends_on(year, term) >= day), (day, year, term)
+        day += timedelta(days=1)
+
+
+def test_a_placement_starting_on_a_terms_last_day_includes_that_term():
+    assert first_terms_ending_on_or_after(date(2026, 3, 31)) == (2025, {Term.SPRING, Term.SUMMER})
+    assert first_terms_ending_on_or_after(date(2026, 4, 1)) == (2025, {Term.SUMMER})
+    assert first_terms_ending_on_or_after(date(2026, 9, 1)) == (
+        2026,
+        {Term.AUTUMN, Term.SPRING, Term.SUMMER},
+    )
