@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, and_, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from portal.academic import (
@@ -29,6 +29,7 @@ from portal.models import (
     TimelinessObligation,
     User,
 )
+from portal.peps.permissions import term_ends_on
 from portal.text_search import LIKE_ESCAPE, contains_pattern
 from portal.timeliness.status import (
     NOT_WORKED_OUT,
@@ -237,11 +238,52 @@ class ChildRow:
         return year_group_label(year_group_on(self.date_of_birth, on or england_today()))
 
 
-def _latest_pep_column(column: Any) -> Any:
-    """One column of the child's latest PEP, as a subquery correlated with the child."""
+def first_terms_ending_on_or_after(start: date) -> tuple[int, frozenset[Term]]:
+    """The first academic year with a term ending on or after `start` (`term_ends_on`), and
+    which of its terms do: every term of every later year does too."""
+    # A term ending on or after a day from September on is in the academic year starting that
+    # year; from January to August, in the one that started the year before.
+    first_year = start.year if start.month >= 9 else start.year - 1
+    return first_year, frozenset(t for t in Term if term_ends_on(first_year, t) >= start)
+
+
+def peps_of_terms_ending_on_or_after(start: date) -> ColumnElement[bool]:
+    """PEPs of the terms that end on or after `start`, in SQL."""
+    first_year, terms = first_terms_ending_on_or_after(start)
+    return or_(
+        Pep.academic_year > first_year,
+        and_(Pep.academic_year == first_year, Pep.term.in_(sorted(t.value for t in terms))),
+    )
+
+
+def peps_a_carer_may_read(user: User) -> ColumnElement[bool] | None:
+    """For someone who is a carer: of the children they care for, only the PEPs of terms ending
+    on or after the placement began (`may_read_pep`), in SQL; None when they care for no child.
+
+    Someone who is a carer and also staff for the same child (rare) is held to the carer's rule
+    here, in lists: the PEP pages themselves follow `may_read_pep`."""
+    placements = [
+        (grant.child_id, grant.placement_start)
+        for grant in user.grants
+        if Role(grant.role) is Role.CARER and grant.child_id
+    ]
+    if not placements:
+        return None
+    return or_(
+        Pep.child_id.not_in({child_id for child_id, _ in placements}),
+        *(
+            and_(Pep.child_id == child_id, peps_of_terms_ending_on_or_after(start))
+            for child_id, start in placements
+        ),
+    )
+
+
+def _latest_pep_column(column: Any, readable: ColumnElement[bool] | None) -> Any:
+    """One column of the child's latest PEP this person may read, as a subquery correlated
+    with the child."""
     return (
         select(column)
-        .where(Pep.child_id == Child.id)
+        .where(Pep.child_id == Child.id, *_given(readable))
         .order_by(*LATEST_PEP_ORDER)
         .limit(1)
         .correlate(Child)
@@ -257,8 +299,15 @@ def born_between(year_groups: tuple[int, int], today: date) -> tuple[date, date]
     return date(this_year - 5 - highest, 9, 1), date(this_year - 4 - lowest, 8, 31)
 
 
-def _listed(user: User, asked: ChildrenListQuery, today: date) -> Select[Any]:
-    """The visible children matching the filters, with their school joined: one SELECT."""
+def _given(condition: ColumnElement[bool] | None) -> tuple[ColumnElement[bool], ...]:
+    return () if condition is None else (condition,)
+
+
+def _listed(
+    user: User, asked: ChildrenListQuery, today: date, readable: ColumnElement[bool] | None
+) -> Select[Any]:
+    """The visible children matching the filters, with their school joined: one SELECT. A
+    child's PEPs are those this person may read (`readable`: a carer's from the placement on)."""
     visibility = visible_children(user).whereclause
     query = (
         select(
@@ -291,9 +340,11 @@ def _listed(user: User, asked: ChildrenListQuery, today: date) -> Select[Any]:
         earliest, latest = born_between(asked.year_groups, today)
         query = query.where(Child.date_of_birth.between(earliest, latest))
     if asked.latest_state == NO_PEP_YET:
-        query = query.where(~select(Pep.id).where(Pep.child_id == Child.id).exists())
+        query = query.where(
+            ~select(Pep.id).where(Pep.child_id == Child.id, *_given(readable)).exists()
+        )
     elif asked.latest_state:
-        query = query.where(_latest_pep_column(Pep.state) == asked.latest_state)
+        query = query.where(_latest_pep_column(Pep.state, readable) == asked.latest_state)
     if asked.timeliness == NOT_WORKED_OUT:
         # Never worked out, or stored so because the term dates it needs are missing.
         query = query.where(
@@ -315,7 +366,7 @@ def _listed(user: User, asked: ChildrenListQuery, today: date) -> Select[Any]:
     return query
 
 
-def _ordered(query: Select[Any], sort: str) -> Select[Any]:
+def _ordered(query: Select[Any], sort: str, readable: ColumnElement[bool] | None) -> Select[Any]:
     name = (Child.last_name, Child.first_name, Child.id)
     if sort == "reference":
         return query.order_by(Child.authority_reference)
@@ -331,16 +382,15 @@ def _ordered(query: Select[Any], sort: str) -> Select[Any]:
             open_due.is_(None), open_due, settled_due.is_(None), settled_due, *name
         )
     if sort == "latest_pep":  # the most recent PEP first; children with none last
-        year = _latest_pep_column(Pep.academic_year)
-        return query.order_by(
-            year.is_(None), year.desc(), _latest_pep_column(Pep.term).desc(), *name
-        )
+        year = _latest_pep_column(Pep.academic_year, readable)
+        term = _latest_pep_column(Pep.term, readable)
+        return query.order_by(year.is_(None), year.desc(), term.desc(), *name)
     return query.order_by(*name)
 
 
-def _latest_peps(child_ids: Any) -> Select[Any]:
-    """The latest PEP's year, term, state and type of each child named (a list of ids or a
-    subquery): one SELECT with a window function, whatever the number of children."""
+def _latest_peps(child_ids: Any, readable: ColumnElement[bool] | None) -> Select[Any]:
+    """The latest readable PEP's year, term, state and type of each child named (a list of
+    ids or a subquery): one SELECT with a window function, whatever the number of children."""
     ranked = (
         select(
             Pep.child_id,
@@ -352,7 +402,7 @@ def _latest_peps(child_ids: Any) -> Select[Any]:
             .over(partition_by=Pep.child_id, order_by=LATEST_PEP_ORDER)
             .label("place"),
         )
-        .where(Pep.child_id.in_(child_ids))
+        .where(Pep.child_id.in_(child_ids), *_given(readable))
         .subquery()
     )
     return select(
@@ -368,7 +418,7 @@ def count_children(
     session: Session, user: User, asked: ChildrenListQuery, today: date | None = None
 ) -> int:
     """How many children this user may see match."""
-    listed = _listed(user, asked, today or england_today())
+    listed = _listed(user, asked, today or england_today(), peps_a_carer_may_read(user))
     return session.scalar(select(func.count()).select_from(listed.subquery())) or 0
 
 
@@ -382,15 +432,18 @@ def children_page(
 ) -> list[ChildRow]:
     """One page of the children this user may see that match: their rows, schools and
     timeliness in one query, their latest PEPs in another, whatever the cohort."""
-    listed = _listed(user, asked, today or england_today())
-    page_query = _ordered(listed, asked.sort).limit(per_page).offset((page - 1) * per_page)
+    readable = peps_a_carer_may_read(user)
+    listed = _listed(user, asked, today or england_today(), readable)
+    page_query = (
+        _ordered(listed, asked.sort, readable).limit(per_page).offset((page - 1) * per_page)
+    )
     children = list(session.execute(page_query))
     if not children:
         return []
     latest = {
         child_id: LatestPep(year, term, state, pep_type)
         for child_id, year, term, state, pep_type in session.execute(
-            _latest_peps([row[0] for row in children])
+            _latest_peps([row[0] for row in children], readable)
         )
     }
     return [_row(values, latest.get(values[0])) for values in children]
@@ -401,16 +454,17 @@ def children_matching(
 ) -> list[ChildRow]:
     """Every child this user may see that matches, in the order asked: the children and their
     latest PEPs in two queries, however many there are."""
-    listed = _listed(user, asked, today or england_today())
+    readable = peps_a_carer_may_read(user)
+    listed = _listed(user, asked, today or england_today(), readable)
     latest = {
         child_id: LatestPep(year, term, state, pep_type)
         for child_id, year, term, state, pep_type in session.execute(
-            _latest_peps(listed.with_only_columns(Child.id))
+            _latest_peps(listed.with_only_columns(Child.id), readable)
         )
     }
     return [
         _row(values, latest.get(values[0]))
-        for values in session.execute(_ordered(listed, asked.sort))
+        for values in session.execute(_ordered(listed, asked.sort, readable))
     ]
 
 

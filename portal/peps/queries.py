@@ -9,13 +9,17 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, String, and_, func, literal, or_, select, union_all
+from sqlalchemy import Select, String, and_, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from portal.academic import Term, term_label
-from portal.children.queries import roles_for_child, visible_children
+from portal.children.queries import (
+    peps_of_terms_ending_on_or_after,
+    roles_for_child,
+    visible_children,
+)
 from portal.models import Child, Pep, PepSection, School, User
-from portal.peps.permissions import may_read_pep, term_ends_on
+from portal.peps.permissions import may_read_pep
 from workflows.pep import PepState
 from workflows.pep_types import PepType
 from workflows.roles import SCHOOL_ROLES, Role
@@ -182,7 +186,9 @@ def _task_sources(user: User) -> list[Select[Any]]:
         )
     # A carer, as `may_read_pep` says: only PEPs of terms ending on or after the placement began.
     placements = [
-        and_(Pep.child_id == grant.child_id, _terms_ending_on_or_after(grant.placement_start))
+        and_(
+            Pep.child_id == grant.child_id, peps_of_terms_ending_on_or_after(grant.placement_start)
+        )
         for role, grant in grants
         if role is Role.CARER and grant.child_id
     ]
@@ -191,24 +197,6 @@ def _task_sources(user: User) -> list[Select[Any]]:
             source(TaskKind.COMPLETE, Role.CARER, being_written, in_care, or_(*placements))
         )
     return sources
-
-
-def first_terms_ending_on_or_after(start: date) -> tuple[int, frozenset[Term]]:
-    """The first academic year with a term ending on or after `start` (`term_ends_on`), and
-    which of its terms do: every term of every later year does too."""
-    # A term ending on or after a day from September on is in the academic year starting that
-    # year; from January to August, in the one that started the year before.
-    first_year = start.year if start.month >= 9 else start.year - 1
-    return first_year, frozenset(t for t in Term if term_ends_on(first_year, t) >= start)
-
-
-def _terms_ending_on_or_after(start: date) -> ColumnElement[bool]:
-    """PEPs of the terms that end on or after `start`, in SQL."""
-    first_year, terms = first_terms_ending_on_or_after(start)
-    return or_(
-        Pep.academic_year > first_year,
-        and_(Pep.academic_year == first_year, Pep.term.in_(sorted(t.value for t in terms))),
-    )
 
 
 def task_counts(session: Session, user: User) -> dict[TaskKind, int]:

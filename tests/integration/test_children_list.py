@@ -13,9 +13,13 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import AuditEvent, Child, Pep, School
+from portal.form_registry import form_registry
+from portal.models import AuditEvent, Child, Pep, PepSection, RoleGrant, School, User
 from portal.operations.demo_seed import CARER_CHILDREN, CHILDREN
+from tests.conftest import DEMO_EMAILS
 from tests.integration.test_page_accessibility import assert_accessible
+from workflows.pep import PepState
+from workflows.roles import Role
 
 OAKFIELD = {c.reference for c in CHILDREN if c.school_urn == "900201"}
 
@@ -199,6 +203,67 @@ def test_a_carer_sees_their_children_without_care_filters_or_a_download(seeded, 
     assert page.xpath("//select[@id='status']") == []
     assert page.xpath("//a[contains(@href, 'children.csv')]") == []
     assert client.get("/children.csv").status_code == 403
+
+
+NEW_PLACEMENT = "EDGE-NEWCARER"
+
+
+def place_a_child_with_the_demo_carer_after_a_draft(app: Flask) -> None:
+    """An Oakfield child placed with the demo carer from 1 September 2026, with a draft for
+    the summer term before: a PEP the carer may not read (`may_read_pep`)."""
+    with app.app_context():
+        carer = db.session.scalar(select(User).where(User.email == DEMO_EMAILS["carer"]))
+        oakfield = db.session.scalar(select(School).where(School.urn == "900201"))
+        child = Child(
+            first_name="Edge",
+            last_name="Newcarer",
+            date_of_birth=date(2014, 3, 3),
+            authority_reference=NEW_PLACEMENT,
+            legal_status="C2",
+            date_entered_care=date(2021, 1, 1),
+            current_school_id=oakfield.id,
+        )
+        db.session.add(child)
+        db.session.flush()
+        db.session.add(
+            RoleGrant(
+                role=Role.CARER.value, child_id=child.id, user=carer, starts_on=date(2026, 9, 1)
+            )
+        )
+        definition = form_registry().latest("school_age")
+        pep = Pep(
+            child_id=child.id,
+            academic_year=2025,
+            term="summer",
+            state=PepState.DRAFT.value,
+            form_key=definition.key,
+            form_version=definition.version,
+        )
+        db.session.add(pep)
+        db.session.flush()
+        db.session.add_all(
+            PepSection(pep_id=pep.id, section_key=s.key, answers={}) for s in definition.sections
+        )
+        db.session.commit()
+
+
+def row_of(page: lxml.html.HtmlElement, reference: str) -> str:
+    (row,) = [row for row in page.xpath("//table/tbody/tr") if reference in words(row)]
+    return words(row)
+
+
+def test_a_carer_is_not_shown_a_pep_from_before_the_placement(seeded, client_for) -> None:
+    place_a_child_with_the_demo_carer_after_a_draft(seeded)
+    carer, teacher = client_for("carer"), client_for("dt_oakfield")
+    # The school sees the draft; the carer sees a child with no PEP yet.
+    assert NEW_PLACEMENT in references(teacher, "/children?state=draft")
+    assert NEW_PLACEMENT not in references(carer, "/children?state=draft")
+    assert NEW_PLACEMENT in references(carer, "/children?state=none")
+    assert NEW_PLACEMENT not in references(teacher, "/children?state=none")
+    assert "Latest PEP None yet" in row_of(document(carer, "/children"), NEW_PLACEMENT)
+    assert "Latest PEP Summer 2025/26" in row_of(document(teacher, "/children"), NEW_PLACEMENT)
+    # By latest PEP, the carer's list puts the child among those with none: last.
+    assert references(carer, "/children?sort=latest_pep")[-1] == NEW_PLACEMENT
 
 
 # --- Orders ------------------------------------------------------------------------------------

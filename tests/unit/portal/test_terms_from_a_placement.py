@@ -4,8 +4,8 @@ the rule `may_read_pep` applies to each PEP (`term_ends_on`)."""
 from datetime import date, timedelta
 
 from portal.academic import Term
+from portal.children.queries import first_terms_ending_on_or_after
 from portal.peps.permissions import term_ends_on
-from portal.peps.queries import first_terms_ending_on_or_after
 
 
 def test_every_day_of_five_years_picks_the_terms_that_end_on_or_after_it():
