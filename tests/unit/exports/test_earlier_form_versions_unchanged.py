@@ -53,7 +53,7 @@ from portal.exports.samples import sample_pep
 from portal.exports.trail import TrailEntry
 from portal.form_registry import pep_child_facts
 from portal.models import Pep, PepSection
-from portal.peps.permissions import section_refusal
+from portal.peps.permissions import reads_everything, section_refusal
 from portal.peps.presenters import display_rows
 from workflows.quality import load_qa_criteria
 from workflows.roles import Role
@@ -136,6 +136,7 @@ def section_read_view(pep: Pep, section_key: str) -> str:
         "rows": [],
         "totals": [],
         "conflict": None,
+        "staff": reads_everything(READER_ROLES),
     }
     if section.section_type is SectionType.CHILD_VOICE:
         voice_section = section.voice_section(stored.answers["band"])
