@@ -13,11 +13,7 @@ from sqlalchemy import Select, String, and_, func, literal, or_, select, union_a
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from portal.academic import Term, term_label
-from portal.children.queries import (
-    peps_of_terms_ending_on_or_after,
-    roles_for_child,
-    visible_children,
-)
+from portal.children.queries import peps_a_carer_may_read, roles_for_child, visible_children
 from portal.models import Child, Pep, PepSection, School, User
 from portal.peps.permissions import may_read_pep
 from workflows.pep import PepState
@@ -184,17 +180,19 @@ def _task_sources(user: User) -> list[Select[Any]]:
                 Child.id.in_(social_worker_ids),
             )
         )
-    # A carer, as `may_read_pep` says: only PEPs of terms ending on or after the placement began.
-    placements = [
-        and_(
-            Pep.child_id == grant.child_id, peps_of_terms_ending_on_or_after(grant.placement_start)
-        )
-        for role, grant in grants
-        if role is Role.CARER and grant.child_id
-    ]
-    if placements:
+    carer_ids = {grant.child_id for role, grant in grants if role is Role.CARER and grant.child_id}
+    if carer_ids:
+        # Only the PEPs a carer may read: from the placement's term on (`may_read_pep`).
+        readable = peps_a_carer_may_read(user)
         sources.append(
-            source(TaskKind.COMPLETE, Role.CARER, being_written, in_care, or_(*placements))
+            source(
+                TaskKind.COMPLETE,
+                Role.CARER,
+                being_written,
+                in_care,
+                Child.id.in_(carer_ids),
+                readable,
+            )
         )
     return sources
 
