@@ -18,6 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from portal.academic import england_day
 from portal.models.base import Entity, UtcDateTime
 from portal.models.child import Child
 from portal.models.school import School
@@ -107,7 +108,8 @@ class RoleGrant(Entity):
 
     @property
     def placement_start(self) -> date:
-        """The first day this grant's holder may read about: its start, or when it was made."""
+        """The first day this grant's holder may read about: its start, or the day in England
+        it was made (a grant made at 23:30 UTC on 31 August was made on 1 September here)."""
         if self.starts_on is not None:
             return self.starts_on
-        return self.created_at_utc.date()
+        return england_day(self.created_at_utc)

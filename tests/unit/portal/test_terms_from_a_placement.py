@@ -27,3 +27,29 @@ def test_a_placement_starting_on_a_terms_last_day_includes_that_term():
         2026,
         {Term.AUTUMN, Term.SPRING, Term.SUMMER},
     )
+
+
+def test_a_grant_without_a_start_reaches_back_to_the_day_in_england_it_was_made():
+    """23:30 UTC on 31 August is 00:30 on 1 September in England: the summer term, which ended
+    on 31 August, is before the placement."""
+    from datetime import UTC, datetime
+
+    from portal.models.user import RoleGrant
+
+    late_in_august = RoleGrant(
+        role="carer", starts_on=None, created_at_utc=datetime(2026, 8, 31, 23, 30, tzinfo=UTC)
+    )
+    assert late_in_august.placement_start == date(2026, 9, 1)
+    assert term_ends_on(2025, Term.SUMMER) < late_in_august.placement_start
+
+    in_winter = RoleGrant(
+        role="carer", starts_on=None, created_at_utc=datetime(2026, 12, 31, 23, 30, tzinfo=UTC)
+    )
+    assert in_winter.placement_start == date(2026, 12, 31)  # GMT: England's day is UTC's
+
+    recorded = RoleGrant(
+        role="carer",
+        starts_on=date(2026, 4, 20),
+        created_at_utc=datetime(2026, 8, 31, 23, 30, tzinfo=UTC),
+    )
+    assert recorded.placement_start == date(2026, 4, 20)
