@@ -24,6 +24,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from forms.fields import format_date_for_people
 from forms.rows import editors_after_save, versions_after_save
 from portal.academic import Term, england_today
+from portal.children.queries import roles_for_child
 from portal.models import Child, Pep, PepMeeting, PepMeetingInvitee, RoleGrant, User
 from portal.models.meeting import InviteeRole
 from portal.operations import audit
@@ -36,7 +37,7 @@ from portal.operations.emails import (
     queue_email,
 )
 from portal.operations.timeliness import refresh_timeliness
-from portal.peps.permissions import EDITABLE_STATES, term_ends_on
+from portal.peps.permissions import EDITABLE_STATES, may_read_pep, term_ends_on
 from portal.timeliness.calendars import calendar_for_school
 from workflows.roles import Role
 
@@ -183,8 +184,9 @@ def proposed_invitees(session: Session, pep: Pep) -> list[ProposedInvitee]:
     independent reviewing officer last invited to one of the child's meetings; the child,
     through their carer."""
     child = pep.child
+    term_ends = term_ends_on(pep.academic_year, Term(pep.term))
     grants = session.execute(
-        select(RoleGrant.role, User)
+        select(RoleGrant, User)
         .join(User, User.id == RoleGrant.user_id)
         .where(User.active.is_(True))
         .where(
@@ -198,8 +200,12 @@ def proposed_invitees(session: Session, pep: Pep) -> list[ProposedInvitee]:
         .order_by(User.display_name)
     ).all()
     by_role: dict[InviteeRole, list[User]] = {role: [] for role in NETWORK_ORDER}
-    for role_name, user in grants:
-        role = InviteeRole(role_name) if role_name in InviteeRole._value2member_map_ else None
+    for grant, user in grants:
+        if grant.role == Role.CARER.value and grant.placement_start > term_ends:
+            # Not this term's carer: their placement begins after it, and the PEP is closed to
+            # them (`may_read_pep`). The person arranging may still add them by hand.
+            continue
+        role = InviteeRole(grant.role) if grant.role in InviteeRole._value2member_map_ else None
         if role in by_role and user not in by_role[role]:
             by_role[role].append(user)
     proposed = [
@@ -471,13 +477,14 @@ def invitation_content(
     settings: Any,
     *,
     cancelled: bool = False,
-    has_account: bool = True,
+    opens_the_pep: bool = True,
     organizer: User | None = None,
 ) -> EmailContent:
     """What an invitation says: when, where, contributions due by, the calendar file and the
-    PEP. The subject names the PEP by its reference, never the child. Someone with no account
-    (an independent reviewing officer, an address typed by hand) cannot open the portal's
-    pages: they are told the calendar file is attached, and offered the organiser's address."""
+    PEP. The subject names the PEP by its reference, never the child. Someone who cannot open
+    the PEP's pages (an independent reviewing officer, an address typed by hand, a carer whose
+    placement began after the PEP's term) is told the calendar file is attached, and offered
+    the organiser's address."""
     from portal.meetings.ics import pep_short_reference
 
     pep = meeting.pep
@@ -511,16 +518,16 @@ def invitation_content(
             f"Where: {where}.",
             f"Please add your contribution to the PEP by {due}, so everyone can read it "
             "before the meeting."
-            if has_account
+            if opens_the_pep
             else f"Please send your contribution to the organiser by {due}, so it can be "
             "shared before the meeting.",
             "Add the meeting to your calendar: "
             + portal_link(settings, "meetings.download_ics", pep_id=pep.id)
-            if has_account
+            if opens_the_pep
             else "The calendar invitation is attached to this email: open it to add the "
             "meeting to your calendar.",
         )
-    if not has_account:
+    if not opens_the_pep:
         organizer_email = organizer.email if organizer else str(settings["MAIL_FROM"])
         organizer_name = organizer.display_name if organizer else "the Virtual School"
         return EmailContent(
@@ -574,13 +581,17 @@ def _queue_invitations(
             continue
         if actor.user is not None and row.user_id == actor.user.id:
             continue  # they arranged it: the meeting page has the calendar file for them
-        has_account = user is not None
+        # Someone with no account, or one whose sight of this PEP ended or has not begun (a
+        # carer placed after its term), is sent no link to a page that would refuse them.
+        opens_the_pep = user is not None and may_read_pep(
+            user, meeting.pep, roles_for_child(user, meeting.pep.child)
+        )
         content = invitation_content(
             meeting,
             kind,
             settings,
             cancelled=cancelled,
-            has_account=has_account,
+            opens_the_pep=opens_the_pep,
             organizer=organizer,
         )
         # Each recipient's own file: the organiser and them, nobody else's address.
@@ -589,7 +600,7 @@ def _queue_invitations(
             content_type=content_type,
             text=build_invitation(
                 meeting,
-                pep_link if has_account else None,
+                pep_link if opens_the_pep else None,
                 organizer_name=organizer.display_name if organizer else str(settings["MAIL_FROM"]),
                 organizer_email=organizer.email if organizer else str(settings["MAIL_FROM"]),
                 cancelled=cancelled,

@@ -16,12 +16,14 @@ from werkzeug.datastructures import MultiDict
 from devtools.smtp_sink import running_smtp_sink
 from forms.fields import format_date_for_people
 from portal import create_app
+from portal.academic import Term
 from portal.config import SmtpSettings
 from portal.extensions import db
 from portal.meetings.ics import build_invitation, pep_short_reference
 from portal.models import AuditEvent, Child, Pep, PepMeeting, RoleGrant, User
 from portal.operations.emails import wait_for_background_emails
 from portal.operations.meetings import term_window
+from portal.peps.permissions import term_ends_on
 from tests.conftest import DEMO_EMAILS, csrf_token_from, portal_config
 from tests.integration.pep_helpers import open_pep_id
 from tests.integration.test_page_accessibility import assert_accessible
@@ -191,6 +193,82 @@ def test_invitees_are_the_childs_network_exactly(seeded, client_for, chloe_pep):
     ]
     page = client.get(arrange_url(chloe_pep["id"])).get_data(as_text=True)
     assert "Invited through their carer: the child is not emailed." in page
+
+
+def test_a_carer_placed_after_the_peps_term_is_not_its_carer(
+    seeded, client_for, chloe_pep, smtp_sink
+):
+    """A carer whose placement begins after the PEP's term may not read the PEP
+    (`may_read_pep`): they are not proposed for its meeting, and one invited before their
+    placement's start was moved later is emailed no link to a page that would refuse them."""
+    client = client_for("social_worker")
+    pep_id = chloe_pep["id"]
+    with seeded.app_context():
+        pep = db.session.get(Pep, pep_id)
+        last_day = term_ends_on(pep.academic_year, Term(pep.term))
+        child = db.session.scalar(select(Child).where(Child.authority_reference == CHLOE))
+        jo = user_by_email(DEMO_EMAILS["carer"])
+        on_the_last_day = User(email="lee.stone@example.test", display_name="Lee Stone")
+        after_the_term = User(email="kim.ward@example.test", display_name="Kim Ward")
+        db.session.add_all([on_the_last_day, after_the_term])
+        db.session.flush()
+        db.session.add_all(
+            [
+                RoleGrant(
+                    user=on_the_last_day,
+                    role=Role.CARER.value,
+                    child_id=child.id,
+                    starts_on=last_day,
+                ),
+                RoleGrant(
+                    user=after_the_term,
+                    role=Role.CARER.value,
+                    child_id=child.id,
+                    starts_on=last_day + timedelta(days=1),
+                ),
+            ]
+        )
+        db.session.commit()
+        jo_key, lee_key = f"user:{jo.id}", f"user:{on_the_last_day.id}"
+        kim_key = f"user:{after_the_term.id}"
+    proposed = ticked_invitees(client, pep_id)
+    carers = [(key, label) for key, label, _ticked in proposed if "(Carer)" in label]
+    assert carers == [(jo_key, "Jo Marsh (Carer)"), (lee_key, "Lee Stone (Carer)")]
+    assert kim_key not in {key for key, _label, _ticked in proposed}
+
+    assert post_meeting(client, chloe_pep).status_code == 303
+    assert wait_for_background_emails(seeded)
+    invited = {message.to: message for message in smtp_sink.wait_for(3)}
+    assert set(invited) == {
+        DEMO_EMAILS["carer"],
+        DEMO_EMAILS["dt_riverside"],
+        "lee.stone@example.test",
+    }
+    assert f"{BASE_URL}/peps/{pep_id}" in invited[DEMO_EMAILS["carer"]].text
+
+    # Jo's placement is recorded again as beginning after the term. When the meeting moves,
+    # she is no longer proposed, so she is told it is cancelled for her: with no link to the
+    # PEP, which would refuse her, and the organiser's address instead.
+    with seeded.app_context():
+        grant = db.session.scalar(
+            select(RoleGrant).where(RoleGrant.user_id == jo.id, RoleGrant.child_id == child.id)
+        )
+        grant.starts_on = last_day + timedelta(days=1)
+        db.session.commit()
+    smtp_sink.clear()
+    moved = chloe_pep["meeting_date"] + timedelta(days=1)
+    assert post_meeting(client, chloe_pep, meeting_date=moved, version=1).status_code == 303
+    assert wait_for_background_emails(seeded)
+    sent = {message.to: message for message in smtp_sink.wait_for(3)}
+    to_jo = sent[DEMO_EMAILS["carer"]]
+    assert to_jo.subject.startswith("Cancelled: PEP meeting")
+    assert str(calendar_attached(to_jo)["METHOD"]) == "CANCEL"
+    assert BASE_URL not in to_jo.text and BASE_URL not in (to_jo.html or "")
+    assert BASE_URL not in calendar_attached(to_jo).to_ical().decode()
+    assert f"mailto:{DEMO_EMAILS['social_worker']}" in to_jo.text
+    to_lee = sent["lee.stone@example.test"]
+    assert to_lee.subject.startswith("Changed: PEP meeting")
+    assert f"{BASE_URL}/peps/{pep_id}" in to_lee.text
 
 
 # --- Schedule, reschedule, cancel ------------------------------------------------------------
