@@ -835,17 +835,32 @@ def _seed_on(day: date) -> Actor:
     return SEED_ACTOR.at(_acting_moment(day, step=-5))
 
 
+def _reviewing_officer_in(key_people: Mapping[str, Any]) -> tuple[str, str]:
+    """The independent reviewing officer the key people section names, with their address."""
+    for person in key_people.get("people") or ():
+        if person.get("role") == "independent_reviewing_officer" and person.get("email"):
+            return str(person.get("name") or ""), str(person["email"])
+    return "", ""
+
+
 def _book_meeting(
-    session: Session, cast: _Cast, pep: Pep, teacher: User, meeting: _Meeting
+    session: Session,
+    cast: _Cast,
+    pep: Pep,
+    teacher: User,
+    meeting: _Meeting,
+    key_people: Mapping[str, Any],
 ) -> None:
     """The designated teacher books a draft's meeting the day it was started, through the
-    meetings operation: the invitations go out and timeliness shows the meeting booked."""
+    meetings operation: the invitations go out (to the independent reviewing officer the key
+    people section names too) and timeliness shows the meeting booked."""
     booked_on = meeting.recorded_on
     window = term_window(session, pep)
     meeting_date = min(meeting.meeting_date, _weekday_on_or_before(window.ends_on))
     if meeting_date <= booked_on:
         return  # too late in the term to book one: the PEP shows as due
     proposed = proposed_invitees(session, pep)
+    iro_name, iro_email = _reviewing_officer_in(key_people)
     request = MeetingRequest(
         meeting_date=meeting_date,
         starts_at=time(15, 30),
@@ -854,6 +869,8 @@ def _book_meeting(
         online_link="" if pep.child.current_school else "https://meet.demo.openpep.test/pep",
         contributions_due_on=max(booked_on, meeting_date - timedelta(days=3)),
         invitee_keys=[person.key for person in proposed if person.ticked and person.key != "iro"],
+        iro_name=iro_name,
+        iro_email=iro_email,
     )
     schedule_meeting(
         session,
@@ -982,7 +999,7 @@ def _one_pep(
         session, pep, definition, answers, owners, _acting_moment(meeting.started_on, step=-2)
     )
     if state is PepState.DRAFT and demo.reference not in MEETING_NOT_YET_BOOKED:
-        _book_meeting(session, cast, pep, teacher, meeting)
+        _book_meeting(session, cast, pep, teacher, meeting, answers.get("key_people", {}))
     _take_to(session, cast, pep, state, teacher, social_worker, meeting, demo)
     return answers
 

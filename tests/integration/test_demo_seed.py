@@ -18,16 +18,19 @@ from portal.models import (
     Child,
     ChildEvent,
     Pep,
+    PepMeeting,
     PepRecord,
     TimelinessObligation,
     User,
 )
+from portal.models.meeting import InviteeRole
 from portal.operations.demo_seed import (
     CHILDREN,
     MEETING_NOT_YET_BOOKED,
     USERS,
     seed_demo_data,
 )
+from portal.operations.workflow import answers_of
 from portal.timeliness.status import obligation_status
 from workflows.pep import OPEN_STATES
 
@@ -382,6 +385,28 @@ def test_the_demo_timeliness_looks_like_a_working_virtual_school(seeded):
         ):
             assert pep.meeting_date is not None
             assert today - timedelta(days=15) <= pep.meeting_date < today, pep.term_label
+
+
+def test_each_booked_meeting_invites_the_reviewing_officer_the_pep_names(seeded):
+    """The designated teacher invites the child's network and the independent reviewing
+    officer named in the PEP's key people, as the meeting page proposes them."""
+    with seeded.app_context():
+        meetings = db.session.scalars(select(PepMeeting)).all()
+        assert meetings
+        for meeting in meetings:
+            named = [
+                (person["name"], person["email"])
+                for person in answers_of(meeting.pep, "key_people").get("people", [])
+                if person.get("role") == "independent_reviewing_officer"
+            ]
+            invited = [
+                (invitee.name, invitee.email)
+                for invitee in meeting.invitees
+                if invitee.role == InviteeRole.INDEPENDENT_REVIEWING_OFFICER
+            ]
+            assert len(named) == 1, meeting.pep.term_label
+            assert invited == named, meeting.pep.term_label
+            assert named[0][1].endswith("@democounty.gov.uk")
 
 
 def test_each_pep_is_started_on_the_day_the_story_says(seeded):
