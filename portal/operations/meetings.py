@@ -753,7 +753,15 @@ def reschedule_meeting(
     new_rows = _invitees_for(request, proposed)
     old_by_address = {(row.role, row.email, row.name): row for row in meeting.invitees}
     kept_keys = {(row.role, row.email, row.name) for row in new_rows}
-    removed = [row for key, row in old_by_address.items() if key not in kept_keys]
+    # Someone still invited at the same address (a carer no longer proposed, added again by
+    # hand; a name corrected) is sent the change only: a cancellation sent after it would take
+    # the meeting out of their calendar.
+    still_emailed = {row.email.lower() for row in new_rows if row.email}
+    removed = [
+        row
+        for key, row in old_by_address.items()
+        if key not in kept_keys and not (row.email and row.email.lower() in still_emailed)
+    ]
     removed_copies = [
         PepMeetingInvitee(
             name=row.name,

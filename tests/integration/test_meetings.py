@@ -10,7 +10,7 @@ from datetime import date, timedelta
 import lxml.html
 import pytest
 from icalendar import Calendar
-from sqlalchemy import select
+from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
 from devtools.smtp_sink import running_smtp_sink
@@ -20,7 +20,7 @@ from portal.academic import Term
 from portal.config import SmtpSettings
 from portal.extensions import db
 from portal.meetings.ics import build_invitation, pep_short_reference
-from portal.models import AuditEvent, Child, Pep, PepMeeting, RoleGrant, User
+from portal.models import AuditEvent, Child, Email, Pep, PepMeeting, RoleGrant, User
 from portal.operations.emails import wait_for_background_emails
 from portal.operations.meetings import term_window
 from portal.peps.permissions import term_ends_on
@@ -269,6 +269,45 @@ def test_a_carer_placed_after_the_peps_term_is_not_its_carer(
     to_lee = sent["lee.stone@example.test"]
     assert to_lee.subject.startswith("Changed: PEP meeting")
     assert f"{BASE_URL}/peps/{pep_id}" in to_lee.text
+
+
+def test_someone_still_invited_at_the_same_address_is_sent_the_change_only(
+    seeded, client_for, chloe_pep, smtp_sink
+):
+    """A carer unticked and added again by hand (as when they are no longer proposed) is still
+    invited: they are sent the change, and no cancellation that would remove the meeting from
+    their calendar after it."""
+    client = client_for("social_worker")
+    assert post_meeting(client, chloe_pep).status_code == 303
+    assert wait_for_background_emails(seeded)
+    smtp_sink.wait_for(2)
+    smtp_sink.clear()
+    with seeded.app_context():
+        jo_key = f"user:{user_by_email(DEMO_EMAILS['carer']).id}"
+    moved = chloe_pep["meeting_date"] + timedelta(days=1)
+    form = meeting_form(
+        client,
+        chloe_pep,
+        meeting_date=moved,
+        version=1,
+        person_name="Jo Marsh",
+        person_email=DEMO_EMAILS["carer"].upper(),
+    )
+    assert ("invitees", jo_key) in form
+    form = [pair for pair in form if pair != ("invitees", jo_key)]
+    response = client.post(f"/peps/{chloe_pep['id']}/meeting", data=MultiDict(form))
+    assert response.status_code == 303
+    assert wait_for_background_emails(seeded)
+    sent = smtp_sink.wait_for(2)
+    assert sorted((message.to.lower(), message.subject.split(":")[0]) for message in sent) == [
+        (DEMO_EMAILS["carer"], "Changed"),
+        (DEMO_EMAILS["dt_riverside"], "Changed"),
+    ]
+    with seeded.app_context():
+        cancellations = db.session.scalar(
+            select(func.count(Email.id)).where(Email.kind == "meeting_cancelled")
+        )
+    assert cancellations == 0
 
 
 # --- Schedule, reschedule, cancel ------------------------------------------------------------
