@@ -14,6 +14,7 @@ from wtforms import Form
 
 from forms import FormRegistry, build_section_form, load_definitions
 from forms.schema import DEFAULT_DIRECTORY, FormDefinition, SectionDefinition
+from portal.academic import england_today
 from portal.models import Child, Pep, RoleGrant, User
 from workflows.pep import PepState
 from workflows.roles import Role
@@ -95,7 +96,7 @@ def snapshot_child_facts(session: Session, pep: Pep) -> dict[str, Any]:
     ):
         holders[role].append(name)
     return {
-        "taken_on": date.today().isoformat(),
+        "taken_on": england_today().isoformat(),
         "school_name": school.name if school else None,
         "school_urn": school.urn if school else None,
         "no_school_place": child.no_school_place,

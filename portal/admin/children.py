@@ -11,6 +11,7 @@ from typing import Any
 from flask import Response, abort, g, redirect, render_template, request, url_for
 from sqlalchemy.orm import Session
 
+from portal.academic import england_today
 from portal.admin import blueprint
 from portal.auth import access
 from portal.codes import ssda903
@@ -39,7 +40,7 @@ def _record_change(
     problems: dict[str, str] = {}
     if request.method == "POST":
         actor = Actor.for_user(g.user, request.remote_addr)
-        problems = operation(db.session, actor, child, request.form, date.today())
+        problems = operation(db.session, actor, child, request.form, england_today())
         if not problems:
             return redirect(url_for("children.show_child", child_id=child.id), 303)
     page = render_template(

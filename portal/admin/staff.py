@@ -23,6 +23,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, load_only, raiseload, selectinload
 from werkzeug.wrappers import Response as BaseResponse
 
+from portal.academic import england_today
 from portal.admin import blueprint
 from portal.admin.listing import ListFilters, csv_download, page_count, page_number
 from portal.auth import access
@@ -329,7 +330,7 @@ def _render_person(
         authority_roles={role.value for role in AUTHORITY_ROLES},
         errors=errors or [],
         values=values or {},
-        today=date.today().strftime("%d/%m/%Y"),
+        today=england_today().strftime("%d/%m/%Y"),
         is_self=user.id == g.user.id,
     )
 
@@ -504,7 +505,7 @@ def _caseload_choice(user: User) -> tuple[User | None, list[Child], date | None,
     if request.form.get("which") != "chosen":
         children = []
     on_text = request.form.get("on", "").strip()
-    on = parse_day(on_text) if on_text else date.today()
+    on = parse_day(on_text) if on_text else england_today()
     if on is None:
         errors.append(
             FieldError("on", "Enter the date of the change as day/month/year, like 01/09/2026")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import segno
@@ -26,6 +26,7 @@ from forms.completeness import section_status
 from forms.parsing import clean_text
 from forms.phases import VoiceBand, choose_voice_band
 from forms.schema import SectionDefinition
+from portal.academic import england_today
 from portal.auth import access
 from portal.children.queries import roles_for_child
 from portal.extensions import db
@@ -458,7 +459,7 @@ class HolderPage:
 
 def _voice_band_today(pep: Pep) -> VoiceBand:
     child = pep.child
-    today = date.today()
+    today = england_today()
     return choose_voice_band(age_in_years(child.date_of_birth, today), child.year_group(today))
 
 

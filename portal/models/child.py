@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Boolean, Date, ForeignKey, Index, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.academic import year_group_label, year_group_on
+from portal.academic import england_today, year_group_label, year_group_on
 from portal.codes import ssda903
 from portal.models.base import Entity
 from portal.models.school import School
@@ -108,7 +108,7 @@ class Child(Entity):
         return NoSchoolPlace(self.no_school_place).label if self.no_school_place else None
 
     def year_group(self, on: date | None = None) -> int | None:
-        return year_group_on(self.date_of_birth, on or date.today())
+        return year_group_on(self.date_of_birth, on or england_today())
 
     def year_group_label(self, on: date | None = None) -> str:
         return year_group_label(self.year_group(on))

@@ -28,7 +28,7 @@ from forms.realistic_answers import (
     realistic_pep_answers,
 )
 from forms.schema import FormDefinition, SectionType
-from portal.academic import Term, current_term, previous_term
+from portal.academic import Term, current_term, england_today, previous_term
 from portal.form_registry import age_in_years, definition_for
 from portal.models import (
     CareEpisode,
@@ -345,7 +345,7 @@ def seed_demo_data(
     session: Session, today: date | None = None, settings: Mapping[str, Any] | None = None
 ) -> str:
     """Create whatever demo records are missing, identified by URN, reference and email."""
-    today = today or date.today()
+    today = today or england_today()
     settings = dict(settings or {})
     created = {"schools": 0, "children": 0, "users": 0, "role grants": 0, "peps": 0}
 

@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from portal.academic import england_today
 from portal.models import Child, RoleGrant, School, SchoolPhase, SettingSource, User
 from portal.operations import audit
 from portal.operations.audit import Actor
@@ -610,7 +611,7 @@ def _give_cases(session: Session, actor: Actor, user: User, children: Sequence[C
     """``user`` becomes the social worker of each child, replacing whoever held the case."""
     given: list[str] = []
     for child in children:
-        replaced = make_social_worker(session, actor, user, child, date.today())
+        replaced = make_social_worker(session, actor, user, child, england_today())
         if replaced is not None:
             given.append(child_description(child) + replacing_words(replaced))
     if not given:
@@ -839,7 +840,7 @@ def move_caseload(
     transaction; each child's timeline shows the change of social worker."""
     from portal.operations.child_events import change_social_worker
 
-    on = on or date.today()
+    on = on or england_today()
     refusal = caseload_receiver_refusal(from_worker, to_worker)
     if refusal is not None:
         return refusal

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from portal.academic import england_today
 from portal.imports import Plan, Problem, Progress, RowChange, Rows
 from portal.models import CareEpisode, Child, ImportKind, RoleGrant, School, User
 from portal.operations import staff
@@ -241,7 +242,7 @@ class StaffImporter:
                         actor,
                         people[grant.email],
                         children[grant.child_id],
-                        date.today(),
+                        england_today(),
                         source="staff import",
                         import_row=grant.row,
                     )

@@ -57,3 +57,25 @@ def test_today_is_englands_day_not_the_servers():
     # In winter England keeps UTC: the same hour is still the 14th of December.
     late_in_winter = datetime(2027, 12, 14, 23, 30, tzinfo=UTC)
     assert england_today(late_in_winter) == date(2027, 12, 14)
+
+
+def test_no_part_of_the_portal_asks_the_server_for_today():
+    """A server on UTC is a day behind England between midnight and 01:00 in summer: a life
+    event, a caseload move or a child's year group taken then would fall on the wrong day. The
+    portal asks `england_today()` (or `england_day` of an aware moment) instead."""
+    import ast
+    from pathlib import Path
+
+    portal = Path(__file__).resolve().parents[3] / "portal"
+    asked = []
+    for source in sorted(portal.rglob("*.py")):
+        for node in ast.walk(ast.parse(source.read_text(), filename=str(source))):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+                continue
+            called = node.func
+            owner = called.value.id if isinstance(called.value, ast.Name) else None
+            if (owner, called.attr) == ("date", "today") or (
+                (owner, called.attr) == ("datetime", "now") and not node.args and not node.keywords
+            ):
+                asked.append(f"{source.relative_to(portal.parent)}:{node.lineno}")
+    assert asked == []
