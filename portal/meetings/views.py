@@ -21,6 +21,7 @@ from portal.children.queries import roles_for_child
 from portal.extensions import db
 from portal.meetings.ics import build_invitation, pep_short_reference
 from portal.models import Pep, PepMeeting
+from portal.models.meeting import InviteeRole
 from portal.operations.audit import Actor
 from portal.operations.meetings import (
     ARRANGING_ROLES,
@@ -209,6 +210,15 @@ def _render_form(
     iro = next((person for person in proposed if person.key == "iro"), None)
     if iro is not None and "iro_email" not in values:
         values = {**values, "iro_name": iro.name, "iro_email": iro.email or ""}
+    # People invited from the network who are no longer in it (a grant taken away, a carer
+    # placed after the PEP's term): not listed, so a save would tell them the meeting is off
+    # for them. The person arranging is told, rather than finding out from them.
+    in_network = {person.user_id for person in proposed if person.user_id}
+    left_network = [
+        f"{row.name} ({InviteeRole(row.role).label})"
+        for row in (meeting.invitees if meeting is not None and not meeting.cancelled else ())
+        if row.user_id and row.user_id not in in_network
+    ]
     return render_template(
         "meetings/arrange.html",
         pep=pep,
@@ -216,6 +226,7 @@ def _render_form(
         values=values,
         ticked=ticked,
         proposed=[person for person in proposed if person.key != "iro"],
+        left_network=left_network,
         people=int(values.get("people") or 1),
         max_people=MAX_EXTRA_PEOPLE,
         errors=errors,

@@ -245,6 +245,7 @@ def test_a_carer_placed_after_the_peps_term_is_not_its_carer(
         "lee.stone@example.test",
     }
     assert f"{BASE_URL}/peps/{pep_id}" in invited[DEMO_EMAILS["carer"]].text
+    assert "left-network" not in client.get(arrange_url(pep_id)).get_data(as_text=True)
 
     # Jo's placement is recorded again as beginning after the term. When the meeting moves,
     # she is no longer proposed, so she is told it is cancelled for her: with no link to the
@@ -255,6 +256,14 @@ def test_a_carer_placed_after_the_peps_term_is_not_its_carer(
         )
         grant.starts_on = last_day + timedelta(days=1)
         db.session.commit()
+    # The person arranging is told before they save.
+    arrange_page = client.get(arrange_url(pep_id)).get_data(as_text=True)
+    assert_accessible(arrange_page, "change, with someone no longer in the network")
+    page = lxml.html.document_fromstring(arrange_page)
+    [notice] = page.xpath("//*[@id='left-network']")
+    assert "no longer in the child's network for this PEP, so not listed: Jo Marsh (Carer)." in (
+        " ".join(notice.text_content().split())
+    )
     smtp_sink.clear()
     moved = chloe_pep["meeting_date"] + timedelta(days=1)
     assert post_meeting(client, chloe_pep, meeting_date=moved, version=1).status_code == 303
