@@ -16,10 +16,15 @@ PEP) takes one ``JudgingDays`` where it used to take ``today``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from forms.field_types.base import FieldDefinition
 from forms.field_types.date import DateDefinition, earliest_agreed_day
+
+# PEPs are English: "today" is the day in England, whatever the computer's clock says (a
+# server on UTC is a day behind between midnight and 01:00 in summer).
+ENGLAND = ZoneInfo("Europe/London")
 
 
 @dataclass(frozen=True)
@@ -32,11 +37,12 @@ class JudgingDays:
 
     @classmethod
     def of(cls, days: JudgingDays | None = None, *, today: date | None = None) -> JudgingDays:
-        """The days given, or judging on ``today`` alone (the computer's date if not given):
-        the shorthand older callers use, passing ``today`` and knowing no meeting date."""
+        """The days given, or judging on ``today`` alone (the day in England now if not
+        given): the shorthand older callers use, passing ``today`` and knowing no meeting
+        date."""
         if days is not None and today is not None:
             raise TypeError("pass either the judging days or today, not both")
-        return days if days is not None else cls(today=today or date.today())
+        return days if days is not None else cls(today=today or datetime.now(ENGLAND).date())
 
     @property
     def plans_start_on(self) -> date:
