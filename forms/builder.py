@@ -26,6 +26,7 @@ from wtforms.fields import Field, FormField
 from wtforms.validators import StopValidation, ValidationError
 
 from forms import messages
+from forms.dates import today_in_england
 from forms.field_types.repeating_group import forget_answer
 from forms.fields import (
     ROW_ID_KEY,
@@ -210,7 +211,7 @@ def build_section_form(
     *,
     widgets: Mapping[str, Any] | None = None,
     draft: bool = False,
-    today: Today = date.today,
+    today: Today = today_in_england,
     base_class: type[Form] = Form,
 ) -> type[Form]:
     """A WTForms form class for one section.

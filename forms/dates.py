@@ -5,12 +5,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from forms.messages import date_missing_parts
 from forms.parsing import DateInputError, parse_date
 
 BOXES = ("day", "month", "year")
+
+# PEPs are English: "today" is the day in England, whatever the computer's clock says (a
+# server on UTC is a day behind between midnight and 01:00 in summer).
+ENGLAND = ZoneInfo("Europe/London")
+
+
+def today_in_england() -> date:
+    """The day in England now: what forms judge on when no day is given."""
+    return datetime.now(ENGLAND).date()
 
 
 @dataclass(frozen=True)

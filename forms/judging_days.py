@@ -16,15 +16,11 @@ PEP) takes one ``JudgingDays`` where it used to take ``today``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
+from forms.dates import today_in_england
 from forms.field_types.base import FieldDefinition
 from forms.field_types.date import DateDefinition, earliest_agreed_day
-
-# PEPs are English: "today" is the day in England, whatever the computer's clock says (a
-# server on UTC is a day behind between midnight and 01:00 in summer).
-ENGLAND = ZoneInfo("Europe/London")
 
 
 @dataclass(frozen=True)
@@ -42,7 +38,7 @@ class JudgingDays:
         date."""
         if days is not None and today is not None:
             raise TypeError("pass either the judging days or today, not both")
-        return days if days is not None else cls(today=today or datetime.now(ENGLAND).date())
+        return days if days is not None else cls(today=today or today_in_england())
 
     @property
     def plans_start_on(self) -> date:

@@ -3,10 +3,10 @@ the child's and carer's views through links, completed and submitted by the desi
 teacher, returned, resubmitted, approved, quality-assured, signed off and locked."""
 
 import re
-from datetime import date
 
 from playwright.sync_api import Browser, Page, expect
 
+from portal.academic import england_today
 from tests.e2e.conftest import sign_in_through_provider
 from tests.e2e.page_checks import assert_accessible
 from tests.e2e.test_invite_links import NARROW, assert_feelings_pictures_render, assert_reflows
@@ -17,7 +17,7 @@ CHILD_NAME = "Sophie Nowak"  # DCC-1105: Year 4 at Oakfield, on the social worke
 
 # Counts a hurried teacher types: nothing at all (so sessions add up, 0 + 0 + 0 = 0), except
 # where a count cannot be 0.
-NUMBER_ANSWERS = {"placements_last_12_months": "1", "year_taken": str(date.today().year)}
+NUMBER_ANSWERS = {"placements_last_12_months": "1", "year_taken": str(england_today().year)}
 
 
 def fill_every_empty_answer(page: Page) -> None:
@@ -25,7 +25,7 @@ def fill_every_empty_answer(page: Page) -> None:
     question asks yes or no, so only the questions that always apply are revealed; a second and
     third pass answer whatever an answer revealed."""
     form = page.locator("#section-form")
-    today = date.today()
+    today = england_today()
     for _pass in range(3):
         for fieldset in form.locator("fieldset:visible:has(.govuk-radios)").all():
             radios = fieldset.locator("input[type=radio]")

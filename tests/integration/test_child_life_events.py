@@ -13,6 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from portal.academic import england_today
 from portal.children.queries import roles_for_child
 from portal.codes import ssda903
 from portal.extensions import db
@@ -43,7 +44,7 @@ from tests.integration.pep_helpers import (
 )
 from workflows.roles import Role
 
-ON = date.today()
+ON = england_today()
 # When the test began: the demo seed gives children a history of their own, and the tests
 # look at what they themselves recorded.
 started_at: list[datetime] = []
@@ -385,7 +386,7 @@ def test_a_new_school_sees_the_child_and_every_earlier_pep_and_the_old_one_nothi
         child_id,
         "school",
         school_id=school_id_of(seeded, "900301"),
-        **date_fields(date.today()),
+        **date_fields(england_today()),
     )
     assert response.status_code == 303
     assert response.headers["Location"] == f"/children/{child_id}"
@@ -424,9 +425,9 @@ def test_a_change_of_school_is_refused_in_plain_words_and_changes_nothing(
     riverside_id = school_id_of(seeded, "900301")
     with seeded.app_context():
         entered_care = child_by_reference(OLIVER).date_entered_care
-    posted: dict[str, str] = {"school_id": riverside_id, **date_fields(date.today())}
+    posted: dict[str, str] = {"school_id": riverside_id, **date_fields(england_today())}
     if fields == "future":
-        posted.update(date_fields(date.today() + timedelta(days=1)))
+        posted.update(date_fields(england_today() + timedelta(days=1)))
     elif fields == "before care":
         posted.update(date_fields(entered_care - timedelta(days=1)))
     elif fields == "closed":
@@ -473,7 +474,7 @@ def test_the_school_page_finds_schools_by_urn_or_name_and_records_no_school_plac
         "school",
         school_id="none",
         no_school_place="education_otherwise",
-        **date_fields(date.today()),
+        **date_fields(england_today()),
     )
     assert response.status_code == 303
     page = admin.get(f"/children/{child_id}").get_data(as_text=True)
@@ -491,7 +492,7 @@ def test_placement_carer_and_social_worker_pages_record_their_changes(
         db.session.add(User(email="kim.carer@example.test", display_name="Kim Carer"))
         db.session.add(User(email="nia.worker@example.test", display_name="Nia Worker"))
         db.session.commit()
-    today = date.today()
+    today = england_today()
 
     refused = post_change(admin, child_id, "placement", **date_fields(today))
     assert refused.status_code == 400
@@ -559,7 +560,7 @@ def test_a_carer_sees_neither_the_timeline_nor_the_care_details(
             db.session,
             admin_actor(),
             child,
-            date.today(),
+            england_today(),
             placement_type="U4",
             placement_provider="PR1",
             placement_postcode=None,
@@ -615,11 +616,13 @@ def test_after_leaving_care_only_the_virtual_school_sees_the_child_and_no_pep_st
     pep_ids = pep_ids_of(seeded, OLIVER)
     make_adviser(seeded, "val.adviser@example.test", OLIVER)
     admin = client_for("admin")
-    refused = post_change(admin, child_id, "leaving-care", reason="X1", **date_fields(date.today()))
+    refused = post_change(
+        admin, child_id, "leaving-care", reason="X1", **date_fields(england_today())
+    )
     assert refused.status_code == 400
     assert "Select why the child left care" in refused.get_data(as_text=True)
     response = post_change(
-        admin, child_id, "leaving-care", reason=reason, **date_fields(date.today())
+        admin, child_id, "leaving-care", reason=reason, **date_fields(england_today())
     )
     assert response.status_code == 303
 
@@ -632,7 +635,7 @@ def test_after_leaving_care_only_the_virtual_school_sees_the_child_and_no_pep_st
 
     page = admin.get(f"/children/{child_id}").get_data(as_text=True)
     label = ssda903().reasons_episode_ceased[reason].label
-    assert f"Left care on {date.today():%-d %B %Y}: {label} ({reason})." in page.replace(
+    assert f"Left care on {england_today():%-d %B %Y}: {label} ({reason})." in page.replace(
         "&#39;", "'"
     )
     assert ("Previously looked after" in page) is (reason == "E11")
@@ -653,7 +656,7 @@ def test_a_child_on_short_breaks_cannot_have_a_pep_started(client_for: Any, seed
     assert "Start a PEP" in admin.get(f"/children/{child_id}").get_data(as_text=True)
     with seeded.app_context():
         child = db.session.get(Child, child_id)
-        child_events.change_legal_status(db.session, admin_actor(), child, "V4", date.today())
+        child_events.change_legal_status(db.session, admin_actor(), child, "V4", england_today())
         db.session.commit()
     page = admin.get(f"/children/{child_id}").get_data(as_text=True).replace("&#39;", "'")
     assert "Start a PEP" not in page
@@ -698,7 +701,7 @@ def test_for_a_child_with_no_school_place_the_adviser_completes_the_settings_sec
             admin_actor(),
             harry,
             None,
-            date.today(),
+            england_today(),
             no_school_place=NoSchoolPlace.NOT_ON_ROLL,
         )
         db.session.commit()
@@ -734,7 +737,7 @@ def test_the_change_pages_are_for_admins_only(client_for: Any, seeded: Flask) ->
         data={
             "csrf_token": csrf_token_from(client, "/children"),
             "school_id": school_id_of(seeded, "900301"),
-            **date_fields(date.today()),
+            **date_fields(england_today()),
         },
     )
     assert response.status_code == 403
@@ -767,7 +770,7 @@ def test_the_change_pages_and_a_childs_timeline_pass_the_page_checks(
         child_id,
         "school",
         school_id=school_id_of(seeded, "900301"),
-        **date_fields(date.today()),
+        **date_fields(england_today()),
     )
     assert_accessible(admin.get(f"/children/{child_id}").get_data(as_text=True), "timeline")
 

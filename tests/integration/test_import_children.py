@@ -14,6 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from portal.academic import england_today
 from portal.extensions import db
 from portal.imports import Problem
 from portal.imports.reading import FileRefused, read_rows
@@ -342,7 +343,7 @@ def test_a_reimport_reports_each_change_and_records_it_in_the_childs_timeline(
         ]
         assert changed == CHANGES_A_WEEK_LATER
         commit(plan)
-        today = date.today()
+        today = england_today()
 
         ava = timeline("C001")[-1]
         assert (ava.kind, ava.occurred_on, ava.details["from"], ava.details["to"]) == (

@@ -30,6 +30,7 @@ from typing import Any, TypeVar
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, lazyload
 
+from portal.academic import england_today
 from portal.codes import Ssda903Codes, ssda903
 from portal.imports import Plan, Problem, Progress, RowChange, Rows
 from portal.imports.ssda903_rows import (
@@ -124,7 +125,7 @@ class ChildChange:
 @dataclass
 class ChildrenPlan(Plan):
     children: list[ChildChange] = field(default_factory=list)
-    today: date = field(default_factory=date.today)
+    today: date = field(default_factory=england_today)
     # Each existing child's episodes, latest last (read once, in check).
     episodes_of: dict[uuid.UUID, list[CareEpisode]] = field(default_factory=dict)
 
