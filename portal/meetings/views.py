@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, time
 from typing import Any
 
@@ -104,8 +105,10 @@ def _read_time(text: str, label: str) -> tuple[time | None, str]:
     return None, f"{label} must be a time on the 24-hour clock, for example 14:30"
 
 
-def _people_count(form: MultiDict[str, str]) -> int:
-    text = form.get("people", "1")
+def _people_count(form: Mapping[str, Any]) -> int:
+    """How many rows of "other people" the form shows: the hidden count, as a browser or
+    anyone else sent it, kept between one and the most the form offers."""
+    text = str(form.get("people") or "1")
     count = int(text) if text.isascii() and text.isdigit() and len(text) < 3 else 1
     return max(1, min(count, MAX_EXTRA_PEOPLE))
 
@@ -125,7 +128,7 @@ def read_request(form: MultiDict[str, str]) -> MeetingRequest:
     if problem:
         unreadable["ends_at"] = problem
     people = [
-        (form.get(f"person-{index}-name", ""), form.get(f"person-{index}-email", ""))
+        (form.get(f"person-{index}-name", "")[:1000], form.get(f"person-{index}-email", "")[:1000])
         for index in range(_people_count(form))
     ]
     return MeetingRequest(
@@ -136,8 +139,10 @@ def read_request(form: MultiDict[str, str]) -> MeetingRequest:
         online_link=form.get("online_link", "")[:1000],
         contributions_due_on=due_on,
         invitee_keys=form.getlist("invitees"),
-        iro_name=form.get("iro_name", "")[:200],
-        iro_email=form.get("iro_email", "")[:254],
+        # Cut only far beyond what the checks allow: a name or address too long is refused
+        # with a sentence, not shortened without a word.
+        iro_name=form.get("iro_name", "")[:1000],
+        iro_email=form.get("iro_email", "")[:1000],
         extra_people=people,
         unreadable=unreadable,
     )
@@ -208,7 +213,9 @@ def _render_form(
     )
     proposed = proposed_invitees(db.session, pep)
     iro = next((person for person in proposed if person.key == "iro"), None)
-    if iro is not None and "iro_email" not in values:
+    # Remembered for a new meeting only: on a change, the boxes hold whoever this meeting
+    # invited, and an officer left out of it stays out.
+    if iro is not None and meeting is None and "iro_email" not in values:
         values = {**values, "iro_name": iro.name, "iro_email": iro.email or ""}
     # People invited from the network who are no longer in it (a grant taken away, a carer
     # placed after the PEP's term): not listed, so a save would tell them the meeting is off
@@ -217,7 +224,8 @@ def _render_form(
     left_network = [
         f"{row.name} ({InviteeRole(row.role).label})"
         for row in (meeting.invitees if meeting is not None and not meeting.cancelled else ())
-        if row.user_id and row.user_id not in in_network
+        # A switched-off account is neither listed nor emailed: nobody would be told.
+        if row.user_id and row.user_id not in in_network and row.user and row.user.active
     ]
     return render_template(
         "meetings/arrange.html",
@@ -227,7 +235,7 @@ def _render_form(
         ticked=ticked,
         proposed=[person for person in proposed if person.key != "iro"],
         left_network=left_network,
-        people=int(values.get("people") or 1),
+        people=_people_count(values),
         max_people=MAX_EXTRA_PEOPLE,
         errors=errors,
         error_list=[

@@ -46,6 +46,9 @@ from workflows.roles import Role
 ARRANGING_ROLES = frozenset({Role.DESIGNATED_TEACHER, Role.SOCIAL_WORKER, Role.VS_ADVISER})
 MEETING_SECTION = "meeting_details"
 MAIL_ADDRESS = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
+# What an invitee's row holds (`PepMeetingInvitee.name` and `.email`).
+MAX_NAME = 200
+MAX_ADDRESS = 254
 # The child is invited through the people who look after them, never by email.
 CHILD_NOTE = "Invited through their carer: the child is not emailed."
 # A section save made by the meeting operation names this editor, not a page of the section.
@@ -331,18 +334,42 @@ def request_errors(
         errors["iro_name"] = "Enter the independent reviewing officer's name"
     if iro_name and not iro_email:
         errors["iro_email"] = "Enter the independent reviewing officer's email address"
+    if len(iro_name) > MAX_NAME:
+        errors["iro_name"] = (
+            f"The independent reviewing officer's name must be {MAX_NAME} characters or fewer"
+        )
+    if len(iro_email) > MAX_ADDRESS:
+        errors["iro_email"] = (
+            f"The independent reviewing officer's email address must be {MAX_ADDRESS} "
+            "characters or fewer"
+        )
     for index, (name, email) in enumerate(request.extra_people):
         if (name.strip() or email.strip()) and not name.strip():
             errors[f"person-{index}-name"] = f"Enter the name of person {index + 1}"
+        elif len(name.strip()) > MAX_NAME:
+            errors[f"person-{index}-name"] = (
+                f"The name of person {index + 1} must be {MAX_NAME} characters or fewer"
+            )
         if (name.strip() or email.strip()) and not MAIL_ADDRESS.match(email.strip()):
             errors[f"person-{index}-email"] = (
                 f"Enter the email address of person {index + 1}, like name@example.com"
             )
-    known = {p.key for p in proposed}
-    chosen = [key for key in request.invitee_keys if key in known and key != "iro"]
+        elif len(email.strip()) > MAX_ADDRESS:
+            errors[f"person-{index}-email"] = (
+                f"The email address of person {index + 1} must be {MAX_ADDRESS} characters or fewer"
+            )
+    # The child is invited through their carer, not by email: a meeting only they are
+    # invited to would tell nobody.
+    emailed = {p.key for p in proposed if p.by_email and p.key != "iro"}
+    chosen = [key for key in request.invitee_keys if key in emailed]
     extra = [person for person in request.extra_people if person[0].strip()]
     if not chosen and not extra and not iro_email:
-        errors["invitees"] = "Select at least one person to invite"
+        errors["invitees"] = (
+            "Select at least one person to invite by email: the child is invited through "
+            "their carer"
+            if "child" in request.invitee_keys
+            else "Select at least one person to invite"
+        )
     return errors
 
 
@@ -740,7 +767,8 @@ def reschedule_meeting(
     settings: Any = None,
 ) -> tuple[PepMeeting, list[PepMeetingInvitee]]:
     """Change the meeting (and who is invited); the invitation goes out again with the same UID
-    and a higher sequence. Returns the meeting and the people no longer invited."""
+    and a higher sequence. Returns the meeting and the people sent a cancellation: those no
+    longer invited at any address they had."""
     today = today or england_today()
     pep = meeting.pep
     _refuse_unless_may_arrange(pep, roles)
@@ -756,11 +784,15 @@ def reschedule_meeting(
     # Someone still invited at the same address (a carer no longer proposed, added again by
     # hand; a name corrected) is sent the change only: a cancellation sent after it would take
     # the meeting out of their calendar.
+    # The same goes for an account still invited whose address changed since.
     still_emailed = {row.email.lower() for row in new_rows if row.email}
+    still_invited_accounts = {row.user_id for row in new_rows if row.user_id}
     removed = [
         row
         for key, row in old_by_address.items()
-        if key not in kept_keys and not (row.email and row.email.lower() in still_emailed)
+        if key not in kept_keys
+        and not (row.email and row.email.lower() in still_emailed)
+        and not (row.user_id and row.user_id in still_invited_accounts)
     ]
     removed_copies = [
         PepMeetingInvitee(

@@ -319,6 +319,138 @@ def test_someone_still_invited_at_the_same_address_is_sent_the_change_only(
     assert cancellations == 0
 
 
+def meeting_emails(app, pep_id) -> list[tuple[str, str]]:
+    """(address, kind) of each meeting email recorded for the PEP, oldest first."""
+    with app.app_context():
+        return [
+            (email.address, email.kind)
+            for email in db.session.scalars(
+                select(Email)
+                .where(Email.pep_id == pep_id, Email.kind.like("meeting_%"))
+                .order_by(Email.created_at_utc)
+            )
+        ]
+
+
+def test_an_account_whose_address_changed_is_sent_the_change_only(seeded, client_for, chloe_pep):
+    client = client_for("social_worker")
+    assert post_meeting(client, chloe_pep).status_code == 303
+    new_address = "tom.fletcher@riverside.sch.uk"
+    with seeded.app_context():
+        user_by_email(DEMO_EMAILS["dt_riverside"]).email = new_address
+        db.session.commit()
+    moved = chloe_pep["meeting_date"] + timedelta(days=1)
+    assert post_meeting(client, chloe_pep, meeting_date=moved, version=1).status_code == 303
+    to_tom = [
+        kind for address, kind in meeting_emails(seeded, chloe_pep["id"]) if address == new_address
+    ]
+    assert to_tom == ["meeting_changed"]
+
+
+def test_a_meeting_must_email_someone_the_child_alone_is_not_enough(seeded, client_for, chloe_pep):
+    client = client_for("social_worker")
+    form = [
+        (key, value)
+        for key, value in meeting_form(client, chloe_pep, iro_name="", iro_email="")
+        if key != "invitees" or value == "child"
+    ]
+    assert ("invitees", "child") in form
+    response = client.post(f"/peps/{chloe_pep['id']}/meeting", data=MultiDict(form))
+    assert response.status_code == 400
+    assert (
+        "Select at least one person to invite by email: the child is invited through their carer"
+        in response.get_data(as_text=True)
+    )
+    with seeded.app_context():
+        assert (
+            db.session.scalar(select(PepMeeting).where(PepMeeting.pep_id == chloe_pep["id"]))
+            is None
+        )
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        (
+            {"person_name": "A" * 201, "person_email": "amy@camhs.nhs.uk"},
+            "person-0-name",
+            "The name of person 1 must be 200 characters or fewer",
+        ),
+        (
+            {"person_name": "Amy Lee", "person_email": "a" * 250 + "@camhs.nhs.uk"},
+            "person-0-email",
+            "The email address of person 1 must be 254 characters or fewer",
+        ),
+        (
+            {"iro_name": "I" * 201, "iro_email": "irene@iro.gov.uk"},
+            "iro_name",
+            "The independent reviewing officer's name must be 200 characters or fewer",
+        ),
+        (
+            {"iro_name": "Irene Roberts", "iro_email": "i" * 250 + "@iro.gov.uk"},
+            "iro_email",
+            "The independent reviewing officer's email address must be 254 characters or fewer",
+        ),
+    ],
+)
+def test_a_name_or_address_too_long_is_refused_in_plain_words(
+    seeded, client_for, chloe_pep, changes, field, message
+):
+    """Never cut short without a word, and never a failure on PostgreSQL's column limits."""
+    client = client_for("social_worker")
+    response = client.post(
+        f"/peps/{chloe_pep['id']}/meeting",
+        data=MultiDict(meeting_form(client, chloe_pep, **changes)),
+    )
+    assert response.status_code == 400
+    page = lxml.html.document_fromstring(response.get_data(as_text=True))
+    assert page.xpath(f"//a[@href='#{field}']")[0].text_content().strip() == message
+    with seeded.app_context():
+        assert (
+            db.session.scalar(select(PepMeeting).where(PepMeeting.pep_id == chloe_pep["id"]))
+            is None
+        )
+
+
+def test_a_count_of_other_people_that_is_not_a_number_is_ignored(client_for, chloe_pep):
+    """The hidden count is the browser's to send: anything else shows one row, as a form with
+    an error does, rather than failing."""
+    client = client_for("social_worker")
+    form = [
+        (key, "two" if key == "people" else value)
+        for key, value in meeting_form(client, chloe_pep, starts_at="half ten")
+    ]
+    response = client.post(f"/peps/{chloe_pep['id']}/meeting", data=MultiDict(form))
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert 'id="person-0-name"' in page and 'id="person-1-name"' not in page
+
+
+def test_an_officer_left_out_of_a_meeting_is_not_put_back_when_it_changes(
+    seeded, client_for, chloe_pep
+):
+    client = client_for("social_worker")
+    pep_id = chloe_pep["id"]
+    irene = "irene.roberts@iro.gov.uk"
+    assert (
+        post_meeting(client, chloe_pep, iro_name="Irene Roberts", iro_email=irene).status_code
+        == 303
+    )
+    cancel = client.post(
+        f"/peps/{pep_id}/meeting/cancel",
+        data={"csrf_token": csrf_token_from(client, f"/peps/{pep_id}/meeting"), "version": "1"},
+    )
+    assert cancel.status_code == 303
+    # A new meeting offers the officer remembered from the last; this one leaves her out.
+    assert page_value(client, pep_id, "iro_email") == irene
+    assert post_meeting(client, chloe_pep, iro_name="", iro_email="").status_code == 303
+    assert page_value(client, pep_id, "iro_email") == ""
+    moved = chloe_pep["meeting_date"] + timedelta(days=1)
+    assert post_meeting(client, chloe_pep, meeting_date=moved, version=1).status_code == 303
+    to_irene = [kind for address, kind in meeting_emails(seeded, pep_id) if address == irene]
+    assert to_irene == ["meeting_invitation", "meeting_cancelled"]
+
+
 # --- Schedule, reschedule, cancel ------------------------------------------------------------
 
 
