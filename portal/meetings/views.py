@@ -17,6 +17,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from forms.fields import format_date_for_people
+from portal.academic import england_today
 from portal.auth import access
 from portal.children.queries import roles_for_child
 from portal.extensions import db
@@ -36,6 +37,7 @@ from portal.operations.meetings import (
     cancel_meeting,
     current_meeting,
     meeting_date_disagreement,
+    meeting_was_held,
     proposed_invitees,
     reschedule_meeting,
     schedule_meeting,
@@ -271,6 +273,7 @@ def show_meeting(pep_id: uuid.UUID) -> str:
         changed=DONE_MESSAGES.get(request.args.get("done", "")),
         disagreement=meeting_date_disagreement(pep, meeting),
         reference=pep_short_reference(pep),
+        held=meeting is not None and meeting_was_held(meeting, england_today()),
     )
 
 
@@ -358,13 +361,15 @@ def cancel(pep_id: uuid.UUID) -> Response | tuple[str, int]:
         )
     except (MeetingRefused, MeetingConflict) as refused:
         db.session.rollback()
+        now = current_meeting(db.session, pep)
         return render_template(
             "meetings/show.html",
             pep=pep,
-            meeting=current_meeting(db.session, pep),
+            meeting=now,
             refusal=arranging_refusal(pep, roles),
             problem=str(refused),
             reference=pep_short_reference(pep),
+            held=now is not None and meeting_was_held(now, england_today()),
         ), 409 if isinstance(refused, MeetingConflict) else 403
     return redirect(url_for("meetings.show_meeting", pep_id=pep.id, done="cancelled"), 303)
 

@@ -271,6 +271,11 @@ def last_independent_reviewing_officer(session: Session, child: Child) -> tuple[
     return (row[0], row[1]) if row else None
 
 
+def meeting_was_held(meeting: PepMeeting, today: date) -> bool:
+    """Its day has passed: a record of what happened, no longer something to call off."""
+    return meeting.meeting_date < today
+
+
 def current_meeting(session: Session, pep: Pep) -> PepMeeting | None:
     return session.scalar(
         select(PepMeeting).where(PepMeeting.pep_id == pep.id, PepMeeting.cancelled_at_utc.is_(None))
@@ -283,10 +288,21 @@ def current_meeting(session: Session, pep: Pep) -> PepMeeting | None:
 
 
 def request_errors(
-    request: MeetingRequest, window: TermWindow, today: date, proposed: Sequence[ProposedInvitee]
+    request: MeetingRequest,
+    window: TermWindow,
+    today: date,
+    proposed: Sequence[ProposedInvitee],
+    kept: PepMeeting | None = None,
 ) -> dict[str, str]:
-    """Every problem with the request, field id -> sentence, in the order of the form."""
+    """Every problem with the request, field id -> sentence, in the order of the form.
+
+    `kept`: the meeting as it stands, when this request changes it. A date it already has is
+    not judged against today again: once contributions are due, the room, the time or who is
+    invited can still change (on the morning of the meeting too), without moving the date
+    contributions were due by."""
     errors: dict[str, str] = dict(request.unreadable)
+    kept_meeting_date = kept.meeting_date if kept is not None else None
+    kept_due_on = kept.contributions_due_on if kept is not None else None
     if "meeting_date" not in errors:
         if request.meeting_date is None:
             errors["meeting_date"] = "Enter the date of the meeting"
@@ -296,7 +312,7 @@ def request_errors(
                 f"{format_date_for_people(window.starts_on)} to "
                 f"{format_date_for_people(window.ends_on)}"
             )
-        elif request.meeting_date < today:
+        elif request.meeting_date < today and request.meeting_date != kept_meeting_date:
             errors["meeting_date"] = "The date of the meeting must be today or in the future"
     if "starts_at" not in errors and request.starts_at is None:
         errors["starts_at"] = "Enter the time the meeting starts, for example 10:30"
@@ -321,7 +337,7 @@ def request_errors(
             errors["contributions_due_on"] = (
                 "Contributions must be due before the day of the meeting"
             )
-        elif request.contributions_due_on < today:
+        elif request.contributions_due_on < today and request.contributions_due_on != kept_due_on:
             errors["contributions_due_on"] = (
                 "The date contributions are due by must be today or in the future"
             )
@@ -664,10 +680,10 @@ def _refuse_unless_may_arrange(pep: Pep, roles: frozenset[Role]) -> None:
 
 
 def _checked(
-    session: Session, pep: Pep, request: MeetingRequest, today: date
+    session: Session, pep: Pep, request: MeetingRequest, today: date, kept: PepMeeting | None = None
 ) -> list[ProposedInvitee]:
     proposed = proposed_invitees(session, pep)
-    errors = request_errors(request, term_window(session, pep), today, proposed)
+    errors = request_errors(request, term_window(session, pep), today, proposed, kept)
     if errors:
         raise MeetingInvalid(errors)
     return proposed
@@ -775,7 +791,7 @@ def reschedule_meeting(
     if meeting.cancelled:
         raise MeetingRefused("This meeting was cancelled. Arrange a new meeting instead.")
     _check_version(meeting, based_on_version)
-    proposed = _checked(session, pep, request, today)
+    proposed = _checked(session, pep, request, today, kept=meeting)
     before = _summary(meeting)
     _apply(meeting, request)
     new_rows = _invitees_for(request, proposed)
@@ -847,15 +863,23 @@ def cancel_meeting(
     roles: frozenset[Role],
     based_on_version: int,
     *,
+    today: date | None = None,
     settings: Any = None,
 ) -> PepMeeting:
-    """Cancel the meeting: everyone invited is sent a cancellation; the PEP's meeting date and
-    its section's are cleared where they still hold this meeting's date."""
+    """Cancel a meeting still to come: everyone invited is sent a cancellation; the PEP's
+    meeting date and its section's are cleared where they still hold this meeting's date."""
     pep = meeting.pep
     _refuse_unless_may_arrange(pep, roles)
     if meeting.cancelled:
         raise MeetingRefused("This meeting is already cancelled.")
     _check_version(meeting, based_on_version)
+    if meeting_was_held(meeting, today or england_today()):
+        # Its date is what the PEP's plans start from, and submitting needs it.
+        raise MeetingRefused(
+            f"The meeting took place on {format_date_for_people(meeting.meeting_date)}, so it "
+            "cannot be cancelled. If it did not happen on that day, change it to the day it "
+            "will happen."
+        )
     meeting.cancelled_at_utc = datetime.now(UTC)
     meeting.cancelled_by_id = user.id
     meeting.sequence += 1

@@ -6,7 +6,6 @@ saying which meeting."""
 from __future__ import annotations
 
 import re
-import sys
 import uuid
 from datetime import date, timedelta
 
@@ -14,10 +13,10 @@ import pytest
 from markupsafe import escape
 
 from forms.fields import format_date_for_people
-from portal import academic
 from portal.extensions import db
 from portal.models import Pep
 from tests.conftest import csrf_token_from
+from tests.integration.clock import Clock
 from tests.integration.pep_helpers import (
     form_fields,
     open_pep_id,
@@ -28,22 +27,6 @@ from tests.integration.pep_helpers import (
 )
 
 OLIVER = "DCC-1102"  # Oakfield, the social worker's caseload; every section complete
-
-
-class Clock:
-    """England's day as the portal reads it (``england_today``), set by the test."""
-
-    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.day = date.today()
-        for module in list(sys.modules.values()):
-            name = getattr(module, "__name__", "")
-            if name.startswith("portal") and getattr(module, "england_today", None) is (
-                academic.england_today
-            ):
-                monkeypatch.setattr(module, "england_today", self.today)
-
-    def today(self, now: object = None) -> date:
-        return self.day
 
 
 @pytest.fixture

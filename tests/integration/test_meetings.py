@@ -25,6 +25,7 @@ from portal.operations.emails import wait_for_background_emails
 from portal.operations.meetings import term_window
 from portal.peps.permissions import term_ends_on
 from tests.conftest import DEMO_EMAILS, csrf_token_from, portal_config
+from tests.integration.clock import Clock
 from tests.integration.pep_helpers import open_pep_id
 from tests.integration.test_page_accessibility import assert_accessible
 from workflows.roles import Role
@@ -449,6 +450,69 @@ def test_an_officer_left_out_of_a_meeting_is_not_put_back_when_it_changes(
     assert post_meeting(client, chloe_pep, meeting_date=moved, version=1).status_code == 303
     to_irene = [kind for address, kind in meeting_emails(seeded, pep_id) if address == irene]
     assert to_irene == ["meeting_invitation", "meeting_cancelled"]
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    return Clock(monkeypatch)
+
+
+def test_a_meeting_can_still_change_once_contributions_are_due(
+    seeded, client_for, chloe_pep, clock
+):
+    """The date contributions were due by is not judged against today again: the room can
+    change after it, and on the morning of the meeting it can move online."""
+    client = client_for("social_worker")
+    assert post_meeting(client, chloe_pep).status_code == 303
+    meeting_date = chloe_pep["meeting_date"]
+    clock.day = meeting_date - timedelta(days=2)  # contributions were due three days ago
+    moved_room = post_meeting(client, chloe_pep, version=1, place="Riverside Academy, room 5")
+    assert moved_room.status_code == 303
+    clock.day = meeting_date
+    online = post_meeting(
+        client, chloe_pep, version=2, place="", online_link="https://meet.example.gov.uk/pep"
+    )
+    assert online.status_code == 303
+    with seeded.app_context():
+        meeting = db.session.scalar(select(PepMeeting).where(PepMeeting.pep_id == chloe_pep["id"]))
+        assert (meeting.place, meeting.online_link) == (None, "https://meet.example.gov.uk/pep")
+        assert meeting.contributions_due_on == chloe_pep["due_on"]
+    # A new date for contributions is still judged: it cannot be in the past.
+    refused = post_meeting(client, chloe_pep, version=3, due_on=meeting_date - timedelta(days=1))
+    assert refused.status_code == 400
+    assert "The date contributions are due by must be today or in the future" in (
+        refused.get_data(as_text=True)
+    )
+
+
+def test_a_meeting_that_took_place_cannot_be_cancelled(seeded, client_for, chloe_pep, clock):
+    """Its date is what the PEP's plans start from, and submitting needs it."""
+    client = client_for("social_worker")
+    pep_id = chloe_pep["id"]
+    assert post_meeting(client, chloe_pep).status_code == 303
+    assert wait_for_background_emails(seeded)
+    clock.day = chloe_pep["meeting_date"]
+    assert "Cancel the meeting" in client.get(f"/peps/{pep_id}/meeting").get_data(as_text=True)
+    clock.day = chloe_pep["meeting_date"] + timedelta(days=3)
+    page = client.get(f"/peps/{pep_id}/meeting").get_data(as_text=True)
+    assert "Cancel the meeting" not in page and "Change the meeting" in page
+    refused = client.post(
+        f"/peps/{pep_id}/meeting/cancel",
+        data={"csrf_token": csrf_token_from(client, f"/peps/{pep_id}/meeting"), "version": "1"},
+    )
+    assert refused.status_code == 403
+    took_place = format_date_for_people(chloe_pep["meeting_date"])
+    assert f"The meeting took place on {took_place}, so it cannot be cancelled." in (
+        refused.get_data(as_text=True)
+    )
+    with seeded.app_context():
+        pep = db.session.get(Pep, pep_id)
+        assert pep.meeting_date == chloe_pep["meeting_date"]
+        assert pep.section("meeting_details").answers["meeting_date"] == (
+            chloe_pep["meeting_date"].isoformat()
+        )
+    kinds = [kind for _address, kind in meeting_emails(seeded, pep_id)]
+    assert "meeting_cancelled" not in kinds
 
 
 # --- Schedule, reschedule, cancel ------------------------------------------------------------
