@@ -673,6 +673,18 @@ def _queue_invitations(
 # --------------------------------------------------------------------------------------------
 
 
+def _lock_for_change(session: Session, pep: Pep) -> None:
+    """Read the PEP again, locked until this change commits (on PostgreSQL; SQLite has one
+    writer at a time). A submission or sign-off committed since the page loaded the PEP then
+    refuses the change, and one made during it waits for it: a meeting cannot change under a
+    PEP as it is being locked."""
+    peps = Pep.__table__
+    session.execute(select(peps.c.id).where(peps.c.id == pep.id).with_for_update())
+    # Only the PEP's own row is locked (not its child's, as a refresh with its joins would
+    # try); what the refusal and the writes after it read is read again under the lock.
+    session.refresh(pep, ["state", "version", "meeting_date"])
+
+
 def _refuse_unless_may_arrange(pep: Pep, roles: frozenset[Role]) -> None:
     refusal = arranging_refusal(pep, roles)
     if refusal:
@@ -719,6 +731,7 @@ def schedule_meeting(
     """Arrange the PEP's meeting: the meeting and its invitees, the PEP's meeting date and its
     section's, and the audit event, in one transaction."""
     today = today or england_today()
+    _lock_for_change(session, pep)
     _refuse_unless_may_arrange(pep, roles)
     if current_meeting(session, pep) is not None:
         raise MeetingRefused(
@@ -787,6 +800,7 @@ def reschedule_meeting(
     longer invited at any address they had."""
     today = today or england_today()
     pep = meeting.pep
+    _lock_for_change(session, pep)
     _refuse_unless_may_arrange(pep, roles)
     if meeting.cancelled:
         raise MeetingRefused("This meeting was cancelled. Arrange a new meeting instead.")
@@ -869,6 +883,7 @@ def cancel_meeting(
     """Cancel a meeting still to come: everyone invited is sent a cancellation; the PEP's
     meeting date and its section's are cleared where they still hold this meeting's date."""
     pep = meeting.pep
+    _lock_for_change(session, pep)
     _refuse_unless_may_arrange(pep, roles)
     if meeting.cancelled:
         raise MeetingRefused("This meeting is already cancelled.")

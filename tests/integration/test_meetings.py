@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 import lxml.html
 import pytest
@@ -513,6 +513,81 @@ def test_a_meeting_that_took_place_cannot_be_cancelled(seeded, client_for, chloe
         )
     kinds = [kind for _address, kind in meeting_emails(seeded, pep_id)]
     assert "meeting_cancelled" not in kinds
+
+
+@pytest.mark.parametrize("change", ["reschedule", "cancel"])
+def test_a_change_that_races_a_submission_is_refused(seeded, chloe_pep, change):
+    """The meeting page was loaded while the PEP was a draft; it was submitted before the
+    change was sent. The change is refused and nothing of it is written."""
+    from portal.children.queries import roles_for_child
+    from portal.operations.audit import Actor
+    from portal.operations.meetings import (
+        MeetingRefused,
+        MeetingRequest,
+        cancel_meeting,
+        reschedule_meeting,
+        schedule_meeting,
+    )
+
+    with seeded.app_context():
+        worker = user_by_email(DEMO_EMAILS["social_worker"])
+        pep = db.session.get(Pep, chloe_pep["id"])
+        roles = roles_for_child(worker, pep.child)
+        meeting = schedule_meeting(
+            db.session,
+            Actor.for_user(worker, None),
+            worker,
+            pep,
+            roles,
+            MeetingRequest(
+                meeting_date=chloe_pep["meeting_date"],
+                starts_at=time(10, 0),
+                ends_at=time(11, 0),
+                place="Riverside Academy, meeting room 2",
+                online_link="",
+                contributions_due_on=chloe_pep["due_on"],
+                invitee_keys=["child"],
+                iro_name="Irene Roberts",
+                iro_email="irene.roberts@iro.gov.uk",
+            ),
+            settings=seeded.config,
+        )
+        assert pep.state == "draft" and meeting.version == 1
+        # Another request submits the PEP and commits.
+        with db.engine.begin() as other:
+            other.execute(
+                Pep.__table__.update()
+                .where(Pep.__table__.c.id == pep.id)
+                .values(state="submitted", version=Pep.__table__.c.version + 1)
+            )
+        actor = Actor.for_user(worker, None)
+        with pytest.raises(MeetingRefused):
+            if change == "reschedule":
+                reschedule_meeting(
+                    db.session,
+                    actor,
+                    worker,
+                    meeting,
+                    roles,
+                    MeetingRequest(
+                        meeting_date=chloe_pep["meeting_date"],
+                        starts_at=time(14, 0),
+                        ends_at=time(15, 0),
+                        place="Riverside Academy, meeting room 2",
+                        online_link="",
+                        contributions_due_on=chloe_pep["due_on"],
+                        invitee_keys=["child"],
+                        iro_name="Irene Roberts",
+                        iro_email="irene.roberts@iro.gov.uk",
+                    ),
+                    1,
+                    settings=seeded.config,
+                )
+            else:
+                cancel_meeting(db.session, actor, worker, meeting, roles, 1, settings=seeded.config)
+        db.session.rollback()
+        stored = db.session.scalar(select(PepMeeting).where(PepMeeting.id == meeting.id))
+        assert (stored.starts_at, stored.cancelled_at_utc, stored.version) == (time(10, 0), None, 1)
 
 
 # --- Schedule, reschedule, cancel ------------------------------------------------------------
