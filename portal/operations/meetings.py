@@ -505,13 +505,25 @@ class InvitationKind:
     INVITED = "meeting_invitation"
     CHANGED = "meeting_changed"
     CANCELLED = "meeting_cancelled"
+    # Someone taken off the invitation of a meeting that goes ahead.
+    UNINVITED = "meeting_uninvited"
 
 
 INVITATION_SUBJECTS = {
     InvitationKind.INVITED: "Invitation: PEP meeting {reference} on {day}",
     InvitationKind.CHANGED: "Changed: PEP meeting {reference}, now on {day}",
     InvitationKind.CANCELLED: "Cancelled: PEP meeting {reference} on {day}",
+    InvitationKind.UNINVITED: "No longer invited: PEP meeting {reference} on {day}",
 }
+
+
+@dataclass(frozen=True)
+class InvitedFor:
+    """When a meeting was, as someone was invited to it before a change."""
+
+    meeting_date: date
+    starts_at: time
+    ends_at: time
 
 
 def invitation_content(
@@ -522,6 +534,7 @@ def invitation_content(
     cancelled: bool = False,
     opens_the_pep: bool = True,
     organizer: User | None = None,
+    invited_for: InvitedFor | None = None,
 ) -> EmailContent:
     """What an invitation says: when, where, contributions due by, the calendar file and the
     PEP. The subject names the PEP by its reference, never the child. Someone who cannot open
@@ -531,8 +544,10 @@ def invitation_content(
     from portal.meetings.ics import pep_short_reference
 
     pep = meeting.pep
-    day = f"{meeting.meeting_date:%A} {format_date_for_people(meeting.meeting_date)}"
-    times = f"{meeting.starts_at:%H:%M} to {meeting.ends_at:%H:%M} (UK time)"
+    # Someone taken off the invitation is told of the meeting they were invited to.
+    when = invited_for or meeting
+    day = f"{when.meeting_date:%A} {format_date_for_people(when.meeting_date)}"
+    times = f"{when.starts_at:%H:%M} to {when.ends_at:%H:%M} (UK time)"
     where = " and ".join(
         part
         for part in (
@@ -542,8 +557,13 @@ def invitation_content(
         if part
     )
     reference = pep_short_reference(pep)
-    if cancelled:
+    if cancelled and kind == InvitationKind.UNINVITED:
         paragraphs: tuple[str, ...] = (
+            f"You are no longer invited to the PEP meeting ({reference}) on {day}, {times}.",
+            "Remove it from your calendar.",
+        )
+    elif cancelled:
+        paragraphs = (
             f"The PEP meeting ({reference}) on {day}, {times}, has been cancelled.",
             "Remove it from your calendar. You will be sent a new invitation if another "
             "meeting is arranged.",
@@ -575,7 +595,7 @@ def invitation_content(
         organizer_name = organizer.display_name if organizer else "the Virtual School"
         return EmailContent(
             subject=INVITATION_SUBJECTS[kind].format(
-                reference=reference, day=format_date_for_people(meeting.meeting_date)
+                reference=reference, day=format_date_for_people(when.meeting_date)
             ),
             paragraphs=paragraphs,
             action=f"Write to {organizer_name}, who arranged the meeting",
@@ -583,7 +603,7 @@ def invitation_content(
         )
     return EmailContent(
         subject=INVITATION_SUBJECTS[kind].format(
-            reference=reference, day=format_date_for_people(meeting.meeting_date)
+            reference=reference, day=format_date_for_people(when.meeting_date)
         ),
         paragraphs=paragraphs,
         action="Open the PEP",
@@ -600,10 +620,12 @@ def _queue_invitations(
     settings: Any,
     *,
     cancelled: bool = False,
+    invited_for: InvitedFor | None = None,
 ) -> int:
     """Record an email, with the calendar invitation attached, to each invitee with an email
-    address but the person acting, in the meeting's transaction; sent after it commits. One per
-    invitee and version of the meeting (its sequence)."""
+    address, in the meeting's transaction; sent after it commits. One per invitee and version
+    of the meeting (its sequence). The person acting is left out where nothing was sent to
+    them before: they have the meeting's page and its calendar file."""
     from portal.meetings.ics import build_invitation, pep_short_reference
 
     emailed = [row for row in invitees if row.email and row.invited_by_email]
@@ -622,8 +644,15 @@ def _queue_invitations(
         user = users.get(row.user_id) if row.user_id else None
         if row.user_id and (user is None or not user.active):
             continue
-        if actor.user is not None and row.user_id == actor.user.id:
-            continue  # they arranged it: the meeting page has the calendar file for them
+        if (
+            actor.user is not None
+            and row.user_id == actor.user.id
+            and (kind == InvitationKind.INVITED or row.user_id == meeting.arranged_by_id)
+        ):
+            # They arranged it, so were never emailed it: the meeting page has the calendar
+            # file for them. Anyone else acting was emailed an earlier version, which their
+            # calendar holds until it is sent the change.
+            continue
         # Someone with no account, or one whose sight of this PEP ended or has not begun (a
         # carer placed after its term), is sent no link to a page that would refuse them.
         opens_the_pep = user is not None and may_read_pep(
@@ -636,6 +665,7 @@ def _queue_invitations(
             cancelled=cancelled,
             opens_the_pep=opens_the_pep,
             organizer=organizer,
+            invited_for=invited_for,
         )
         # Each recipient's own file: the organiser and them, nobody else's address.
         attachment = Attachment(
@@ -807,6 +837,7 @@ def reschedule_meeting(
     _check_version(meeting, based_on_version)
     proposed = _checked(session, pep, request, today, kept=meeting)
     before = _summary(meeting)
+    was = InvitedFor(meeting.meeting_date, meeting.starts_at, meeting.ends_at)
     _apply(meeting, request)
     new_rows = _invitees_for(request, proposed)
     old_by_address = {(row.role, row.email, row.name): row for row in meeting.invitees}
@@ -859,10 +890,30 @@ def reschedule_meeting(
         **_summary(meeting),
     )
     settings = _settings(settings)
-    _queue_invitations(session, actor, meeting, meeting.invitees, InvitationKind.CHANGED, settings)
-    # People no longer invited are told it is off for them.
+    # Those invited before are sent the change; those added now, an invitation.
+    invited_before = {row.email.lower() for row in old_by_address.values() if row.email} | {
+        row.user_id for row in old_by_address.values() if row.user_id
+    }
+    added = [
+        row
+        for row in meeting.invitees
+        if (row.role, row.email, row.name) not in old_by_address
+        and not (row.email and row.email.lower() in invited_before)
+        and not (row.user_id and row.user_id in invited_before)
+    ]
+    kept = [row for row in meeting.invitees if row not in added]
+    _queue_invitations(session, actor, meeting, kept, InvitationKind.CHANGED, settings)
+    _queue_invitations(session, actor, meeting, added, InvitationKind.INVITED, settings)
+    # People no longer invited are told it is off for them, on the day they were invited for.
     _queue_invitations(
-        session, actor, meeting, removed_copies, InvitationKind.CANCELLED, settings, cancelled=True
+        session,
+        actor,
+        meeting,
+        removed_copies,
+        InvitationKind.UNINVITED,
+        settings,
+        cancelled=True,
+        invited_for=was,
     )
     session.commit()
     refresh_timeliness(session, [pep.child_id])

@@ -249,8 +249,9 @@ def test_a_carer_placed_after_the_peps_term_is_not_its_carer(
     assert "left-network" not in client.get(arrange_url(pep_id)).get_data(as_text=True)
 
     # Jo's placement is recorded again as beginning after the term. When the meeting moves,
-    # she is no longer proposed, so she is told it is cancelled for her: with no link to the
-    # PEP, which would refuse her, and the organiser's address instead.
+    # she is no longer proposed, so she is told she is no longer invited to the day she was
+    # invited for: with no link to the PEP, which would refuse her, and the organiser's address
+    # instead.
     with seeded.app_context():
         grant = db.session.scalar(
             select(RoleGrant).where(RoleGrant.user_id == jo.id, RoleGrant.child_id == child.id)
@@ -271,7 +272,10 @@ def test_a_carer_placed_after_the_peps_term_is_not_its_carer(
     assert wait_for_background_emails(seeded)
     sent = {message.to: message for message in smtp_sink.wait_for(3)}
     to_jo = sent[DEMO_EMAILS["carer"]]
-    assert to_jo.subject.startswith("Cancelled: PEP meeting")
+    first_day = format_date_for_people(chloe_pep["meeting_date"])
+    assert to_jo.subject.startswith("No longer invited: PEP meeting")
+    assert to_jo.subject.endswith(f"on {first_day}")
+    assert "You are no longer invited to the PEP meeting" in to_jo.text
     assert str(calendar_attached(to_jo)["METHOD"]) == "CANCEL"
     assert BASE_URL not in to_jo.text and BASE_URL not in (to_jo.html or "")
     assert BASE_URL not in calendar_attached(to_jo).to_ical().decode()
@@ -315,7 +319,9 @@ def test_someone_still_invited_at_the_same_address_is_sent_the_change_only(
     ]
     with seeded.app_context():
         cancellations = db.session.scalar(
-            select(func.count(Email.id)).where(Email.kind == "meeting_cancelled")
+            select(func.count(Email.id)).where(
+                Email.kind.in_(["meeting_cancelled", "meeting_uninvited"])
+            )
         )
     assert cancellations == 0
 
@@ -588,6 +594,82 @@ def test_a_change_that_races_a_submission_is_refused(seeded, chloe_pep, change):
         db.session.rollback()
         stored = db.session.scalar(select(PepMeeting).where(PepMeeting.id == meeting.id))
         assert (stored.starts_at, stored.cancelled_at_utc, stored.version) == (time(10, 0), None, 1)
+
+
+def test_a_change_invites_those_added_and_tells_those_taken_off_which_day(
+    seeded, client_for, chloe_pep, smtp_sink
+):
+    """Someone added when the meeting moves is invited, not told of a change to a meeting they
+    never knew of; someone taken off is told they are no longer invited, to the day they were
+    invited for, not that the meeting is cancelled."""
+    client = client_for("social_worker")
+    pep_id = chloe_pep["id"]
+    assert post_meeting(client, chloe_pep).status_code == 303
+    assert wait_for_background_emails(seeded)
+    smtp_sink.wait_for(2)
+    smtp_sink.clear()
+    with seeded.app_context():
+        jo_key = f"user:{user_by_email(DEMO_EMAILS['carer']).id}"
+    moved = chloe_pep["meeting_date"] + timedelta(days=1)
+    form = meeting_form(
+        client,
+        chloe_pep,
+        meeting_date=moved,
+        version=1,
+        person_name="Bo Rahman",
+        person_email="bo.rahman@camhs.nhs.uk",
+    )
+    form = [pair for pair in form if pair != ("invitees", jo_key)]
+    assert client.post(f"/peps/{pep_id}/meeting", data=MultiDict(form)).status_code == 303
+    assert wait_for_background_emails(seeded)
+    sent = {message.to: message for message in smtp_sink.wait_for(3)}
+    with seeded.app_context():
+        reference = pep_short_reference(db.session.get(Pep, pep_id))
+    first, now = (format_date_for_people(day) for day in (chloe_pep["meeting_date"], moved))
+    assert {to: message.subject for to, message in sent.items()} == {
+        "bo.rahman@camhs.nhs.uk": f"Invitation: PEP meeting {reference} on {now}",
+        DEMO_EMAILS["dt_riverside"]: f"Changed: PEP meeting {reference}, now on {now}",
+        DEMO_EMAILS["carer"]: f"No longer invited: PEP meeting {reference} on {first}",
+    }
+    assert "You are invited to a PEP meeting." in sent["bo.rahman@camhs.nhs.uk"].text
+    to_jo = sent[DEMO_EMAILS["carer"]]
+    assert "You are no longer invited to the PEP meeting" in to_jo.text
+    assert f"on {calendar_day(chloe_pep['meeting_date'])} {first}, 10:00 to 11:00" in to_jo.text
+    assert str(calendar_attached(to_jo)["METHOD"]) == "CANCEL"
+
+
+def calendar_day(day: date) -> str:
+    return f"{day:%A}"
+
+
+def test_someone_invited_who_changes_the_meeting_is_sent_the_change(
+    seeded, client_for, chloe_pep, smtp_sink
+):
+    """The teacher was emailed the social worker's invitation, so their calendar holds it:
+    when they move or cancel the meeting themselves, they are sent the change too. The person
+    who arranged it, never emailed it, is not."""
+    social_worker, teacher = client_for("social_worker"), client_for("dt_riverside")
+    pep_id = chloe_pep["id"]
+    assert post_meeting(social_worker, chloe_pep).status_code == 303
+    assert wait_for_background_emails(seeded)
+    smtp_sink.wait_for(2)
+    smtp_sink.clear()
+    moved = chloe_pep["meeting_date"] + timedelta(days=1)
+    assert post_meeting(teacher, chloe_pep, meeting_date=moved, version=1).status_code == 303
+    assert wait_for_background_emails(seeded)
+    changed = smtp_sink.wait_for(3)
+    assert sorted(message.to for message in changed) == sorted(
+        [DEMO_EMAILS["carer"], DEMO_EMAILS["dt_riverside"], DEMO_EMAILS["social_worker"]]
+    )
+    smtp_sink.clear()
+    cancel = teacher.post(
+        f"/peps/{pep_id}/meeting/cancel",
+        data={"csrf_token": csrf_token_from(teacher, f"/peps/{pep_id}/meeting"), "version": "2"},
+    )
+    assert cancel.status_code == 303
+    assert wait_for_background_emails(seeded)
+    cancelled = smtp_sink.wait_for(3)
+    assert DEMO_EMAILS["dt_riverside"] in {message.to for message in cancelled}
 
 
 # --- Schedule, reschedule, cancel ------------------------------------------------------------
