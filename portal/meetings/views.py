@@ -32,6 +32,7 @@ from portal.operations.meetings import (
     MeetingInvalid,
     MeetingRefused,
     MeetingRequest,
+    MeetingUnchanged,
     ProposedInvitee,
     arranging_refusal,
     cancel_meeting,
@@ -52,6 +53,7 @@ DONE_MESSAGES = {
     "arranged": "Meeting arranged: the invitations are being sent",
     "changed": "Meeting changed: everyone invited is being sent the change",
     "cancelled": "Meeting cancelled: everyone invited is being sent the cancellation",
+    "unchanged": "Nothing was changed, so nobody has been sent anything",
 }
 
 TIME = re.compile(r"^\s*(\d{1,2})[:.](\d{2})\s*$")
@@ -326,6 +328,8 @@ def save_meeting(pep_id: uuid.UUID) -> Response | tuple[str, int]:
                 db.session, actor, g.user, meeting, roles, posted, based_on
             )
             done = "changed"
+    except MeetingUnchanged:
+        done = "unchanged"
     except MeetingRefused as refused:
         return _render_form(pep, meeting, values, ticked, refusal=str(refused), status=403)
     except MeetingInvalid as invalid:

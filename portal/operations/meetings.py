@@ -64,6 +64,10 @@ class MeetingConflict(Exception):
     """Someone changed the meeting after this person opened the page."""
 
 
+class MeetingUnchanged(Exception):
+    """A change that changes nothing: nothing is saved and nobody is sent anything."""
+
+
 @dataclass
 class MeetingInvalid(Exception):
     """What was asked cannot be arranged: field id -> a sentence saying what to correct."""
@@ -430,6 +434,15 @@ def _invitees_for(
     for position, row in enumerate(rows):
         row.position = position
     return rows
+
+
+def _details(summary: dict[str, Any]) -> dict[str, Any]:
+    """A meeting's summary less who is invited and its version."""
+    return {key: value for key, value in summary.items() if key not in ("invitees", "sequence")}
+
+
+def _who(invitees: Sequence[PepMeetingInvitee]) -> list[tuple[Any, ...]]:
+    return [(row.role, row.email, row.name, row.user_id) for row in invitees]
 
 
 def _summary(meeting: PepMeeting) -> dict[str, Any]:
@@ -840,6 +853,10 @@ def reschedule_meeting(
     was = InvitedFor(meeting.meeting_date, meeting.starts_at, meeting.ends_at)
     _apply(meeting, request)
     new_rows = _invitees_for(request, proposed)
+    if _details(_summary(meeting)) == _details(before) and _who(new_rows) == _who(meeting.invitees):
+        # Saved again as it stands: a "Changed" email to everyone would change nothing.
+        session.rollback()
+        raise MeetingUnchanged
     old_by_address = {(row.role, row.email, row.name): row for row in meeting.invitees}
     kept_keys = {(row.role, row.email, row.name) for row in new_rows}
     # Someone still invited at the same address (a carer no longer proposed, added again by

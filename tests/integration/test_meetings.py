@@ -672,6 +672,28 @@ def test_someone_invited_who_changes_the_meeting_is_sent_the_change(
     assert DEMO_EMAILS["dt_riverside"] in {message.to for message in cancelled}
 
 
+def test_saving_the_meeting_unchanged_sends_nobody_anything(seeded, client_for, chloe_pep):
+    client = client_for("social_worker")
+    pep_id = chloe_pep["id"]
+    assert post_meeting(client, chloe_pep).status_code == 303
+    sent_before = meeting_emails(seeded, pep_id)
+    response = post_meeting(client, chloe_pep, version=1)
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith("done=unchanged")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Nothing was changed, so nobody has been sent anything" in page
+    assert meeting_emails(seeded, pep_id) == sent_before
+    with seeded.app_context():
+        meeting = db.session.scalar(select(PepMeeting).where(PepMeeting.pep_id == pep_id))
+        assert (meeting.version, meeting.sequence) == (1, 0)
+    # A change of one word is a change.
+    assert (
+        post_meeting(client, chloe_pep, version=1, place="Riverside Academy, room 3")
+        .headers["Location"]
+        .endswith("done=changed")
+    )
+
+
 # --- Schedule, reschedule, cancel ------------------------------------------------------------
 
 
