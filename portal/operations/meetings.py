@@ -487,7 +487,11 @@ def _set_pep_meeting_date(
         else:
             answers["meeting_date"] = new_value
         changed.append("meeting_date")
-    if venue and not (answers.get("meeting_venue") or "").strip():
+    # The venue is filled in where the section has none, and kept up to date where the
+    # meeting wrote it: one someone typed into the section is theirs, and stays.
+    current_venue = (answers.get("meeting_venue") or "").strip()
+    written_by_the_meeting = (stored.answer_editors or {}).get("meeting_venue") == MEETING_EDITOR
+    if venue and (not current_venue or (written_by_the_meeting and current_venue != venue[:200])):
         answers["meeting_venue"] = venue[:200]
         changed.append("meeting_venue")
     if not changed:

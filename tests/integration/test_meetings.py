@@ -694,6 +694,36 @@ def test_saving_the_meeting_unchanged_sends_nobody_anything(seeded, client_for, 
     )
 
 
+def test_the_meeting_details_venue_follows_the_meeting_unless_typed_by_hand(
+    seeded, client_for, chloe_pep
+):
+    client = client_for("social_worker")
+    pep_id = chloe_pep["id"]
+
+    def venue() -> str | None:
+        with seeded.app_context():
+            return (
+                db.session.get(Pep, pep_id).section("meeting_details").answers.get("meeting_venue")
+            )
+
+    with seeded.app_context():
+        section = db.session.get(Pep, pep_id).section("meeting_details")
+        section.answers = {k: v for k, v in section.answers.items() if k != "meeting_venue"}
+        db.session.commit()
+    assert post_meeting(client, chloe_pep, place="Riverside Academy, room 2").status_code == 303
+    assert venue() == "Riverside Academy, room 2"
+    assert post_meeting(client, chloe_pep, version=1, place="Town Hall, room 4").status_code == 303
+    assert venue() == "Town Hall, room 4"
+    # Typed into the section by the teacher: theirs, kept when the meeting moves again.
+    with seeded.app_context():
+        section = db.session.get(Pep, pep_id).section("meeting_details")
+        section.answers = {**section.answers, "meeting_venue": "Town Hall, the blue room"}
+        section.answer_editors = {**(section.answer_editors or {}), "meeting_venue": "dt"}
+        db.session.commit()
+    assert post_meeting(client, chloe_pep, version=2, place="Library, room 1").status_code == 303
+    assert venue() == "Town Hall, the blue room"
+
+
 # --- Schedule, reschedule, cancel ------------------------------------------------------------
 
 
