@@ -421,8 +421,11 @@ def _invitees_for(
                 invited_by_email=True,
             )
         )
+    # Someone added by hand who is already invited at that address is sent one invitation.
+    addresses = {row.email.lower() for row in rows if row.email}
     for name, email in request.extra_people:
-        if name.strip():
+        if name.strip() and email.strip().lower() not in addresses:
+            addresses.add(email.strip().lower())
             rows.append(
                 PepMeetingInvitee(
                     name=name.strip(),

@@ -724,6 +724,23 @@ def test_the_meeting_details_venue_follows_the_meeting_unless_typed_by_hand(
     assert venue() == "Town Hall, the blue room"
 
 
+def test_someone_already_invited_and_added_by_hand_too_is_invited_once(
+    seeded, client_for, chloe_pep, smtp_sink
+):
+    client = client_for("social_worker")
+    response = post_meeting(
+        client, chloe_pep, person_name="Jo Marsh", person_email=DEMO_EMAILS["carer"].upper()
+    )
+    assert response.status_code == 303
+    assert wait_for_background_emails(seeded)
+    assert sorted(message.to.lower() for message in smtp_sink.wait_for(2)) == sorted(
+        [DEMO_EMAILS["carer"], DEMO_EMAILS["dt_riverside"]]
+    )
+    assert [to for to, _kind in meeting_emails(seeded, chloe_pep["id"])].count(
+        DEMO_EMAILS["carer"]
+    ) == 1
+
+
 # --- Schedule, reschedule, cancel ------------------------------------------------------------
 
 
