@@ -22,7 +22,7 @@ from portal.extensions import db
 from portal.meetings.ics import build_invitation, pep_short_reference
 from portal.models import AuditEvent, Child, Email, Pep, PepMeeting, RoleGrant, User
 from portal.operations.emails import wait_for_background_emails
-from portal.operations.meetings import term_window
+from portal.operations.meetings import MeetingRequest, term_window
 from portal.peps.permissions import term_ends_on
 from tests.conftest import DEMO_EMAILS, csrf_token_from, portal_config
 from tests.integration.clock import Clock
@@ -285,32 +285,43 @@ def test_a_carer_placed_after_the_peps_term_is_not_its_carer(
     assert f"{BASE_URL}/peps/{pep_id}" in to_lee.text
 
 
+def move_a_day_later_without_the_carer(
+    seeded, client_for, pep: dict, smtp_sink, person_name: str, person_email: str
+) -> date:
+    """The social worker arranges the meeting, then moves it a day later with the carer
+    unticked and someone added by hand; the first invitations are cleared from the sink.
+    Returns the new day."""
+    client = client_for("social_worker")
+    assert post_meeting(client, pep).status_code == 303
+    assert wait_for_background_emails(seeded)
+    smtp_sink.wait_for(2)
+    smtp_sink.clear()
+    with seeded.app_context():
+        jo_key = f"user:{user_by_email(DEMO_EMAILS['carer']).id}"
+    moved = pep["meeting_date"] + timedelta(days=1)
+    form = meeting_form(
+        client,
+        pep,
+        meeting_date=moved,
+        version=1,
+        person_name=person_name,
+        person_email=person_email,
+    )
+    assert ("invitees", jo_key) in form
+    form = [pair for pair in form if pair != ("invitees", jo_key)]
+    assert client.post(f"/peps/{pep['id']}/meeting", data=MultiDict(form)).status_code == 303
+    return moved
+
+
 def test_someone_still_invited_at_the_same_address_is_sent_the_change_only(
     seeded, client_for, chloe_pep, smtp_sink
 ):
     """A carer unticked and added again by hand (as when they are no longer proposed) is still
     invited: they are sent the change, and no cancellation that would remove the meeting from
     their calendar after it."""
-    client = client_for("social_worker")
-    assert post_meeting(client, chloe_pep).status_code == 303
-    assert wait_for_background_emails(seeded)
-    smtp_sink.wait_for(2)
-    smtp_sink.clear()
-    with seeded.app_context():
-        jo_key = f"user:{user_by_email(DEMO_EMAILS['carer']).id}"
-    moved = chloe_pep["meeting_date"] + timedelta(days=1)
-    form = meeting_form(
-        client,
-        chloe_pep,
-        meeting_date=moved,
-        version=1,
-        person_name="Jo Marsh",
-        person_email=DEMO_EMAILS["carer"].upper(),
+    move_a_day_later_without_the_carer(
+        seeded, client_for, chloe_pep, smtp_sink, "Jo Marsh", DEMO_EMAILS["carer"].upper()
     )
-    assert ("invitees", jo_key) in form
-    form = [pair for pair in form if pair != ("invitees", jo_key)]
-    response = client.post(f"/peps/{chloe_pep['id']}/meeting", data=MultiDict(form))
-    assert response.status_code == 303
     assert wait_for_background_emails(seeded)
     sent = smtp_sink.wait_for(2)
     assert sorted((message.to.lower(), message.subject.split(":")[0]) for message in sent) == [
@@ -521,6 +532,22 @@ def test_a_meeting_that_took_place_cannot_be_cancelled(seeded, client_for, chloe
     assert "meeting_cancelled" not in kinds
 
 
+def at_riverside(pep: dict, starts_at: time) -> MeetingRequest:
+    """An hour's meeting at Riverside on the PEP's meeting day, the child and an officer
+    invited."""
+    return MeetingRequest(
+        meeting_date=pep["meeting_date"],
+        starts_at=starts_at,
+        ends_at=starts_at.replace(hour=starts_at.hour + 1),
+        place="Riverside Academy, meeting room 2",
+        online_link="",
+        contributions_due_on=pep["due_on"],
+        invitee_keys=["child"],
+        iro_name="Irene Roberts",
+        iro_email="irene.roberts@iro.gov.uk",
+    )
+
+
 @pytest.mark.parametrize("change", ["reschedule", "cancel"])
 def test_a_change_that_races_a_submission_is_refused(seeded, chloe_pep, change):
     """The meeting page was loaded while the PEP was a draft; it was submitted before the
@@ -529,7 +556,6 @@ def test_a_change_that_races_a_submission_is_refused(seeded, chloe_pep, change):
     from portal.operations.audit import Actor
     from portal.operations.meetings import (
         MeetingRefused,
-        MeetingRequest,
         cancel_meeting,
         reschedule_meeting,
         schedule_meeting,
@@ -545,17 +571,7 @@ def test_a_change_that_races_a_submission_is_refused(seeded, chloe_pep, change):
             worker,
             pep,
             roles,
-            MeetingRequest(
-                meeting_date=chloe_pep["meeting_date"],
-                starts_at=time(10, 0),
-                ends_at=time(11, 0),
-                place="Riverside Academy, meeting room 2",
-                online_link="",
-                contributions_due_on=chloe_pep["due_on"],
-                invitee_keys=["child"],
-                iro_name="Irene Roberts",
-                iro_email="irene.roberts@iro.gov.uk",
-            ),
+            at_riverside(chloe_pep, time(10, 0)),
             settings=seeded.config,
         )
         assert pep.state == "draft" and meeting.version == 1
@@ -575,17 +591,7 @@ def test_a_change_that_races_a_submission_is_refused(seeded, chloe_pep, change):
                     worker,
                     meeting,
                     roles,
-                    MeetingRequest(
-                        meeting_date=chloe_pep["meeting_date"],
-                        starts_at=time(14, 0),
-                        ends_at=time(15, 0),
-                        place="Riverside Academy, meeting room 2",
-                        online_link="",
-                        contributions_due_on=chloe_pep["due_on"],
-                        invitee_keys=["child"],
-                        iro_name="Irene Roberts",
-                        iro_email="irene.roberts@iro.gov.uk",
-                    ),
+                    at_riverside(chloe_pep, time(14, 0)),
                     1,
                     settings=seeded.config,
                 )
@@ -602,25 +608,10 @@ def test_a_change_invites_those_added_and_tells_those_taken_off_which_day(
     """Someone added when the meeting moves is invited, not told of a change to a meeting they
     never knew of; someone taken off is told they are no longer invited, to the day they were
     invited for, not that the meeting is cancelled."""
-    client = client_for("social_worker")
     pep_id = chloe_pep["id"]
-    assert post_meeting(client, chloe_pep).status_code == 303
-    assert wait_for_background_emails(seeded)
-    smtp_sink.wait_for(2)
-    smtp_sink.clear()
-    with seeded.app_context():
-        jo_key = f"user:{user_by_email(DEMO_EMAILS['carer']).id}"
-    moved = chloe_pep["meeting_date"] + timedelta(days=1)
-    form = meeting_form(
-        client,
-        chloe_pep,
-        meeting_date=moved,
-        version=1,
-        person_name="Bo Rahman",
-        person_email="bo.rahman@camhs.nhs.uk",
+    moved = move_a_day_later_without_the_carer(
+        seeded, client_for, chloe_pep, smtp_sink, "Bo Rahman", "bo.rahman@camhs.nhs.uk"
     )
-    form = [pair for pair in form if pair != ("invitees", jo_key)]
-    assert client.post(f"/peps/{pep_id}/meeting", data=MultiDict(form)).status_code == 303
     assert wait_for_background_emails(seeded)
     sent = {message.to: message for message in smtp_sink.wait_for(3)}
     with seeded.app_context():
