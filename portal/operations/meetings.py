@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any
@@ -439,6 +439,25 @@ def _invitees_for(
     return rows
 
 
+def _invited_among(
+    rows: Sequence[PepMeetingInvitee],
+) -> Callable[[PepMeetingInvitee], bool]:
+    """Whether an invitee is one of these people: the same row, the same address (in any
+    case), or the same account."""
+    keys = {(row.role, row.email, row.name) for row in rows}
+    addresses = {row.email.lower() for row in rows if row.email}
+    accounts = {row.user_id for row in rows if row.user_id}
+
+    def among(row: PepMeetingInvitee) -> bool:
+        return (
+            (row.role, row.email, row.name) in keys
+            or bool(row.email and row.email.lower() in addresses)
+            or bool(row.user_id and row.user_id in accounts)
+        )
+
+    return among
+
+
 def _details(summary: dict[str, Any]) -> dict[str, Any]:
     """A meeting's summary less who is invited and its version."""
     return {key: value for key, value in summary.items() if key not in ("invitees", "sequence")}
@@ -864,21 +883,12 @@ def reschedule_meeting(
         # Saved again as it stands: a "Changed" email to everyone would change nothing.
         session.rollback()
         raise MeetingUnchanged
-    old_by_address = {(row.role, row.email, row.name): row for row in meeting.invitees}
-    kept_keys = {(row.role, row.email, row.name) for row in new_rows}
+    old_rows = list({(row.role, row.email, row.name): row for row in meeting.invitees}.values())
     # Someone still invited at the same address (a carer no longer proposed, added again by
-    # hand; a name corrected) is sent the change only: a cancellation sent after it would take
-    # the meeting out of their calendar.
-    # The same goes for an account still invited whose address changed since.
-    still_emailed = {row.email.lower() for row in new_rows if row.email}
-    still_invited_accounts = {row.user_id for row in new_rows if row.user_id}
-    removed = [
-        row
-        for key, row in old_by_address.items()
-        if key not in kept_keys
-        and not (row.email and row.email.lower() in still_emailed)
-        and not (row.user_id and row.user_id in still_invited_accounts)
-    ]
+    # hand; a name corrected), or as the same account whose address changed, is sent the
+    # change only: a cancellation sent after it would take the meeting out of their calendar.
+    still_invited = _invited_among(new_rows)
+    removed = [row for row in old_rows if not still_invited(row)]
     removed_copies = [
         PepMeetingInvitee(
             name=row.name,
@@ -915,17 +925,9 @@ def reschedule_meeting(
     )
     settings = _settings(settings)
     # Those invited before are sent the change; those added now, an invitation.
-    invited_before = {row.email.lower() for row in old_by_address.values() if row.email} | {
-        row.user_id for row in old_by_address.values() if row.user_id
-    }
-    added = [
-        row
-        for row in meeting.invitees
-        if (row.role, row.email, row.name) not in old_by_address
-        and not (row.email and row.email.lower() in invited_before)
-        and not (row.user_id and row.user_id in invited_before)
-    ]
-    kept = [row for row in meeting.invitees if row not in added]
+    invited_before = _invited_among(old_rows)
+    added = [row for row in meeting.invitees if not invited_before(row)]
+    kept = [row for row in meeting.invitees if invited_before(row)]
     _queue_invitations(session, actor, meeting, kept, InvitationKind.CHANGED, settings)
     _queue_invitations(session, actor, meeting, added, InvitationKind.INVITED, settings)
     # People no longer invited are told it is off for them, on the day they were invited for.
