@@ -98,6 +98,17 @@ def reviewers(session: Session) -> list[User]:
     )
 
 
+def quality_assurers(advisers: list[User], everyone_reviewing: list[User]) -> list[User]:
+    """Whom a PEP waiting for quality assurance is chased with: only a reviewer may sign it off
+    or return it. The child's Virtual School advisers who review, when there are any; else every
+    reviewer, with the child's advisers as well (they follow the child's education, and chase).
+    `everyone_reviewing` is the authority's reviewers (`reviewers`)."""
+    reviewing = {person.id for person in everyone_reviewing}
+    if advisers_reviewing := [person for person in advisers if person.id in reviewing]:
+        return _active(advisers_reviewing)
+    return _active([*advisers, *everyone_reviewing])
+
+
 # --------------------------------------------------------------------------------------------
 # What
 # --------------------------------------------------------------------------------------------

@@ -30,15 +30,13 @@ from portal.operations.emails import (
     portal_link,
     queue_email,
 )
-from portal.operations.notifications import EmailKind, holders_of, reviewers
+from portal.operations.notifications import EmailKind, holders_of, quality_assurers, reviewers
 from portal.presentation import UK
 from portal.timeliness.reminders import pep_deadline_reminders
 from workflows.calendar import SchoolCalendar
 from workflows.pep import PepState
 from workflows.roles import Role
-
-# A PEP waiting for approval or quality assurance longer than this is chased.
-WAITING_WORKING_DAYS = 5
+from workflows.timeliness import TimelinessRules, rules_from_environment
 
 
 @dataclass(frozen=True)
@@ -122,12 +120,14 @@ def peps_waiting_too_long(
     session: Session, settings: Mapping[str, Any], now: datetime
 ) -> Iterable[Reminder]:
     """A PEP waiting for the social worker's approval, or for the Virtual School's quality
-    assurance, for more than 5 working days: the people it waits for hear, once per wait."""
+    assurance, for longer than the authority's rules allow (`waiting_for_approval_working_days`,
+    5 working days by default): the people it waits for hear, once per wait."""
     calendar = SchoolCalendar(())  # working days need only England's bank holidays
     today = now.astimezone(UK).date()
+    allowed = timeliness_rules(settings).reminders.waiting_for_approval_working_days
     # Anything changed on or after this day cannot have waited long enough; the exact count
     # (a weekend or bank holiday in between) is checked below.
-    cutoff = calendar.add_working_days(today, -WAITING_WORKING_DAYS)
+    cutoff = calendar.add_working_days(today, -allowed)
     # An approved PEP waits from its approval: a reviewer's saved notes change the PEP, and
     # must neither restart the wait nor make it a new one. A PEP approved before approval
     # times were kept waits from its last change.
@@ -153,21 +153,24 @@ def peps_waiting_too_long(
     everyone_reviewing: list[User] | None = None
     for pep, waiting_from in waiting:
         since = waiting_from.astimezone(UK).date()
-        if calendar.working_days_between(since, today) <= WAITING_WORKING_DAYS:
-            continue
         waited = calendar.working_days_between(since, today)
+        if waited <= allowed:
+            continue
         link = portal_link(settings, "peps.show_pep", pep_id=pep.id)
+        how_long = _more_than_working_days(allowed)
         if pep.state == PepState.SUBMITTED.value:
             people = holders_of(session, pep.child, Role.SOCIAL_WORKER)
-            subject = "A PEP has been waiting for your approval for over a week"
+            subject = f"A PEP has been waiting for your approval for {how_long}"
             waiting_for = "your approval"
             action, target = "Check the PEP", link
             then = "Check it, then approve it or return it to the designated teacher."
         else:
             if everyone_reviewing is None:
                 everyone_reviewing = reviewers(session)
-            people = holders_of(session, pep.child, Role.VS_ADVISER) or everyone_reviewing
-            subject = "A PEP has been waiting for quality assurance for over a week"
+            people = quality_assurers(
+                holders_of(session, pep.child, Role.VS_ADVISER), everyone_reviewing
+            )
+            subject = f"A PEP has been waiting for quality assurance for {how_long}"
             waiting_for = "quality assurance"
             action = "Quality-assure the PEP"
             target = portal_link(settings, "peps.quality_assurance", pep_id=pep.id)
@@ -195,6 +198,18 @@ def peps_waiting_too_long(
                     link=target if (may_review or target == link) else link,
                 ),
             )
+
+
+def timeliness_rules(settings: Mapping[str, Any]) -> TimelinessRules:
+    """The authority's timeliness rules, as the portal loaded and checked them at startup."""
+    return settings.get("TIMELINESS_RULES") or rules_from_environment()
+
+
+def _more_than_working_days(days: int) -> str:
+    """How long a PEP has waited, for a subject line: "over a week" for the usual 5 days."""
+    if days == 5:
+        return "over a week"
+    return "more than 1 working day" if days == 1 else f"more than {days} working days"
 
 
 def _last_chased(

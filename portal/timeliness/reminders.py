@@ -11,7 +11,8 @@ From the stored obligations (portal/models/timeliness.py) and their reminder day
 
 A PEP's sign-off deadline (after its meeting) goes instead to whoever the PEP is waiting for in
 its state: the designated teacher to complete and submit it, the social worker to approve it,
-the child's Virtual School adviser (or else the reviewers) to quality-assure and sign it off.
+the reviewers to quality-assure and sign it off (the child's Virtual School advisers who review,
+else every reviewer with the child's advisers told too; `notifications.quality_assurers`).
 Each is recorded once by the obligation's stable key, the kind and the person. No child's name
 or reference in a subject line (issue 14: no personal detail there): the body names the child
 by the authority's reference, with a link.
@@ -32,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from portal.models import Child, Pep, RoleGrant, TimelinessObligation, User
 from portal.operations.emails import EmailContent, dedupe_key, portal_link
+from portal.operations.notifications import quality_assurers
 from portal.presentation import UK
 from portal.timeliness.status import obligation_status
 from workflows.pep import PepState
@@ -129,7 +131,7 @@ def _sign_off_waiting_for(
     state: PepState | None,
     teachers: list[User],
     workers: list[User],
-    quality_assurers: list[User],
+    reviewing: list[User],
 ) -> tuple[list[User], str] | None:
     """After the meeting, whom a PEP is waiting for, and what they should do: None when it is
     waiting for nobody (signed off, cancelled, replaced, or not found)."""
@@ -139,7 +141,7 @@ def _sign_off_waiting_for(
         return workers, "The PEP is waiting for your approval: approve it, or return it."
     if state is PepState.APPROVED:
         return (
-            quality_assurers,
+            reviewing,
             "The PEP is approved and waiting for quality assurance: check it, then sign it off "
             "or return it with feedback.",
         )
@@ -225,7 +227,7 @@ def pep_deadline_reminders(
             pep_id = _pep_of(obligation)
             state = pep_states.get(pep_id) if pep_id else None
             waiting = _sign_off_waiting_for(
-                state, teachers, workers, advisers or people_of.reviewers
+                state, teachers, workers, quality_assurers(advisers, people_of.reviewers)
             )
             if waiting is None:
                 continue  # signed off, cancelled or replaced: nobody is waited for

@@ -4,15 +4,26 @@ delivery is recorded and sent by the next run."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import threading
 from collections import Counter
 from datetime import datetime, time, timedelta
 
+import pytest
 from sqlalchemy import case, func, select, update
 
 from portal.extensions import db
-from portal.models import AuditEvent, ContributionInvite, Email, EmailStatus, Pep, User
+from portal.models import (
+    AuditEvent,
+    Child,
+    ContributionInvite,
+    Email,
+    EmailStatus,
+    Pep,
+    RoleGrant,
+    User,
+)
 from portal.models.base import utc_now
 from portal.operations.audit import Actor
 from portal.operations.emails import (
@@ -34,11 +45,15 @@ from tests.conftest import DEMO_EMAILS
 from tests.integration.pep_helpers import invite_token, open_pep_id
 from tests.integration.smtp import BASE_URL
 from tests.integration.test_emails import let_retry_delays_pass
+from workflows.calendar import SchoolCalendar
 from workflows.pep import PepState
+from workflows.roles import Role
+from workflows.timeliness import load_rules
 
 SUBMITTED = "DCC-1102"  # Oliver: submitted, waiting for the demo social worker's approval
 APPROVED = "DCC-1104"  # Jacob: approved, waiting for quality assurance
 DRAFT = "DCC-1106"  # Harry: a draft, whose carer's link can be made
+ADVISER = "vs.adviser@demo.openpep.test"  # a Virtual School adviser who does not review
 
 
 def run_command(app):
@@ -205,6 +220,90 @@ def test_a_pep_that_has_waited_five_working_days_or_fewer_is_not_chased(mail, se
     make_wait(seeded, SUBMITTED, days=1)
     run_command(seeded)
     assert not [m for m in mail.received() if "over a week" in m.subject]
+
+
+def days_ago_for_working_days(working_days: int) -> int:
+    """How many calendar days ago a wait began that has lasted `working_days` working days by
+    today (weekends and England's bank holidays are not counted)."""
+    calendar, today = SchoolCalendar(()), utc_now().astimezone(UK).date()
+    days = 0
+    while calendar.working_days_between(today - timedelta(days=days), today) < working_days:
+        days += 1
+    return days
+
+
+@pytest.mark.parametrize(("allowed", "chased"), [(2, True), (5, False)])
+def test_the_wait_allowed_is_the_authoritys_rule(mail, seeded, monkeypatch, allowed, chased):
+    """Three working days of waiting: chased where the rules file allows 2, not where it
+    allows the default 5. The subject says how long the rule allows."""
+    rules = load_rules()
+    monkeypatch.setitem(
+        seeded.config,
+        "TIMELINESS_RULES",
+        dataclasses.replace(
+            rules,
+            reminders=dataclasses.replace(
+                rules.reminders, waiting_for_approval_working_days=allowed
+            ),
+        ),
+    )
+    make_wait(seeded, SUBMITTED, days=days_ago_for_working_days(3))
+    run_command(seeded)
+    subjects = subjects_to(mail, DEMO_EMAILS["social_worker"])
+    expected = "A PEP has been waiting for your approval for more than 2 working days"
+    assert (expected in subjects) is chased, subjects
+    assert not [s for s in subjects if "over a week" in s]
+
+
+def grant_adviser(app, email: str, reference: str) -> None:
+    with app.app_context():
+        db.session.add(
+            RoleGrant(
+                user_id=db.session.scalar(select(User.id).where(User.email == email)),
+                role=Role.VS_ADVISER.value,
+                child_id=db.session.scalar(
+                    select(Child.id).where(Child.authority_reference == reference)
+                ),
+            )
+        )
+        db.session.commit()
+
+
+def chased_for_quality_assurance(mail) -> set[str]:
+    return {
+        address
+        for m in mail.received()
+        if "quality assurance for over" in m.subject
+        for address in m.recipients
+    }
+
+
+def test_quality_assurance_is_chased_with_a_reviewer_as_well_as_the_childs_adviser(mail, seeded):
+    """The demo adviser may not sign off: the reviewers hear too, else nobody who can act would."""
+    grant_adviser(seeded, ADVISER, APPROVED)
+    make_wait(seeded, APPROVED, days=14)
+    run_command(seeded)
+    assert chased_for_quality_assurance(mail) == {
+        ADVISER,
+        DEMO_EMAILS["reviewer"],
+    }
+    to_adviser = next(m for m in mail.received() if ADVISER in m.recipients)
+    assert "/quality-assurance" not in to_adviser.text  # they may only open the PEP
+
+
+def test_quality_assurance_is_chased_with_the_childs_adviser_alone_when_they_review(mail, seeded):
+    with seeded.app_context():
+        reviewers = db.session.scalars(
+            select(User.email)
+            .join(RoleGrant, RoleGrant.user_id == User.id)
+            .where(RoleGrant.role == Role.REVIEWER.value)
+        ).all()
+    assert reviewers == [DEMO_EMAILS["reviewer"]]
+    grant_adviser(seeded, ADVISER, APPROVED)
+    grant_adviser(seeded, DEMO_EMAILS["reviewer"], APPROVED)
+    make_wait(seeded, APPROVED, days=14)
+    run_command(seeded)
+    assert chased_for_quality_assurance(mail) == {DEMO_EMAILS["reviewer"]}
 
 
 def test_two_copies_at_the_same_moment_send_each_reminder_once(mail, seeded):
