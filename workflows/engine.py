@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from workflows.pep import (
     LOCKED_MESSAGES,
     LOCKED_STATES,
-    REASON_MAX_LENGTH,
     REASON_PROMPTS,
     ROLE_PHRASES,
     TRANSITIONS,
@@ -19,6 +18,7 @@ from workflows.pep import (
     PepFacts,
     PepState,
     Transition,
+    reason_too_long,
 )
 from workflows.roles import Role
 
@@ -108,8 +108,8 @@ def apply(facts: PepFacts, event: PepEvent, actor: Actor, reason: str | None = N
     text = reason.strip() if reason else ""
     if row.needs_reason and not text:
         refusals.append(REASON_PROMPTS.get(event, "Enter a reason"))
-    if len(text) > REASON_MAX_LENGTH:
-        refusals.append(f"The reason must be {REASON_MAX_LENGTH:,} characters or fewer")
+    if too_long := reason_too_long(event, text):
+        refusals.append(too_long)
     if refusals:
         return Refused(refusals)
     return Accepted(facts.state, event, row.target, actor, text or None)

@@ -120,6 +120,21 @@ REASON_PROMPTS: dict[PepEvent, str] = {
 }
 
 REASON_MAX_LENGTH = 2000
+# A quality assurance decision's reason is the reviewer's feedback, which may run longer.
+QA_FEEDBACK_MAX_LENGTH = 5000
+QA_DECISIONS = frozenset({PepEvent.SIGNED_OFF, PepEvent.QA_RETURNED})
+
+
+def reason_too_long(event: PepEvent, text: str) -> str | None:
+    """What to say when the reason (or the feedback) given with an event is too long."""
+    if event in QA_DECISIONS:
+        if len(text) > QA_FEEDBACK_MAX_LENGTH:
+            return f"Feedback must be {QA_FEEDBACK_MAX_LENGTH:,} characters or fewer"
+        return None
+    if len(text) > REASON_MAX_LENGTH:
+        return f"The reason must be {REASON_MAX_LENGTH:,} characters or fewer"
+    return None
+
 
 # How a role reads in "Only ... can approve this PEP" and in "The ...'s section".
 ROLE_PHRASES: dict[Role, str] = {

@@ -29,7 +29,7 @@ from portal.operations.rate_limit import REFUSED_TRANSITIONS, Limit, count_hit
 from portal.operations.timeliness import refresh_timeliness
 from portal.presentation import UK, local_time
 from workflows.engine import Accepted, Refused, apply, find_transition
-from workflows.pep import SYSTEM_ACTOR, TRANSITIONS, PepEvent, PepFacts, PepState
+from workflows.pep import SYSTEM_ACTOR, TRANSITIONS, PepEvent, PepFacts, PepState, reason_too_long
 from workflows.pep import Actor as WorkflowActor
 from workflows.quality import Judgement, QaCriteria, Scale, load_qa_criteria, load_scales
 from workflows.roles import Role
@@ -393,8 +393,8 @@ def qa_problems(entry: QaEntry, scale: Scale, criteria: QaCriteria) -> dict[str,
             problems[f"judgement-{criterion.key}"] = (
                 f"{criterion.title} applies to every PEP: select met, partly met or not met"
             )
-    if len(entry.feedback) > 5000:
-        problems["feedback"] = "Feedback must be 5,000 characters or fewer"
+    if too_long := reason_too_long(PepEvent.QA_RETURNED, entry.feedback):
+        problems["feedback"] = too_long
     return problems
 
 

@@ -175,6 +175,27 @@ def test_qa_returned_without_feedback_is_refused(client_for, seeded):
     assert state_of(seeded, pep_id) == "approved"
 
 
+@pytest.mark.parametrize(
+    ("decision", "state"), [("signed_off", "signed_off"), ("qa_returned", "returned")]
+)
+def test_long_feedback_the_form_takes_goes_with_either_decision(
+    decision, state, client_for, seeded
+):
+    """Feedback may be 5,000 characters: a reviewer who writes more than a reason's 2,000 can
+    still sign off or return, and more than 5,000 is refused in plain words, keeping nothing."""
+    pep_id = open_pep_id(seeded, APPROVED)
+    reviewer = client_for("reviewer")
+    too_long = qa_form(reviewer, pep_id, "green", decision, "x" * 5001)
+    assert too_long.status_code == 400
+    assert "Feedback must be 5,000 characters or fewer" in too_long.get_data(as_text=True)
+    assert state_of(seeded, pep_id) == "approved"
+    feedback = "The targets are measurable and the plan for phonics is clear. " * 40
+    assert 2000 < len(feedback) < 5000
+    response = qa_form(reviewer, pep_id, "green", decision, feedback)
+    assert response.status_code == 303, response.get_data(as_text=True)
+    assert state_of(seeded, pep_id) == state
+
+
 def test_the_authority_can_choose_the_ofsted_scale(migrated_database, oidc_provider, seeded):
     app = create_app(
         portal_config(migrated_database, oidc_provider, QA_SCALE="ofsted", QA_THRESHOLD="good")

@@ -9,6 +9,8 @@ from hypothesis import strategies as st
 from workflows.engine import Accepted, Refused, apply, blocked_reasons, find_transition, is_locked
 from workflows.pep import (
     LOCKED_STATES,
+    QA_DECISIONS,
+    QA_FEEDBACK_MAX_LENGTH,
     REASON_MAX_LENGTH,
     SYSTEM_ACTOR,
     Actor,
@@ -116,9 +118,20 @@ def test_events_that_need_a_reason_refuse_without_one(state, event, actor, promp
 
 @pytest.mark.parametrize(("state", "event", "actor", "prompt"), REASON_EVENTS)
 def test_reason_length_is_limited(state, event, actor, prompt, facts):
-    too_long = apply(facts(state), event, actor, "x" * (REASON_MAX_LENGTH + 1))
-    assert refusal(too_long) == ["The reason must be 2,000 characters or fewer"]
-    assert isinstance(apply(facts(state), event, actor, "x" * REASON_MAX_LENGTH), Accepted)
+    if event in QA_DECISIONS:
+        limit, message = QA_FEEDBACK_MAX_LENGTH, "Feedback must be 5,000 characters or fewer"
+    else:
+        limit, message = REASON_MAX_LENGTH, "The reason must be 2,000 characters or fewer"
+    too_long = apply(facts(state), event, actor, "x" * (limit + 1))
+    assert refusal(too_long) == [message]
+    assert isinstance(apply(facts(state), event, actor, "x" * limit), Accepted)
+
+
+@pytest.mark.parametrize("event", [PepEvent.SIGNED_OFF, PepEvent.QA_RETURNED])
+def test_feedback_a_reviewer_may_save_never_blocks_their_decision(event, facts):
+    """The feedback goes with a sign-off or return as its reason: what may be saved may be sent."""
+    feedback = "x" * QA_FEEDBACK_MAX_LENGTH
+    assert isinstance(apply(facts(PepState.APPROVED), event, REVIEWER, feedback), Accepted)
 
 
 def test_reason_is_kept_stripped_with_the_outcome(facts):
