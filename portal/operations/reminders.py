@@ -32,11 +32,10 @@ from portal.operations.emails import (
 )
 from portal.operations.notifications import EmailKind, holders_of, quality_assurers, reviewers
 from portal.presentation import UK
-from portal.timeliness.reminders import pep_deadline_reminders
+from portal.timeliness.reminders import pep_deadline_reminders, timeliness_rules
 from workflows.calendar import SchoolCalendar
 from workflows.pep import PepState
 from workflows.roles import Role
-from workflows.timeliness import TimelinessRules, rules_from_environment
 
 
 @dataclass(frozen=True)
@@ -198,11 +197,6 @@ def peps_waiting_too_long(
                     link=target if (may_review or target == link) else link,
                 ),
             )
-
-
-def timeliness_rules(settings: Mapping[str, Any]) -> TimelinessRules:
-    """The authority's timeliness rules, as the portal loaded and checked them at startup."""
-    return settings.get("TIMELINESS_RULES") or rules_from_environment()
 
 
 def _more_than_working_days(days: int) -> str:

@@ -26,6 +26,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from math import ceil
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import or_, select
@@ -38,7 +39,12 @@ from portal.presentation import UK
 from portal.timeliness.status import obligation_status
 from workflows.pep import PepState
 from workflows.roles import Role
-from workflows.timeliness import TimelinessStatus
+from workflows.timeliness import (
+    ReminderRules,
+    TimelinessRules,
+    TimelinessStatus,
+    rules_from_environment,
+)
 
 if TYPE_CHECKING:
     from portal.operations.reminders import Reminder
@@ -52,10 +58,29 @@ STILL_OWED = (
     TimelinessStatus.MEETING_BOOKED.value,
     TimelinessStatus.OVERDUE.value,
 )
-# Reminders fall at most this long before a due date (15 school days, with a holiday) and the
-# escalation this long after it (10 working days, with Christmas): rows outside are not read.
-EARLIEST_BEFORE = timedelta(days=42)
-LATEST_AFTER = timedelta(days=28)
+# Calendar weeks to allow, beyond 5 counted days a week, for a holiday in between: the summer
+# holiday (up to 7 weeks) between school days; Christmas's bank holidays between working days.
+WEEKS_FOR_A_SCHOOL_HOLIDAY = 8
+WEEKS_FOR_BANK_HOLIDAYS = 2
+
+
+def timeliness_rules(settings: Mapping[str, Any]) -> TimelinessRules:
+    """The authority's timeliness rules, as the portal loaded and checked them at startup."""
+    return settings.get("TIMELINESS_RULES") or rules_from_environment()
+
+
+def reminder_window(rules: ReminderRules) -> tuple[timedelta, timedelta]:
+    """How long before a due date its first reminder can fall, and how long after it the
+    escalation: obligations due outside this window have no reminder today and are not read.
+    Worked out from the authority's rules, so that a longer escalation or an earlier first
+    reminder in its file is never missed."""
+    earliest_before = timedelta(
+        weeks=ceil(rules.due_window_school_days / 5) + WEEKS_FOR_A_SCHOOL_HOLIDAY
+    )
+    latest_after = timedelta(
+        weeks=ceil(rules.escalate_overdue_after_working_days / 5) + WEEKS_FOR_BANK_HOLIDAYS
+    )
+    return earliest_before, latest_after
 
 
 def _long_date(day: date) -> str:
@@ -168,6 +193,7 @@ def pep_deadline_reminders(
     from portal.operations.reminders import Reminder
 
     today = now.astimezone(UK).date()
+    earliest_before, latest_after = reminder_window(timeliness_rules(settings).reminders)
     rows = list(
         session.execute(
             select(TimelinessObligation, Child)
@@ -175,8 +201,8 @@ def pep_deadline_reminders(
             .where(
                 Child.date_left_care.is_(None),
                 TimelinessObligation.status.in_(STILL_OWED),
-                TimelinessObligation.due_on >= today - LATEST_AFTER,
-                TimelinessObligation.due_on <= today + EARLIEST_BEFORE,
+                TimelinessObligation.due_on >= today - latest_after,
+                TimelinessObligation.due_on <= today + earliest_before,
             )
             .order_by(TimelinessObligation.due_on, TimelinessObligation.key)
         ).all()

@@ -6,6 +6,7 @@ each once (a second run sends nothing), no child's name in a subject, a link to 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import uuid
 from datetime import timedelta
@@ -18,11 +19,12 @@ from portal.models.base import utc_now
 from portal.operations.demo_seed import CHILDREN
 from portal.operations.reminders import REMINDER_SOURCES, send_reminders
 from portal.presentation import UK
-from portal.timeliness.reminders import pep_deadline_reminders
+from portal.timeliness.reminders import DUE_SOON, ESCALATED, pep_deadline_reminders
 from tests.conftest import DEMO_EMAILS
 from tests.integration.pep_helpers import open_pep_id
 from tests.integration.smtp import BASE_URL
 from workflows.roles import Role
+from workflows.timeliness import load_rules
 
 JAYDEN = "DCC-1501"
 
@@ -117,6 +119,83 @@ def sign_off_due_in_5_days(app, reference, rule="sign_off", what="The PEP signed
         )
         db.session.commit()
     return pep_id
+
+
+def termly_obligation(app, reference, *, due_in_days, status, reminders):
+    """The child's only obligation: the autumn term's PEP, due `due_in_days` from today (before
+    today when negative), with its reminder days stored as a refresh would."""
+    with app.app_context():
+        child_id = db.session.scalar(select(Child.id).where(Child.authority_reference == reference))
+        today = utc_now().astimezone(UK).date()
+        db.session.execute(
+            delete(TimelinessObligation).where(TimelinessObligation.child_id == child_id)
+        )
+        db.session.add(
+            TimelinessObligation(
+                id=uuid.uuid4(),
+                child_id=child_id,
+                key="termly_pep:2026:autumn",
+                rule="termly_pep",
+                statutory=False,
+                pep_type="termly",
+                what="A signed-off PEP for the autumn term",
+                why="A PEP every term",
+                academic_year=2026,
+                term="autumn",
+                due_on=today + timedelta(days=due_in_days),
+                due_from=today + timedelta(days=due_in_days - 60),
+                status=status,
+                reminders={kind: (today + timedelta(days=d)).isoformat() for kind, d in reminders},
+                evaluated_on=today,
+                refreshed_at_utc=utc_now(),
+            )
+        )
+        db.session.commit()
+
+
+def reminders_about(app, reference):
+    with app.app_context():
+        return [
+            reminder.kind
+            for reminder in pep_deadline_reminders(db.session, app.config, utc_now())
+            if reference in reminder.content.paragraphs[0]
+        ]
+
+
+def test_an_escalation_the_authority_sets_later_is_still_sent(seeded, monkeypatch):
+    """An authority that escalates after 25 working days: the escalation falls 35 or more days
+    after the due date, and is sent on its day."""
+    rules = load_rules()
+    monkeypatch.setitem(
+        seeded.config,
+        "TIMELINESS_RULES",
+        dataclasses.replace(
+            rules,
+            reminders=dataclasses.replace(rules.reminders, escalate_overdue_after_working_days=25),
+        ),
+    )
+    termly_obligation(
+        seeded,
+        SUBMITTED,
+        due_in_days=-35,
+        status="overdue",
+        reminders=[("overdue", -34), ("escalation", 0)],
+    )
+    assert reminders_about(seeded, SUBMITTED) == [ESCALATED] * 2  # the manager and the head
+
+
+def test_a_first_reminder_before_the_summer_holiday_is_sent_on_its_day(seeded):
+    """A PEP due early in the autumn term: 15 school days before it fall in July, more than
+    nine weeks before the due date."""
+    termly_obligation(
+        seeded,
+        SUBMITTED,
+        due_in_days=62,
+        status="not_yet_due",
+        reminders=[("due_in_15", 0), ("due_in_5", 55)],
+    )
+    kinds = reminders_about(seeded, SUBMITTED)
+    assert kinds and set(kinds) == {DUE_SOON}
 
 
 def sign_off_messages(mail, reference):
