@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
@@ -24,7 +25,7 @@ from forms.rows import (
     show_row_change,
 )
 from forms.schema import FormDefinition, RepeatingGroupDefinition, SectionDefinition, SectionType
-from portal.academic import current_term, england_today, following_terms, term_label
+from portal.academic import england_today, following_terms, term_label
 from portal.auth import access
 from portal.children.queries import find_visible_child, roles_for_child
 from portal.extensions import db, htmx, reads_only
@@ -61,6 +62,7 @@ from portal.peps.permissions import (
 )
 from portal.peps.presenters import display_rows, display_value
 from portal.peps.queries import find_visible_pep
+from portal.timeliness.calendars import calendar_for_school, term_of_day
 from workflows.pep_types import PEP_TYPE_LABELS, PepType
 from workflows.roles import Role
 
@@ -442,7 +444,7 @@ def _render_start(
     chosen_type: str | None = None,
 ) -> tuple[str, int]:
     today = england_today()
-    year, term = current_term(today)
+    year, term = _term_now(child, today)
     proposal = proposed_pep_type(db.session, child)
     # A link from the child's page may ask for a type ("start a change of school PEP").
     asked = chosen_type or request.args.get("pep_type", "")
@@ -463,6 +465,11 @@ def _render_start(
     ), 400 if error else 200
 
 
+def _term_now(child: Any, today: date) -> tuple[int, Term]:
+    """The term a PEP started today would be for, by the term dates the child's school follows."""
+    return term_of_day(calendar_for_school(db.session, child.current_school_id), today)
+
+
 def _term_choices(year: int, term: Term) -> list[tuple[str, str]]:
     return [
         (f"{choice_year}-{choice_term.value}", term_label(choice_year, choice_term))
@@ -481,7 +488,7 @@ def create_pep(child_id: uuid.UUID) -> Response | tuple[str, int]:
     if not may_start_pep(roles):
         abort(403)
     today = england_today()
-    year, term = current_term(today)
+    year, term = _term_now(child, today)
     allowed_terms = dict(_term_choices(year, term))
     chosen = request.form.get("term", "")
     # The page always posts a type (the proposed one is chosen already); a post without one

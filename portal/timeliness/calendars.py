@@ -10,6 +10,7 @@ from datetime import date
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from portal.academic import Term, current_term
 from portal.models import TermDate
 from portal.operations.term_dates import to_term_dates
 from workflows.calendar import SchoolCalendar, TermDates, merge_term_dates
@@ -64,3 +65,13 @@ def calendars_for_schools(
         )
         for school_id in wanted
     }
+
+
+def term_of_day(calendar: SchoolCalendar, day: date) -> tuple[int, Term]:
+    """The academic year and term a day belongs to: the school's term that holds it, where its
+    term dates are recorded (a spring term running into April is still spring); in a holiday,
+    or without term dates, by the month (`current_term`)."""
+    term = calendar.term_containing(day)
+    if term is not None and term.term in Term._value2member_map_:
+        return term.academic_year, Term(term.term)
+    return current_term(day)
