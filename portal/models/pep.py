@@ -73,6 +73,8 @@ class Pep(Entity):
     form_version: Mapped[int] = mapped_column(Integer)
     # When the social worker last approved it: the reviewers' queue waits from then.
     approved_at_utc: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # When it was last submitted (or resubmitted): the wait for approval runs from then.
+    submitted_at_utc: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # Optimistic locking: two people may act on the same PEP.
     version: Mapped[int] = mapped_column(Integer, default=1)
     # Why the child's views could not be gathered: a PEP may go without them only with a reason.

@@ -127,15 +127,16 @@ def peps_waiting_too_long(
     # Anything changed on or after this day cannot have waited long enough; the exact count
     # (a weekend or bank holiday in between) is checked below.
     cutoff = calendar.add_working_days(today, -allowed)
-    # An approved PEP waits from its approval: a reviewer's saved notes change the PEP, and
-    # must neither restart the wait nor make it a new one. A PEP approved before approval
-    # times were kept waits from its last change.
+    # A submitted PEP waits from its submission, an approved one from its approval: what is
+    # saved while it waits (a carer's views, a reviewer's notes) changes the PEP, and must
+    # neither restart the wait nor make it a new one. A PEP that reached its state before
+    # these times were kept waits from its last change.
     waiting_since = case(
         (
             Pep.state == PepState.APPROVED.value,
             func.coalesce(Pep.approved_at_utc, Pep.updated_at_utc),
         ),
-        else_=Pep.updated_at_utc,
+        else_=func.coalesce(Pep.submitted_at_utc, Pep.updated_at_utc),
     )
     waiting = session.execute(
         select(Pep, waiting_since)

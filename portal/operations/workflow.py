@@ -281,6 +281,8 @@ def _stage_transition(
     if outcome.target is PepState.APPROVED:
         # When the approval was made: the moment the audit trail records for it too.
         pep.approved_at_utc = (actor.acting_at_utc or utc_now()).astimezone(UTC)
+    elif outcome.target is PepState.SUBMITTED:
+        pep.submitted_at_utc = (actor.acting_at_utc or utc_now()).astimezone(UTC)
     if event in (PepEvent.SUBMITTED, PepEvent.RESUBMITTED):
         pep.meeting_date = facts.meeting_date
     audit.record(

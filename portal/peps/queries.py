@@ -157,6 +157,9 @@ def _task_sources(user: User) -> list[Select[Any]]:
                 Pep.state == PepState.SUBMITTED.value,
                 in_care,
                 Child.id.in_(social_worker_ids),
+                # From the submission: what is saved while it waits changes the PEP, not its
+                # place. A PEP submitted before submission times were kept: its last change.
+                waiting_since=func.coalesce(Pep.submitted_at_utc, Pep.updated_at_utc),
             )
         )
     teaching = []

@@ -67,8 +67,9 @@ def subjects_to(sink, address):
 
 
 def make_wait(app, reference, days, *, changed_days_ago=None):
-    """The PEP reached its state `days` calendar days ago (an approved PEP was approved then)
-    and last changed then too, or `changed_days_ago` days ago when given."""
+    """The PEP reached its state `days` calendar days ago (a submitted PEP was submitted then,
+    an approved one approved then) and last changed then too, or `changed_days_ago` days ago
+    when given."""
     pep_id = open_pep_id(app, reference)
     reached = utc_now() - timedelta(days=days)
     changed = reached if changed_days_ago is None else utc_now() - timedelta(days=changed_days_ago)
@@ -80,6 +81,9 @@ def make_wait(app, reference, days, *, changed_days_ago=None):
                 updated_at_utc=changed,
                 approved_at_utc=case(
                     (Pep.state == PepState.APPROVED.value, reached), else_=Pep.approved_at_utc
+                ),
+                submitted_at_utc=case(
+                    (Pep.state == PepState.SUBMITTED.value, reached), else_=Pep.submitted_at_utc
                 ),
             )
             .execution_options(synchronize_session=False)
@@ -199,6 +203,31 @@ def test_a_pep_waits_for_quality_assurance_from_its_approval_not_its_last_change
     second = run_command(seeded)
     assert "Recorded 0 new reminders" in second
     assert len([m for m in mail.received() if "quality assurance for over" in m.subject]) == 1
+
+
+def test_a_pep_waits_for_approval_from_its_submission_not_its_last_change(mail, seeded):
+    """The carer's views saved since the submission change the PEP: the social worker is still
+    chased, once, from the submission."""
+    waiting_id = make_wait(seeded, SUBMITTED, days=14, changed_days_ago=1)
+    run_command(seeded)
+    chased = [m for m in mail.received() if "waiting for your approval" in m.subject]
+    assert [m.recipients for m in chased] == [(DEMO_EMAILS["social_worker"],)]
+    submitted_on = (utc_now() - timedelta(days=14)).astimezone(UK).date()
+    assert f"since {submitted_on.day} {submitted_on:%B %Y}" in chased[0].text
+    assert f"/peps/{waiting_id}" in chased[0].text
+
+    with seeded.app_context():
+        db.session.get(Pep, waiting_id).updated_at_utc = utc_now()
+        db.session.commit()
+    assert "Recorded 0 new reminders" in run_command(seeded)
+
+
+def test_a_submission_records_when_it_was_made(client_for, seeded):
+    """The social worker's queue and the reminder wait from it: set by the submission itself."""
+    with seeded.app_context():
+        pep = db.session.get(Pep, open_pep_id(seeded, SUBMITTED))
+        assert pep.submitted_at_utc is not None
+        assert pep.submitted_at_utc <= pep.updated_at_utc
 
 
 def test_a_pep_approved_before_approval_times_were_kept_waits_from_its_last_change(mail, seeded):
