@@ -437,3 +437,51 @@ def test_two_rows_giving_one_child_two_social_workers_are_a_problem(seeded):
         ]
         # Carers add up: a foster couple are two carers.
         assert [c[:2] for c in changes(plan)] == [(2, "new"), (4, "new"), (5, "new")]
+
+
+def test_a_switched_off_account_is_given_no_childs_case(seeded):
+    sam = DEMO_EMAILS["social_worker"]
+    with seeded.app_context():
+        person(sam).active = False
+        db.session.commit()
+        before = {ref: social_workers_of(ref) for ref in ("DCC-1001", "DCC-1101")}
+        assert before == {"DCC-1001": ["sw.north@demo.openpep.test"], "DCC-1101": [sam]}
+        roles_before = roles_of(sam)
+        plan = check_text(
+            "Email,Name,Role,Child reference\r\n"
+            f"{sam},Sam Okoro,Social worker,DCC-1001\r\n"
+            f"{sam},Sam Okoro,Social worker,DCC-1101\r\n"
+            f"{sam},Sam Okoro,Virtual School adviser,dcc-1003\r\n"
+            "new.carer@example.org,Ali Carer,Carer,DCC-1101\r\n".encode()
+        )
+        fix = (
+            "Give the email address of the child's {} now (or delete this row), or switch the "
+            "account on from the staff pages if they are back at work, then upload this file "
+            "again."
+        )
+        assert [(p.row, p.column, p.problem, p.fix) for p in plan.problems] == [
+            (
+                2,
+                "Email",
+                f"Sam Okoro's account ({sam}) is switched off, so they cannot be the social "
+                "worker of Ava Thompson (DCC-1001).",
+                fix.format("social worker"),
+            ),
+            (
+                3,
+                "Email",
+                f"Sam Okoro's account ({sam}) is switched off, so they cannot be the social "
+                "worker of Ella Brown (DCC-1101).",
+                fix.format("social worker"),
+            ),
+            (
+                4,
+                "Email",
+                f"Sam Okoro's account ({sam}) is switched off, so they cannot be the Virtual "
+                "School adviser of Maya Kowalska (DCC-1003).",
+                fix.format("Virtual School adviser"),
+            ),
+        ]
+        assert [c[:2] for c in changes(plan)] == [(5, "new")]
+        assert {ref: social_workers_of(ref) for ref in before} == before
+        assert roles_of(sam) == roles_before

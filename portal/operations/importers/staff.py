@@ -6,7 +6,8 @@ adviser), `Starts on` (a carer's placement start, dd/mm/yyyy or yyyy-mm-dd). It 
 and roles and corrects names and a carer's start; it never takes a role away (that is done
 person by person, on their page), so importing the same file twice changes nothing. The one
 exception: a child has one social worker, so a row making someone a child's social worker
-replaces the one the child had (the child's timeline shows it), as the staff page does.
+replaces the one the child had (the child's timeline shows it), as the staff page does. A
+switched-off account is given no child's case, as on the child's page: it cannot sign in.
 """
 
 from __future__ import annotations
@@ -149,6 +150,15 @@ class StaffImporter:
                         "children first.",
                     )
                 )
+            person = people.get(row.email) if row.email else None
+            if (
+                row.role is not None
+                and row.role in CASE_ROLES
+                and child is not None
+                and person is not None
+                and not person.active
+            ):
+                plan.problems.append(_switched_off_problem(row, row.role, person, child))
             if row.email and row.name.strip():
                 first = first_name_row.setdefault(row.email, row)
                 if first.name != row.name:
@@ -385,6 +395,21 @@ def _read_row(number: int, cells: dict[str, str], problems: list[Problem]) -> St
             reference.lower(),
             str(starts_on),
         ),
+    )
+
+
+def _switched_off_problem(row: StaffRow, role: Role, person: User, child: Child) -> Problem:
+    """A case held by an account that cannot sign in is a case nobody holds (a social worker
+    named here would replace the child's one who can)."""
+    words = staff.role_in_a_sentence(role.label)
+    return Problem(
+        row.row,
+        EMAIL,
+        f"{person.display_name}'s account ({row.email}) is switched off, so they cannot be the "
+        f"{words} of {staff.child_description(child)}.",
+        f"Give the email address of the child's {words} now (or delete this row), or switch "
+        "the account on from the staff pages if they are back at work, then upload this file "
+        "again.",
     )
 
 
