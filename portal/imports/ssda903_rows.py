@@ -5,6 +5,10 @@ A file has one row per episode of care. The child's own facts (CHILD, names, SEX
 UPN, UASC, the school and the social worker) are repeated on each of the child's rows and must
 agree; the episode's facts (DECOM to REC, the postcodes, the provider's Ofsted URN and the
 authority the child is placed in) belong to that row.
+
+The optional columns (UASC, PLACED_LA, NO_SCHOOL_PLACE) are read when the file has them; a file
+without UASC or PLACED_LA says nothing about them (a blank cell in the column does: N, and not
+placed out of area), so the facts say so and what is held stays as it is.
 """
 
 from __future__ import annotations
@@ -160,7 +164,7 @@ class ChildFacts:
     date_of_birth: date
     ethnicity: str | None
     upn: str | None
-    uasc: bool
+    uasc: bool | None  # None: the file has no UASC column
     school_urn: str | None
     no_school_place: NoSchoolPlace | None
     social_worker_email: str | None
@@ -183,6 +187,9 @@ class EpisodeFacts:
     placement_postcode: str | None
     provider_ofsted_urn: str | None
     placed_in_authority: str | None
+    # False when the row says nothing about it: the file has no PLACED_LA column (or the
+    # episode is one already held, whose row is not in the file).
+    placed_in_authority_given: bool = True
 
 
 @dataclass
@@ -379,7 +386,7 @@ def _child_facts(read: _RowReader) -> ChildFacts | None:
         date_of_birth=born,
         ethnicity=ethnicity,
         upn=upn,
-        uasc=uasc_text == "Y",
+        uasc=uasc_text == "Y" if "UASC" in read.cells else None,
         school_urn=school_urn,
         no_school_place=no_school_place,
         social_worker_email=email,
@@ -470,14 +477,20 @@ def _episode_facts(read: _RowReader, born: date | None) -> EpisodeFacts | None:
         placement_postcode=placement_postcode,
         provider_ofsted_urn=ofsted_urn,
         placed_in_authority=placed_in,
+        placed_in_authority_given="PLACED_LA" in read.cells,
     )
 
 
 def disagreements(rows: Sequence[ParsedRow]) -> list[Problem]:
-    """A child's facts must read the same on each of their rows (compared as written)."""
+    """A child's facts must read the same on each of their rows (compared as written). The
+    rows are one child's whatever the case of the reference (C001 and c001), so a row that
+    spells it another way says so: it may be another child's reference mistyped."""
     first = rows[0]
     problems = []
     for later in rows[1:]:
+        child = first.reference
+        if later.reference != first.reference:
+            child += f", written {later.reference} here"
         for column in CHILD_COLUMNS:
             here, there = later.cells.get(column, ""), first.cells.get(column, "")
             # Names are kept exactly as written, so they must agree exactly; codes and dates
@@ -490,7 +503,7 @@ def disagreements(rows: Sequence[ParsedRow]) -> list[Problem]:
                     later.row,
                     column,
                     f"{column} is {_quoted(here)} here but {_quoted(there)} on row {first.row}, "
-                    f"for the same child ({first.reference}).",
+                    f"for the same child ({child}).",
                     f"Make {column} the same on each of this child's rows.",
                 )
             )

@@ -497,8 +497,9 @@ def test_an_out_of_date_file_does_not_undo_leaving_care_an_earlier_file_recorded
         assert left_care("C007") == (date(2026, 11, 16), "E4A", False)
 
         plan = check("children_good.csv")  # last month's file, uploaded again
-        assert [(p.row, p.column) for p in plan.problems] == [(22, "DEC")]
-        assert plan.problems[0].problem.startswith(
+        # Rows 16 and 28: Yonas's and Ethan's latest episodes held are not in it either.
+        assert [(p.row, p.column) for p in plan.problems] == [(16, "DEC"), (22, "DEC"), (28, "DEC")]
+        assert plan.problems[1].problem.startswith(
             "The child left care on 16 November 2026 (recorded in OpenPEP, reason E4A); "
             "this file still shows them in care"
         )
@@ -757,3 +758,268 @@ def test_an_admin_uploads_previews_and_commits_children_and_then_the_week_after(
         recorded_by = timeline("C002")[-1].recorded_by_description
         demo_admin = user("admin@demo.openpep.test")
         assert recorded_by.startswith(f"{demo_admin.display_name} <{demo_admin.email}>")
+
+
+def check_text(text: str) -> ChildrenPlan:
+    _total, rows = read_rows(
+        text.encode("utf-8"),
+        encodings=IMPORTER.encodings,
+        required_columns=IMPORTER.required_columns,
+        optional_columns=IMPORTER.optional_columns,
+    )
+    return IMPORTER.check(db.session, rows, lambda _done: None)
+
+
+def fixture_text(name: str) -> str:
+    return (FILES / name).read_bytes().decode("utf-8-sig").replace("\r\n", "\n")
+
+
+def replaced(text: str, old: str, new: str) -> str:
+    assert old in text, old
+    return text.replace(old, new)
+
+
+def without_column(text: str, column: str) -> str:
+    rows = [line.split(",") for line in text.splitlines()]
+    gone = rows[0].index(column)
+    return "".join(",".join(row[:gone] + row[gone + 1 :]) + "\n" for row in rows)
+
+
+def changed_rows(plan: ChildrenPlan) -> dict[str, dict[str, tuple[str | None, str | None]]]:
+    return {c.reference: c.fields for c in plan.changes if c.action != "unchanged"}
+
+
+@pytest.mark.parametrize("column", ["UASC", "PLACED_LA"])
+def test_a_file_without_an_optional_column_leaves_what_is_held_for_it(
+    app: Flask, column: str
+) -> None:
+    with app.app_context():
+        add_schools_and_staff()
+        import_file("children_good.csv")
+        plan = check_text(without_column(fixture_text("children_good.csv"), column))
+        assert plan.problems == []
+        assert plan.counts() == {"unchanged": 9, "problems": 0}
+        commit(plan)
+        assert child("C005").uasc  # Y in the first file
+        assert child("C006").placed_in_authority == "Herefordshire"
+
+
+def test_a_new_episode_in_a_file_without_placed_la_is_not_a_move_out_of_the_area(
+    app: Flask,
+) -> None:
+    with app.app_context():
+        add_schools_and_staff()
+        import_file("children_good.csv")
+        # Jade's placement in Herefordshire goes on; her legal status changes on 02/11/2026.
+        text = replaced(
+            fixture_text("children_good.csv"),
+            "01/12/2021,B,C2,N6,U4,PR4,,,WR2 6,HR1 2ST,,Herefordshire,120001,,"
+            "sam.okoro@testshire.gov.uk\n",
+            "01/12/2021,B,C2,N6,U4,PR4,02/11/2026,X1,WR2 6,HR1 2ST,,Herefordshire,120001,,"
+            "sam.okoro@testshire.gov.uk\n"
+            "C006,Jade,Morris,2,22/07/2011,WBRI,G88120000110A,,02/11/2026,L,C1,N6,U4,PR4,,,"
+            "WR2 6,HR1 2ST,,Herefordshire,120001,,sam.okoro@testshire.gov.uk\n",
+        )
+        plan = check_text(without_column(text, "PLACED_LA"))
+        assert plan.problems == []
+        assert changed_rows(plan) == {
+            "C006": {
+                "LS": ("C2", "C1"),
+                "Episode from 02/11/2026": (None, "LS C1, PLACE U4, PLACE_PROVIDER PR4"),
+                "DEC (episode from 01/12/2021)": (None, "02/11/2026"),
+                "REC (episode from 01/12/2021)": (None, "X1"),
+            }
+        }
+        commit(plan)
+        jade = child("C006")
+        assert (jade.legal_status, jade.placed_in_authority) == ("C1", "Herefordshire")
+        assert [e.kind for e in timeline("C006")] == [
+            ChildEventKind.ENTERED_CARE.value, ChildEventKind.LEGAL_STATUS_CHANGED.value,
+        ]  # fmt: skip
+
+
+def test_a_new_child_in_a_file_without_uasc_is_not_unaccompanied(app: Flask) -> None:
+    with app.app_context():
+        add_schools_and_staff()
+        commit(check_text(without_column(fixture_text("children_good.csv"), "UASC")))
+        assert not child("C005").uasc
+
+
+def test_a_reference_in_another_case_is_the_same_child_and_keeps_its_spelling(
+    app: Flask,
+) -> None:
+    with app.app_context():
+        add_schools_and_staff()
+        import_file("children_good.csv")
+        good = fixture_text("children_good.csv")
+        plan = check_text(good.replace("\nC001,", "\nc001,").replace("\nC002,", "\nc002,"))
+        assert plan.problems == []
+        assert plan.counts() == {"unchanged": 9, "problems": 0}
+        assert [c.reference for c in plan.changes][:2] == ["C001", "C002"]
+
+        # The file moves Ava to another school, spelling her reference both ways.
+        moved = good.replace("\nC001,", "\nc001,", 2).replace(",110001,,sam", ",110002,,sam")
+        plan = check_text(moved)
+        assert plan.problems == []
+        assert changed_rows(plan)["C001"] == {"SCHOOL_URN": ("110001", "110002")}
+        commit(plan)
+        assert counted(Child) == 9
+        assert child("C001").current_school.urn == "110002"
+        assert len(episodes("C001")) == 4
+
+
+def test_rows_spelling_a_new_childs_reference_both_ways_are_one_child(app: Flask) -> None:
+    with app.app_context():
+        add_schools_and_staff()
+        plan = check_text(fixture_text("children_good.csv").replace("\nC001,", "\nc001,", 2))
+        assert plan.problems == []
+        assert plan.changes[0].reference == "c001"  # as its first row writes it
+        commit(plan)
+        assert counted(Child) == 9
+        assert len(episodes("c001")) == 4
+
+
+def test_rows_for_one_reference_in_two_cases_that_disagree_are_a_problem(app: Flask) -> None:
+    with app.app_context():
+        add_schools_and_staff()
+        text = replaced(
+            fixture_text("children_good.csv"),
+            "C001,Ava,Thompson,2,14/03/2015,WBRI,U881200001501,,01/09/2023",
+            "c001,Ada,Thompson,2,14/03/2015,WBRI,U881200001501,,01/09/2023",
+        )
+        plan = check_text(text)
+        assert [(p.row, p.column, p.problem) for p in plan.problems] == [
+            (
+                5,
+                "FORENAME",
+                "FORENAME is 'Ada' here but 'Ava' on row 2, for the same child (C001, written "
+                "c001 here).",
+            )
+        ]
+        assert "C001" not in [c.reference for c in plan.changes]
+
+
+def test_two_children_held_in_two_spellings_are_not_guessed_between(app: Flask) -> None:
+    with app.app_context():
+        add_schools_and_staff()
+        import_file("children_good.csv")
+        # Added before references were matched whatever their case.
+        ava = child("C001")
+        db.session.add(
+            Child(
+                first_name="Ava",
+                last_name="Thompson",
+                date_of_birth=ava.date_of_birth,
+                authority_reference="c001",
+                legal_status="C2",
+                date_entered_care=ava.date_entered_care,
+            )
+        )
+        db.session.commit()
+        good = fixture_text("children_good.csv")
+        assert check_text(good).counts() == {"unchanged": 9, "problems": 0}  # held as written
+        plan = check_text(good.replace("\nC001,", "\nc001,", 2))
+        assert [(p.row, p.column, p.problem) for p in plan.problems] == [
+            (
+                2,
+                "CHILD",
+                "OpenPEP holds two children whose references differ only in capital letters "
+                "(C001 and c001), so it cannot tell which one these rows are.",
+            )
+        ]
+
+
+LEO_LATEST = "LS C2, PLACE K2, PLACE_PROVIDER PR4"
+
+
+def leo_latest_starting(day: str) -> str:
+    """The good file, with the start of Leo's latest episode corrected in the social-care
+    system (and the end of the one before it, which ends that day)."""
+    text = replaced(
+        fixture_text("children_good.csv"),
+        "01/03/2024,B,C1,N4,K2,PR4,20/06/2024,X1",
+        f"01/03/2024,B,C1,N4,K2,PR4,{day},X1",
+    )
+    return replaced(text, "X881200001202,,20/06/2024,L,C2", f"X881200001202,,{day},L,C2")
+
+
+@pytest.mark.parametrize("corrected", ["21/06/2024", "19/06/2024"])
+def test_a_corrected_episode_start_replaces_the_episode_held(app: Flask, corrected: str) -> None:
+    with app.app_context():
+        add_schools_and_staff()
+        import_file("children_good.csv")
+        events = counted(ChildEvent)
+        plan = check_text(leo_latest_starting(corrected))
+        assert plan.problems == []
+        assert changed_rows(plan) == {
+            "C002": {
+                "DEC (episode from 01/03/2024)": ("20/06/2024", corrected),
+                f"Episode from {corrected}": (None, LEO_LATEST),
+                "Episode from 20/06/2024": (LEO_LATEST, "Removed: this file does not have it"),
+            }
+        }
+        commit(plan)
+        day = date(2024, 6, int(corrected[:2]))
+        assert [(e.started_on, e.ended_on) for e in episodes("C002")] == [
+            (date(2024, 1, 15), date(2024, 3, 1)),
+            (date(2024, 3, 1), day),
+            (day, None),
+        ]
+        assert (child("C002").legal_status, child("C002").date_entered_care) == (
+            "C2", date(2024, 1, 15),
+        )  # fmt: skip
+        assert counted(ChildEvent) == events  # the same placement: no move
+        [updated] = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "child.updated")
+        ).all()
+        assert updated.details["fields"]["Episode from 20/06/2024"] == [
+            LEO_LATEST, "Removed: this file does not have it",
+        ]  # fmt: skip
+        assert check_text(leo_latest_starting(corrected)).counts() == {
+            "unchanged": 9, "problems": 0,
+        }  # fmt: skip
+
+
+def test_an_out_of_date_file_does_not_reopen_an_episode_a_later_one_follows(app: Flask) -> None:
+    with app.app_context():
+        add_schools_and_staff()
+        import_file("children_good.csv")
+        import_file("children_changed.csv")
+        yonas = [(e.started_on, e.ended_on) for e in episodes("C005")]
+        plan = check("children_good.csv")  # last month's file, uploaded again
+        assert plan.problems[0] == Problem(
+            16,
+            "DEC",
+            "OpenPEP holds an episode of child C005 that started on 01/11/2026 (LS C1, PLACE "
+            "U4, PLACE_PROVIDER PR5), which this file does not have; this episode has no end "
+            "date, so the two would overlap. The file may be older than OpenPEP's record.",
+            "Upload the latest export from the social-care system. If that still shows this, "
+            "correct the episode there (its DEC and REC, or add the episode that started "
+            "then), then upload the file again.",
+        )
+        assert "C005" not in [c.reference for c in plan.changes]
+        assert [(e.started_on, e.ended_on) for e in episodes("C005")] == yonas
+
+
+def test_an_episode_held_that_the_file_leaves_out_must_not_overlap_its_episodes(
+    app: Flask,
+) -> None:
+    with app.app_context():
+        add_schools_and_staff()
+        import_file("children_good.csv")
+        episodes("C002")[1].ended_on = date(2024, 6, 25)  # as recorded before the file said
+        db.session.commit()
+        lines = fixture_text("children_good.csv").splitlines(keepends=True)
+        only_the_latest = lines[0] + lines[7]  # Leo's latest episode, alone
+        plan = check_text(only_the_latest)
+        assert [(p.row, p.column, p.problem, p.fix) for p in plan.problems] == [
+            (
+                2,
+                "DECOM",
+                "This episode starts on 20/06/2024, while the episode of child C002 that "
+                "OpenPEP holds (01/03/2024 to 25/06/2024), which this file does not have, has "
+                "not ended.",
+                "Add that episode's row to the file, with its DEC and REC, or correct DECOM "
+                "here, then upload the file again.",
+            )
+        ]

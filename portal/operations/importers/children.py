@@ -7,13 +7,20 @@ Ofsted URN, not a school's). Added in the same style: FORENAME, SURNAME, SCHOOL_
 school's DfE URN, already in the schools list), SW_EMAIL (a person with an account; blank leaves
 the social worker as they are), and optionally UASC (Y/N, blank N), PLACED_LA (the authority the
 child lives in when placed out of area, on each episode's row) and NO_SCHOOL_PLACE (why a child
-with no SCHOOL_URN has no place). Dates are dd/mm/yyyy, as the return writes them, or yyyy-mm-dd.
+with no SCHOOL_URN has no place). A file without the UASC or PLACED_LA column leaves what is
+held for it as it is. Dates are dd/mm/yyyy, as the return writes them, or yyyy-mm-dd.
 
 A child's legal status is their latest episode's LS; their date of entering care is the start of
 the current period of care; a latest episode that ended for a reason that leaves care means they
 left care. Re-importing changes only what changed, each change through the same life events an
 admin's change makes (school, social worker, placement, leaving care, legal status), so the
 child's timeline shows it; children not in the file are left alone.
+
+The social-care system's episodes are the record: an episode held that the file no longer has
+is removed when the file's episodes take its place (its start corrected there, or the episode
+taken out of the run of episodes the file lists), and is a problem when it would overlap the
+file's (an out-of-date file). A child's reference is matched whatever its case (c001 is C001, as
+in the staff import), and the spelling held is kept.
 
 It is fast because it reads everything it needs in a handful of queries before it looks at a
 row, and inserts new children and their episodes, grants and events in bulk.
@@ -25,9 +32,10 @@ import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import pairwise
 from typing import Any, TypeVar
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session, lazyload
 
 from portal.academic import england_today
@@ -117,6 +125,8 @@ class ChildChange:
     changed_episodes: list[tuple[CareEpisode, dict[str, tuple[Any, Any]]]] = field(
         default_factory=list
     )
+    # The child's episodes held that the file no longer has and whose place it takes.
+    replaced_episodes: list[CareEpisode] = field(default_factory=list)
     fields: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
     school_changes: bool = False
     worker_changes: bool = False
@@ -161,29 +171,36 @@ class ChildrenImporter:
     def check(self, session: Session, rows: Rows, progress: Progress) -> ChildrenPlan:
         codes = ssda903()
         plan = ChildrenPlan()
+        # Each child's rows, by their reference in lower case: C001 and c001 are one child.
         rows_of: dict[str, list[ParsedRow]] = {}
         done = 0
         for number, cells in rows:
             parsed = parse_row(number, cells, codes, plan.today)
             plan.problems.extend(parsed.problems)
             if parsed.reference:
-                rows_of.setdefault(parsed.reference, []).append(parsed)
+                rows_of.setdefault(parsed.reference.lower(), []).append(parsed)
             done += 1
             if done % PROGRESS_EVERY == 0:
                 progress(done)
         progress(done)
 
-        existing = _children_by_reference(session, list(rows_of))
-        plan.episodes_of = _episodes_by_child(session, [c.id for c in existing.values()])
-        workers_of = _social_workers_by_child(session, [c.id for c in existing.values()])
+        held_children = _children_by_reference(
+            session, sorted({row.reference for rows in rows_of.values() for row in rows})
+        )
+        known = [c.id for children in held_children.values() for c in children]
+        plan.episodes_of = _episodes_by_child(session, known)
+        workers_of = _social_workers_by_child(session, known)
         facts_given = [rows[0].child for rows in rows_of.values() if rows[0].child]
         schools = _schools_by_urn(session, {f.school_urn for f in facts_given if f.school_urn})
         people = _people_by_email(
             session, {f.social_worker_email for f in facts_given if f.social_worker_email}
         )
 
-        for reference, child_rows in rows_of.items():
-            problems = _child_problems(reference, child_rows, schools, people)
+        for key, child_rows in rows_of.items():
+            child, problems = _held_child(held_children.get(key, []), child_rows)
+            # The spelling held is kept; a new child's is their first row's.
+            reference = child.authority_reference if child else child_rows[0].reference
+            problems.extend(_child_problems(reference, child_rows, schools, people))
             plan.problems.extend(problems)
             facts = child_rows[0].child
             if problems or facts is None or any(row.problems for row in child_rows):
@@ -191,11 +208,14 @@ class ChildrenImporter:
             episodes = sorted(
                 (row.episode for row in child_rows if row.episode), key=lambda e: e.started_on
             )
-            child = existing.get(reference)
             if child is not None:
-                left_problems = _leaving_care_problems(reference, child, episodes)
-                if left_problems:
-                    plan.problems.extend(left_problems)
+                held_problems = _leaving_care_problems(reference, child, episodes)
+                if not held_problems:
+                    held_problems = _held_episode_problems(
+                        reference, episodes, plan.episodes_of.get(child.id, [])
+                    )
+                if held_problems:
+                    plan.problems.extend(held_problems)
                     continue
             change = _work_out(
                 reference,
@@ -239,11 +259,21 @@ def _chunks(items: Sequence[T]) -> Iterator[Sequence[T]]:
         yield items[start : start + CHUNK]
 
 
-def _children_by_reference(session: Session, references: list[str]) -> dict[str, Child]:
-    found: dict[str, Child] = {}
+def _children_by_reference(session: Session, references: list[str]) -> dict[str, list[Child]]:
+    """The children held with these references, by reference in lower case: as the file
+    spells them, else whatever the case they are held in (more than one only where children
+    were added in two spellings)."""
+    found: dict[str, list[Child]] = {}
+    # As spelled first, which the unique index finds; only the rest are looked for by lower().
     for chunk in _chunks(references):
         for child in session.scalars(select(Child).where(Child.authority_reference.in_(chunk))):
-            found[child.authority_reference] = child
+            found.setdefault(child.authority_reference.lower(), []).append(child)
+    rest = sorted({reference.lower() for reference in references} - found.keys())
+    for chunk in _chunks(rest):
+        for child in session.scalars(
+            select(Child).where(func.lower(Child.authority_reference).in_(chunk))
+        ):
+            found.setdefault(child.authority_reference.lower(), []).append(child)
     return found
 
 
@@ -306,6 +336,30 @@ def _people_by_email(session: Session, emails: set[str]) -> dict[str, User]:
 
 
 # --------------------------------------------------------------------------------- checking
+
+
+def _held_child(held: list[Child], rows: list[ParsedRow]) -> tuple[Child | None, list[Problem]]:
+    """The child these rows are, if one is held: the one held in the file's spelling when
+    two are held in different spellings (children added before the reference was matched
+    whatever its case); none is chosen when the file spells it both ways."""
+    if len(held) <= 1:
+        return (held[0] if held else None), []
+    spellings = {row.reference for row in rows}
+    exact = [child for child in held if child.authority_reference in spellings]
+    if len(exact) == 1:
+        return exact[0], []
+    listed = " and ".join(sorted(child.authority_reference for child in held))
+    return None, [
+        Problem(
+            rows[0].row,
+            "CHILD",
+            f"OpenPEP holds two children whose references differ only in capital letters "
+            f"({listed}), so it cannot tell which one these rows are.",
+            "Write the reference exactly as OpenPEP holds the child's, on each of their rows, "
+            "and ask the Virtual School's administrator to look at the other child's record; "
+            "then upload this file again.",
+        )
+    ]
 
 
 def _child_problems(
@@ -390,6 +444,86 @@ def _leaving_care_problems(
     ]
 
 
+def _replaced_episodes(episodes: list[EpisodeFacts], held: list[CareEpisode]) -> list[CareEpisode]:
+    """The episodes held that the file no longer has and whose place its episodes take: one
+    that starts within the run of episodes the file lists (between its first and its latest:
+    the social-care system took it out or moved its start), and one that overlaps an episode
+    of the file's that OpenPEP does not hold yet (its start corrected, to a later day or an
+    earlier one). One the file only overlaps with episodes already held is not replaced: the
+    file may be older than the record (see _held_episode_problems)."""
+    if not episodes:
+        return []
+    in_file = {episode.started_on for episode in episodes}
+    held_starts = {episode.started_on for episode in held}
+    first, latest = episodes[0].started_on, episodes[-1].started_on
+    new = [episode for episode in episodes if episode.started_on not in held_starts]
+    return [
+        episode
+        for episode in held
+        if episode.started_on not in in_file
+        and (
+            first <= episode.started_on < latest
+            or any(_overlap(_stored_episode(episode), other) for other in new)
+        )
+    ]
+
+
+def _overlap(one: EpisodeFacts, other: EpisodeFacts) -> bool:
+    earlier, later = sorted((one, other), key=lambda e: e.started_on)
+    return earlier.ended_on is None or earlier.ended_on > later.started_on
+
+
+def _held_episode_problems(
+    reference: str, episodes: list[EpisodeFacts], held: list[CareEpisode]
+) -> list[Problem]:
+    """The file's episodes with the ones held that it does not have and does not replace:
+    they must not overlap, or the child would have two episodes at once."""
+    in_file = {episode.started_on for episode in episodes}
+    replaced = _replaced_episodes(episodes, held)
+    kept = [
+        _stored_episode(episode)
+        for episode in held
+        if episode.started_on not in in_file and episode not in replaced
+    ]
+    if not kept:
+        return []
+    problems: list[Problem] = []
+    for before, after in pairwise(sorted([*kept, *episodes], key=lambda e: e.started_on)):
+        # Two of the file's are its rows' problem (episode_problems); two held ones overlapping
+        # are not this file's doing.
+        if bool(before.row) == bool(after.row) or not _overlap(before, after):
+            continue
+        if before.row:
+            ends = f"ends on {show_date(before.ended_on)}" if before.ended_on else "has no end date"
+            problems.append(
+                Problem(
+                    before.row,
+                    "DEC",
+                    f"OpenPEP holds an episode of child {reference} that started on "
+                    f"{show_date(after.started_on)} ({_episode_words(after)}), which this file "
+                    f"does not have; this episode {ends}, so the two would overlap. The file "
+                    "may be older than OpenPEP's record.",
+                    "Upload the latest export from the social-care system. If that still "
+                    "shows this, correct the episode there (its DEC and REC, or add the "
+                    "episode that started then), then upload the file again.",
+                )
+            )
+        else:
+            ends = show_date(before.ended_on) if before.ended_on else "no end date"
+            problems.append(
+                Problem(
+                    after.row,
+                    "DECOM",
+                    f"This episode starts on {show_date(after.started_on)}, while the episode "
+                    f"of child {reference} that OpenPEP holds ({show_date(before.started_on)} "
+                    f"to {ends}), which this file does not have, has not ended.",
+                    "Add that episode's row to the file, with its DEC and REC, or correct "
+                    "DECOM here, then upload the file again.",
+                )
+            )
+    return problems
+
+
 def _stored_episode(episode: CareEpisode) -> EpisodeFacts:
     """An episode already held, in the file's terms (its placed authority is not kept)."""
     return EpisodeFacts(
@@ -406,6 +540,7 @@ def _stored_episode(episode: CareEpisode) -> EpisodeFacts:
         placement_postcode=episode.placement_postcode,
         provider_ofsted_urn=episode.provider_ofsted_urn,
         placed_in_authority=None,
+        placed_in_authority_given=False,
     )
 
 
@@ -422,13 +557,19 @@ def _work_out(
     codes: Ssda903Codes,
 ) -> ChildChange:
     in_file = {episode.started_on for episode in episodes}
+    replaced = _replaced_episodes(episodes, held_episodes)
     # Episodes held but not in this file (earlier years, say) still count for the child's
-    # period of care; the file's own episodes replace the held ones that start the same day.
-    all_episodes = [_stored_episode(e) for e in held_episodes if e.started_on not in in_file]
+    # period of care; the file's own episodes replace the held ones that start the same day,
+    # and the ones it no longer has whose place they take.
+    all_episodes = [
+        _stored_episode(e)
+        for e in held_episodes
+        if e.started_on not in in_file and e not in replaced
+    ]
     all_episodes.extend(episodes)
     all_episodes.sort(key=lambda e: e.started_on)
     latest = all_episodes[-1]
-    if latest.row or child is None:
+    if latest.placed_in_authority_given or child is None:
         placed_in = latest.placed_in_authority
     else:
         placed_in = child.placed_in_authority
@@ -442,6 +583,7 @@ def _work_out(
         school=schools[facts.school_urn] if facts.school_urn else None,
         worker=people[facts.social_worker_email] if facts.social_worker_email else None,
         existing=child,
+        replaced_episodes=replaced,
     )
     if child is None:
         change.new_episodes = list(episodes)
@@ -464,6 +606,8 @@ def _work_out(
     fields = change.fields
     for column, attribute in CHILD_ATTRIBUTES.items():
         before, after = getattr(child, attribute), getattr(facts, attribute)
+        if column == "UASC" and after is None:
+            continue  # the file has no UASC column: what is held stays
         if before != after:
             fields[column] = (_shown(before), _shown(after))
     school_before = (child.current_school_id, child.no_school_place)
@@ -503,6 +647,11 @@ def _work_out(
         )
     for episode in change.new_episodes:
         fields[f"Episode from {show_date(episode.started_on)}"] = (None, _episode_words(episode))
+    for stored in change.replaced_episodes:
+        fields[f"Episode from {show_date(stored.started_on)}"] = (
+            _episode_words(_stored_episode(stored)),
+            REMOVED,
+        )
     for stored, differences in change.changed_episodes:
         for column, (before, after) in differences.items():
             fields[f"{column} (episode from {show_date(stored.started_on)})"] = (
@@ -510,6 +659,9 @@ def _work_out(
                 _shown(after),
             )
     return change
+
+
+REMOVED = "Removed: this file does not have it"
 
 
 def _shown(value: object) -> str | None:
@@ -612,7 +764,7 @@ def _insert_new_children(
                 "current_school_id": change.school.id if change.school else None,
                 "sex": facts.sex,
                 "ethnicity": facts.ethnicity,
-                "uasc": facts.uasc,
+                "uasc": bool(facts.uasc),
                 "placed_in_authority": change.placed_in_authority,
                 "no_school_place": facts.no_school_place.value if facts.no_school_place else None,
                 "date_left_care": care.date_left_care,
@@ -753,15 +905,32 @@ def _update_child(
             setattr(stored, EPISODE_ATTRIBUTES[column], after)
 
     held = plan.episodes_of.setdefault(child.id, [])
+    # The episode whose placement OpenPEP shows now, when the file replaces it: the file's
+    # latest episode moves the child only if its placement differs from that one's.
+    replaced_latest = held[-1] if held and held[-1] in change.replaced_episodes else None
+    for gone in change.replaced_episodes:
+        held.remove(gone)
+        session.delete(gone)
+    if change.replaced_episodes:
+        session.flush()
     for episode in change.new_episodes:
-        previous = held[-1] if held else None
-        is_latest = previous is None or previous.started_on < episode.started_on
+        latest_held = held[-1] if held else None
+        is_latest = latest_held is None or latest_held.started_on < episode.started_on
+        previous = replaced_latest if is_latest and replaced_latest else latest_held
+        if is_latest:
+            replaced_latest = None
+        # A file without PLACED_LA leaves the authority the child is placed in as it is.
+        placed_in = (
+            episode.placed_in_authority
+            if episode.placed_in_authority_given
+            else child.placed_in_authority
+        )
         moves = (
             is_latest
             and previous is not None
             and (
                 (previous.placement_type, previous.placement_provider, child.placed_in_authority)
-                != (episode.placement_type, episode.placement_provider, episode.placed_in_authority)
+                != (episode.placement_type, episode.placement_provider, placed_in)
             )
         )
         stored = CareEpisode(child_id=child.id, started_on=episode.started_on)
@@ -785,7 +954,7 @@ def _update_child(
                 placement_provider=episode.placement_provider,
                 placement_postcode=episode.placement_postcode,
                 provider_ofsted_urn=episode.provider_ofsted_urn,
-                placed_in_authority=episode.placed_in_authority,
+                placed_in_authority=placed_in,
             )
         held.append(stored)
         held.sort(key=lambda e: e.started_on)
@@ -859,9 +1028,16 @@ def _update_child(
     if change.worker_changes:
         change_social_worker(session, actor, child, change.worker, plan.today)
 
-    if plain_changes or change.changed_episodes:
+    if plain_changes or change.changed_episodes or change.replaced_episodes:
         record_fields = {
             **plain_changes,
+            **{
+                f"Episode from {show_date(stored.started_on)}": [
+                    _episode_words(_stored_episode(stored)),
+                    REMOVED,
+                ]
+                for stored in change.replaced_episodes
+            },
             **{
                 f"{column} (episode from {show_date(stored.started_on)})": [
                     _shown(before),

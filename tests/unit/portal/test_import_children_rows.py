@@ -146,6 +146,19 @@ def test_a_good_row_reads_into_the_childs_and_the_episodes_facts() -> None:
     assert parsed.episode.started_on == date(2023, 9, 1)
 
 
+def test_an_optional_column_the_file_does_not_have_says_nothing() -> None:
+    blank = parse_row(2, cells(), ssda903(), TODAY)
+    assert blank.child is not None and blank.episode is not None
+    assert blank.child.uasc is False  # a blank UASC is N
+    assert blank.episode.placed_in_authority_given  # a blank PLACED_LA: in the home authority
+    absent = {k: v for k, v in cells().items() if k not in ("UASC", "PLACED_LA")}
+    parsed = parse_row(2, absent, ssda903(), TODAY)
+    assert parsed.problems == []
+    assert parsed.child is not None and parsed.episode is not None
+    assert parsed.child.uasc is None
+    assert not parsed.episode.placed_in_authority_given
+
+
 def test_a_name_is_kept_exactly_as_written() -> None:
     parsed = parse_row(2, cells(FORENAME="\t=1+1 "), ssda903(), TODAY)
     assert parsed.problems == []
