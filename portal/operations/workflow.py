@@ -470,6 +470,20 @@ def record_quality_assurance(
                 entry.feedback or None,
                 None,
             )
+            if isinstance(outcome, Accepted) and outcome.event is PepEvent.QA_RETURNED:
+                # The PEP comes back, changed and approved again, for a judgement of the PEP as
+                # it is then: this round's is kept apart for the reviewer to read, never carried
+                # into the next decision (a sign-off would record feedback asking for changes
+                # already made). The audit trail and the timeline keep it too.
+                section.answers = {
+                    "scale": scale.key,
+                    "returned": {
+                        "rating": entry.rating,
+                        "judgements": entry.judgements,
+                        "feedback": entry.feedback,
+                        "returned_on": england_today().isoformat(),
+                    },
+                }
         session.commit()
     except Exception as error:
         if not lost_race(error):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, ClassVar
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
@@ -11,6 +12,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from forms.completeness import SectionStatus, pep_completeness
+from forms.fields import format_date_for_people
 from forms.judging_days import JudgingDays
 from forms.parsing import clean_text
 from portal.academic import england_today
@@ -48,7 +50,7 @@ from portal.peps.views import blueprint, render_pep_page
 from workflows.engine import Accepted, Refused, available_events, find_transition
 from workflows.pep import Actor as WorkflowActor
 from workflows.pep import PepEvent, PepState
-from workflows.quality import Judgement, QaCriteria, load_qa_criteria
+from workflows.quality import Judgement, QaCriteria, Scale, load_qa_criteria
 from workflows.roles import Role
 
 REASON_LABELS = {
@@ -225,7 +227,33 @@ def quality_assurance(pep_id: uuid.UUID) -> Response | tuple[str, int]:
         entry=entry,
         problems=problems,
         editable=pep.state_enum is PepState.APPROVED,
+        returned=_last_return(saved, scale),
     ), status
+
+
+@dataclass(frozen=True)
+class LastReturn:
+    """What the reviewer judged when they last returned the PEP with feedback."""
+
+    returned_on: str | None  # in words, as people write a date
+    rating_label: str | None
+    feedback_lines: list[str]
+
+
+def _last_return(saved: dict[str, Any], scale: Scale) -> LastReturn | None:
+    returned = saved.get("returned")
+    if not isinstance(returned, dict):
+        return None
+    rating = returned.get("rating")
+    try:
+        returned_on = format_date_for_people(date.fromisoformat(returned.get("returned_on") or ""))
+    except ValueError:
+        returned_on = None
+    return LastReturn(
+        returned_on,
+        scale.rating(rating).label if rating in scale.keys else None,
+        str(returned.get("feedback") or "").splitlines(),
+    )
 
 
 TASKS_PER_PAGE = 50

@@ -168,6 +168,48 @@ def test_a_red_rating_must_be_returned_not_signed_off(client_for, seeded):
     assert "Make each target measurable" in page
 
 
+def test_a_pep_returned_by_quality_assurance_is_judged_afresh_when_it_comes_back(
+    client_for, seeded
+):
+    """The return's rating, judgements and feedback are shown to the reviewer when the PEP
+    comes back, but not carried into the next decision or the signed-off record."""
+    pep_id = open_pep_id(seeded, SUBMITTED)
+    dt, social_worker = client_for("dt_oakfield"), client_for("social_worker")
+    reviewer = client_for("reviewer")
+    assert post_event(social_worker, pep_id, "approved").status_code == 303
+    asked = "Make each target measurable.\nAdd the reading age."
+    returned = qa_form(reviewer, pep_id, "amber", "qa_returned", asked)
+    assert returned.status_code == 303
+    assert state_of(seeded, pep_id) == "returned"
+    qa = stored_section(seeded, pep_id, "quality_assurance").answers
+    assert "rating" not in qa and "feedback" not in qa and "judgements" not in qa
+    assert qa["returned"]["rating"] == "amber" and qa["returned"]["feedback"] == asked
+
+    assert "Make each target measurable." in dt.get(f"/peps/{pep_id}").get_data(as_text=True)
+    assert post_event(dt, pep_id, "resubmitted").status_code == 303
+    assert post_event(social_worker, pep_id, "approved").status_code == 303
+
+    page = reviewer.get(f"/peps/{pep_id}/quality-assurance").get_data(as_text=True)
+    assert "This PEP was returned with feedback on " in page and "rated Amber" in page
+    assert "Make each target measurable.<br>Add the reading age." in page
+    assert "checked" not in page  # no rating or judgement carried over
+    assert asked.splitlines()[0] not in page.split('id="feedback"')[1].split("</textarea>")[0]
+    # Signing off at once, as the page comes, is refused: the PEP has not been rated again.
+    data = {
+        "csrf_token": csrf_token_from(reviewer, f"/peps/{pep_id}/quality-assurance"),
+        "decision": "signed_off",
+        "feedback": "",
+    }
+    assert reviewer.post(f"/peps/{pep_id}/quality-assurance", data=data).status_code == 400
+    assert state_of(seeded, pep_id) == "approved"
+
+    signed = qa_form(reviewer, pep_id, "green", "signed_off", "Measurable targets now.")
+    assert signed.status_code == 303
+    assert state_of(seeded, pep_id) == "signed_off"
+    qa = stored_section(seeded, pep_id, "quality_assurance").answers
+    assert (qa["rating"], qa["feedback"]) == ("green", "Measurable targets now.")
+
+
 def test_qa_returned_without_feedback_is_refused(client_for, seeded):
     pep_id = open_pep_id(seeded, APPROVED)
     response = qa_form(client_for("reviewer"), pep_id, "amber", "qa_returned", "")
