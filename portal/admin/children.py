@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from portal.academic import england_today
 from portal.admin import blueprint
+from portal.admin.listing import search_text
 from portal.auth import access
 from portal.codes import ssda903
 from portal.extensions import db
@@ -58,7 +59,7 @@ def _record_change(
 @access.roles(Role.ADMIN)
 def change_school(child_id: uuid.UUID) -> Response | tuple[str, int] | str:
     """Record a change of school or setting, or that the child has no school place."""
-    search = (request.values.get("search") or "").strip()[:200]
+    search = search_text(request.values.get("search") or "")[:200]
     return _record_change(
         child_id,
         "admin/children/school.html",

@@ -86,8 +86,8 @@ def list_imports() -> str:
 def _imports_page(
     errors: dict[str, str] | None = None, chosen_kind: str | None = None, status: int = 200
 ) -> Any:
-    page = page_number()
     total = db.session.scalar(select(func.count()).select_from(ImportRun)) or 0
+    page = min(page_number(), page_count(total, RUNS_PAGE_SIZE))
     # A row shows the file, its kind, when and by whom, and a status from the counts: the
     # outcome (every change and problem) and the file itself stay in the database.
     runs = list(

@@ -6,15 +6,22 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
-from collections.abc import Iterable
-from typing import Any, ClassVar, Self
+from collections.abc import Callable, Iterable
+from typing import Any, ClassVar, Self, TypeVar
 
 from flask import Response, request
 
+from forms.parsing import clean_text
 from portal.children.history import neutralise_cell
 
 # A page number longer than this is not a page anyone asked for: show the first.
 MOST_PAGE_DIGITS = 6
+
+
+def search_text(text: str) -> str:
+    """What a person typed into a search box, as one line without control characters: a NUL
+    (%00 in an address) would otherwise reach the database, which refuses it."""
+    return clean_text(text, multiline=False).strip()
 
 
 def page_number(argument: str = "page") -> int:
@@ -28,6 +35,23 @@ def page_number(argument: str = "page") -> int:
 def page_count(total: int, page_size: int) -> int:
     """How many pages ``total`` rows fill, and always at least one (an empty list is a page)."""
     return max(1, -(-total // page_size))
+
+
+Row = TypeVar("Row")
+
+
+def page_within(
+    read_page: Callable[[int], tuple[list[Row], int]], page: int, page_size: int
+) -> tuple[list[Row], int, int]:
+    """A page of a list read with its total in one go: a page past the last (an old link, a
+    list that shrank, a number typed in) is read again as the last page, as every list shows,
+    rather than as an empty list that says nothing was ever recorded. Rows, total, page."""
+    rows, total = read_page(page)
+    last = page_count(total, page_size)
+    if page > last:
+        page = last
+        rows, total = read_page(page)
+    return rows, total, page
 
 
 def csv_download(
@@ -72,7 +96,8 @@ class ListFilters:
             text = args.get(argument, "")
             allowed = cls.allowed(field)
             if allowed is None:
-                values[field] = text.strip()[: cls.LONGEST.get(field, cls.MOST_CHARACTERS)]
+                # Control characters (a NUL, which PostgreSQL refuses in text) are dropped.
+                values[field] = search_text(text)[: cls.LONGEST.get(field, cls.MOST_CHARACTERS)]
             elif text in allowed:
                 values[field] = text
             else:

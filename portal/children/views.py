@@ -5,12 +5,19 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, ClassVar
 
 from flask import Blueprint, Response, abort, g, render_template, request
 
 from portal.academic import england_today
-from portal.admin.listing import ListFilters, csv_download, page_count, page_number
+from portal.admin.listing import (
+    ListFilters,
+    csv_download,
+    page_count,
+    page_number,
+    page_within,
+)
 from portal.auth import access
 from portal.children.history import history_csv, history_row
 from portal.children.queries import (
@@ -241,10 +248,15 @@ def show_child(child_id: uuid.UUID) -> str:
     record_child_record_viewed(db.session, Actor.for_user(g.user, request.remote_addr), child)
     roles = roles_for_child(g.user, child)
     staff = reads_everything(roles)
-    page = page_number()
     # The timeline is care history (placements, legal status): staff only, like the care details.
-    events, total = (
-        child_timeline_page(db.session, child, page, TIMELINE_PAGE_SIZE) if staff else ([], 0)
+    events, total, page = (
+        page_within(
+            partial(child_timeline_page, db.session, child, per_page=TIMELINE_PAGE_SIZE),
+            page_number(),
+            TIMELINE_PAGE_SIZE,
+        )
+        if staff
+        else ([], 0, 1)
     )
     # When each PEP is due tells of the child's care (entering care, moves): staff only too.
     obligations, terms = child_timeliness(db.session, child) if staff else ([], [])
@@ -314,8 +326,11 @@ def _child_or_404(child_id: uuid.UUID) -> Child:
 def child_history(child_id: uuid.UUID) -> str:
     """Everything that happened to this child's records, newest first (subject access)."""
     child = _child_or_404(child_id)
-    page = page_number()
-    events, total = child_history_page(db.session, child, page, HISTORY_PAGE_SIZE)
+    events, total, page = page_within(
+        partial(child_history_page, db.session, child, per_page=HISTORY_PAGE_SIZE),
+        page_number(),
+        HISTORY_PAGE_SIZE,
+    )
     rows = [history_row(event) for event in events]
     pages = page_count(total, HISTORY_PAGE_SIZE)
     actor = Actor.for_user(g.user, request.remote_addr)
