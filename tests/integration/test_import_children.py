@@ -1023,3 +1023,39 @@ def test_an_episode_held_that_the_file_leaves_out_must_not_overlap_its_episodes(
                 "here, then upload the file again.",
             )
         ]
+
+
+def test_a_file_of_this_years_episodes_alone_never_removes_earlier_history(app: Flask) -> None:
+    """Leo's episode from 20/06/2024 is open in OpenPEP; in the social-care system it ended on
+    15/03/2026 and another began. A file of this year's episodes lists only the new one: the
+    held episode is history the file says nothing of, so it is a problem to correct (its DEC),
+    never removed."""
+    with app.app_context():
+        add_schools_and_staff()
+        import_file("children_good.csv")
+        held = [(e.started_on, e.ended_on) for e in episodes("C002")]
+        lines = fixture_text("children_good.csv").splitlines(keepends=True)
+        plan = check_text(
+            lines[0] + lines[7].replace("20/06/2024,L,C2,N4,K2,PR4", "15/03/2026,T,C2,N4,U4,PR4")
+        )
+        assert [(p.column, p.problem.split(",")[0]) for p in plan.problems] == [
+            ("DECOM", "This episode starts on 15/03/2026")
+        ]
+        assert "C002" not in [c.reference for c in plan.changes]
+        assert [(e.started_on, e.ended_on) for e in episodes("C002")] == held
+
+
+def test_an_earlier_episode_the_file_leaves_out_is_not_removed_for_a_new_one(app: Flask) -> None:
+    """An episode held (01/03/2024 to 25/06/2024, LS C1) overlapped by the file's only episode,
+    which OpenPEP does not hold yet: a problem, not a removal of the earlier episode."""
+    with app.app_context():
+        add_schools_and_staff()
+        import_file("children_good.csv")
+        held = episodes("C002")
+        held[1].ended_on = date(2024, 6, 25)
+        db.session.delete(held[2])
+        db.session.commit()
+        lines = fixture_text("children_good.csv").splitlines(keepends=True)
+        plan = check_text(lines[0] + lines[7])
+        assert plan.problems and "C002" not in [c.reference for c in plan.changes]
+        assert len(episodes("C002")) == 2

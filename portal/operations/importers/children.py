@@ -445,12 +445,14 @@ def _leaving_care_problems(
 
 
 def _replaced_episodes(episodes: list[EpisodeFacts], held: list[CareEpisode]) -> list[CareEpisode]:
-    """The episodes held that the file no longer has and whose place its episodes take: one
-    that starts within the run of episodes the file lists (between its first and its latest:
-    the social-care system took it out or moved its start), and one that overlaps an episode
-    of the file's that OpenPEP does not hold yet (its start corrected, to a later day or an
-    earlier one). One the file only overlaps with episodes already held is not replaced: the
-    file may be older than the record (see _held_episode_problems)."""
+    """The episodes held that the file no longer has and whose place its episodes take. Only
+    one starting on or after the file's first episode: the file speaks for that span alone
+    (a file of this year's episodes says nothing of earlier ones). Within it: one that starts
+    before the file's latest (the social-care system took it out or moved its start), and one
+    that overlaps an episode of the file's that OpenPEP does not hold yet (its start
+    corrected, to a later day or an earlier one). Any other that overlaps the file's episodes
+    is a problem, never removed: earlier history, or a file older than the record (see
+    _held_episode_problems)."""
     if not episodes:
         return []
     in_file = {episode.started_on for episode in episodes}
@@ -461,8 +463,9 @@ def _replaced_episodes(episodes: list[EpisodeFacts], held: list[CareEpisode]) ->
         episode
         for episode in held
         if episode.started_on not in in_file
+        and first <= episode.started_on
         and (
-            first <= episode.started_on < latest
+            episode.started_on < latest
             or any(_overlap(_stored_episode(episode), other) for other in new)
         )
     ]
