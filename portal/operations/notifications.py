@@ -119,6 +119,12 @@ def _about(pep: Pep) -> str:
     return f"the {pep.term_label} PEP for the child with reference {pep.child.authority_reference}"
 
 
+def sentence_start(words: str) -> str:
+    """Words at the start of a sentence: the first letter a capital, the rest as written
+    (`str.capitalize` would turn the child's reference DCC-1104 into dcc-1104, and PEP to pep)."""
+    return words[:1].upper() + words[1:]
+
+
 def _send_each(
     session: Session,
     actor: Actor,
@@ -170,7 +176,7 @@ def notify_pep_started(
     content = EmailContent(
         subject="A PEP section is waiting for you",
         paragraphs=(
-            f"{_about(pep).capitalize()} has been started.",
+            f"{sentence_start(_about(pep))} has been started.",
             "Some of its sections are yours to complete. Sign in to see which, and complete "
             "them before the PEP meeting.",
         ),

@@ -173,6 +173,12 @@ def _sign_off_waiting_for(
     return None
 
 
+FOR_AN_ADVISER = (
+    "The PEP is approved and waiting for quality assurance: the Virtual School's reviewers "
+    "have been asked to check it and sign it off, or return it with feedback."
+)
+
+
 def _escalated_to(managers: list[User], heads: list[User], admins: list[User]) -> list[User]:
     """The child's social work team managers and the Virtual School heads; the admins too when
     either is missing (a child with no team manager, an authority with no head), so that an
@@ -249,6 +255,8 @@ def pep_deadline_reminders(
         what = f"{obligation.what[0].lower()}{obligation.what[1:]}"
         about = f"{what} for the child with reference {child.authority_reference}"
         waiting: tuple[list[User], str] | None = None
+        # Advisers told of a PEP waiting for quality assurance, which only a reviewer may give.
+        advisers_told: set[uuid.UUID] = set()
         if obligation.rule == SIGN_OFF_RULE:
             pep_id = _pep_of(obligation)
             state = pep_states.get(pep_id) if pep_id else None
@@ -257,6 +265,9 @@ def pep_deadline_reminders(
             )
             if waiting is None:
                 continue  # signed off, cancelled or replaced: nobody is waited for
+            if state is PepState.APPROVED:
+                reviewing = {person.id for person in people_of.reviewers}
+                advisers_told = {p.id for p in waiting[0] if p.id not in reviewing}
         if status is TimelinessStatus.OVERDUE:
             escalate_on = days.get("escalation")
             if escalate_on is not None and escalate_on <= today:
@@ -264,6 +275,7 @@ def pep_deadline_reminders(
                 people = _escalated_to(
                     by_child.get((child.id, Role.SW_TEAM_MANAGER), []), people_of.heads, admins
                 )
+                advisers_told = set()  # an escalation's own words go to whoever leads
                 subject = f"Escalated, overdue since {_long_date(due_on)}: {what}"
                 first = (
                     f"The deadline for {about} was {_long_date(due_on)}, and it is still not "
@@ -316,7 +328,7 @@ def pep_deadline_reminders(
                 pep_id=None,
                 content=EmailContent(
                     subject=subject,
-                    paragraphs=(first, then),
+                    paragraphs=(first, FOR_AN_ADVISER if person.id in advisers_told else then),
                     action="See the child's PEP deadlines",
                     link=link,
                 ),

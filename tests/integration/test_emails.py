@@ -164,6 +164,10 @@ def test_a_new_pep_tells_each_person_with_sections_that_they_are_waiting(mail, s
     for message in messages:
         assert message.subject == "A PEP section is waiting for you"
         assert_good_email(message, names, f"/peps/{pep_id}")
+        # The PEP named as people write it: the child's reference in capitals, as held.
+        assert f"The Spring 2026/27 PEP for the child with reference {NO_OPEN_PEP} has" in (
+            message.text
+        )
 
 
 def started_with_a_carer_placed_from(app, days_after_the_terms_end: int) -> uuid.UUID:

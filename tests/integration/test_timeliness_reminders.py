@@ -23,6 +23,7 @@ from portal.timeliness.reminders import DUE_SOON, ESCALATED, pep_deadline_remind
 from tests.conftest import DEMO_EMAILS
 from tests.integration.pep_helpers import open_pep_id
 from tests.integration.smtp import BASE_URL
+from tests.integration.test_reminders import ADVISER, grant_adviser
 from workflows.roles import Role
 from workflows.timeliness import load_rules
 
@@ -203,6 +204,7 @@ def sign_off_messages(mail, reference):
 
 
 def test_a_sign_off_deadline_goes_to_whoever_the_pep_is_waiting_for(mail, seeded):
+    grant_adviser(seeded, ADVISER, APPROVED)  # an adviser who does not review
     sign_off_due_in_5_days(seeded, SUBMITTED)
     sign_off_due_in_5_days(seeded, APPROVED)
     run(seeded)
@@ -227,9 +229,16 @@ def test_a_sign_off_deadline_goes_to_whoever_the_pep_is_waiting_for(mail, seeded
         )
     # Only a reviewer may sign off: the reviewers hear, with the child's adviser (who does not
     # review in the demo) told as well.
-    assert adviser not in reviewers
-    expected = reviewers | ({adviser} if adviser else set())
-    assert expected and {r for m in approved for r in m.recipients} == expected
+    assert adviser and adviser not in reviewers
+    expected = reviewers | {adviser}
+    assert {r for m in approved for r in m.recipients} == expected
+    # Each is told what is theirs to do: the adviser may not sign off, so is not asked to.
+    for message in approved:
+        if adviser in message.recipients:
+            assert "reviewers have been asked to check it and sign it off" in message.text
+            assert "check it, then sign it off" not in message.text
+        else:
+            assert "check it, then sign it off" in message.text
     assert all("waiting for quality assurance" in m.text for m in approved)
     assert all(m.subject.strip().startswith("Due by") for m in [*submitted, *approved])
 
