@@ -157,6 +157,7 @@ class StaffImporter:
                 and child is not None
                 and person is not None
                 and not person.active
+                and _gives_the_case(person, row.role, child, case_holders.get(child.id, []))
             ):
                 plan.problems.append(_switched_off_problem(row, row.role, person, child))
             if row.email and row.name.strip():
@@ -396,6 +397,14 @@ def _read_row(number: int, cells: dict[str, str], problems: list[Problem]) -> St
             str(starts_on),
         ),
     )
+
+
+def _gives_the_case(person: User, role: Role, child: Child, case_holders: list[CaseHolder]) -> bool:
+    """Whether a row would give this person the child's case: a row restating a case they
+    already hold alone changes nothing (a file imported again), so it is no problem."""
+    if staff.existing_grant(person, role, None, child) is None:
+        return True
+    return role is Role.SOCIAL_WORKER and [h.user_id for h in case_holders] != [person.id]
 
 
 def _switched_off_problem(row: StaffRow, role: Role, person: User, child: Child) -> Problem:
