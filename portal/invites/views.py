@@ -50,6 +50,7 @@ from portal.operations.invites import (
     contributor_for,
     create_invite,
     holder_actor,
+    holder_refusal,
     management_refusal,
     may_manage_invites,
     record_child_voice_absent_reason,
@@ -69,7 +70,7 @@ from portal.operations.rate_limit import (
     count_hit,
     is_limited,
 )
-from portal.peps.permissions import EDITABLE_STATES, reads_everything
+from portal.peps.permissions import reads_everything
 from portal.peps.queries import find_visible_pep
 from workflows.roles import Role
 
@@ -480,7 +481,7 @@ def _holder_done_page(invite: ContributionInvite) -> tuple[str, int] | None:
     """The thank-you page after "Send", or the closed page once the PEP has moved on."""
     if invite.completed_at_utc is not None:
         return render_template("invites/sent.html", page=HolderPage.of(invite)), 200
-    if invite.pep.state_enum not in EDITABLE_STATES:
+    if holder_refusal(invite, datetime.now(UTC)) is not None:
         return render_template("invites/closed.html"), 200
     return None
 

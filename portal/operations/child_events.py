@@ -31,6 +31,7 @@ from portal.models import (
 )
 from portal.operations import audit
 from portal.operations.audit import Actor
+from portal.operations.invites import Contributor, LinksStopped, stop_links_of_child
 from portal.operations.timeliness import refresh_timeliness
 from portal.text_search import LIKE_ESCAPE, contains_pattern
 from workflows.roles import Role
@@ -144,10 +145,17 @@ def change_carer(
     session: Session, actor: Actor, child: Child, carer: User | None, on: date
 ) -> ChildEvent | None:
     """``carer`` looks after the child from ``on`` (their grant starts then, so they read only
-    PEPs of terms from their placement on); the previous carer no longer sees the child."""
-    return _replace_case_holder(
+    PEPs of terms from their placement on); the previous carer no longer sees the child, and
+    the carer's links on the child's open PEP stop (the new carer is given a new one). The
+    child's own links go on working: the child is the same child."""
+    event = _replace_case_holder(
         session, actor, child, Role.CARER, carer, on, ChildEventKind.CARER_CHANGED
     )
+    if event is not None:
+        stop_links_of_child(
+            session, actor, child, LinksStopped.CARER_CHANGED, contributor=Contributor.CARER
+        )
+    return event
 
 
 def _replace_case_holder(
@@ -357,7 +365,7 @@ def record_leaving_care(
 
     Adoption (E11, E12), a child arrangements order (E41) and special guardianship (E43-E48)
     make the child previously looked after. Their records stay, and the Virtual School keeps
-    reading them; no new PEP is due."""
+    reading them; no new PEP is due. Every working link on the child's open PEP stops."""
     reason = ssda903().reasons_episode_ceased.get(reason_code)
     if reason is None or not reason.leaves_care:
         raise ValueError(f"{reason_code!r} is not an SSDA903 reason for leaving care")
@@ -370,6 +378,7 @@ def record_leaving_care(
     if episode is not None and episode.ended_on is None and episode.started_on <= on:
         episode.ended_on = on
         episode.reason_ended = reason_code
+    stop_links_of_child(session, actor, child, LinksStopped.LEFT_CARE)
     return record_child_event(
         session,
         actor,

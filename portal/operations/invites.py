@@ -16,12 +16,14 @@ from sqlalchemy.orm import Session
 from forms.answers import VOICE_ANSWERS_KEY
 from forms.parsing import clean_text
 from forms.schema import SectionDefinition, SectionType
+from portal.form_registry import definition_for
 from portal.invites.tokens import hash_token, new_token
-from portal.models import ContributionInvite, Pep, PepSection, User
+from portal.models import Child, ContributionInvite, Pep, PepSection, User
 from portal.operations import audit
 from portal.operations.audit import Actor
 from portal.operations.workflow import lost_race, touch_pep, what_happened_to
 from portal.peps.permissions import EDITABLE_STATES
+from workflows.pep import OPEN_STATES
 from workflows.roles import Role
 
 DEFAULT_VALID_FOR = timedelta(days=14)
@@ -194,6 +196,67 @@ def _working_invites(
     return [invite for invite in candidates if not invite.is_expired(now)]
 
 
+class LinksStopped(StrEnum):
+    """Why a change in the child's life stopped their links (the audit event's reason)."""
+
+    CARER_CHANGED = "carer_changed"
+    LEFT_CARE = "left_care"
+
+
+def _contributor_of(invite: ContributionInvite) -> Contributor | None:
+    try:
+        return contributor_for(definition_for(invite.pep).section(invite.section_key))
+    except (KeyError, LookupError):
+        return None
+
+
+def stop_links_of_child(
+    session: Session,
+    actor: Actor,
+    child: Child,
+    reason: LinksStopped,
+    *,
+    contributor: Contributor | None = None,
+    now: datetime | None = None,
+) -> list[ContributionInvite]:
+    """Stop the working links on the child's open PEPs (only ``contributor``'s, when given),
+    sent ones included, since staff could reopen them. Audited, not committed: the change in
+    the child's life that calls this commits both together."""
+    now = _now(now)
+    candidates = session.scalars(
+        select(ContributionInvite)
+        .join(ContributionInvite.pep)
+        .where(
+            Pep.child_id == child.id,
+            Pep.state.in_([state.value for state in OPEN_STATES]),
+            ContributionInvite.revoked_at_utc.is_(None),
+        )
+        .order_by(ContributionInvite.created_at_utc)
+    )
+    stopped = []
+    for invite in candidates:
+        if invite.is_expired(now):
+            continue
+        # A link whose section is unknown is stopped too: it is not known to be someone else's.
+        found = _contributor_of(invite)
+        if contributor is not None and found not in (contributor, None):
+            continue
+        invite.revoked_at_utc = now
+        invite.revoked_by_id = actor.user.id if actor.user is not None else None
+        audit.record(
+            session,
+            actor,
+            "invite.revoked",
+            "invite",
+            invite.id,
+            pep_id=str(invite.pep_id),
+            section=invite.section_key,
+            reason=reason.value,
+        )
+        stopped.append(invite)
+    return stopped
+
+
 def revoke_invite(
     session: Session,
     actor: Actor,
@@ -255,7 +318,9 @@ def holder_refusal(invite: ContributionInvite, now: datetime) -> str | None:
     """Why the holder may not change the section now (the link itself works), or None."""
     if invite.completed_at_utc is not None:
         return "These views have been sent."
-    if invite.pep.state_enum not in EDITABLE_STATES:
+    # A child who left care has no PEP to contribute to, whatever state it was left in (links
+    # made before leaving care stopped then; this holds for any made otherwise).
+    if invite.pep.state_enum not in EDITABLE_STATES or not invite.pep.child.in_care:
         return "This PEP can no longer be changed."
     return None
 

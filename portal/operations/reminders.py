@@ -16,7 +16,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import case, func, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from portal.form_registry import definition_for
 from portal.models import Child, ContributionInvite, Email, Pep, RoleGrant, User
@@ -31,6 +31,7 @@ from portal.operations.emails import (
     queue_email,
 )
 from portal.operations.notifications import EmailKind, holders_of, quality_assurers, reviewers
+from portal.peps.permissions import EDITABLE_STATES
 from portal.presentation import UK
 from portal.timeliness.reminders import pep_deadline_reminders, timeliness_rules
 from workflows.calendar import SchoolCalendar
@@ -78,8 +79,13 @@ def invites_expiring_tomorrow(
     tomorrow = now.astimezone(UK).date() + timedelta(days=1)
     invites = session.scalars(
         select(ContributionInvite)
-        .options(joinedload(ContributionInvite.pep).joinedload(Pep.child))
+        .join(ContributionInvite.pep)
+        .join(Pep.child)
+        .options(contains_eager(ContributionInvite.pep).contains_eager(Pep.child))
         .where(
+            # Only a link that can still be used: its PEP open to holders, its child in care.
+            Pep.state.in_([state.value for state in EDITABLE_STATES]),
+            Child.date_left_care.is_(None),
             ContributionInvite.revoked_at_utc.is_(None),
             ContributionInvite.completed_at_utc.is_(None),
             ContributionInvite.expires_at_utc >= _uk_midnight(tomorrow),

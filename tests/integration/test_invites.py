@@ -10,10 +10,17 @@ import pytest
 from sqlalchemy import select, update
 from werkzeug.datastructures import MultiDict
 
+from portal.academic import england_today
 from portal.extensions import db
-from portal.models import AuditEvent, Base, ContributionInvite, Pep
+from portal.form_registry import definition_for
+from portal.models import AuditEvent, Base, Child, ContributionInvite, Pep, User
 from portal.operations.audit import Actor
-from portal.operations.invites import InviteRefused, save_through_invite
+from portal.operations.invites import (
+    Contributor,
+    InviteRefused,
+    holder_actor,
+    save_through_invite,
+)
 from tests.conftest import csrf_token_from
 from tests.integration.pep_helpers import (
     form_fields,
@@ -22,11 +29,13 @@ from tests.integration.pep_helpers import (
     replace_field,
     stored_section,
 )
+from tests.integration.test_child_life_events import child_id_of, date_fields, post_change
 
 HARRY = "DCC-1106"  # Oakfield, Year 5: primary band
 CHLOE = "DCC-1201"  # Riverside, Year 7: secondary band; the demo social worker and carer's
 AVA = "DCC-1001"  # nursery: early-years band
 NOT_WORKING = "This link does not work"
+ON = england_today()
 
 
 def contributions_url(pep_id):
@@ -518,3 +527,107 @@ def test_a_signed_off_pep_refuses_every_change(client_for, seeded):
         assert pep.child_voice_note is None and pep.child_voice_absent_reason is None
         assert len(list(db.session.scalars(select(ContributionInvite)))) == 1
     assert invite_row(seeded, token).completed_at_utc is None
+
+
+def revoked_reasons(app):
+    return [
+        (event.details["section"], event.details.get("reason"))
+        for event in audit_actions(app, action="invite.revoked")
+    ]
+
+
+def make_carer_account(app, email="kim.carer@example.test"):
+    with app.app_context():
+        db.session.add(User(email=email, display_name="Kim Carer"))
+        db.session.commit()
+    return email
+
+
+def test_a_change_of_carer_stops_the_carers_links_and_not_the_childs(client_for, seeded):
+    pep_id = open_pep_id(seeded, CHLOE)
+    sw = client_for("social_worker")
+    carer_token = token_of(create_link(sw, pep_id, "carers_views")[0])
+    child_token = token_of(create_link(sw, pep_id, "my_views")[0])
+    old_carer = holder_client(seeded)
+    holder_page(old_carer, carer_token, status=200)  # opened before the change, cookie and all
+    new_carer_email = make_carer_account(seeded)
+    admin = client_for("admin")
+    child_id = child_id_of(seeded, CHLOE)
+
+    changed = post_change(admin, child_id, "carer", email=new_carer_email, **date_fields(ON))
+    assert changed.status_code == 303
+    # The old carer no longer looks after Chloe: their link opens nothing, nor does the page
+    # it opened before; the child's own link goes on working.
+    holder_page(old_carer, carer_token, status=404)
+    holder_page(holder_client(seeded), carer_token, status=404)
+    holder_page(holder_client(seeded), child_token, status=200)
+    stopped = invite_row(seeded, carer_token)
+    assert stopped.revoked_at_utc is not None and stopped.revoked_by_id is not None
+    assert invite_row(seeded, child_token).revoked_at_utc is None
+    assert revoked_reasons(seeded) == [("carers_views", "carer_changed")]
+    (revoked,) = audit_actions(seeded, action="invite.revoked")
+    assert revoked.details["pep_id"] == str(pep_id) and "admin" in revoked.actor_description.lower()
+
+    # The new carer is given a new link, which the same change recorded again leaves alone.
+    new_token = token_of(create_link(sw, pep_id, "carers_views")[0])
+    again = post_change(admin, child_id, "carer", email=new_carer_email, **date_fields(ON))
+    assert again.status_code == 400
+    holder_page(holder_client(seeded), new_token, status=200)
+    assert len(audit_actions(seeded, action="invite.revoked")) == 1
+
+
+def test_leaving_care_stops_every_link_on_the_open_pep_sent_ones_included(client_for, seeded):
+    pep_id = open_pep_id(seeded, CHLOE)
+    sw = client_for("social_worker")
+    carer_token = token_of(create_link(sw, pep_id, "carers_views")[0])
+    child_token = token_of(create_link(sw, pep_id, "my_views")[0])
+    carer = holder_client(seeded)
+    data = replace_field(
+        form_fields(holder_page(carer, carer_token).get_data(as_text=True)), "going_well", "Ok"
+    )
+    assert holder_post(carer, carer_token, data, send=True).status_code == 303
+    assert invite_row(seeded, carer_token).completed_at_utc is not None
+
+    left = post_change(
+        client_for("admin"),
+        child_id_of(seeded, CHLOE),
+        "leaving-care",
+        reason="E13",
+        **date_fields(ON),
+    )
+    assert left.status_code == 303
+    for token in (carer_token, child_token):
+        holder_page(holder_client(seeded), token, status=404)
+        assert invite_row(seeded, token).revoked_at_utc is not None
+    assert sorted(revoked_reasons(seeded)) == [
+        ("carers_views", "left_care"),
+        ("my_views", "left_care"),
+    ]
+
+
+def test_a_link_that_still_works_after_the_child_left_care_shows_only_the_closed_page(
+    client_for, seeded
+):
+    # As a link made by older code would: the child left care and the link was not stopped.
+    pep_id = open_pep_id(seeded, CHLOE)
+    token = token_of(create_link(client_for("social_worker"), pep_id, "carers_views")[0])
+    carer = holder_client(seeded)
+    data = replace_field(
+        form_fields(holder_page(carer, token).get_data(as_text=True)), "going_well", "Late"
+    )
+    before = stored_section(seeded, pep_id, "carers_views").answers
+    set_in_db(seeded, Child, Child.authority_reference == CHLOE, date_left_care=ON)
+
+    assert holder_post(carer, token, data).status_code == 303
+    assert holder_post(carer, token, data, send=True).status_code == 303
+    closed = holder_page(carer, token).get_data(as_text=True)
+    assert "This form is closed" in closed and 'id="section-form"' not in closed
+    assert stored_section(seeded, pep_id, "carers_views").answers == before
+    assert invite_row(seeded, token).completed_at_utc is None
+    with seeded.app_context():
+        invite = db.session.get(ContributionInvite, invite_row(seeded, token).id)
+        section = definition_for(invite.pep).section("carers_views")
+        with pytest.raises(InviteRefused):
+            save_through_invite(
+                db.session, holder_actor(Contributor.CARER, None), invite, section, {"x": "y"}
+            )

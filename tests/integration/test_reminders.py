@@ -467,3 +467,38 @@ def test_a_stale_claim_counts_as_an_attempt_and_old_failures_are_given_up(mail, 
     with seeded.app_context():
         report = deliver_emails(db.session, seeded.config)
     assert (report.sent, report.failed, report.gave_up) == (0, 0, 0)
+
+
+@pytest.mark.parametrize(
+    ("state", "left_care", "reminded"),
+    [
+        (PepState.DRAFT, False, True),
+        (PepState.RETURNED, False, True),
+        (PepState.SUBMITTED, False, False),
+        (PepState.APPROVED, False, False),
+        (PepState.SIGNED_OFF, False, False),
+        (PepState.CANCELLED, False, False),
+        (PepState.SUPERSEDED, False, False),
+        (PepState.DRAFT, True, False),
+    ],
+)
+def test_no_expiry_reminder_for_a_link_that_can_no_longer_be_used(
+    seeded, state, left_care, reminded
+):
+    """A link on a PEP its holder can no longer write in (submitted, approved, signed off,
+    cancelled, superseded), or for a child who has left care, is not worth a new one."""
+    pep_id = open_pep_id(seeded, DRAFT)
+    invite_id = expire_invite_tomorrow(seeded, pep_id)
+    with seeded.app_context():
+        db.session.execute(update(Pep).where(Pep.id == pep_id).values(state=state.value))
+        if left_care:
+            db.session.execute(
+                update(Child)
+                .where(Child.authority_reference == DRAFT)
+                .values(date_left_care=utc_now().date())
+            )
+        db.session.commit()
+        reminders = list(invites_expiring_tomorrow(db.session, seeded.config, utc_now()))
+    assert [reminder.key for reminder in reminders if str(invite_id) in reminder.key] == (
+        [f"invite-expiring:{invite_id}"] if reminded else []
+    )
