@@ -30,7 +30,13 @@ from portal.operations.emails import (
     portal_link,
     queue_email,
 )
-from portal.operations.notifications import EmailKind, holders_of, quality_assurers, reviewers
+from portal.operations.notifications import (
+    EmailKind,
+    holders_of,
+    quality_assurers,
+    reviewers,
+    sentence_start,
+)
 from portal.peps.permissions import EDITABLE_STATES
 from portal.presentation import UK
 from portal.timeliness.reminders import pep_deadline_reminders, timeliness_rules
@@ -121,6 +127,12 @@ def invites_expiring_tomorrow(
         )
 
 
+WAITING_FOR_REVIEWERS = (
+    "The Virtual School's reviewers have been asked to check it, then sign it off or return it "
+    "with feedback."
+)
+
+
 def peps_waiting_too_long(
     session: Session, settings: Mapping[str, Any], now: datetime
 ) -> Iterable[Reminder]:
@@ -188,6 +200,8 @@ def peps_waiting_too_long(
             if chased_at is not None and chased_at >= waiting_from:
                 continue
             may_review = Role.REVIEWER in person.roles()
+            # Only a reviewer may rate and sign off: the child's adviser is told who will.
+            their_part = then if may_review or target == link else WAITING_FOR_REVIEWERS
             yield Reminder(
                 recipient=person,
                 kind=EmailKind.WAITING_TOO_LONG,
@@ -196,9 +210,9 @@ def peps_waiting_too_long(
                 content=EmailContent(
                     subject=subject,
                     paragraphs=(
-                        f"{_about(pep).capitalize()} has been waiting for {waiting_for} "
+                        f"{sentence_start(_about(pep))} has been waiting for {waiting_for} "
                         f"since {_long_date(since)}: {waited} working days.",
-                        then,
+                        their_part,
                     ),
                     action=action if (may_review or target == link) else "Open the PEP",
                     link=target if (may_review or target == link) else link,

@@ -318,6 +318,12 @@ def test_quality_assurance_is_chased_with_a_reviewer_as_well_as_the_childs_advis
     }
     to_adviser = next(m for m in mail.received() if ADVISER in m.recipients)
     assert "/quality-assurance" not in to_adviser.text  # they may only open the PEP
+    assert "reviewers have been asked to check it" in to_adviser.text
+    assert "rate it" not in to_adviser.text
+    to_reviewer = next(m for m in mail.received() if DEMO_EMAILS["reviewer"] in m.recipients)
+    assert "Check it, rate it, then sign it off" in to_reviewer.text
+    # The PEP named as written: its reference in capitals, as held.
+    assert f"PEP for the child with reference {APPROVED} has been waiting" in to_reviewer.text
 
 
 def test_quality_assurance_is_chased_with_the_childs_adviser_alone_when_they_review(mail, seeded):
