@@ -54,6 +54,15 @@ def _check_inputs(age_years: int, year_group: int | None) -> None:
         )
 
 
+def school_year_group(year_group: int | None) -> int | None:
+    """The year group the forms go by: None for one outside the school years (a two-year-old
+    below nursery, a young adult past Year 14), whose age then decides, as for a child in no
+    year group."""
+    if year_group is None or not LOWEST_YEAR_GROUP <= year_group <= HIGHEST_YEAR_GROUP:
+        return None
+    return year_group
+
+
 def choose_pep_form(age_years: int, year_group: int | None) -> Phase:
     """Pick the PEP form (its key) for a child: the year group decides, the age only without one.
 

@@ -24,7 +24,7 @@ from forms.answers import VOICE_ANSWERS_KEY, VOICE_BAND_KEY
 from forms.builder import FormError
 from forms.completeness import section_status
 from forms.parsing import clean_text
-from forms.phases import VoiceBand, choose_voice_band
+from forms.phases import VoiceBand, choose_voice_band, school_year_group
 from forms.schema import SectionDefinition
 from portal.academic import england_today
 from portal.auth import access
@@ -461,7 +461,9 @@ class HolderPage:
 def _voice_band_today(pep: Pep) -> VoiceBand:
     child = pep.child
     today = england_today()
-    return choose_voice_band(age_in_years(child.date_of_birth, today), child.year_group(today))
+    return choose_voice_band(
+        age_in_years(child.date_of_birth, today), school_year_group(child.year_group(today))
+    )
 
 
 def _render_holder(

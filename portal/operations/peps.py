@@ -15,7 +15,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from forms import prefilled_answers
 from forms.answers import stored_date
 from forms.fields import format_date_for_people
-from forms.phases import PEP_PHASES
+from forms.phases import PEP_PHASES, school_year_group
 from forms.rows import (
     PostedSection,
     changed_answers,
@@ -74,7 +74,7 @@ class SectionConflict:
 
 def choose_form(child: Child, today: date) -> FormDefinition:
     return form_registry().pep_form_for(
-        age_in_years(child.date_of_birth, today), child.year_group(today)
+        age_in_years(child.date_of_birth, today), school_year_group(child.year_group(today))
     )
 
 

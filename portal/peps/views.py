@@ -15,7 +15,7 @@ from wtforms import Form
 from forms import form_errors, form_from_answers
 from forms.answers import computed_totals
 from forms.completeness import SectionStatus, section_status
-from forms.phases import choose_voice_band
+from forms.phases import choose_voice_band, school_year_group
 from forms.rows import (
     give_new_rows_ids,
     new_editor_token,
@@ -208,7 +208,9 @@ def show_pep(pep_id: uuid.UUID) -> str:
 def _voice_band(pep: Pep) -> str:
     child = pep.child
     today = england_today()
-    return choose_voice_band(age_in_years(child.date_of_birth, today), child.year_group(today))
+    return choose_voice_band(
+        age_in_years(child.date_of_birth, today), school_year_group(child.year_group(today))
+    )
 
 
 def _next_section(definition: FormDefinition, section: SectionDefinition, roles: Any) -> str | None:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from forms.phases import Phase, VoiceBand, choose_pep_form, choose_voice_band
+from forms.phases import Phase, VoiceBand, choose_pep_form, choose_voice_band, school_year_group
 
 
 @pytest.mark.parametrize(
@@ -71,3 +71,12 @@ def test_every_pep_form_and_band_has_a_definition(registry):
             assert registry.latest(key).phase == key
             band = choose_voice_band(age, year_group)
             assert registry.latest("child_voice").section_for_band(band).band == band
+
+
+@pytest.mark.parametrize(
+    ("year_group", "kept"), [(-3, None), (-2, -2), (0, 0), (14, 14), (15, None), (None, None)]
+)
+def test_a_year_group_outside_the_school_years_is_none_and_the_age_decides(year_group, kept):
+    assert school_year_group(year_group) == kept
+    assert choose_pep_form(2, school_year_group(-3)) is Phase.EARLY_YEARS
+    assert choose_voice_band(19, school_year_group(15)) is VoiceBand.SECONDARY
