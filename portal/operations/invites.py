@@ -241,20 +241,34 @@ def stop_links_of_child(
         found = _contributor_of(invite)
         if contributor is not None and found not in (contributor, None):
             continue
-        invite.revoked_at_utc = now
-        invite.revoked_by_id = actor.user.id if actor.user is not None else None
-        audit.record(
-            session,
-            actor,
-            "invite.revoked",
-            "invite",
-            invite.id,
-            pep_id=str(invite.pep_id),
-            section=invite.section_key,
-            reason=reason.value,
-        )
+        _stop(session, actor, invite, now, reason=reason.value)
         stopped.append(invite)
     return stopped
+
+
+def _stop(
+    session: Session,
+    actor: Actor,
+    invite: ContributionInvite,
+    now: datetime,
+    *,
+    stopped_by: User | None = None,
+    **why: str,
+) -> None:
+    """The link stops working from now, by whom (the acting person unless named), audited."""
+    by = stopped_by or actor.user
+    invite.revoked_at_utc = now
+    invite.revoked_by_id = by.id if by is not None else None
+    audit.record(
+        session,
+        actor,
+        "invite.revoked",
+        "invite",
+        invite.id,
+        pep_id=str(invite.pep_id),
+        section=invite.section_key,
+        **why,
+    )
 
 
 def revoke_invite(
@@ -269,17 +283,7 @@ def revoke_invite(
     _refuse_unless_may_manage(invite.pep, roles)
     if invite.revoked_at_utc is not None:
         raise InviteRefused("This link has already been stopped.")
-    invite.revoked_at_utc = _now(now)
-    invite.revoked_by_id = user.id
-    audit.record(
-        session,
-        actor,
-        "invite.revoked",
-        "invite",
-        invite.id,
-        pep_id=str(invite.pep_id),
-        section=invite.section_key,
-    )
+    _stop(session, actor, invite, _now(now), stopped_by=user)
     session.commit()
 
 

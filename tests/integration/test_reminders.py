@@ -261,21 +261,21 @@ def days_ago_for_working_days(working_days: int) -> int:
     return days
 
 
+def with_reminder_rules(app, monkeypatch, **reminders: int) -> None:
+    """The authority's rules file, with these reminder rules changed, for this test only."""
+    rules = load_rules()
+    monkeypatch.setitem(
+        app.config,
+        "TIMELINESS_RULES",
+        dataclasses.replace(rules, reminders=dataclasses.replace(rules.reminders, **reminders)),
+    )
+
+
 @pytest.mark.parametrize(("allowed", "chased"), [(2, True), (5, False)])
 def test_the_wait_allowed_is_the_authoritys_rule(mail, seeded, monkeypatch, allowed, chased):
     """Three working days of waiting: chased where the rules file allows 2, not where it
     allows the default 5. The subject says how long the rule allows."""
-    rules = load_rules()
-    monkeypatch.setitem(
-        seeded.config,
-        "TIMELINESS_RULES",
-        dataclasses.replace(
-            rules,
-            reminders=dataclasses.replace(
-                rules.reminders, waiting_for_approval_working_days=allowed
-            ),
-        ),
-    )
+    with_reminder_rules(seeded, monkeypatch, waiting_for_approval_working_days=allowed)
     make_wait(seeded, SUBMITTED, days=days_ago_for_working_days(3))
     run_command(seeded)
     subjects = subjects_to(mail, DEMO_EMAILS["social_worker"])

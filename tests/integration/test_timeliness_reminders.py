@@ -6,7 +6,6 @@ each once (a second run sends nothing), no child's name in a subject, a link to 
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import uuid
 from datetime import timedelta
@@ -23,9 +22,8 @@ from portal.timeliness.reminders import DUE_SOON, ESCALATED, pep_deadline_remind
 from tests.conftest import DEMO_EMAILS
 from tests.integration.pep_helpers import open_pep_id
 from tests.integration.smtp import BASE_URL
-from tests.integration.test_reminders import ADVISER, grant_adviser
+from tests.integration.test_reminders import ADVISER, grant_adviser, with_reminder_rules
 from workflows.roles import Role
-from workflows.timeliness import load_rules
 
 JAYDEN = "DCC-1501"
 
@@ -166,15 +164,7 @@ def reminders_about(app, reference):
 def test_an_escalation_the_authority_sets_later_is_still_sent(seeded, monkeypatch):
     """An authority that escalates after 25 working days: the escalation falls 35 or more days
     after the due date, and is sent on its day."""
-    rules = load_rules()
-    monkeypatch.setitem(
-        seeded.config,
-        "TIMELINESS_RULES",
-        dataclasses.replace(
-            rules,
-            reminders=dataclasses.replace(rules.reminders, escalate_overdue_after_working_days=25),
-        ),
-    )
+    with_reminder_rules(seeded, monkeypatch, escalate_overdue_after_working_days=25)
     termly_obligation(
         seeded,
         SUBMITTED,
