@@ -29,7 +29,7 @@ from portal.models import (
     TimelinessObligation,
     User,
 )
-from portal.peps.permissions import term_ends_on
+from portal.peps.permissions import term_ends_on, term_reaches
 from portal.text_search import LIKE_ESCAPE, contains_pattern
 from portal.timeliness.status import (
     NOT_WORKED_OUT,
@@ -247,13 +247,33 @@ def first_terms_ending_on_or_after(start: date) -> tuple[int, frozenset[Term]]:
     return first_year, frozenset(t for t in Term if term_ends_on(first_year, t) >= start)
 
 
-def peps_of_terms_ending_on_or_after(start: date) -> ColumnElement[bool]:
-    """PEPs of the terms that end on or after `start`, in SQL."""
+def term_running_late(child_id: uuid.UUID, start: date) -> tuple[int, Term] | None:
+    """The term that ends before `start` by the month but on or after it by the term dates
+    the child's school follows (`term_reaches`), if there is one: a spring term running into
+    April when a placement begins in April."""
+    first_year, _ = first_terms_ending_on_or_after(start)
+    ended = [
+        (term_ends_on(year, term), year, term)
+        for year in (first_year - 1, first_year)
+        for term in Term
+        if term_ends_on(year, term) < start
+    ]
+    if not ended:
+        return None
+    _, year, term = max(ended)
+    return (year, term) if term_reaches(child_id, year, term, start) else None
+
+
+def peps_of_terms_ending_on_or_after(child_id: uuid.UUID, start: date) -> ColumnElement[bool]:
+    """The child's PEPs of the terms that end on or after `start` (`term_reaches`), in SQL."""
     first_year, terms = first_terms_ending_on_or_after(start)
-    return or_(
+    readable = [
         Pep.academic_year > first_year,
         and_(Pep.academic_year == first_year, Pep.term.in_(sorted(t.value for t in terms))),
-    )
+    ]
+    if late := term_running_late(child_id, start):
+        readable.append(and_(Pep.academic_year == late[0], Pep.term == late[1].value))
+    return and_(Pep.child_id == child_id, or_(*readable))
 
 
 def peps_a_carer_may_read(user: User) -> ColumnElement[bool] | None:
@@ -271,10 +291,7 @@ def peps_a_carer_may_read(user: User) -> ColumnElement[bool] | None:
         return None
     return or_(
         Pep.child_id.not_in({child_id for child_id, _ in placements}),
-        *(
-            and_(Pep.child_id == child_id, peps_of_terms_ending_on_or_after(start))
-            for child_id, start in placements
-        ),
+        *(peps_of_terms_ending_on_or_after(child_id, start) for child_id, start in placements),
     )
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
+import uuid
+from datetime import date, timedelta
+
+from sqlalchemy import or_, select
 
 from forms.fields import format_date_for_people
 from forms.schema import (
@@ -13,7 +16,8 @@ from forms.schema import (
     section_readers,
 )
 from portal.academic import Term
-from portal.models import Child, Pep, User
+from portal.extensions import db
+from portal.models import Child, Pep, TermDate, User
 from workflows.pep import PepState
 from workflows.roles import Role
 
@@ -104,6 +108,11 @@ def may_download_record(roles: frozenset[Role]) -> bool:
     return reads_everything(roles)
 
 
+# A term can run past the day `term_ends_on` gives it (a spring term into April when Easter is
+# late): for a carer's placement beginning in these weeks after it, recorded term dates decide.
+LATE_TERM_END = timedelta(days=28)
+
+
 def term_ends_on(academic_year: int, term: Term) -> date:
     """The last day of a term, as `portal.academic.current_term` divides the year."""
     if term is Term.AUTUMN:
@@ -131,4 +140,38 @@ def may_read_pep(user: User, pep: Pep, roles: frozenset[Role]) -> bool:
     if Role.CARER not in roles:
         return False
     start = placement_start(user, pep)
-    return start is not None and term_ends_on(pep.academic_year, Term(pep.term)) >= start
+    return start is not None and term_reaches(
+        pep.child_id, pep.academic_year, Term(pep.term), start
+    )
+
+
+def recorded_term_end(child_id: uuid.UUID, academic_year: int, term: Term) -> date | None:
+    """The last day of a term by the term dates the child's school follows (its own, else the
+    authority's); None where none are recorded."""
+    return db.session.scalar(
+        select(TermDate.ends_on)
+        .join(
+            Child,
+            or_(TermDate.school_id == Child.current_school_id, TermDate.school_id.is_(None)),
+        )
+        .where(
+            Child.id == child_id,
+            TermDate.academic_year == academic_year,
+            TermDate.term == term.value,
+        )
+        .order_by(TermDate.school_id.is_(None))  # the school's own dates first
+        .limit(1)
+    )
+
+
+def term_reaches(child_id: uuid.UUID, academic_year: int, term: Term, start: date) -> bool:
+    """Whether a term ends on or after `start` (a carer's placement start): by the month
+    (`term_ends_on`), and, for a start in the weeks after that day, by the term dates the
+    child's school follows, which may run later. Only such a start costs a query."""
+    ends = term_ends_on(academic_year, term)
+    if ends >= start:
+        return True
+    if start - ends > LATE_TERM_END:
+        return False
+    recorded = recorded_term_end(child_id, academic_year, term)
+    return recorded is not None and recorded >= start

@@ -11,10 +11,11 @@ from sqlalchemy import delete, select
 
 from portal.academic import Term, term_label
 from portal.extensions import db
-from portal.models import Child, Pep, TermDate
-from tests.conftest import csrf_token_from
+from portal.models import Child, Pep, RoleGrant, TermDate, User
+from tests.conftest import DEMO_EMAILS, csrf_token_from
 from tests.integration.clock import Clock
 from tests.integration.pep_helpers import page
+from workflows.roles import Role
 
 ISLA = "DCC-1107"  # Oakfield, no open PEP
 # Easter 2028 falls on 16 April: the spring term of 2027/28 runs to Friday 7 April.
@@ -88,3 +89,42 @@ def test_a_pep_started_in_a_spring_term_running_into_april_is_for_spring(
     with seeded.app_context():
         pep = db.session.scalar(select(Pep).where(Pep.child_id == child_id, Pep.state == "draft"))
         assert (pep.academic_year, pep.term) == (2027, "spring")
+
+
+@pytest.mark.parametrize(
+    ("placed_on", "reads"), [(date(2028, 4, 3), True), (date(2028, 4, 10), False)]
+)
+def test_a_carer_placed_while_a_spring_term_runs_into_april_reads_that_terms_pep(
+    placed_on, reads, seeded, client_for, clock
+):
+    """The spring PEP started in its last week is the new carer's to read, and listed for
+    them, where the term dates run spring to 7 April; placed in the holiday after, it is not
+    (the summer term's PEP will be)."""
+    with seeded.app_context():
+        isla = db.session.scalar(select(Child).where(Child.authority_reference == ISLA))
+        child_id, school_id = isla.id, isla.current_school_id
+        carer = db.session.scalar(select(User).where(User.email == DEMO_EMAILS["carer"]))
+        db.session.add(
+            RoleGrant(
+                user_id=carer.id, role=Role.CARER.value, child_id=child_id, starts_on=placed_on
+            )
+        )
+        db.session.commit()
+    add_spring_term(seeded, school_id)
+    clock.day = date(2028, 4, 3)
+    teacher = client_for("dt_oakfield")
+    path = f"/children/{child_id}/peps/new"
+    page(teacher, path)
+    started = teacher.post(
+        f"/children/{child_id}/peps",
+        data={"csrf_token": csrf_token_from(teacher, path), "term": "2027-spring"},
+    )
+    assert started.status_code == 303
+    with seeded.app_context():
+        pep_id = db.session.scalar(
+            select(Pep.id).where(Pep.child_id == child_id, Pep.state == "draft")
+        )
+    carer_client = client_for("carer")
+    assert carer_client.get(f"/peps/{pep_id}").status_code == (200 if reads else 404)
+    tasks = carer_client.get("/tasks").get_data(as_text=True)
+    assert (str(pep_id) in tasks) is reads
