@@ -5,8 +5,6 @@ from __future__ import annotations
 import uuid
 from datetime import date, timedelta
 
-from sqlalchemy import or_, select
-
 from forms.fields import format_date_for_people
 from forms.schema import (
     STAFF_READERS,
@@ -17,7 +15,8 @@ from forms.schema import (
 )
 from portal.academic import Term
 from portal.extensions import db
-from portal.models import Child, Pep, TermDate, User
+from portal.models import Child, Pep, User
+from portal.timeliness.calendars import calendar_for_school
 from workflows.pep import PepState
 from workflows.roles import Role
 
@@ -147,21 +146,14 @@ def may_read_pep(user: User, pep: Pep, roles: frozenset[Role]) -> bool:
 
 def recorded_term_end(child_id: uuid.UUID, academic_year: int, term: Term) -> date | None:
     """The last day of a term by the term dates the child's school follows (its own, else the
-    authority's); None where none are recorded."""
-    return db.session.scalar(
-        select(TermDate.ends_on)
-        .join(
-            Child,
-            or_(TermDate.school_id == Child.current_school_id, TermDate.school_id.is_(None)),
-        )
-        .where(
-            Child.id == child_id,
-            TermDate.academic_year == academic_year,
-            TermDate.term == term.value,
-        )
-        .order_by(TermDate.school_id.is_(None))  # the school's own dates first
-        .limit(1)
+    authority's: `calendar_for_school`); None where none are recorded."""
+    child = db.session.get(Child, child_id)
+    if child is None:
+        return None
+    recorded = calendar_for_school(db.session, child.current_school_id).term(
+        academic_year, term.value
     )
+    return recorded.ends_on if recorded is not None else None
 
 
 def term_reaches(child_id: uuid.UUID, academic_year: int, term: Term, start: date) -> bool:
