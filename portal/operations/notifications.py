@@ -98,6 +98,13 @@ def reviewers(session: Session) -> list[User]:
     )
 
 
+# What the child's adviser who does not review is told of a PEP waiting for quality assurance.
+REVIEWERS_ASKED = (
+    "The Virtual School's reviewers have been asked to check it and sign it off, or return it "
+    "with feedback."
+)
+
+
 def quality_assurers(advisers: list[User], everyone_reviewing: list[User]) -> list[User]:
     """Whom a PEP waiting for quality assurance is chased with: only a reviewer may sign it off
     or return it. The child's Virtual School advisers who review, when there are any; else every

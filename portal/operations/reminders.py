@@ -31,15 +31,17 @@ from portal.operations.emails import (
     queue_email,
 )
 from portal.operations.notifications import (
+    REVIEWERS_ASKED,
     EmailKind,
     holders_of,
     quality_assurers,
     reviewers,
     sentence_start,
 )
+from portal.operations.timeliness import timeliness_rules
 from portal.peps.permissions import EDITABLE_STATES
 from portal.presentation import UK
-from portal.timeliness.reminders import pep_deadline_reminders, timeliness_rules
+from portal.timeliness.reminders import pep_deadline_reminders
 from workflows.calendar import SchoolCalendar
 from workflows.pep import PepState
 from workflows.roles import Role
@@ -127,12 +129,6 @@ def invites_expiring_tomorrow(
         )
 
 
-WAITING_FOR_REVIEWERS = (
-    "The Virtual School's reviewers have been asked to check it, then sign it off or return it "
-    "with feedback."
-)
-
-
 def peps_waiting_too_long(
     session: Session, settings: Mapping[str, Any], now: datetime
 ) -> Iterable[Reminder]:
@@ -201,7 +197,7 @@ def peps_waiting_too_long(
                 continue
             may_review = Role.REVIEWER in person.roles()
             # Only a reviewer may rate and sign off: the child's adviser is told who will.
-            their_part = then if may_review or target == link else WAITING_FOR_REVIEWERS
+            their_part = then if may_review or target == link else REVIEWERS_ASKED
             yield Reminder(
                 recipient=person,
                 kind=EmailKind.WAITING_TOO_LONG,

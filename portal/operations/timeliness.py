@@ -54,10 +54,13 @@ TERM_DATES_MISSING = "term_dates_missing"
 REFRESH_FAILURES = (IntegrityError, OperationalError, CalendarError)
 
 
+def timeliness_rules(settings: Mapping[str, Any]) -> TimelinessRules:
+    """The authority's timeliness rules, as the portal loaded and checked them at startup."""
+    return settings.get("TIMELINESS_RULES") or rules_from_environment()
+
+
 def _rules() -> TimelinessRules:
-    if has_app_context() and "TIMELINESS_RULES" in current_app.config:
-        return current_app.config["TIMELINESS_RULES"]
-    return rules_from_environment()
+    return timeliness_rules(current_app.config if has_app_context() else {})
 
 
 def _configured_since() -> date | None:

@@ -34,17 +34,13 @@ from sqlalchemy.orm import Session
 
 from portal.models import Child, Pep, RoleGrant, TimelinessObligation, User
 from portal.operations.emails import EmailContent, dedupe_key, portal_link
-from portal.operations.notifications import quality_assurers
+from portal.operations.notifications import REVIEWERS_ASKED, quality_assurers
+from portal.operations.timeliness import timeliness_rules
 from portal.presentation import UK
 from portal.timeliness.status import obligation_status
 from workflows.pep import PepState
 from workflows.roles import Role
-from workflows.timeliness import (
-    ReminderRules,
-    TimelinessRules,
-    TimelinessStatus,
-    rules_from_environment,
-)
+from workflows.timeliness import ReminderRules, TimelinessStatus
 
 if TYPE_CHECKING:
     from portal.operations.reminders import Reminder
@@ -62,11 +58,6 @@ STILL_OWED = (
 # holiday (up to 7 weeks) between school days; Christmas's bank holidays between working days.
 WEEKS_FOR_A_SCHOOL_HOLIDAY = 8
 WEEKS_FOR_BANK_HOLIDAYS = 2
-
-
-def timeliness_rules(settings: Mapping[str, Any]) -> TimelinessRules:
-    """The authority's timeliness rules, as the portal loaded and checked them at startup."""
-    return settings.get("TIMELINESS_RULES") or rules_from_environment()
 
 
 def reminder_window(rules: ReminderRules) -> tuple[timedelta, timedelta]:
@@ -173,10 +164,7 @@ def _sign_off_waiting_for(
     return None
 
 
-FOR_AN_ADVISER = (
-    "The PEP is approved and waiting for quality assurance: the Virtual School's reviewers "
-    "have been asked to check it and sign it off, or return it with feedback."
-)
+FOR_AN_ADVISER = f"The PEP is approved and waiting for quality assurance. {REVIEWERS_ASKED}"
 
 
 def _escalated_to(managers: list[User], heads: list[User], admins: list[User]) -> list[User]:
@@ -231,6 +219,7 @@ def pep_deadline_reminders(
         if signing_off
         else {}
     )
+    reviewer_ids = {person.id for person in people_of.reviewers}
     for obligation, child in rows:
         status = obligation_status(obligation, today)
         due_on = obligation.due_on
@@ -266,8 +255,7 @@ def pep_deadline_reminders(
             if waiting is None:
                 continue  # signed off, cancelled or replaced: nobody is waited for
             if state is PepState.APPROVED:
-                reviewing = {person.id for person in people_of.reviewers}
-                advisers_told = {p.id for p in waiting[0] if p.id not in reviewing}
+                advisers_told = {p.id for p in waiting[0] if p.id not in reviewer_ids}
         if status is TimelinessStatus.OVERDUE:
             escalate_on = days.get("escalation")
             if escalate_on is not None and escalate_on <= today:
