@@ -16,6 +16,7 @@ from flask import Blueprint, abort, current_app, g, redirect, render_template, r
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
+from forms.dates import read_date_boxes
 from forms.fields import format_date_for_people
 from portal.academic import england_today
 from portal.auth import access
@@ -88,16 +89,13 @@ def _pep_link(pep: Pep) -> str:
 # --------------------------------------------------------------------------------------------
 
 
-def _read_date(form: MultiDict[str, str], prefix: str, label: str) -> tuple[date | None, str]:
-    parts = [form.get(f"{prefix}-{part}", "").strip() for part in ("day", "month", "year")]
-    if not any(parts):
+def _read_date(form: MultiDict[str, str], prefix: str, what: str) -> tuple[date | None, str]:
+    """The date in the boxes named `prefix`, or the sentence saying what is wrong with it; a
+    date left blank is no problem here (the arrangement's own rules say which are needed)."""
+    reading = read_date_boxes(form, prefix, what)
+    if reading.blank:
         return None, ""
-    if not all(part.isascii() and part.isdigit() for part in parts) or len(parts[2]) != 4:
-        return None, f"{label} must be a real date, for example 27 3 2027"
-    try:
-        return date(int(parts[2]), int(parts[1]), int(parts[0])), ""
-    except ValueError:
-        return None, f"{label} must be a real date, for example 27 3 2027"
+    return reading.on, reading.problem or ""
 
 
 def _read_time(text: str, label: str) -> tuple[time | None, str]:
@@ -119,10 +117,10 @@ def _people_count(form: Mapping[str, Any]) -> int:
 
 def read_request(form: MultiDict[str, str]) -> MeetingRequest:
     unreadable: dict[str, str] = {}
-    meeting_date, problem = _read_date(form, "meeting_date", "The date of the meeting")
+    meeting_date, problem = _read_date(form, "meeting_date", "of the meeting")
     if problem:
         unreadable["meeting_date"] = problem
-    due_on, problem = _read_date(form, "contributions_due_on", "The date contributions are due")
+    due_on, problem = _read_date(form, "contributions_due_on", "contributions are due")
     if problem:
         unreadable["contributions_due_on"] = problem
     starts_at, problem = _read_time(form.get("starts_at", ""), "The start time")

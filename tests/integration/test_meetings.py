@@ -932,6 +932,36 @@ def test_contributions_due_on_or_after_the_meeting_and_bad_times_are_refused(cli
     assert "Enter where the meeting will be, or a link to join it online" in page
 
 
+@pytest.mark.parametrize(
+    ("day", "month", "message"),
+    [
+        # Too large for any date: once a server error that lost the whole form.
+        ("99999999999999999999", "1", "The date of the meeting must be a real date"),
+        ("1", "99999999999999999999", "The date of the meeting must be a real date"),
+        ("31", "2", "The date of the meeting must be a real date"),
+        ("", "3", "The date of the meeting must include a day"),
+    ],
+)
+def test_a_meeting_date_that_is_no_date_is_refused_in_words_keeping_what_was_typed(
+    seeded, client_for, chloe_pep, day, month, message
+):
+    client = client_for("dt_riverside")
+    data = MultiDict(meeting_form(client, chloe_pep, place="The library, Riverside Academy"))
+    data.setlist("meeting_date-day", [day])
+    data.setlist("meeting_date-month", [month])
+    response = client.post(f"/peps/{chloe_pep['id']}/meeting", data=data)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert message in page
+    assert 'href="#meeting_date-day"' in page or 'href="#meeting_date-month"' in page
+    assert "The library, Riverside Academy" in page  # nothing typed is lost
+    with seeded.app_context():
+        assert (
+            db.session.scalar(select(PepMeeting).where(PepMeeting.pep_id == chloe_pep["id"]))
+            is None
+        )
+
+
 def test_a_change_from_an_out_of_date_page_is_a_conflict(seeded, client_for, chloe_pep):
     teacher, social_worker = client_for("dt_riverside"), client_for("social_worker")
     assert post_meeting(teacher, chloe_pep).status_code == 303
