@@ -102,15 +102,33 @@ def address_from(claims: Mapping[str, Any], rules: ClaimRules) -> str:
 
 
 def address_is_verified(claims: Mapping[str, Any], rules: ClaimRules) -> bool:
-    """What the token says first; then Entra's xms_edov; then whether the provider is trusted."""
+    """What the token says first; then Entra's xms_edov; then whether the provider is trusted.
+
+    `email_verified` is about the `email` claim (OpenID Connect Core 5.1), nothing else: it
+    vouches for an address read from `preferred_username` or `upn` only where `email` carries
+    that same address. Where people choose their own username (a self-registration realm), a
+    verified address of one's own says nothing about a username spelled as someone else's
+    address, which would otherwise find that person's account at its first sign-in.
+    """
     stated = read_boolean_claim(claims.get("email_verified"))
-    if stated is not None:
-        return stated
+    if stated is False:  # a token that says "not verified" is never overruled
+        return False
+    if stated is True and _email_claim_carries(claims, rules):
+        return True
     if rules.kind is ProviderKind.ENTRA:
+        # Entra's own statement, from a tenant whose administrators set every user's names.
         domain_owner_verified = read_boolean_claim(claims.get(ENTRA_DOMAIN_VERIFIED_CLAIM))
         if domain_owner_verified is not None:
             return domain_owner_verified
     return rules.trust_email
+
+
+def _email_claim_carries(claims: Mapping[str, Any], rules: ClaimRules) -> bool:
+    """Whether the address the account is found by is the one in the `email` claim."""
+    if rules.email_claim == "email":
+        return True
+    email = claims.get("email")
+    return isinstance(email, str) and email.strip().lower() == address_from(claims, rules)
 
 
 def needs_userinfo(claims: Mapping[str, Any], rules: ClaimRules) -> bool:

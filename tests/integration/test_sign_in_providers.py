@@ -30,6 +30,7 @@ from portal.extensions import db
 from portal.models import AuditEvent, User
 from tests.conftest import DEMO_EMAILS, complete_oidc_sign_in, csrf_token_from, portal_config
 
+MALLORY = "mallory@elsewhere.example"
 TENANT = "4d2c7e1a-0b5f-4c1e-9a8e-3f6b2d9c1a70"
 OTHER_TENANT = "9b1f0c3e-5d7a-4e2b-8c6f-1a0d3e5b7c92"
 ENTRA_CLAIMS = {
@@ -72,6 +73,13 @@ PROVIDER_CONFIGS: dict[str, dict[str, Any]] = {
     "clock_ahead": {"clock_skew_seconds": 600},
     "clock_behind": {"clock_skew_seconds": -600, "id_token_ttl_seconds": 300},
     "keycloak": {"issuer_path": "/realms/openpep", "signing_alg": "ES256"},
+    # A realm where people register themselves and choose their username: Mallory's own address
+    # is verified, and the username she chose is spelled as the admin's address.
+    "keycloak_usernames": {
+        "issuer_path": "/realms/public",
+        "claims": {"preferred_username": "{login}"},
+        "accounts": {MALLORY: {"preferred_username": DEMO_EMAILS["admin"]}},
+    },
     "google": {
         "claims": {"hd": "demo.openpep.test"},
         "accounts": {DEMO_EMAILS["admin"]: {"hd": None}},
@@ -406,6 +414,35 @@ def test_keycloak_with_an_issuer_path_binds_issuer_and_subject(portal, providers
     user = user_by_email(app, DEMO_EMAILS["reviewer"])
     assert user.sso_issuer == provider.issuer
     assert user.sso_subject and user.sso_tenant_id is None
+
+
+def test_email_verified_does_not_vouch_for_a_username_spelled_as_someone_elses_address(
+    portal, providers
+):
+    provider = providers["keycloak_usernames"]
+    app = portal(settings_for(provider, "keycloak", email_claim="preferred_username"))
+    client = app.test_client()
+    response = sign_in_through(client, provider, "keycloak", MALLORY)
+    assert response.status_code == 403
+    assert refusals(app)[-1]["reason"] == "email_not_verified"
+    assert client.get("/admin/staff").status_code == 302  # not signed in: sent to sign in
+    assert user_by_email(app, DEMO_EMAILS["admin"]).sso_issuer is None  # nobody bound to it
+
+
+@pytest.mark.parametrize("trust_email", [False, True])
+def test_a_username_that_is_the_persons_verified_address_lets_them_in(
+    portal, providers, trust_email
+):
+    # The same realm: the reviewer's username is the address the token verifies.
+    provider = providers["keycloak_usernames"]
+    app = portal(
+        settings_for(
+            provider, "keycloak", email_claim="preferred_username", trust_email=trust_email
+        )
+    )
+    response = sign_in_through(app.test_client(), provider, "keycloak", DEMO_EMAILS["reviewer"])
+    assert response.status_code == 302, page_text(response)
+    assert user_by_email(app, DEMO_EMAILS["reviewer"]).sso_issuer == provider.issuer
 
 
 def test_an_account_linked_to_another_provider_says_which_and_who_can_unlink_it(

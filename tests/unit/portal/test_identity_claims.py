@@ -85,6 +85,44 @@ def test_a_missing_or_unusable_address_reads_as_none(value):
         ({"xms_edov": True}, ClaimRules(), False),
         # email_verified, where a token has it, goes first.
         ({"email_verified": False, "xms_edov": True}, ENTRA, False),
+        # It is about the `email` claim: an address read from the username is vouched for only
+        # where `email` carries the same address (in any case)...
+        (
+            {
+                "preferred_username": "Ann@School.example",
+                "email": "ann@school.example",
+                "email_verified": True,
+            },
+            ClaimRules(email_claim="preferred_username"),
+            True,
+        ),
+        # ...never where it is another address: then only the provider's trust decides.
+        (
+            {
+                "preferred_username": "admin@council.example",
+                "email": "m@elsewhere.example",
+                "email_verified": True,
+            },
+            ClaimRules(email_claim="preferred_username"),
+            False,
+        ),
+        (
+            {"upn": "admin@council.example", "email_verified": True},
+            ClaimRules(email_claim="upn"),
+            False,
+        ),
+        # A token saying an address is not verified is never overruled, not even by trust.
+        (
+            {"upn": "ann@school.example", "email": "m@elsewhere.example", "email_verified": False},
+            ClaimRules(email_claim="upn", trust_email=True),
+            False,
+        ),
+        # Trust alone lets in an address read from the username, as the authority decided.
+        (
+            {"upn": "ann@school.example", "email": "m@elsewhere.example", "email_verified": True},
+            ClaimRules(email_claim="upn", trust_email=True),
+            True,
+        ),
     ],
 )
 def test_whether_an_address_is_verified(claims, rules, verified):
