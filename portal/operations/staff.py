@@ -609,6 +609,8 @@ def grant_role(
 
 def _give_cases(session: Session, actor: Actor, user: User, children: Sequence[Child]) -> Outcome:
     """``user`` becomes the social worker of each child, replacing whoever held the case."""
+    if not user.active:
+        return _switched_off_worker_refusal(user, "role")
     given: list[str] = []
     for child in children:
         replaced = make_social_worker(session, actor, user, child, england_today())
@@ -819,12 +821,18 @@ def caseload_receiver_refusal(from_worker: User, to_worker: User) -> Outcome | N
             "Choose a different social worker to move the children to", "to_worker"
         )
     if not to_worker.active:
-        return Outcome.refusal(
-            f"{to_worker.display_name}'s account is switched off. Switch it on first, or "
-            "choose another social worker",
-            "to_worker",
-        )
+        return _switched_off_worker_refusal(to_worker, "to_worker")
     return None
+
+
+def _switched_off_worker_refusal(worker: User, field: str) -> Outcome:
+    """A child's case goes only to someone who can sign in: the child would otherwise be left
+    with a social worker nobody can reach the PEP through."""
+    return Outcome.refusal(
+        f"{worker.display_name}'s account is switched off. Switch it on first, or "
+        "choose another social worker",
+        field,
+    )
 
 
 def move_caseload(

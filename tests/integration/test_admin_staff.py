@@ -296,6 +296,26 @@ def test_the_staff_page_says_a_social_worker_replaces_the_childs_one(client_for,
         assert social_workers_of("DCC-1101") == [demo("reviewer").email]
 
 
+def test_the_staff_page_gives_no_childs_case_to_a_switched_off_account(client_for, seeded):
+    # The child's page, the caseload move and the staff import refuse it too: the child would
+    # lose the social worker who can sign in to someone who cannot.
+    with seeded.app_context():
+        staff.switch_off(db.session, ACTOR, demo("reviewer"))
+    client = client_for("admin")
+    reviewer = user_id_of(seeded, "reviewer")
+    path = f"/admin/staff/{reviewer}"
+    response = post(
+        client, f"{path}/roles", {"role": "social_worker", "children": "DCC-1101"}, path
+    )
+    assert response.status_code == 400
+    assert (
+        "Alex Morgan&#39;s account is switched off. Switch it on first, or choose another "
+        "social worker" in response.get_data(as_text=True)
+    )
+    with seeded.app_context():
+        assert social_workers_of("DCC-1101") == [demo("social_worker").email]
+
+
 def make_admin(who):
     user = demo(who)
     staff.grant_role(db.session, ACTOR, user, Role.ADMIN)
