@@ -128,6 +128,8 @@ AUDITED_READS = {
     "peps.quality_assurance": PepPart.QUALITY_ASSURANCE,
     "invites.manage": PepPart.CONTRIBUTIONS,
     "meetings.show_meeting": PepPart.MEETING,
+    # The arrange page shows the booked meeting too: when, where, and everyone invited.
+    "meetings.arrange_meeting": PepPart.MEETING,
 }
 
 

@@ -1268,3 +1268,33 @@ def test_downloading_the_calendar_file_is_audited_like_reading_the_meeting(
             select(User.id).where(User.email == DEMO_EMAILS["dt_riverside"])
         )
     assert after[-1] == (teacher_id, "meeting")
+
+
+def test_opening_the_arrange_page_is_audited_like_reading_the_meeting(
+    seeded, client_for, chloe_pep
+):
+    """It shows the booked meeting as the meeting page does: the place, everyone invited and
+    their addresses."""
+    pep_id = chloe_pep["id"]
+    social_worker = client_for("social_worker")
+    assert post_meeting(social_worker, chloe_pep).status_code == 303
+    with seeded.app_context():
+        sam_id = db.session.scalar(
+            select(User.id).where(User.email == DEMO_EMAILS["social_worker"])
+        )
+
+    def meeting_reads_by_sam() -> int:
+        with seeded.app_context():
+            return sum(
+                1
+                for row in audit_rows(pep_id, "pep.viewed")
+                if row.actor_user_id == sam_id and (row.details or {}).get("part") == "meeting"
+            )
+
+    before = meeting_reads_by_sam()
+    page = social_worker.get(arrange_url(pep_id))
+    assert page.status_code == 200
+    shown = page.get_data(as_text=True)
+    assert "Riverside Academy, meeting room 2" in shown
+    assert DEMO_EMAILS["carer"] in shown
+    assert meeting_reads_by_sam() == before + 1
