@@ -76,6 +76,11 @@ def _safe_next(target: str | None) -> str | None:
     """Only local paths, so a crafted link cannot send someone elsewhere after sign-in."""
     if not target:
         return None
+    # urlsplit drops tabs and line breaks that a Location header cannot carry, and browsers
+    # read a backslash as a slash ("/\\elsewhere.example" is another site): neither is a path
+    # the portal links to.
+    if any(character < " " or character in "\x7f\\" for character in target):
+        return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return None

@@ -2,6 +2,7 @@
 
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 from sqlalchemy import func, select
 
 from portal.extensions import db
@@ -142,6 +143,24 @@ def test_sign_in_will_not_send_people_to_another_site(seeded, client, sign_in):
     client2 = seeded.test_client()
     client2.get("/login?next=//evil.example/")
     assert sign_in(client2, DEMO_EMAILS["admin"]).headers["Location"] == "/"
+
+
+@pytest.mark.parametrize(
+    "next_path",
+    [
+        "/%5Cevil.example/",  # a backslash: browsers read "/\\evil.example/" as another site
+        "/%09/evil.example/",  # a tab, which urlsplit drops: "//evil.example/"
+        "/children%0d",  # a line break no Location header can carry: once a server error
+        "/children%0a",
+    ],
+)
+def test_a_next_path_a_browser_would_read_otherwise_is_not_followed(
+    seeded, client, sign_in, next_path
+):
+    client.get(f"/login?next={next_path}")
+    response = sign_in(client, DEMO_EMAILS["admin"])
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
 
 
 def test_a_forged_callback_is_refused_without_a_stack_trace(seeded, client):
