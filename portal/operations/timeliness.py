@@ -229,7 +229,11 @@ def _summary(
         )
         current = calendar.term_containing(today)
         chosen = next(
-            (row for row in term_rows if current and _term_order(row) == current.key),
+            (
+                row
+                for row in term_rows
+                if current and (row["academic_year"], row["term"]) == current.key
+            ),
             term_rows[-1] if term_rows else None,
         )
         if chosen is None and rows:

@@ -3,9 +3,17 @@ those with something still open."""
 
 import csv
 import io
+from datetime import date, timedelta
 
 import lxml.html
+import pytest
+from sqlalchemy import select
 
+from portal.academic import england_today
+from portal.extensions import db
+from portal.models import Child, TimelinessObligation
+from portal.operations.timeliness import refresh_timeliness
+from portal.timeliness.calendars import calendar_for_school
 from workflows.timeliness import STATUS_LABELS, TimelinessStatus
 
 SETTLED_LABELS = {
@@ -68,3 +76,40 @@ def test_sorting_by_pep_due_puts_open_dates_first_then_settled_children(client_f
     given = [day for day in settled_dates if day]
     assert settled_dates == given + [""] * (len(settled_dates) - len(given))
     assert given == sorted(given)
+
+
+def csv_rows(client, query: str = "") -> dict[str, dict[str, str]]:
+    body = client.get(f"/children.csv{query}").get_data(as_text=True)
+    return {row["Reference"]: row for row in csv.DictReader(io.StringIO(body))}
+
+
+def test_a_child_with_nothing_owed_is_listed_with_this_terms_status_not_the_next(
+    seeded, client_for
+):
+    """Hannah turns 18 the day after this term ends: this term's PEP was owed and signed off
+    on time, the next term's is not owed. The list and its filter show this term's, as her
+    own page does, not the next term's "Exempt"."""
+    with seeded.app_context():
+        child = db.session.scalar(select(Child).where(Child.authority_reference == "DCC-1403"))
+        calendar = calendar_for_school(db.session, child.current_school_id)
+        term = calendar.term_containing(england_today())
+        if term is None:
+            pytest.skip("today is in a school holiday: no term is this term")
+        birthday = term.ends_on + timedelta(days=1)
+        child.date_of_birth = date(birthday.year - 18, birthday.month, birthday.day)
+        db.session.commit()
+        refresh_timeliness(db.session, [child.id])
+        this_term = db.session.scalar(
+            select(TimelinessObligation).where(
+                TimelinessObligation.child_id == child.id,
+                TimelinessObligation.key == f"termly_pep:{term.academic_year}:{term.term}",
+            )
+        )
+        assert this_term.status == TimelinessStatus.DONE_ON_TIME.value
+        this_term_due = this_term.due_on.isoformat()
+
+    admin = client_for("admin")
+    row = csv_rows(admin)["DCC-1403"]
+    assert (row["PEP due status"], row["PEP due date"]) == ("Done on time", this_term_due)
+    assert "DCC-1403" in csv_rows(admin, "?due=done_on_time")
+    assert "DCC-1403" not in csv_rows(admin, "?due=exempt")
