@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, false, func, not_, or_, select
 from sqlalchemy.orm import Session
 
 from portal.academic import (
@@ -29,7 +29,7 @@ from portal.models import (
     TimelinessObligation,
     User,
 )
-from portal.peps.permissions import term_ends_on, term_reaches
+from portal.peps.permissions import recorded_end_may_decide, term_ends_on, term_reaches
 from portal.text_search import LIKE_ESCAPE, contains_pattern
 from portal.timeliness.status import (
     NOT_WORKED_OUT,
@@ -247,33 +247,40 @@ def first_terms_ending_on_or_after(start: date) -> tuple[int, frozenset[Term]]:
     return first_year, frozenset(t for t in Term if term_ends_on(first_year, t) >= start)
 
 
-def term_running_late(child_id: uuid.UUID, start: date) -> tuple[int, Term] | None:
-    """The term that ends before `start` by the month but on or after it by the term dates
-    the child's school follows (`term_reaches`), if there is one: a spring term running into
-    April when a placement begins in April."""
+def terms_near(start: date) -> list[tuple[int, Term]]:
+    """The terms whose end by the month is near enough `start` for the term dates the child's
+    school follows to decide whether they reach it (`recorded_end_may_decide`): a spring term
+    running into April, or ending in March, when a placement begins around Easter."""
     first_year, _ = first_terms_ending_on_or_after(start)
-    ended = [
-        (term_ends_on(year, term), year, term)
-        for year in (first_year - 1, first_year)
+    return [
+        (year, term)
+        for year in (first_year - 1, first_year, first_year + 1)
         for term in Term
-        if term_ends_on(year, term) < start
+        if recorded_end_may_decide(year, term, start)
     ]
-    if not ended:
-        return None
-    _, year, term = max(ended)
-    return (year, term) if term_reaches(child_id, year, term, start) else None
+
+
+def _pep_of_term(academic_year: int, term: Term) -> ColumnElement[bool]:
+    return and_(Pep.academic_year == academic_year, Pep.term == term.value)
 
 
 def peps_of_terms_ending_on_or_after(child_id: uuid.UUID, start: date) -> ColumnElement[bool]:
-    """The child's PEPs of the terms that end on or after `start` (`term_reaches`), in SQL."""
+    """The child's PEPs of the terms that end on or after `start` (`term_reaches`), in SQL: by
+    the month, except the terms near `start` (`terms_near`), each of which `term_reaches`
+    decides by the term dates the child's school follows. Only such a start costs a query."""
     first_year, terms = first_terms_ending_on_or_after(start)
-    readable = [
+    by_month: ColumnElement[bool] = or_(
         Pep.academic_year > first_year,
         and_(Pep.academic_year == first_year, Pep.term.in_(sorted(t.value for t in terms))),
+    )
+    near = terms_near(start)
+    if not near:
+        return and_(Pep.child_id == child_id, by_month)
+    reaching = [
+        _pep_of_term(year, term) for year, term in near if term_reaches(child_id, year, term, start)
     ]
-    if late := term_running_late(child_id, start):
-        readable.append(and_(Pep.academic_year == late[0], Pep.term == late[1].value))
-    return and_(Pep.child_id == child_id, or_(*readable))
+    readable = and_(by_month, not_(or_(*(_pep_of_term(year, term) for year, term in near))))
+    return and_(Pep.child_id == child_id, or_(readable, *reaching))
 
 
 def peps_a_carer_may_read(user: User) -> ColumnElement[bool] | None:

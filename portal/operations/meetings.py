@@ -37,7 +37,7 @@ from portal.operations.emails import (
     queue_email,
 )
 from portal.operations.timeliness import refresh_timeliness
-from portal.peps.permissions import EDITABLE_STATES, may_read_pep, term_ends_on
+from portal.peps.permissions import EDITABLE_STATES, may_read_pep, term_ends_on, term_reaches
 from portal.timeliness.calendars import calendar_for_school
 from workflows.roles import Role
 
@@ -191,7 +191,7 @@ def proposed_invitees(session: Session, pep: Pep) -> list[ProposedInvitee]:
     independent reviewing officer last invited to one of the child's meetings; the child,
     through their carer."""
     child = pep.child
-    term_ends = term_ends_on(pep.academic_year, Term(pep.term))
+    term = Term(pep.term)
     grants = session.execute(
         select(RoleGrant, User)
         .join(User, User.id == RoleGrant.user_id)
@@ -208,9 +208,12 @@ def proposed_invitees(session: Session, pep: Pep) -> list[ProposedInvitee]:
     ).all()
     by_role: dict[InviteeRole, list[User]] = {role: [] for role in NETWORK_ORDER}
     for grant, user in grants:
-        if grant.role == Role.CARER.value and grant.placement_start > term_ends:
-            # Not this term's carer: their placement begins after it, and the PEP is closed to
-            # them (`may_read_pep`). The person arranging may still add them by hand.
+        if grant.role == Role.CARER.value and not term_reaches(
+            child.id, pep.academic_year, term, grant.placement_start
+        ):
+            # Not this term's carer: their placement begins after it (by the term dates the
+            # child's school follows, where recorded), and the PEP is closed to them
+            # (`may_read_pep`). The person arranging may still add them by hand.
             continue
         role = InviteeRole(grant.role) if grant.role in InviteeRole._value2member_map_ else None
         if role in by_role and user not in by_role[role]:

@@ -107,8 +107,11 @@ def may_download_record(roles: frozenset[Role]) -> bool:
     return reads_everything(roles)
 
 
-# A term can run past the day `term_ends_on` gives it (a spring term into April when Easter is
-# late): for a carer's placement beginning in these weeks after it, recorded term dates decide.
+# A school's recorded term can end either side of the day `term_ends_on` gives it: a spring term
+# runs into April when Easter is late and ends in March when it is early; an autumn term ends
+# before Christmas, a summer term in July. For a carer's placement beginning within these weeks
+# of that day, the recorded term dates decide; further off, they could not change the answer.
+EARLY_TERM_END = timedelta(weeks=9)
 LATE_TERM_END = timedelta(days=28)
 
 
@@ -156,14 +159,21 @@ def recorded_term_end(child_id: uuid.UUID, academic_year: int, term: Term) -> da
     return recorded.ends_on if recorded is not None else None
 
 
-def term_reaches(child_id: uuid.UUID, academic_year: int, term: Term, start: date) -> bool:
-    """Whether a term ends on or after `start` (a carer's placement start): by the month
-    (`term_ends_on`), and, for a start in the weeks after that day, by the term dates the
-    child's school follows, which may run later. Only such a start costs a query."""
+def recorded_end_may_decide(academic_year: int, term: Term, start: date) -> bool:
+    """Whether a placement beginning on `start` is near enough the term's end by the month
+    (`term_ends_on`) for the term dates the child's school follows to decide `term_reaches`:
+    from EARLY_TERM_END before that day to LATE_TERM_END after it."""
     ends = term_ends_on(academic_year, term)
-    if ends >= start:
-        return True
-    if start - ends > LATE_TERM_END:
-        return False
+    return ends - EARLY_TERM_END < start <= ends + LATE_TERM_END
+
+
+def term_reaches(child_id: uuid.UUID, academic_year: int, term: Term, start: date) -> bool:
+    """Whether a term ends on or after `start` (a carer's placement start): by the term dates
+    the child's school follows where they are recorded, which may end the term before or after
+    the day `term_ends_on` gives it; else by that day. Only a start near that day
+    (`recorded_end_may_decide`) costs a query."""
+    ends = term_ends_on(academic_year, term)
+    if not recorded_end_may_decide(academic_year, term, start):
+        return ends >= start
     recorded = recorded_term_end(child_id, academic_year, term)
-    return recorded is not None and recorded >= start
+    return (recorded if recorded is not None else ends) >= start

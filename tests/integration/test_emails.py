@@ -18,7 +18,7 @@ from portal.models.base import utc_now
 from portal.operations.audit import Actor
 from portal.operations.emails import wait_for_background_emails
 from portal.operations.peps import start_pep
-from portal.peps.permissions import term_ends_on
+from portal.peps.permissions import recorded_term_end, term_ends_on
 from tests.conftest import DEMO_EMAILS, csrf_token_from
 from tests.integration.pep_helpers import open_pep_id
 from tests.integration.smtp import BASE_URL, send_email_through
@@ -172,11 +172,12 @@ def test_a_new_pep_tells_each_person_with_sections_that_they_are_waiting(mail, s
 
 def started_with_a_carer_placed_from(app, days_after_the_terms_end: int) -> uuid.UUID:
     """Start a spring 2026 PEP for Sophie, whose placement with the demo carer begins the
-    given number of days after that term's last day (negative: before it ends)."""
+    given number of days after that term's last day (negative: before it ends): the last day
+    by the term dates her school follows, where recorded."""
     with app.app_context():
         child = db.session.scalar(select(Child).where(Child.authority_reference == NO_OPEN_PEP))
         carer = db.session.scalar(select(User).where(User.email == CARER))
-        last_day = term_ends_on(2026, Term.SPRING)
+        last_day = recorded_term_end(child.id, 2026, Term.SPRING) or term_ends_on(2026, Term.SPRING)
         db.session.add(
             RoleGrant(
                 user=carer,
