@@ -33,6 +33,7 @@ from portal.peps.permissions import recorded_end_may_decide, term_ends_on, term_
 from portal.text_search import LIKE_ESCAPE, contains_pattern
 from portal.timeliness.status import (
     NOT_WORKED_OUT,
+    TERM_DATES_MISSING,
     child_due_on_sql,
     child_status_sql,
     obligation_status,
@@ -564,7 +565,10 @@ def child_timeliness(
         (
             row
             for row in rows
-            if row.stored.academic_year == this_year and row.stored.term is not None
+            if row.stored.term is not None
+            # The notice of missing term dates is shown whichever year it is about: in August
+            # it is the coming year's, while this year is still the one ending in August.
+            and (row.stored.academic_year == this_year or row.stored.rule == TERM_DATES_MISSING)
         ),
         key=lambda row: _term_place(row.stored),
     )

@@ -29,7 +29,7 @@ from portal.timeliness.facts import (
     facts_for_children,
     records_begin_on,
 )
-from portal.timeliness.status import NOT_WORKED_OUT, OPEN_STATUSES
+from portal.timeliness.status import NOT_WORKED_OUT, OPEN_STATUSES, TERM_DATES_MISSING
 from workflows.calendar import TERMS, CalendarError, NoTermDatesError, SchoolCalendar
 from workflows.pep_types import PepType
 from workflows.timeliness import (
@@ -48,7 +48,6 @@ T = TypeVar("T")
 # Nothing has met these yet and no exemption applies: the child still owes them.
 STILL_OWED = frozenset({*OPEN_STATUSES, TimelinessStatus.OVERDUE})
 # The rule of the row that says a child's termly PEPs wait for term dates to be added.
-TERM_DATES_MISSING = "term_dates_missing"
 # What stops one batch of a refresh and no other: a lost race with another refresh of the same
 # children (a unique row written twice, or a lock), or term dates that cannot be used.
 REFRESH_FAILURES = (IntegrityError, OperationalError, CalendarError)

@@ -32,6 +32,8 @@ STATUS_CHOICES: dict[str, str] = {
     )
 }
 NOT_WORKED_OUT = "not_worked_out"
+# The rule of the row that says a term's PEP cannot be worked out: its term dates are missing.
+TERM_DATES_MISSING = "term_dates_missing"
 NOT_WORKED_OUT_LABEL = "Not worked out yet"
 # GOV.UK tag colours; the words always say the status too.
 TAG_CLASSES = {

@@ -39,6 +39,7 @@ from portal.operations.timeliness import refresh_timeliness
 from portal.timeliness.facts import facts_for_children
 from portal.timeliness.status import obligation_status
 from tests.conftest import DEMO_EMAILS, csrf_token_from
+from tests.integration.clock import Clock
 from tests.integration.test_page_accessibility import assert_accessible
 from workflows.timeliness import TimelinessStatus
 
@@ -390,10 +391,16 @@ def test_a_peps_start_is_the_day_its_start_was_recorded(seeded: Flask):
         assert pep.created_at_utc.date() != date(2026, 9, 8)
 
 
+@pytest.mark.parametrize("in_august", [False, True], ids=["today", "in August"])
 def test_missing_term_dates_show_on_the_childs_page_and_the_list_not_as_not_yet_due(
-    seeded: Flask, client_for
+    seeded: Flask, client_for, monkeypatch, in_august
 ):
-    today = date.today()
+    clock = Clock(monkeypatch)
+    if in_august:
+        # The summer holiday after this academic year: the missing dates are the next year's,
+        # while "this year" on the child's page is still the one ending on 31 August.
+        clock.day = date(clock.day.year if clock.day.month < 9 else clock.day.year + 1, 8, 15)
+    today = clock.day
     year = today.year if today.month >= 8 else today.year - 1
     with seeded.app_context():
         child = Child(
