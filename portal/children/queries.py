@@ -127,11 +127,26 @@ def child_record_object_ids(session: Session, child: Child) -> list[str]:
     return [str(child.id), *(str(i) for i in pep_ids), *(str(i) for i in invite_ids)]
 
 
+# Role changes are recorded against the person given or losing the role; those about a child
+# (a carer, social worker, adviser or team manager for the child) name the child in details.
+CHILD_ROLE_ACTIONS = ("role.granted", "role.revoked", "role.start_changed")
+
+
 def child_history_query(session: Session, child: Child) -> Select[tuple[AuditEvent]]:
-    """Everything that happened to this child's records, newest first."""
+    """Everything that happened to this child's records, newest first: with who was given, or
+    lost, a role for the child, which is who the records were opened to (a subject access
+    request asks exactly that)."""
     return (
         select(AuditEvent)
-        .where(AuditEvent.object_id.in_(child_record_object_ids(session, child)))
+        .where(
+            or_(
+                AuditEvent.object_id.in_(child_record_object_ids(session, child)),
+                and_(
+                    AuditEvent.action.in_(CHILD_ROLE_ACTIONS),
+                    AuditEvent.details["child_id"].as_string() == str(child.id),
+                ),
+            )
+        )
         .order_by(AuditEvent.occurred_at_utc.desc(), AuditEvent.id.desc())
     )
 

@@ -164,6 +164,12 @@ def child_description(child: Child) -> str:
     return f"{child.full_name} ({child.authority_reference})"
 
 
+def person_named(user: User) -> str:
+    """A person as a role change's audit row names them: the row's record is their account, and
+    a child's history (which lists the role changes for the child) must say who it was."""
+    return f"{user.display_name} <{user.email}>"
+
+
 def grant_description(grant: RoleGrant) -> str:
     """What a grant covers, in words: a setting, a child, or the whole authority."""
     if grant.school is not None:
@@ -388,6 +394,7 @@ def add_grant(
         "role.granted",
         "user",
         user.id,
+        person=person_named(user),
         role=role.value,
         role_label=role_label(role, school),
         grant_id=str(grant.id),
@@ -413,6 +420,7 @@ def change_grant_start(
         "role.start_changed",
         "user",
         grant.user_id,
+        person=person_named(grant.user) if grant.user is not None else None,
         grant_id=str(grant.id),
         role=grant.role,
         child_id=str(grant.child_id),
@@ -468,6 +476,7 @@ def make_social_worker(
         "role.granted",
         "user",
         user.id,
+        person=person_named(user),
         role=Role.SOCIAL_WORKER.value,
         role_label=Role.SOCIAL_WORKER.label,
         child_id=str(child.id),
@@ -702,6 +711,7 @@ def revoke_grants(
             "role.revoked",
             "user",
             user.id,
+            person=person_named(user),
             role=grant.role,
             role_label=label,
             grant_id=str(grant.id),

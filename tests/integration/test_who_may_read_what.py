@@ -13,11 +13,12 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import AuditEvent, Child, Pep, RoleGrant, User
-from portal.operations import audit
+from portal.operations import audit, staff
 from portal.operations.audit import Actor
 from tests.conftest import DEMO_EMAILS
 from tests.integration.pep_helpers import open_pep_id, section_url
 from tests.integration.test_invites import create_link, holder_client, holder_page, token_of
+from workflows.roles import Role
 
 OLIVER = "DCC-1102"  # the carer's, the social worker's and Oakfield's; a submitted PEP
 CHLOE = "DCC-1201"  # the carer's; a draft
@@ -334,3 +335,30 @@ def test_the_history_csv_neutralises_formulas(client_for, seeded):
             select(AuditEvent).where(AuditEvent.action == "child.history_exported")
         )
         assert exported.object_id == str(child_id) and exported.details["rows"] == len(rows) - 1
+
+
+def test_a_childs_history_says_who_was_given_and_who_lost_a_role_for_the_child(client_for, seeded):
+    """Who the child's records were opened to is what a subject access request asks: a role
+    given for the child on the staff page, and taken away, is in the child's history (the rows
+    are recorded against the person's account, naming the child)."""
+    oliver_id, chloe_id = child_of(seeded, OLIVER), child_of(seeded, CHLOE)
+    with seeded.app_context():
+        admin_user = db.session.scalar(select(User).where(User.email == DEMO_EMAILS["admin"]))
+        actor = Actor.for_user(admin_user, "127.0.0.1")
+        kim = staff.create_person(db.session, actor, "kim.ward@example.test", "Kim Ward")
+        db.session.commit()
+        given = staff.grant_role(
+            db.session, actor, kim, Role.CARER, children=[db.session.get(Child, oliver_id)]
+        )
+        assert not given.refused, given.message
+        taken = staff.revoke_grants(db.session, actor, kim, list(kim.grants))
+        assert not taken.refused, taken.message
+    admin = client_for("admin")
+    exported = admin.get(f"/children/{oliver_id}/history.csv").get_data(as_text=True)
+    rows = [row for row in csv.reader(io.StringIO(exported)) if "Kim Ward" in ",".join(row)]
+    assert sorted(row[2] for row in rows) == ["role.granted", "role.revoked"]
+    assert all("kim.ward@example.test" in row[5] for row in rows)
+    assert "Kim Ward" in admin.get(f"/children/{oliver_id}/history").get_data(as_text=True)
+    # Not another child's.
+    other = admin.get(f"/children/{chloe_id}/history.csv").get_data(as_text=True)
+    assert "Kim Ward" not in other
