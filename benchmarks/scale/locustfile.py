@@ -26,6 +26,9 @@ TARGETS: dict[str, Any] = (
     else {}
 )
 NEW_VERSION = re.compile(r'id="section-version" value="(\d+)"')
+# Where an autosave's form is opened, when not from the host measured (floor.py measures an app
+# that answers saves but does not build forms).
+FORM_HOST = os.environ.get("BENCH_FORM_HOST")
 
 
 def user_class(kind: str, target: dict[str, Any]) -> type[FastHttpUser]:
@@ -73,7 +76,9 @@ def user_class(kind: str, target: dict[str, Any]) -> type[FastHttpUser]:
         def _open_form(self) -> SectionForm:
             """The section's form as the page gives it: fetched outside locust's figures, since
             opening the form is not what is measured."""
-            opened = urllib.request.Request(self.host + self._section_path(), headers=self.headers)
+            opened = urllib.request.Request(
+                (FORM_HOST or self.host) + self._section_path(), headers=self.headers
+            )
             with urllib.request.urlopen(opened, timeout=300) as page:
                 text = page.read().decode()
             parser = SectionForm()
