@@ -24,6 +24,7 @@ from portal.academic import england_today
 from portal.models import Child, RoleGrant, School, SchoolPhase, SettingSource, User
 from portal.operations import audit
 from portal.operations.audit import Actor
+from portal.operations.invites import Contributor, LinksStopped, stop_links_of_child
 from portal.operations.sessions import switch_off_account, switch_on_account
 from portal.operations.sign_in import unlink_sign_in
 from portal.operations.workflow import lost_race
@@ -722,6 +723,14 @@ def revoke_grants(
         )
         user.grants.remove(grant)
         session.delete(grant)
+    stopped = []
+    for child in {grant.child for grant in grants if grant.role == Role.CARER.value}:
+        if child is not None:
+            # As when the child's page changes the carer: a link to the carer's views is not
+            # tied to one account, and one held by someone no longer the carer must not work.
+            stopped += stop_links_of_child(
+                session, actor, child, LinksStopped.CARER_CHANGED, contributor=Contributor.CARER
+            )
     try:
         session.commit()
     except (IntegrityError, StaleDataError, OperationalError) as error:
@@ -732,7 +741,14 @@ def revoke_grants(
             "Someone changed this person's roles at the same moment. Check their roles, "
             "and try again."
         )
-    return Outcome.done(f"{user.display_name} no longer holds: {'; '.join(described)}.", user)
+    message = f"{user.display_name} no longer holds: {'; '.join(described)}."
+    if stopped:
+        links = "link" if len(stopped) == 1 else "links"
+        message += (
+            f" The {links} to the carer's views on the child's open PEP stopped working: make"
+            " a new one for whoever looks after the child now."
+        )
+    return Outcome.done(message, user)
 
 
 def switch_off(session: Session, actor: Actor, user: User) -> Outcome:

@@ -2,12 +2,10 @@
 sentence and changes nothing; the last active admin can never be removed."""
 
 import contextlib
-import csv
-import io
 import re
 import threading
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import event, func, select
@@ -27,7 +25,10 @@ from portal.operations import staff
 from portal.operations.audit import Actor
 from portal.operations.demo_seed import SOCIAL_WORKER_CASELOAD
 from tests.conftest import DEMO_EMAILS, csrf_token_from
+from tests.integration.csv_downloads import csv_records, csv_rows
+from tests.integration.pep_helpers import open_pep_id
 from tests.integration.sql_statements import statements_sent
+from tests.integration.test_invites import create_link, holder_client, holder_page, token_of
 from workflows.roles import Role
 
 ACTOR = Actor.system("test")
@@ -511,9 +512,8 @@ def test_the_export_holds_the_filtered_list_with_formula_cells_neutralised(seede
         staff.add_person(db.session, ACTOR, "hostile@example.org", '=HYPERLINK("http://x","y")')
     client = client_for("admin")
     response = client.get("/admin/staff.csv?q=example.org")
-    assert response.status_code == 200 and response.mimetype == "text/csv"
     assert "no-store" in response.headers["Cache-Control"]
-    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    rows = csv_rows(response)
     assert rows[0] == [
         "Name",
         "Email",
@@ -525,13 +525,26 @@ def test_the_export_holds_the_filtered_list_with_formula_cells_neutralised(seede
     assert rows[1:] == [
         ['\'=HYPERLINK("http://x","y")', "hostile@example.org", "", "Switched on", "No", "Never"]
     ]
-    everyone = list(csv.reader(io.StringIO(client.get("/admin/staff.csv").get_data(as_text=True))))
+    everyone = csv_rows(client.get("/admin/staff.csv"))
     with seeded.app_context():
         assert len(everyone) == 1 + people_count()
     with seeded.app_context():
         assert actions("staff.exported") == ["staff.exported", "staff.exported"]
         # Stored exactly as typed; only the export neutralises it.
         assert person("hostile@example.org").display_name == '=HYPERLINK("http://x","y")'
+
+
+def test_the_export_gives_the_last_sign_in_in_utc_as_its_heading_says(seeded, client_for):
+    # Noon UTC in July is 13:00 in England: the list shows the clock, the download UTC.
+    with seeded.app_context():
+        staff.add_person(db.session, ACTOR, "summer@example.org", "Sunny Day")
+        person("summer@example.org").last_signed_in_at_utc = datetime(2026, 7, 1, 12, 0, tzinfo=UTC)
+        db.session.commit()
+    client = client_for("admin")
+    [row] = csv_records(client.get("/admin/staff.csv?q=summer@example.org"))
+    assert row["Last signed in (UTC)"] == "2026-07-01 12:00:00"
+    listed = client.get("/admin/staff?q=summer@example.org").get_data(as_text=True)
+    assert "at 13:00" in listed and "12:00" not in listed
 
 
 def test_an_admin_adds_a_person_and_an_address_in_use_is_refused(client_for, seeded):
@@ -905,3 +918,26 @@ def all_at_once(requests):
     for thread in threads:
         thread.join(timeout=120)
     return answers
+
+
+def test_taking_a_carers_role_away_stops_their_links_to_the_carers_views(client_for, seeded):
+    # As when the child's page changes the carer: a link is not tied to one account, and one
+    # held by someone who no longer looks after the child must not open the carer's views.
+    pep_id = open_pep_id(seeded, "DCC-1201")
+    social_worker = client_for("social_worker")
+    carer_token = token_of(create_link(social_worker, pep_id, "carers_views")[0])
+    child_token = token_of(create_link(social_worker, pep_id, "my_views")[0])
+    with seeded.app_context():
+        jo = demo("carer")
+        (grant,) = [g for g in jo.grants if g.child and g.child.authority_reference == "DCC-1201"]
+        jo_id, grant_id = jo.id, grant.id
+    admin = client_for("admin")
+    path = f"/admin/staff/{jo_id}"
+    response = admin.post(
+        f"{path}/roles/{grant_id}/take-away", data={"csrf_token": csrf_token_from(admin, path)}
+    )
+    assert response.status_code == 303
+    shown = admin.get(response.headers["Location"]).get_data(as_text=True)
+    assert "The link to the carer&#39;s views on the child&#39;s open PEP stopped working" in shown
+    holder_page(holder_client(seeded), carer_token, status=404)
+    holder_page(holder_client(seeded), child_token, status=200)  # the child's own goes on
