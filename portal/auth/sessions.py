@@ -208,12 +208,18 @@ def load_signed_in_user() -> Response | tuple[str, int] | None:
         session[ENDED_WHY_KEY] = str(why)
     if request.method in SAFE_METHODS:
         return None  # the page's own access rule sends the person to sign in
-    return _signed_out_answer(why)
+    return _signed_out_answer(why, row)
 
 
-def _signed_out_answer(why: str | None) -> Response | tuple[str, int]:
+def _signed_out_answer(why: str | None, row: UserSession | None) -> Response | tuple[str, int]:
     """A write from a page whose session has ended: say so plainly, never a 500 or a bare 400."""
     if request.endpoint == "auth.logout":
+        if row is not None and why != SessionEnd.SIGNED_OUT:
+            # Timed out or switched off here, perhaps not at the provider: the person asked to
+            # sign out, so end that one too (signing out already did, where it was signed out).
+            from portal.auth.views import sign_out_at_provider
+
+            return sign_out_at_provider(row)
         return redirect(url_for("auth.signed_out"))
     sentence = ended_sentence(why) or "You have been signed out."
     headers = request.headers

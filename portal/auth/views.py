@@ -33,6 +33,7 @@ from portal.auth.providers import (
 )
 from portal.config import OidcProviderSettings
 from portal.extensions import db
+from portal.models import UserSession
 from portal.operations.sessions import SessionEnd, end_session, start_session, touch_session
 from portal.operations.sign_in import (
     SignInRefusal,
@@ -266,15 +267,22 @@ def _read_userinfo(settings: OidcProviderSettings, token: dict[str, object]) -> 
 @access.public
 def logout() -> Response:
     """Sign out: forget the session, and end the one at the provider where it offers that."""
-    user = g.get("user")
     row = g.get("user_session")
-    provider = configured_provider(current_app, (row.provider if row else None) or "")
-    id_token = row.id_token if row else None
     if row is not None:
         end_session(db.session, row, SessionEnd.SIGNED_OUT, request.remote_addr)
     session.clear()
     g.user = g.signed_in_person = g.user_session = g.session_deadline = None
-    if user is not None and provider is not None and provider.sign_out_at_provider and id_token:
+    return sign_out_at_provider(row)
+
+
+def sign_out_at_provider(row: UserSession | None) -> Response:
+    """After the portal's session `row` has ended: on to the provider's sign-out where it
+    offers one, so the next person at a shared computer is not signed in as this one; else
+    straight to the signed-out page. Also for someone pressing "Sign out" after their session
+    timed out: the portal's session is over, the provider's may not be."""
+    provider = configured_provider(current_app, (row.provider if row else None) or "")
+    id_token = row.id_token if row else None
+    if provider is not None and provider.sign_out_at_provider and id_token:
         signed_out_url = url_for("auth.signed_out", _external=True)
         try:
             at_provider = end_session_url(oidc_client(provider.name), id_token, signed_out_url)

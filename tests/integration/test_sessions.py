@@ -321,3 +321,40 @@ def test_the_accessibility_statement_describes_the_time_limits_in_force(seeded, 
     assert "Stay signed in" in statement
     assert "signed out 10 hours after you signed in" in statement
     assert "8 hours" not in statement and "with no warning beforehand" not in statement
+
+
+@pytest.mark.parametrize("why", ["idle", "max_lifetime"])
+def test_signing_out_after_the_session_timed_out_ends_the_providers_session_too(
+    seeded, client_for, oidc_provider, why
+):
+    """Pressing "Sign out" on a page left open past the timeout: the portal's session is
+    already over, the provider's may not be, and the next person at a shared computer would
+    be signed in as this one."""
+    client = client_for("reviewer")
+    token = csrf_token_from(client)
+    row = the_open_session(seeded, client)
+    now = datetime.now(UTC)
+    if why == "idle":
+        move_session_times(seeded, row.id, last_seen_at_utc=now - timedelta(minutes=31))
+    else:
+        move_session_times(seeded, row.id, ends_by_utc=now - timedelta(minutes=1))
+    response = client.post("/logout", data={"csrf_token": token})
+    assert response.status_code == 200
+    refresh = response.headers["Refresh"]
+    assert refresh.startswith(f"0; url={oidc_provider.issuer}/session/end?")
+    assert "id_token_hint=" in refresh
+    assert client.get("/children").status_code == 302
+
+
+def test_signing_out_of_a_session_already_signed_out_goes_straight_to_the_signed_out_page(
+    seeded, client_for
+):
+    """Signed out in another tab: that sign-out already ended the provider's session."""
+    client = client_for("reviewer")
+    token = csrf_token_from(client)
+    with_cookie_value = cookie_of(client)
+    assert client.post("/logout", data={"csrf_token": token}).status_code == 200
+    again = with_cookie(seeded, with_cookie_value)
+    response = again.post("/logout", data={"csrf_token": token})
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/signed-out")
