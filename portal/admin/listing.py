@@ -1,5 +1,6 @@
 """What every admin list does the same way: the page asked for, how many pages there are, the
-filters kept in the address, and the list downloaded as CSV that is safe in a spreadsheet."""
+filters kept in the address, and the list downloaded as CSV that is safe in a spreadsheet.
+Every CSV download in the portal is made by `csv_download`."""
 
 from __future__ import annotations
 
@@ -16,6 +17,11 @@ from portal.children.history import neutralise_cell
 
 # A page number longer than this is not a page anyone asked for: show the first.
 MOST_PAGE_DIGITS = 6
+
+# Excel reads a CSV file as Windows-1252 unless it starts with UTF-8's byte order mark, and
+# garbles every name outside it ("Zoë" becomes "ZoÃ«"). Every download starts with the mark.
+UTF8_BOM = "\ufeff"
+CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 
 
 def search_text(text: str) -> str:
@@ -57,14 +63,16 @@ def page_within(
 def csv_download(
     filename: str, headers: Iterable[object], rows: Iterable[Iterable[object]]
 ) -> Response:
-    """A CSV file to download: every cell neutralised (a cell beginning ``=``, ``+``, ``-``,
-    ``@``... is not run as a formula when opened), one line ending, and never cached."""
+    """A CSV file to download: UTF-8 with a byte order mark (so Excel reads names in any
+    script), every cell neutralised (a cell beginning ``=``, ``+``, ``-``, ``@``... is not run
+    as a formula when opened), one line ending, and never cached."""
     output = io.StringIO()
+    output.write(UTF8_BOM)
     writer = csv.writer(output, lineterminator="\r\n")
     writer.writerow([neutralise_cell(str(cell)) for cell in headers])
     for row in rows:
         writer.writerow([neutralise_cell(str(cell)) for cell in row])
-    response = Response(output.getvalue(), mimetype="text/csv")
+    response = Response(output.getvalue(), content_type=CSV_CONTENT_TYPE)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any, ClassVar
 
 from flask import (
@@ -27,6 +27,7 @@ from portal.academic import england_today
 from portal.admin import blueprint
 from portal.admin.listing import ListFilters, csv_download, page_count, page_number
 from portal.auth import access
+from portal.children.history import utc_cell
 from portal.extensions import db
 from portal.models import Child, RoleGrant, User
 from portal.operations import staff as operations
@@ -76,7 +77,8 @@ class StaffRow:
     email: str
     active: bool
     sign_in_linked: bool
-    last_signed_in: str
+    last_signed_in: str  # as the list shows it: England's clock
+    last_signed_in_at_utc: datetime | None
     roles: list[str]
 
 
@@ -142,6 +144,7 @@ def _rows(session: Session, query: Select[Any]) -> list[StaffRow]:
             last_signed_in=local_datetime(user.last_signed_in_at_utc)
             if user.last_signed_in_at_utc
             else "Never",
+            last_signed_in_at_utc=user.last_signed_in_at_utc,
             roles=role_summaries(counts.get(user.id, {})),
         )
         for user in users
@@ -219,7 +222,8 @@ def export_staff() -> Response:
                 "; ".join(row.roles),
                 "Switched on" if row.active else "Switched off",
                 "Yes" if row.sign_in_linked else "No",
-                row.last_signed_in,
+                # UTC, as the heading says, written as every CSV writes a time.
+                utc_cell(row.last_signed_in_at_utc) if row.last_signed_in_at_utc else "Never",
             )
             for row in rows
         ),

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from portal.models import AuditEvent
 
@@ -18,6 +16,12 @@ CSV_HEADERS = ("When (UTC)", "Who", "What happened", "Record", "Record id", "Det
 def neutralise_cell(value: str) -> str:
     """A cell a spreadsheet will show as text, never run as a formula."""
     return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+def utc_cell(moment: datetime) -> str:
+    """A time in a CSV column headed "(UTC)": "2026-07-01 12:00:00", in UTC whatever zone it
+    was given in, and sorting as text in time order."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
 @dataclass(frozen=True)
@@ -45,7 +49,7 @@ class HistoryRow:
 def history_row(event: AuditEvent) -> HistoryRow:
     details = json.dumps(event.details or {}, sort_keys=True, ensure_ascii=False)
     return HistoryRow(
-        when=event.occurred_at_utc.strftime("%Y-%m-%d %H:%M:%S"),
+        when=utc_cell(event.occurred_at_utc),
         who=event.actor_description,
         action=event.action,
         record=event.object_type,
@@ -53,13 +57,3 @@ def history_row(event: AuditEvent) -> HistoryRow:
         details="" if details == "{}" else details,
         client_address=event.client_address or "",
     )
-
-
-def history_csv(events: Iterable[AuditEvent]) -> str:
-    """Every event as one CSV row, each cell neutralised against formula injection."""
-    output = io.StringIO()
-    writer = csv.writer(output, lineterminator="\r\n")
-    writer.writerow(CSV_HEADERS)
-    for event in events:
-        writer.writerow([neutralise_cell(cell) for cell in history_row(event).cells()])
-    return output.getvalue()

@@ -19,7 +19,8 @@ from portal.admin.listing import (
     page_within,
 )
 from portal.auth import access
-from portal.children.history import history_csv, history_row
+from portal.children.history import CSV_HEADERS as HISTORY_CSV_HEADERS
+from portal.children.history import history_row
 from portal.children.queries import (
     NO_PEP_YET,
     ChildrenListQuery,
@@ -351,14 +352,16 @@ def child_history_csv(child_id: uuid.UUID) -> Response:
     """The whole history as CSV, every cell safe to open in a spreadsheet."""
     child = _child_or_404(child_id)
     events = list(db.session.scalars(child_history_query(db.session, child)))
-    body = history_csv(events)
     reference = "".join(
         c if c.isascii() and (c.isalnum() or c in "-_") else "-" for c in child.authority_reference
+    )
+    # Written before the export is recorded, which commits (and would expire every event).
+    response = csv_download(
+        f"history-{reference}.csv",
+        HISTORY_CSV_HEADERS,
+        (history_row(event).cells() for event in events),
     )
     record_child_history_exported(
         db.session, Actor.for_user(g.user, request.remote_addr), child, len(events)
     )
-    response = Response(body, mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="history-{reference}.csv"'
-    response.headers["Cache-Control"] = "no-store"
     return response

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from pathlib import Path
 
@@ -16,6 +14,7 @@ from portal.models import AuditEvent, Child, School
 from portal.operations.audit import Actor
 from portal.operations.importers.schools import IMPORTER
 from tests.conftest import csrf_token_from
+from tests.integration.csv_downloads import csv_rows
 from tests.integration.sql_statements import statements_sent
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "imports" / "schools"
@@ -126,7 +125,7 @@ def test_the_csv_export_holds_the_filtered_list_with_formula_cells_neutralised(a
     response = client.get("/admin/schools.csv?q=1163")
     assert response.status_code == 200
     assert response.headers["Content-Disposition"] == 'attachment; filename="schools.csv"'
-    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    rows = csv_rows(response)
     assert rows[0][:3] == ["Name", "URN", "UKPRN"]
     assert [(row[0], row[1], row[5]) for row in rows[1:]] == [
         ("'+44 Academy", "116303", "'-2+3"),

@@ -1,8 +1,6 @@
 """The children list's PEP due column, filter and sort: staff only, and settled children after
 those with something still open."""
 
-import csv
-import io
 from datetime import date, timedelta
 
 import lxml.html
@@ -14,6 +12,8 @@ from portal.extensions import db
 from portal.models import Child, TimelinessObligation
 from portal.operations.timeliness import refresh_timeliness
 from portal.timeliness.calendars import calendar_for_school
+from tests.integration.csv_downloads import csv_records
+from tests.integration.csv_downloads import csv_rows as downloaded_rows
 from workflows.timeliness import STATUS_LABELS, TimelinessStatus
 
 SETTLED_LABELS = {
@@ -62,8 +62,7 @@ def test_a_carer_sees_no_pep_due_column_filter_or_sort(client_for):
 
 
 def test_sorting_by_pep_due_puts_open_dates_first_then_settled_children(client_for):
-    response = client_for("admin").get("/children.csv?sort=pep_due")
-    table = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    table = downloaded_rows(client_for("admin").get("/children.csv?sort=pep_due"))
     status_at = table[0].index("PEP due status")
     date_at = table[0].index("PEP due date")
     rows = [(row[status_at], row[date_at]) for row in table[1:]]
@@ -79,8 +78,7 @@ def test_sorting_by_pep_due_puts_open_dates_first_then_settled_children(client_f
 
 
 def csv_rows(client, query: str = "") -> dict[str, dict[str, str]]:
-    body = client.get(f"/children.csv{query}").get_data(as_text=True)
-    return {row["Reference"]: row for row in csv.DictReader(io.StringIO(body))}
+    return {row["Reference"]: row for row in csv_records(client.get(f"/children.csv{query}"))}
 
 
 def test_a_child_with_nothing_owed_is_listed_with_this_terms_status_not_the_next(

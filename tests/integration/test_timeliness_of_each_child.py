@@ -5,8 +5,6 @@ number of queries; and nobody sees the deadlines of a child they may not see."""
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -40,6 +38,7 @@ from portal.timeliness.facts import facts_for_children
 from portal.timeliness.status import obligation_status
 from tests.conftest import DEMO_EMAILS, csrf_token_from
 from tests.integration.clock import Clock
+from tests.integration.csv_downloads import csv_rows
 from tests.integration.test_page_accessibility import assert_accessible
 from workflows.timeliness import TimelinessStatus
 
@@ -227,9 +226,7 @@ def test_the_overdue_filter_lists_exactly_the_children_with_something_overdue(
     assert set(listed_names(client.get("/children?due=overdue").get_data(as_text=True))) == (
         expected
     )
-    response = client.get("/children.csv?due=overdue")
-    assert response.status_code == 200
-    table = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    table = csv_rows(client.get("/children.csv?due=overdue"))
     header, body = table[0], table[1:]
     status_at, date_at = header.index("PEP due status"), header.index("PEP due date")
     assert {row[0] for row in body} == expected
@@ -426,8 +423,8 @@ def test_missing_term_dates_show_on_the_childs_page_and_the_list_not_as_not_yet_
     label = f"{year}/{(year + 1) % 100:02d}"
     page = words(admin_client.get(f"/children/{child_id}").get_data(as_text=True))
     assert f"Add the term dates for {label} to work out termly PEPs" in page
-    listing = admin_client.get("/children.csv").get_data(as_text=True)
-    ada = next(row for row in csv.reader(io.StringIO(listing)) if "Longcare" in ",".join(row))
+    listing = csv_rows(admin_client.get("/children.csv"))
+    ada = next(row for row in listing if "Longcare" in ",".join(row))
     assert "Not worked out yet" in ada and "Not yet due" not in ada
     found = listed_names(admin_client.get("/children?due=not_worked_out").get_data(as_text=True))
     assert "Ada Longcare" in found

@@ -2,8 +2,6 @@
 placement on, the signed-off record is for staff, every view is audited, and an admin can list
 and export everything that happened to one child's records."""
 
-import csv
-import io
 import re
 import uuid
 from datetime import date
@@ -16,6 +14,7 @@ from portal.models import AuditEvent, Child, Pep, RoleGrant, User
 from portal.operations import audit, staff
 from portal.operations.audit import Actor
 from tests.conftest import DEMO_EMAILS
+from tests.integration.csv_downloads import csv_rows
 from tests.integration.pep_helpers import open_pep_id, section_url
 from tests.integration.test_invites import create_link, holder_client, holder_page, token_of
 from workflows.roles import Role
@@ -323,7 +322,7 @@ def test_the_history_csv_neutralises_formulas(client_for, seeded):
     assert "attachment" in response.headers["Content-Disposition"]
     assert "Oliver" not in response.headers["Content-Disposition"]
     assert "no-store" in response.headers["Cache-Control"]
-    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    rows = csv_rows(response)
     assert rows[0][:3] == ["When (UTC)", "Who", "What happened"]
     cells = [cell for row in rows[1:] for cell in row]
     assert any(cell.startswith("'" + hostile) for cell in cells)
@@ -354,8 +353,8 @@ def test_a_childs_history_says_who_was_given_and_who_lost_a_role_for_the_child(c
         taken = staff.revoke_grants(db.session, actor, kim, list(kim.grants))
         assert not taken.refused, taken.message
     admin = client_for("admin")
-    exported = admin.get(f"/children/{oliver_id}/history.csv").get_data(as_text=True)
-    rows = [row for row in csv.reader(io.StringIO(exported)) if "Kim Ward" in ",".join(row)]
+    exported = csv_rows(admin.get(f"/children/{oliver_id}/history.csv"))
+    rows = [row for row in exported if "Kim Ward" in ",".join(row)]
     assert sorted(row[2] for row in rows) == ["role.granted", "role.revoked"]
     assert all("kim.ward@example.test" in row[5] for row in rows)
     assert "Kim Ward" in admin.get(f"/children/{oliver_id}/history").get_data(as_text=True)
