@@ -22,7 +22,7 @@ from wtforms import Form
 from forms import answers_from_form, form_errors, form_from_answers, voice_answers
 from forms.answers import VOICE_ANSWERS_KEY, VOICE_BAND_KEY
 from forms.builder import FormError
-from forms.completeness import section_status
+from forms.completeness import MissingAnswer, missing_answers, section_status
 from forms.parsing import clean_text
 from forms.phases import VoiceBand, choose_voice_band, school_year_group
 from forms.schema import SectionDefinition
@@ -70,6 +70,7 @@ from portal.operations.rate_limit import (
     count_hit,
     is_limited,
 )
+from portal.operations.views_audit import record_invite_page_viewed
 from portal.peps.permissions import reads_everything
 from portal.peps.queries import find_visible_pep
 from workflows.roles import Role
@@ -467,7 +468,12 @@ def _voice_band_today(pep: Pep) -> VoiceBand:
 
 
 def _render_holder(
-    page: HolderPage, form: Form, errors: list[FormError], status: int = 200
+    page: HolderPage,
+    form: Form,
+    errors: list[FormError],
+    status: int = 200,
+    *,
+    saved_not_sent: bool = False,
 ) -> tuple[str, int]:
     return render_template(
         "invites/contribute.html",
@@ -476,7 +482,21 @@ def _render_holder(
         form=form,
         errors=errors,
         saved=request.args.get("saved") == "1" and not errors,
+        saved_not_sent=saved_not_sent,
     ), status
+
+
+def _missing_answer_errors(form: Form, missing: list[MissingAnswer]) -> list[FormError]:
+    """The answers still needed before sending, shown as the section page shows its own
+    errors: each by its question, and in the error summary linking to it."""
+    unplaced = []
+    for answer in missing:
+        if answer.field_key in form and answer.field_id == answer.field_key:
+            field = form[answer.field_key]
+            field.errors = [*field.errors, answer.message]
+        else:  # a table's cell, say: the summary links straight to it
+            unplaced.append(FormError(answer.field_id, answer.message))
+    return [*form_errors(form), *unplaced]
 
 
 def _holder_done_page(invite: ContributionInvite) -> tuple[str, int] | None:
@@ -486,6 +506,16 @@ def _holder_done_page(invite: ContributionInvite) -> tuple[str, int] | None:
     if holder_refusal(invite, datetime.now(UTC)) is not None:
         return render_template("invites/closed.html"), 200
     return None
+
+
+def _holder_actor_here(contributor: Contributor) -> Actor:
+    """The link's holder, as the audit trail names them, from the client's address."""
+    actor = holder_actor(contributor, request.remote_addr)
+    if g.get("user") is not None:
+        # Someone signed in used the link (perhaps sitting with the child): say so.
+        description = f"{actor.description}, in a browser signed in as {g.user.email}"
+        actor = Actor(None, description, request.remote_addr)
+    return actor
 
 
 def _holder_page_url(invite: ContributionInvite, **values: str) -> str:
@@ -516,7 +546,11 @@ def contribute(token: str | None, invite_id: uuid.UUID | None) -> Response | tup
     form = form_from_answers(
         page.form_class, page.form_section, page.saved_answers, facts=pep_child_facts(found.pep)
     )
-    return _render_holder(page, form, [])
+    shown = _render_holder(page, form, [])
+    # The page shows what was saved through the link, to whoever holds it (a link can be
+    # forwarded): each showing is a read of the child's PEP, audited as staff reads are.
+    record_invite_page_viewed(db.session, _holder_actor_here(page.contributor), found)
+    return shown
 
 
 def _save_posted_answers(invite_id: uuid.UUID, *, send: bool) -> Response | tuple[str, int]:
@@ -541,11 +575,7 @@ def _save_posted_answers(invite_id: uuid.UUID, *, send: bool) -> Response | tupl
     answers = answers_from_form(page.form_section, form)
     if not valid:
         answers = keep_saved_values_where_invalid(form, saved, answers)
-    actor = holder_actor(page.contributor, request.remote_addr)
-    if g.get("user") is not None:
-        # Someone signed in typed through the link (perhaps sitting with the child): say so.
-        description = f"{actor.description}, in a browser signed in as {g.user.email}"
-        actor = Actor(None, description, request.remote_addr)
+    actor = _holder_actor_here(page.contributor)
     try:
         save_through_invite(db.session, actor, invite, page.section, page.to_store(answers))
     except InviteOvertaken as refusal:
@@ -566,6 +596,14 @@ def _save_posted_answers(invite_id: uuid.UUID, *, send: bool) -> Response | tupl
         message = "Answer at least one question before you send"
         error = FormError(first_field.id if first_field else "", message)
         return _render_holder(page, form, [error], status=400)
+    # Sending finishes the holder's part, and staff cannot change their words: what the
+    # section needs must be there, or the PEP could never be submitted. What was typed is
+    # saved above, and the link stays open.
+    days = judging_days_for(invite.pep)
+    missing = missing_answers(page.section, page.to_store(answers), days=days)
+    if missing:
+        errors = _missing_answer_errors(form, missing)
+        return _render_holder(page, form, errors, status=400, saved_not_sent=True)
     with contextlib.suppress(InviteRefused):  # the page it redirects to says why
         send_through_invite(db.session, actor, invite)
     return redirect(_holder_page_url(invite), 303)

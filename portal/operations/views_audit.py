@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from sqlalchemy.orm import Session
 
-from portal.models import Child, Pep
+from portal.models import Child, ContributionInvite, Pep
 from portal.operations import audit
 from portal.operations.audit import Actor
 
@@ -23,9 +23,17 @@ class PepPart(StrEnum):
 
 
 def record_pep_viewed(
-    session: Session, actor: Actor, pep: Pep, part: PepPart, section_key: str | None = None
+    session: Session,
+    actor: Actor,
+    pep: Pep,
+    part: PepPart,
+    section_key: str | None = None,
+    *,
+    invite: ContributionInvite | None = None,
 ) -> None:
-    """Who read which part of which child's PEP; committed on its own (a read changes nothing)."""
+    """Who read which part of which child's PEP; committed on its own (a read changes nothing).
+    ``invite``: the link the page was read through (the holder has no account, and a link can
+    be forwarded), named as a save through it is."""
     audit.record_at_once(
         session,
         actor,
@@ -35,8 +43,18 @@ def record_pep_viewed(
         child_id=str(pep.child_id),
         part=part.value,
         section=section_key,
+        invite_id=str(invite.id) if invite is not None else None,
     )
     session.commit()
+
+
+def record_invite_page_viewed(session: Session, actor: Actor, invite: ContributionInvite) -> None:
+    """Someone holding a contribution link read its section, with the answers saved in it:
+    recorded against the PEP (as staff reads are, so the child's history lists it), naming
+    the link and the section."""
+    record_pep_viewed(
+        session, actor, invite.pep, PepPart.SECTION, invite.section_key, invite=invite
+    )
 
 
 def record_child_history_viewed(session: Session, actor: Actor, child: Child, page: int) -> None:

@@ -585,6 +585,7 @@ def test_leaving_care_stops_every_link_on_the_open_pep_sent_ones_included(client
     data = replace_field(
         form_fields(holder_page(carer, carer_token).get_data(as_text=True)), "going_well", "Ok"
     )
+    data = replace_field(data, "support_at_home", "Reading together at bedtime")
     assert holder_post(carer, carer_token, data, send=True).status_code == 303
     assert invite_row(seeded, carer_token).completed_at_utc is not None
 
