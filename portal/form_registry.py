@@ -52,6 +52,8 @@ def child_facts(child: Child, on: date | None = None) -> dict[str, object]:
     """Facts from the child's record as they are today, keyed by the forms' fact sources."""
     return {
         "child_name": child.full_name,
+        # Not a fact a form shows: the name the child's own words are introduced with.
+        "first_name": child.first_name,
         "date_of_birth": child.date_of_birth,
         "school_name": _setting_in_words(
             child.current_school.name if child.current_school else None,
@@ -97,6 +99,14 @@ def snapshot_child_facts(session: Session, pep: Pep) -> dict[str, Any]:
         holders[role].append(name)
     return {
         "taken_on": england_today().isoformat(),
+        # Who the PEP is about, as its record names them: a later rename, correction or new
+        # episode of care changes the child's record, never what was signed off.
+        "first_name": child.first_name,
+        "last_name": child.last_name,
+        "date_of_birth": _iso(child.date_of_birth),
+        "authority_reference": child.authority_reference,
+        "upn": child.upn,
+        "date_entered_care": _iso(child.date_entered_care),
         "school_name": school.name if school else None,
         "school_urn": school.urn if school else None,
         "no_school_place": child.no_school_place,
@@ -113,8 +123,10 @@ def snapshot_child_facts(session: Session, pep: Pep) -> dict[str, Any]:
 
 def pep_child_facts(pep: Pep, on: date | None = None) -> dict[str, object]:
     """The facts a PEP shows: those fixed at sign-off for a signed-off or superseded PEP,
-    today's otherwise (``on``: the day the year group is worked out for)."""
-    facts = child_facts(pep.child, on)
+    today's otherwise. ``on`` is the day the year group is worked out for: by default the first
+    day of the PEP's own academic year, so a PEP still open after September shows the year group
+    it was for on every page, as its caption and its document do."""
+    facts = child_facts(pep.child, pep_year_start(pep) if on is None else on)
     snapshot = pep.snapshot
     if snapshot and pep.state in FIXED_FACTS_STATES:
         facts["school_name"] = _setting_in_words(
@@ -122,7 +134,35 @@ def pep_child_facts(pep: Pep, on: date | None = None) -> dict[str, object]:
         )
         facts["year_group"] = snapshot.get("year_group") or facts["year_group"]
         facts["legal_status"] = snapshot.get("legal_status_label") or facts["legal_status"]
+        # Snapshots taken before these were kept lack the keys: today's values stand for them.
+        if "first_name" in snapshot and "last_name" in snapshot:
+            facts["first_name"] = snapshot["first_name"]
+            facts["child_name"] = f"{snapshot['first_name']} {snapshot['last_name']}"
+        if "date_of_birth" in snapshot:
+            facts["date_of_birth"] = _from_iso(snapshot["date_of_birth"], facts["date_of_birth"])
+        if "authority_reference" in snapshot:
+            facts["local_authority_reference"] = snapshot["authority_reference"]
+        if "upn" in snapshot:
+            facts["upn"] = snapshot["upn"] or "Not recorded"
+        if "date_entered_care" in snapshot:
+            facts["date_entered_care"] = _from_iso(
+                snapshot["date_entered_care"], facts["date_entered_care"]
+            )
     return facts
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def _from_iso(text: object, otherwise: object) -> object:
+    """A date kept in a snapshot (JSON) back as a date; `otherwise` (today's) if it is not one."""
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(str(text))
+    except ValueError:
+        return otherwise
 
 
 def age_in_years(date_of_birth: date, on: date) -> int:

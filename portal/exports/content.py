@@ -27,7 +27,7 @@ from forms.schema import (
 )
 from portal.academic import Term
 from portal.exports.trail import TrailEntry
-from portal.form_registry import definition_for, pep_child_facts, pep_year_start
+from portal.form_registry import definition_for, pep_child_facts
 from portal.models import Pep
 from portal.peps.presenters import NOT_ANSWERED, display_value, total_text
 from workflows.pep import PepEvent, PepState
@@ -325,6 +325,10 @@ def _meeting_date(pep: Pep, answers: Mapping[str, Mapping[str, Any]]) -> str:
         return "Not set"
 
 
+def _date_text(value: object) -> str:
+    return format_date_for_people(value) if isinstance(value, date) else "Not recorded"
+
+
 def _pep_type_label(pep: Pep) -> str:
     # A PEP not yet saved (a sample) has no type until the column's default applies: termly.
     try:
@@ -349,10 +353,10 @@ def gather_content(
     # its own supersession or later downloads.
     trail = [entry for entry in trail if entry.occurred_at <= generated_at]
     definition = definition_for(pep)
-    child = pep.child
     # Year group as it was in the PEP's own academic year, not on the day of rebuilding; a
-    # signed-off PEP keeps the school, year group and legal status it was signed off with.
-    facts = pep_child_facts(pep, on=pep_year_start(pep))
+    # signed-off PEP keeps the child's name, dates, references, school, year group and legal
+    # status it was signed off with, so its record rebuilds the same after the child's changes.
+    facts = pep_child_facts(pep)
     answers = {section.section_key: dict(section.answers or {}) for section in pep.sections}
     sections = []
     for section in definition.sections:
@@ -360,7 +364,7 @@ def gather_content(
             continue
         stored = answers.get(section.key, {})
         if section.section_type is SectionType.CHILD_VOICE:
-            blocks = _voice_blocks(pep, section, stored, child.first_name)
+            blocks = _voice_blocks(pep, section, stored, str(facts["first_name"]))
         elif section.section_type is SectionType.QUALITY_ASSURANCE:
             blocks = _qa_blocks(stored, settings)
         else:
@@ -370,8 +374,8 @@ def gather_content(
     term = pep.term_label
     cover = (
         ("Child's name", str(facts["child_name"])),
-        ("Date of birth", format_date_for_people(child.date_of_birth)),
-        ("Local authority reference", child.authority_reference),
+        ("Date of birth", _date_text(facts["date_of_birth"])),
+        ("Local authority reference", str(facts["local_authority_reference"])),
         ("School or setting", str(facts["school_name"])),
         ("Year group", str(facts["year_group"])),
         # A care detail: in the staff's whole record, not in a carer's draft.
