@@ -6,7 +6,7 @@ Every change is audited in the same transaction, including every refused token.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from forms.answers import VOICE_ANSWERS_KEY
 from forms.parsing import clean_text
 from forms.schema import SectionDefinition, SectionType
+from portal.academic import england_day
 from portal.form_registry import definition_for
 from portal.invites.tokens import hash_token, new_token
 from portal.models import Child, ContributionInvite, Pep, PepSection, User
@@ -217,11 +218,13 @@ def stop_links_of_child(
     reason: LinksStopped,
     *,
     contributor: Contributor | None = None,
+    made_before: date | None = None,
     now: datetime | None = None,
 ) -> list[ContributionInvite]:
-    """Stop the working links on the child's open PEPs (only ``contributor``'s, when given),
-    sent ones included, since staff could reopen them. Audited, not committed: the change in
-    the child's life that calls this commits both together."""
+    """Stop the working links on the child's open PEPs (only ``contributor``'s, when given;
+    only those made before the day ``made_before``, in England, when given), sent ones
+    included, since staff could reopen them. Audited, not committed: the change in the child's
+    life that calls this commits both together."""
     now = _now(now)
     candidates = session.scalars(
         select(ContributionInvite)
@@ -240,6 +243,8 @@ def stop_links_of_child(
         # A link whose section is unknown is stopped too: it is not known to be someone else's.
         found = _contributor_of(invite)
         if contributor is not None and found not in (contributor, None):
+            continue
+        if made_before is not None and england_day(invite.created_at_utc) >= made_before:
             continue
         _stop(session, actor, invite, now, reason=reason.value)
         stopped.append(invite)

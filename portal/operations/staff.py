@@ -724,13 +724,29 @@ def revoke_grants(
         user.grants.remove(grant)
         session.delete(grant)
     stopped = []
+    removed = {grant.id for grant in grants}
     for child in {grant.child for grant in grants if grant.role == Role.CARER.value}:
-        if child is not None:
-            # As when the child's page changes the carer: a link to the carer's views is not
-            # tied to one account, and one held by someone no longer the carer must not work.
-            stopped += stop_links_of_child(
-                session, actor, child, LinksStopped.CARER_CHANGED, contributor=Contributor.CARER
+        if child is None:
+            continue
+        # As when the child's page changes the carer: a link to the carer's views is not tied
+        # to one account, and one held by someone no longer the carer must not work. Where
+        # another carer goes on (a foster couple, a new carer given the role before the old
+        # one's was taken away), the links made for them, from their placement on, go on.
+        remaining = session.scalars(
+            select(RoleGrant).where(
+                RoleGrant.child_id == child.id,
+                RoleGrant.role == Role.CARER.value,
+                RoleGrant.id.not_in(removed),
             )
+        ).all()
+        stopped += stop_links_of_child(
+            session,
+            actor,
+            child,
+            LinksStopped.CARER_CHANGED,
+            contributor=Contributor.CARER,
+            made_before=min((grant.placement_start for grant in remaining), default=None),
+        )
     try:
         session.commit()
     except (IntegrityError, StaleDataError, OperationalError) as error:

@@ -5,7 +5,7 @@ import contextlib
 import re
 import threading
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import event, func, select
@@ -16,6 +16,7 @@ from portal.models import (
     CareEpisode,
     Child,
     ChildEvent,
+    ContributionInvite,
     RoleGrant,
     School,
     User,
@@ -941,3 +942,43 @@ def test_taking_a_carers_role_away_stops_their_links_to_the_carers_views(client_
     assert "The link to the carer&#39;s views on the child&#39;s open PEP stopped working" in shown
     holder_page(holder_client(seeded), carer_token, status=404)
     holder_page(holder_client(seeded), child_token, status=200)  # the child's own goes on
+
+
+@pytest.mark.parametrize(
+    ("link_made_days_ago", "status"), [(3, 404), (0, 200)], ids=["old placement's", "new one's"]
+)
+def test_taking_away_a_former_carers_leftover_role_stops_only_the_old_placements_link(
+    client_for, seeded, link_made_days_ago, status
+):
+    # The new carer was given the role on this page before the old one's was taken away (carer
+    # grants add up: a foster couple are two carers). A link made during the old placement
+    # stops; one made for the new carer, from their placement on, goes on working.
+    pep_id = open_pep_id(seeded, "DCC-1201")
+    token = token_of(create_link(client_for("social_worker"), pep_id, "carers_views")[0])
+    with seeded.app_context():
+        made = db.session.scalar(
+            select(ContributionInvite).where(ContributionInvite.pep_id == pep_id)
+        )
+        made.created_at_utc -= timedelta(days=link_made_days_ago)
+        new_carer = staff.create_person(db.session, ACTOR, "nia.new@example.test", "Nia New")
+        db.session.commit()
+        given = staff.grant_role(
+            db.session,
+            ACTOR,
+            new_carer,
+            Role.CARER,
+            children=[child("DCC-1201")],
+            starts_on=date.today() - timedelta(days=1),
+        )
+        assert not given.refused, given.message
+        jo = demo("carer")
+        (grant,) = [g for g in jo.grants if g.child and g.child.authority_reference == "DCC-1201"]
+        jo_id, grant_id = jo.id, grant.id
+    holder_page(holder_client(seeded), token, status=200)
+    admin = client_for("admin")
+    path = f"/admin/staff/{jo_id}"
+    response = admin.post(
+        f"{path}/roles/{grant_id}/take-away", data={"csrf_token": csrf_token_from(admin, path)}
+    )
+    assert response.status_code == 303
+    holder_page(holder_client(seeded), token, status=status)
