@@ -381,7 +381,11 @@ def save_section_answers(pep_id: uuid.UUID, section_key: str) -> Response | tupl
                 stored=outcome.section,
                 errors=[],
             ), 409
-        return _render_section(pep, section, stored, form, status=409, conflict=outcome)
+        # What could not be read is shown as on the section page: marked on its box and
+        # listed in the error summary (templates/peps/conflict.html).
+        return _render_section(
+            pep, section, stored, form, status=409, errors=errors, conflict=outcome
+        )
 
     if autosave:
         return render_template(
