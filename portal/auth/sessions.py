@@ -37,6 +37,9 @@ SESSION_ID_KEY = "sid"
 CSRF_SECRET_KEY = "csrf_token"  # noqa: S105 - a session key, not a secret
 # Why the last session ended, for the sign-in page to say.
 ENDED_WHY_KEY = "session_ended_why"
+# The id of a session that timed out (or whose account was switched off), kept in the cookie so
+# that "Sign out" pressed later, from any page, can still end the provider's session too.
+ENDED_SESSION_KEY = "ended_sid"
 # Sent with every signed-in answer, so the timeout warning counts from the server's view.
 SECONDS_LEFT_HEADER = "X-OpenPEP-Session-Seconds"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -174,6 +177,8 @@ def load_signed_in_user() -> Response | tuple[str, int] | None:
     g.session_deadline = None
     raw_id = session.get(SESSION_ID_KEY)
     if not raw_id:
+        if request.endpoint == "auth.logout" and session.get(ENDED_SESSION_KEY):
+            return _sign_out_after_the_end(str(session[ENDED_SESSION_KEY]))
         # No database work for someone not signed in: the page's access rule sends them to
         # sign in, even while the database is down.
         return None
@@ -206,9 +211,24 @@ def load_signed_in_user() -> Response | tuple[str, int] | None:
     session.clear()
     if why is not None:
         session[ENDED_WHY_KEY] = str(why)
+        if row is not None and why != SessionEnd.SIGNED_OUT:
+            session[ENDED_SESSION_KEY] = str(raw_id)
     if request.method in SAFE_METHODS:
         return None  # the page's own access rule sends the person to sign in
     return _signed_out_answer(why, row)
+
+
+def _sign_out_after_the_end(raw_id: str) -> Response:
+    """ "Sign out" pressed after the session ended without one (a timeout noticed by another
+    request first, the sign-in page's own button): end the provider's session as signing out
+    would have. Answered before the CSRF check, as every ended session's write is: the portal's
+    session is over, so there is nothing here a forged request could change."""
+    from portal.auth.views import sign_out_at_provider
+
+    autocommit_reads()
+    row = session_row_for(raw_id)
+    session.clear()
+    return sign_out_at_provider(row if row is not None and row.ended_at_utc else None)
 
 
 def _signed_out_answer(why: str | None, row: UserSession | None) -> Response | tuple[str, int]:

@@ -97,7 +97,12 @@ def login() -> str:
         session[NEXT_URL_KEY] = next_url
     ended = server_sessions.ended_sentence(session.pop(server_sessions.ENDED_WHY_KEY, None))
     return render_template(
-        "auth/login.html", providers=current_app.config["OIDC_PROVIDERS"], session_ended=ended
+        "auth/login.html",
+        providers=current_app.config["OIDC_PROVIDERS"],
+        session_ended=ended,
+        # A session that timed out ended here, not at the provider: on a shared computer the
+        # next person to sign in would be this one, unless they sign out there too.
+        offer_provider_sign_out=bool(ended and session.get(server_sessions.ENDED_SESSION_KEY)),
     )
 
 

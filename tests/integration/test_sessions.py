@@ -2,6 +2,7 @@
 idle time and by an absolute lifetime; a new id at each sign-in; CSRF tokens die with them.
 Every test runs on SQLite and on PostgreSQL."""
 
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from tests.integration.pep_helpers import (
     section_url,
     stored_section,
 )
+from tests.integration.test_page_accessibility import assert_accessible
 
 COOKIE = "openpep_session"
 OAKFIELD_DRAFT = "DCC-1106"
@@ -358,3 +360,42 @@ def test_signing_out_of_a_session_already_signed_out_goes_straight_to_the_signed
     response = again.post("/logout", data={"csrf_token": token})
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/signed-out")
+
+
+def timed_out_and_noticed(seeded, client):
+    row = the_open_session(seeded, client)
+    move_session_times(seeded, row.id, last_seen_at_utc=datetime.now(UTC) - timedelta(minutes=31))
+    # The page's own timeout script (or another tab) asks first, and ends the session.
+    assert client.get("/session").status_code in (200, 401)
+
+
+def test_sign_out_on_a_page_left_open_after_a_timeout_noticed_elsewhere_reaches_the_provider(
+    seeded, client_for, oidc_provider
+):
+    client = client_for("reviewer")
+    token = csrf_token_from(client)
+    timed_out_and_noticed(seeded, client)
+    response = client.post("/logout", data={"csrf_token": token})
+    assert response.status_code == 200
+    assert response.headers["Refresh"].startswith(f"0; url={oidc_provider.issuer}/session/end?")
+
+
+def test_the_sign_in_page_after_a_timeout_offers_to_sign_out_of_the_work_account_too(
+    seeded, client_for, oidc_provider
+):
+    """On a shared computer the next person to sign in would otherwise be this one."""
+    client = client_for("reviewer")
+    timed_out_and_noticed(seeded, client)
+    login = client.get("/login")
+    page = login.get_data(as_text=True)
+    assert "You were signed out because you had not used the service" in page
+    assert "Sign out of your work account" in page
+    assert_accessible(page, "sign-in page after a timeout")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    response = client.post("/logout", data={"csrf_token": token})
+    assert response.headers["Refresh"].startswith(f"0; url={oidc_provider.issuer}/session/end?")
+    # Signed out there: the offer is not made again, nor after an ordinary sign-out.
+    assert "Sign out of your work account" not in client.get("/login").get_data(as_text=True)
+    other = client_for("social_worker")
+    assert other.post("/logout", data={"csrf_token": csrf_token_from(other)}).status_code == 200
+    assert "Sign out of your work account" not in other.get("/login").get_data(as_text=True)
