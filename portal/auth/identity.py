@@ -138,10 +138,10 @@ def needs_userinfo(claims: Mapping[str, Any], rules: ClaimRules) -> bool:
     """
     if not address_from(claims, rules):
         return True
-    return (
-        rules.kind is ProviderKind.GENERIC
-        and rules.email_claim == "email"
-        and "email_verified" not in claims
+    # `email_verified` is about `email` (address_is_verified): where the address is read from
+    # another claim, userinfo may hold the `email` that shows the two are the same address.
+    return rules.kind is ProviderKind.GENERIC and (
+        "email_verified" not in claims or (rules.email_claim != "email" and "email" not in claims)
     )
 
 

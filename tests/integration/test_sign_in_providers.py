@@ -69,6 +69,11 @@ PROVIDER_CONFIGS: dict[str, dict[str, Any]] = {
         "accounts": {DEMO_EMAILS["carer"]: {"email_verified": "false"}},
     },
     "userinfo_only": {"userinfo_only": ["email", "email_verified"]},
+    # The address in the username, and `email` with `email_verified` only in userinfo.
+    "username_userinfo": {
+        "claims": {"preferred_username": "{login}"},
+        "userinfo_only": ["email", "email_verified"],
+    },
     "post_only": {"signing_alg": "ES256", "token_endpoint_auth_method": "client_secret_post"},
     "clock_ahead": {"clock_skew_seconds": 600},
     "clock_behind": {"clock_skew_seconds": -600, "id_token_ttl_seconds": 300},
@@ -359,6 +364,13 @@ def test_an_address_only_in_userinfo_is_read_from_userinfo(portal, providers):
     assert response.status_code == 302, page_text(response)
     user = user_by_email(app, DEMO_EMAILS["admin"])
     assert (user.sso_issuer, user.sso_provider) == (provider.issuer, "council")
+
+
+def test_a_username_verified_only_through_userinfo_is_read_from_userinfo(portal, providers):
+    provider = providers["username_userinfo"]
+    app = portal(settings_for(provider, "school", email_claim="preferred_username"))
+    response = sign_in_through(app.test_client(), provider, "school", DEMO_EMAILS["reviewer"])
+    assert response.status_code == 302, page_text(response)
 
 
 def test_a_provider_that_accepts_only_client_secret_post(portal, providers):

@@ -137,7 +137,15 @@ def test_whether_an_address_is_verified(claims, rules, verified):
         ({}, ClaimRules(), True),
         ({"preferred_username": "a@b.example"}, ENTRA, False),
         ({}, ENTRA, True),
-        ({"upn": "a@b.example"}, ClaimRules(email_claim="upn"), False),
+        # The address from another claim: userinfo may carry the `email` that verifies it...
+        ({"upn": "a@b.example"}, ClaimRules(email_claim="upn"), True),
+        ({"upn": "a@b.example", "email_verified": True}, ClaimRules(email_claim="upn"), True),
+        # ...not needed once the token has both.
+        (
+            {"upn": "a@b.example", "email": "a@b.example", "email_verified": True},
+            ClaimRules(email_claim="upn"),
+            False,
+        ),
     ],
 )
 def test_userinfo_is_read_only_when_the_id_token_lacks_the_address_or_its_verification(
