@@ -36,7 +36,7 @@ from portal.children.queries import (
 )
 from portal.codes import ssda903
 from portal.extensions import db
-from portal.form_registry import pep_child_facts, pep_year_start
+from portal.form_registry import pep_child_facts
 from portal.models import Child, Pep, User
 from portal.operations.audit import Actor
 from portal.operations.children import record_child_record_viewed, record_children_list_exported
@@ -307,7 +307,7 @@ def _left_care_reason(child: Child) -> str | None:
 def pep_caption_facts(pep: Pep) -> list[str]:
     """The child's facts a PEP's pages show under its name: fixed at sign-off for a
     signed-off PEP, today's otherwise; the legal status (a care detail) for staff only."""
-    facts = pep_child_facts(pep, on=pep_year_start(pep))
+    facts = pep_child_facts(pep)
     shown = [str(facts["school_name"]), str(facts["year_group"])]
     user = g.get("user")
     if user is not None and reads_everything(roles_for_child(user, pep.child)):

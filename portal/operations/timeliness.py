@@ -47,7 +47,6 @@ BATCH_SIZE = 500
 T = TypeVar("T")
 # Nothing has met these yet and no exemption applies: the child still owes them.
 STILL_OWED = frozenset({*OPEN_STATUSES, TimelinessStatus.OVERDUE})
-# The rule of the row that says a child's termly PEPs wait for term dates to be added.
 # What stops one batch of a refresh and no other: a lost race with another refresh of the same
 # children (a unique row written twice, or a lock), or term dates that cannot be used.
 REFRESH_FAILURES = (IntegrityError, OperationalError, CalendarError)
