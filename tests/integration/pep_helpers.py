@@ -7,8 +7,9 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from portal.extensions import db
+from portal.form_registry import form_registry
 from portal.models import Child, Pep, PepSection, User
-from workflows.pep import OPEN_STATES
+from workflows.pep import OPEN_STATES, PepState
 from workflows.roles import Role
 
 
@@ -21,6 +22,26 @@ def open_pep_id(app, reference):
             )
         )
         return pep.id
+
+
+def add_pep_with_empty_sections(child_id, academic_year, term, state=PepState.DRAFT):
+    """A school-age PEP of the latest form for the child, every section blank, in the current
+    app context's session (not committed)."""
+    definition = form_registry().latest("school_age")
+    pep = Pep(
+        child_id=child_id,
+        academic_year=academic_year,
+        term=str(term),
+        state=state.value,
+        form_key=definition.key,
+        form_version=definition.version,
+    )
+    db.session.add(pep)
+    db.session.flush()
+    db.session.add_all(
+        PepSection(pep_id=pep.id, section_key=s.key, answers={}) for s in definition.sections
+    )
+    return pep
 
 
 def stored_section(app, pep_id, section_key):

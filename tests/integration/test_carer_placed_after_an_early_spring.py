@@ -15,13 +15,12 @@ from sqlalchemy import delete, select
 from portal.academic import Term
 from portal.children.queries import peps_a_carer_may_read
 from portal.extensions import db
-from portal.form_registry import form_registry
-from portal.models import Child, Pep, PepSection, RoleGrant, TermDate, User
+from portal.models import Child, Pep, RoleGrant, TermDate, User
 from portal.models.meeting import InviteeRole
 from portal.operations.meetings import proposed_invitees
 from portal.peps.permissions import may_read_pep, recorded_term_end, term_ends_on
 from tests.conftest import DEMO_EMAILS
-from tests.integration.pep_helpers import open_pep_id
+from tests.integration.pep_helpers import add_pep_with_empty_sections, open_pep_id
 from tests.integration.test_children_list import references
 from workflows.pep import PepState
 from workflows.roles import Role
@@ -132,23 +131,6 @@ def test_without_recorded_term_dates_the_month_decides(placed_on, reads, seeded,
     assert_the_carer_reads(seeded, client_for, pep_id, reads)
 
 
-def _add_pep(child_id: uuid.UUID, academic_year: int, term: Term) -> None:
-    definition = form_registry().latest("school_age")
-    pep = Pep(
-        child_id=child_id,
-        academic_year=academic_year,
-        term=term.value,
-        state=PepState.SIGNED_OFF.value,
-        form_key=definition.key,
-        form_version=definition.version,
-    )
-    db.session.add(pep)
-    db.session.flush()
-    db.session.add_all(
-        PepSection(pep_id=pep.id, section_key=s.key, answers={}) for s in definition.sections
-    )
-
-
 def test_the_query_and_the_python_rule_agree_around_every_terms_end(seeded):
     """For a placement beginning on each day from ten weeks before a term's end by the month
     to five weeks after it, the lists' query (`peps_a_carer_may_read`) and the PEP page's rule
@@ -183,7 +165,7 @@ def test_the_query_and_the_python_rule_agree_around_every_terms_end(seeded):
         for year in (YEAR - 1, YEAR, YEAR + 1):
             for term in Term:
                 if (year, term.value) not in held:
-                    _add_pep(child_id, year, term)
+                    add_pep_with_empty_sections(child_id, year, term.value, PepState.SIGNED_OFF)
         db.session.commit()
 
         jo = db.session.scalar(select(User).where(User.email == DEMO_EMAILS["carer"]))

@@ -11,13 +11,12 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.form_registry import form_registry
-from portal.models import AuditEvent, Child, Pep, PepSection, RoleGrant, School, User
+from portal.models import AuditEvent, Child, Pep, RoleGrant, School, User
 from portal.operations.demo_seed import CARER_CHILDREN, CHILDREN
 from tests.conftest import DEMO_EMAILS
 from tests.integration.csv_downloads import csv_rows as downloaded_rows
+from tests.integration.pep_helpers import add_pep_with_empty_sections
 from tests.integration.test_page_accessibility import assert_accessible
-from workflows.pep import PepState
 from workflows.roles import Role
 
 OAKFIELD = {c.reference for c in CHILDREN if c.school_urn == "900201"}
@@ -229,20 +228,7 @@ def place_a_child_with_the_demo_carer_after_a_draft(app: Flask) -> None:
                 role=Role.CARER.value, child_id=child.id, user=carer, starts_on=date(2026, 9, 1)
             )
         )
-        definition = form_registry().latest("school_age")
-        pep = Pep(
-            child_id=child.id,
-            academic_year=2025,
-            term="summer",
-            state=PepState.DRAFT.value,
-            form_key=definition.key,
-            form_version=definition.version,
-        )
-        db.session.add(pep)
-        db.session.flush()
-        db.session.add_all(
-            PepSection(pep_id=pep.id, section_key=s.key, answers={}) for s in definition.sections
-        )
+        add_pep_with_empty_sections(child.id, 2025, "summer")
         db.session.commit()
 
 
